@@ -1,0 +1,183 @@
+//! 30 checks on a generated 1,000,000-row table, beside one plain full scan of the same
+//! table (`SELECT count(*), sum(...)` over every column). Run with `cargo bench -p
+//! hallmark-checks --bench one_scan`; the last lines print both medians and the ratio.
+
+use criterion::{criterion_group, Criterion};
+use hallmark_checks::plan::{plan_product, PlanItem};
+use hallmark_checks::runner::{check_product, RunOptions};
+use hallmark_checks::warehouse::duckdb::{DuckDbWarehouse, Limits};
+use hallmark_checks::warehouse::{QueryKind, Warehouse};
+use hallmark_checks::Project;
+use std::time::{Duration, Instant};
+
+const ROWS: u64 = 1_000_000;
+
+const STANDARDS: &str = r#"# Bench standards
+## B-001 Filled, bounded, varied
+Applies to: silver
+```rule
+columns: { role: any }
+check: [not_null, { null_ratio: { max: 0.1 } }, { distinct_count: { min: 1 } }, { length: { max: 64 } }]
+```
+## B-002 Keys
+Applies to: silver
+```rule
+check: primary_key
+```
+## B-003 No duplicate rows
+Applies to: silver
+```rule
+check: duplicate_rows
+```
+## B-004 Rows
+Applies to: silver
+```rule
+check: { row_count: { min: 1 } }
+```
+## B-005 Ids
+Applies to: silver
+```rule
+columns: { name: id }
+check: [unique, { range: { min: 0 } }]
+```
+## B-006 Emails
+Applies to: silver
+```rule
+columns: { name: email }
+check: { pattern: { regex: "[a-z0-9.]+@[a-z.]+" } }
+```
+## B-007 Statuses
+Applies to: silver
+```rule
+columns: { name: status }
+check: { accepted_values: { values: [shipped, pending, delivered] } }
+```
+## B-008 Not in the future
+Applies to: silver
+```rule
+columns: { name: ordered_at }
+check: no_future_timestamps
+```
+"#;
+
+const SPEC: &str = "name: big
+level: silver
+owner: bench
+sources: [{ name: bronze.none, file: none.csv }]
+primary_key: [id]
+columns:
+  - { name: id, type: bigint }
+  - { name: email, type: varchar }
+  - { name: country, type: varchar }
+  - { name: amount, type: decimal(18,2) }
+  - { name: ordered_at, type: timestamp }
+  - { name: status, type: varchar }
+";
+
+fn table_sql() -> String {
+    format!(
+        "SELECT i AS id, 'user' || (i % 50000) || '@example.com' AS email,
+                ['US', 'DE', 'FR', 'GB'][i % 4 + 1] AS country,
+                CAST((i % 100000) / 100.0 AS DECIMAL(18,2)) AS amount,
+                TIMESTAMP '2024-01-01' + to_seconds(i % 31536000) AS ordered_at,
+                ['shipped', 'pending', 'delivered'][i % 3 + 1] AS status
+         FROM range({ROWS}) AS r(i)"
+    )
+}
+
+const PLAIN_SCAN: &str = "SELECT count(*), sum(id), sum(length(email)), sum(length(country)), sum(amount), \
+                          max(ordered_at), sum(length(status)) FROM silver.big";
+
+struct Fixture {
+    project: Project,
+    warehouse: DuckDbWarehouse,
+}
+
+fn fixture() -> (tempfile::TempDir, Fixture) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data_standards.md"), STANDARDS).unwrap();
+    std::fs::create_dir_all(dir.path().join("products/big")).unwrap();
+    std::fs::write(dir.path().join("products/big/silver.yml"), SPEC).unwrap();
+    std::fs::write(dir.path().join("products/big/silver.sql"), table_sql()).unwrap();
+    let project = Project::load(dir.path()).unwrap();
+    let warehouse = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
+    warehouse.materialize("silver.big", &table_sql()).unwrap();
+    (dir, Fixture { project, warehouse })
+}
+
+fn run_checks_once(f: &Fixture) -> usize {
+    let product = &f.project.products[0];
+    let columns = f.warehouse.describe("silver.big").unwrap();
+    let report = check_product(&f.project, product, Ok(columns), &f.warehouse, &RunOptions::default());
+    assert_eq!(report.summary.fail + report.summary.error, 0, "{:#?}", report.results);
+    report.results.len()
+}
+
+fn plain_scan_once(f: &Fixture) {
+    f.warehouse.query(QueryKind::Scan, PLAIN_SCAN).unwrap();
+}
+
+fn bench(c: &mut Criterion) {
+    let (_dir, f) = fixture();
+    let planned = plan_product(&f.project.standards, &f.project.products[0].spec)
+        .iter()
+        .filter(|i| matches!(i, PlanItem::Check(_)))
+        .count();
+    assert!(planned >= 30, "the bench must run at least 30 checks, plans {planned}");
+    let mut group = c.benchmark_group(format!("{planned}_checks_vs_full_scan_1M_rows"));
+    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group.bench_function("checks", |b| b.iter(|| run_checks_once(&f)));
+    group.bench_function("plain_full_scan", |b| b.iter(|| plain_scan_once(&f)));
+    group.finish();
+}
+
+/// The median of seven timed runs.
+fn median_of(mut run: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            run();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Both medians and their ratio, printed after criterion's report so the note can
+/// quote one line.
+fn summary() {
+    let (_dir, f) = fixture();
+    let scans_before = f
+        .warehouse
+        .queries()
+        .iter()
+        .filter(|q| q.kind == QueryKind::Scan)
+        .count();
+    let results = run_checks_once(&f);
+    let scans = f
+        .warehouse
+        .queries()
+        .iter()
+        .filter(|q| q.kind == QueryKind::Scan)
+        .count()
+        - scans_before;
+    let checks = median_of(|| {
+        run_checks_once(&f);
+    });
+    let plain = median_of(|| plain_scan_once(&f));
+    println!(
+        "one-scan summary, {ROWS} rows: {results} checks in {scans} scan query: median {:.1} ms; plain full scan: median {:.1} ms; ratio {:.2}x",
+        checks.as_secs_f64() * 1e3,
+        plain.as_secs_f64() * 1e3,
+        checks.as_secs_f64() / plain.as_secs_f64(),
+    );
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}

@@ -1,0 +1,226 @@
+//! Compiles standards × a product spec into concrete checks on concrete columns.
+//!
+//! This step reads no data, so `hallmark lint` runs it too: a selector that matches
+//! nothing is known before the warehouse is touched.
+
+use crate::catalogue::{CheckKind, Scope};
+use crate::rule::{ColumnRole, ColumnSelector, Severity};
+use crate::spec::{ColumnSpec, ProductSpec};
+use crate::standards::Standard;
+use regex::Regex;
+use serde::Serialize;
+
+/// Where a planned check comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The standard's id, or `spec` for a check the product spec declares itself.
+    pub id: String,
+    /// The standard's title, or a description of the spec check.
+    pub title: String,
+}
+
+/// The id used for checks declared in the product spec itself.
+pub const SPEC_ORIGIN: &str = "spec";
+
+/// A check bound to a product's columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedCheck {
+    /// The standard (or spec) that asked for it.
+    pub origin: Origin,
+    /// What to verify.
+    pub kind: CheckKind,
+    /// The columns it runs on; empty for table checks, and for `duplicate_rows`,
+    /// `documented` and `column_name_pattern` it means every column of the built table.
+    pub columns: Vec<String>,
+    /// How much a failure matters.
+    pub severity: Severity,
+}
+
+impl PlannedCheck {
+    /// A short label such as `range(amount)` or `row_count`.
+    pub fn label(&self) -> String {
+        if self.columns.is_empty() {
+            self.kind.name().to_string()
+        } else {
+            format!("{}({})", self.kind.name(), self.columns.join(", "))
+        }
+    }
+}
+
+/// One line of a product's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanItem {
+    /// A check to run.
+    Check(PlannedCheck),
+    /// A standard without a rule: a person must judge it.
+    Manual {
+        /// The standard.
+        origin: Origin,
+        /// Its prose, which tells the reviewer what to look at.
+        prose: String,
+    },
+    /// A standard whose rule selects no column of this product.
+    NotApplicable {
+        /// The standard.
+        origin: Origin,
+        /// Which selector matched nothing.
+        reason: String,
+    },
+}
+
+/// Plans every standard for `level` plus the spec's own checks.
+pub fn plan_product(standards: &[Standard], spec: &ProductSpec) -> Vec<PlanItem> {
+    let mut items = Vec::new();
+    for s in standards.iter().filter(|s| s.applies_to(spec.level)) {
+        let origin = Origin {
+            id: s.id.clone(),
+            title: s.title.clone(),
+        };
+        let Some(rule) = &s.rule else {
+            items.push(PlanItem::Manual {
+                origin,
+                prose: s.prose.clone(),
+            });
+            continue;
+        };
+        let selected: Option<Vec<&ColumnSpec>> = rule
+            .columns
+            .as_ref()
+            .map(|sel| spec.columns.iter().filter(|c| selects(sel, c, spec)).collect());
+        if let (Some(sel), Some(cols)) = (&rule.columns, &selected) {
+            if cols.is_empty() {
+                items.push(PlanItem::NotApplicable {
+                    origin,
+                    reason: format!("no column matches {}", sel.describe()),
+                });
+                continue;
+            }
+        }
+        for kind in rule.checks() {
+            let names: Vec<String> = selected.iter().flatten().map(|c| c.name.clone()).collect();
+            let per_column = kind.scope() == Scope::Column;
+            let groups: Vec<Vec<String>> = if per_column {
+                names.into_iter().map(|n| vec![n]).collect()
+            } else {
+                vec![default_columns(&kind, names, spec)]
+            };
+            for columns in groups {
+                items.push(PlanItem::Check(PlannedCheck {
+                    origin: origin.clone(),
+                    kind: kind.clone(),
+                    columns,
+                    severity: rule.severity,
+                }));
+            }
+        }
+    }
+    let own = |title: String| Origin {
+        id: SPEC_ORIGIN.into(),
+        title,
+    };
+    for c in &spec.columns {
+        for kind in &c.checks {
+            items.push(PlanItem::Check(PlannedCheck {
+                origin: own(format!("{} declares {} on {}", spec.relation(), kind.name(), c.name)),
+                kind: kind.clone(),
+                columns: vec![c.name.clone()],
+                severity: Severity::Error,
+            }));
+        }
+    }
+    for kind in &spec.checks {
+        items.push(PlanItem::Check(PlannedCheck {
+            origin: own(format!("{} declares {}", spec.relation(), kind.name())),
+            kind: kind.clone(),
+            columns: default_columns(kind, Vec::new(), spec),
+            severity: Severity::Error,
+        }));
+    }
+    items
+}
+
+/// The columns a check without a selector runs on.
+fn default_columns(kind: &CheckKind, selected: Vec<String>, spec: &ProductSpec) -> Vec<String> {
+    if !selected.is_empty() {
+        return selected;
+    }
+    match kind {
+        CheckKind::PrimaryKey => spec.primary_key.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// True when `column` of `spec` satisfies every field set in `sel`.
+pub fn selects(sel: &ColumnSelector, column: &ColumnSpec, spec: &ProductSpec) -> bool {
+    if sel.is_empty() {
+        return false;
+    }
+    if let Some(tag) = &sel.tag {
+        if !column.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            return false;
+        }
+    }
+    if let Some(glob) = &sel.name {
+        if !glob_matches(glob, &column.name) {
+            return false;
+        }
+    }
+    if let Some(p) = &sel.name_pattern {
+        match Regex::new(&format!("^(?:{p})$")) {
+            Ok(re) if re.is_match(&column.name) => {}
+            _ => return false,
+        }
+    }
+    if let Some(t) = &sel.type_name {
+        if !type_family_matches(t, &column.type_name) {
+            return false;
+        }
+    }
+    match sel.role {
+        Some(ColumnRole::PrimaryKey) => spec.primary_key.contains(&column.name),
+        Some(ColumnRole::Any) | None => true,
+    }
+}
+
+/// Shell-style glob (`*`, `?`) over a whole name, case-insensitive.
+pub fn glob_matches(glob: &str, name: &str) -> bool {
+    let mut re = String::from("(?i)^");
+    for ch in glob.chars() {
+        match ch {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Regex::new(&re).is_ok_and(|r| r.is_match(name))
+}
+
+/// Normalises a type name for comparison: lowercase, no spaces.
+pub fn normalize_type(t: &str) -> String {
+    t.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// True when `declared` is of the family `family` (`decimal` matches `decimal(18,2)`).
+pub fn type_family_matches(family: &str, declared: &str) -> bool {
+    let (f, d) = (normalize_type(family), normalize_type(declared));
+    d == f || d.starts_with(&format!("{f}(")) || (d.starts_with(&f) && !f.contains('('))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_types() {
+        assert!(glob_matches("*_id", "customer_id"));
+        assert!(!glob_matches("*_id", "customer_identity"));
+        assert!(type_family_matches("decimal", "DECIMAL(18, 2)"));
+        assert!(type_family_matches("decimal(18,2)", "decimal(18, 2)"));
+        assert!(!type_family_matches("decimal(18,2)", "decimal(10,2)"));
+        assert!(type_family_matches("timestamp", "timestamp with time zone"));
+    }
+}

@@ -1,0 +1,205 @@
+//! A user's repository as Hallmark sees it: `.hallmark.yml`, `data_standards.md` and the
+//! product specs under `products/`.
+
+use crate::error::{yaml_error_line, yaml_error_message, SourceError, SourceErrors};
+use crate::level::Level;
+use crate::spec::{level_from_file_name, parse_spec, Product};
+use crate::standards::{parse_standards, Standard};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The name of the optional per-repository configuration file.
+pub const CONFIG_FILE: &str = ".hallmark.yml";
+
+/// `.hallmark.yml`. Every key has a default, so a repository without the file works.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The standards file, relative to the repository root.
+    pub standards: PathBuf,
+    /// The folder holding one folder per product.
+    pub products: PathBuf,
+    /// Where products are built and checked.
+    pub warehouse: WarehouseConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            standards: PathBuf::from("data_standards.md"),
+            products: PathBuf::from("products"),
+            warehouse: WarehouseConfig::default(),
+        }
+    }
+}
+
+/// Which warehouse to use and how to reach it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum WarehouseConfig {
+    /// Embedded DuckDB: products are built in memory; an existing database file, if
+    /// given, is attached read-only as `warehouse` so its tables can be sources.
+    Duckdb {
+        /// A DuckDB database file, relative to the repository root.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<PathBuf>,
+    },
+}
+
+impl Default for WarehouseConfig {
+    fn default() -> Self {
+        WarehouseConfig::Duckdb { path: None }
+    }
+}
+
+/// Everything Hallmark reads from a repository before touching data.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The repository root.
+    pub root: PathBuf,
+    /// The configuration (defaults where the file is absent).
+    pub config: Config,
+    /// The standards, in file order.
+    pub standards: Vec<Standard>,
+    /// The products, silver before gold, then by name.
+    pub products: Vec<Product>,
+}
+
+impl Project {
+    /// Reads and validates the repository at `root`, collecting every problem found in
+    /// any file.
+    pub fn load(root: &Path) -> Result<Project, SourceErrors> {
+        let mut errors = Vec::new();
+        let config = load_config(root).map_err(|e| SourceErrors(vec![e]))?;
+        let standards_path = root.join(&config.standards);
+        let standards = match std::fs::read_to_string(&standards_path) {
+            Ok(text) => parse_standards(&text, &standards_path).unwrap_or_else(|e| {
+                errors.extend(e.0);
+                Vec::new()
+            }),
+            Err(e) => {
+                errors.push(SourceError::new(
+                    &standards_path,
+                    0,
+                    format!("cannot read the standards file: {e}"),
+                ));
+                Vec::new()
+            }
+        };
+        let products = load_products(&root.join(&config.products), &mut errors);
+        if errors.is_empty() {
+            Ok(Project {
+                root: root.to_path_buf(),
+                config,
+                standards,
+                products,
+            })
+        } else {
+            Err(SourceErrors(errors))
+        }
+    }
+
+    /// The product built as `relation` (`silver.orders`).
+    pub fn product(&self, relation: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.spec.relation() == relation)
+    }
+}
+
+fn load_config(root: &Path) -> Result<Config, SourceError> {
+    let path = root.join(CONFIG_FILE);
+    match std::fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(SourceError::new(&path, 0, format!("cannot read: {e}"))),
+        Ok(text) if text.trim().is_empty() => Ok(Config::default()),
+        Ok(text) => serde_norway::from_str(&text)
+            .map_err(|e| SourceError::new(&path, yaml_error_line(&e, 1), yaml_error_message(&e))),
+    }
+}
+
+fn load_products(dir: &Path, errors: &mut Vec<SourceError>) -> Vec<Product> {
+    let mut products = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return products;
+    };
+    let mut product_dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    product_dirs.sort();
+    for pdir in product_dirs {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&pdir)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        for path in files
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        {
+            let level = level_from_file_name(&path);
+            match level {
+                Some(Level::Bronze) => continue,
+                None => {
+                    errors.push(SourceError::new(
+                        &path,
+                        0,
+                        "cannot tell the product level from the file name; name it silver.yml or gold_<metric>.yml",
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+            }
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(SourceError::new(&path, 0, format!("cannot read: {e}")));
+                    continue;
+                }
+            };
+            let spec = match parse_spec(&text, &path, level) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.extend(e.0);
+                    continue;
+                }
+            };
+            let sql_path = path.with_extension("sql");
+            match std::fs::read_to_string(&sql_path) {
+                Ok(sql) => products.push(Product {
+                    spec,
+                    sql,
+                    spec_path: path,
+                    sql_path,
+                }),
+                Err(e) => errors.push(SourceError::new(
+                    &path,
+                    0,
+                    format!(
+                        "the SQL that builds this product, {}, cannot be read: {e}",
+                        sql_path.display()
+                    ),
+                )),
+            }
+        }
+    }
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for p in &products {
+        if let Some(first) = seen.insert(p.spec.relation(), p.spec_path.clone()) {
+            errors.push(SourceError::new(
+                &p.spec_path,
+                0,
+                format!("product {} is also defined in {}", p.spec.relation(), first.display()),
+            ));
+        }
+    }
+    for p in &products {
+        for s in p.spec.sources.iter().filter(|s| s.is_product()) {
+            if !seen.contains_key(&s.name) {
+                errors.push(SourceError::new(
+                    &p.spec_path,
+                    crate::error::line_of(&std::fs::read_to_string(&p.spec_path).unwrap_or_default(), &s.name, 1),
+                    format!("source `{}` is no product of this repository", s.name),
+                ));
+            }
+        }
+    }
+    products.sort_by(|a, b| (a.spec.level, &a.spec.name).cmp(&(b.spec.level, &b.spec.name)));
+    products
+}

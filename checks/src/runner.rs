@@ -1,0 +1,658 @@
+//! Runs a project's checks on a warehouse: builds each product in the sandbox, plans
+//! its checks, measures all value checks in one scan, reads metadata from the
+//! catalogue and the spec, and fetches samples only for what failed.
+
+use crate::catalogue::{CheckKind, Cost};
+use crate::plan::{glob_matches, normalize_type, plan_product, PlanItem, PlannedCheck};
+use crate::project::Project;
+use crate::result::{CheckResult, Checklist, ProductReport, Samples, Status, Summary, SCHEMA_VERSION};
+use crate::rule::Severity;
+use crate::sandbox::validate_select;
+use crate::scan::{self, thousands, ScanContext, Verdict};
+use crate::spec::{Product, ProductSpec};
+use crate::warehouse::{ColumnInfo, QueryKind, Rows, SourceLocation, Warehouse};
+use crate::Level;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// "Now" for freshness and future-timestamp checks; fixed in tests and reruns.
+    pub reference_time: DateTime<Utc>,
+    /// At most this many failing rows are fetched per failed check.
+    pub sample_limit: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            reference_time: Utc::now(),
+            sample_limit: 5,
+        }
+    }
+}
+
+/// Which products to check.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only the product with this name (or relation, `silver.orders`).
+    pub product: Option<String>,
+    /// Only products at this level.
+    pub level: Option<Level>,
+}
+
+impl Selection {
+    /// True when `spec` is selected.
+    pub fn includes(&self, spec: &ProductSpec) -> bool {
+        self.level.is_none_or(|l| l == spec.level)
+            && self
+                .product
+                .as_ref()
+                .is_none_or(|p| *p == spec.name || *p == spec.relation())
+    }
+}
+
+/// What the runner reports while it works, for progress bars.
+pub trait Progress {
+    /// A product is about to be built and checked.
+    fn product_started(&self, relation: &str, index: usize, total: usize);
+    /// A product's results are in.
+    fn product_finished(&self, report: &ProductReport);
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn product_started(&self, _: &str, _: usize, _: usize) {}
+    fn product_finished(&self, _: &ProductReport) {}
+}
+
+/// Checks the selected products of `project` on `warehouse`.
+///
+/// Products that selected gold products depend on are built too, but not reported.
+pub fn run_checks(
+    project: &Project,
+    warehouse: &dyn Warehouse,
+    selection: &Selection,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> Checklist {
+    let bind_errors = bind_sources(project, warehouse);
+    let selected: Vec<&Product> = project
+        .products
+        .iter()
+        .filter(|p| selection.includes(&p.spec))
+        .collect();
+    let needed = needed_products(project, &selected);
+    let mut build_errors: HashMap<String, String> = HashMap::new();
+    let mut reports = Vec::new();
+    let total = selected.len();
+    for product in needed {
+        let relation = product.spec.relation();
+        let is_selected = selected.iter().any(|p| p.spec.relation() == relation);
+        if is_selected {
+            progress.product_started(&relation, reports.len(), total);
+        }
+        let failed_input = product.spec.sources.iter().find_map(|s| {
+            bind_errors
+                .get(&s.name)
+                .or_else(|| build_errors.get(&s.name))
+                .map(|e| format!("source `{}` is unusable: {e}", s.name))
+        });
+        let built = match failed_input {
+            Some(e) => Err(e),
+            None => warehouse
+                .materialize(&relation, &product.sql)
+                .and_then(|_| warehouse.describe(&relation))
+                .map_err(|e| format!("building {relation} from {} failed: {e}", product.sql_path.display())),
+        };
+        if let Err(e) = &built {
+            build_errors.insert(relation.clone(), e.clone());
+        }
+        if is_selected {
+            let report = check_product(project, product, built, warehouse, options);
+            progress.product_finished(&report);
+            reports.push(report);
+        }
+    }
+    Checklist {
+        schema_version: SCHEMA_VERSION,
+        warehouse: warehouse.dialect().name().to_string(),
+        reference_time: options
+            .reference_time
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        summary: Summary::of(reports.iter().flat_map(|r| r.results.iter())),
+        products: reports,
+    }
+}
+
+/// Binds every file and table source once; returns the error per source name.
+fn bind_sources(project: &Project, warehouse: &dyn Warehouse) -> HashMap<String, String> {
+    let mut bound: BTreeMap<String, SourceLocation> = BTreeMap::new();
+    for p in &project.products {
+        for s in &p.spec.sources {
+            let loc = match (&s.file, &s.table) {
+                (Some(f), _) => SourceLocation::File(project.root.join(f)),
+                (None, Some(t)) => SourceLocation::Table(t.clone()),
+                (None, None) => SourceLocation::Product,
+            };
+            bound.entry(s.name.clone()).or_insert(loc);
+        }
+    }
+    bound
+        .into_iter()
+        .filter_map(|(name, loc)| warehouse.bind_source(&name, &loc).err().map(|e| (name, e.to_string())))
+        .collect()
+}
+
+/// The products `product` reads: its product sources and the targets of its
+/// `relationships` checks, which must be built before it is checked.
+fn dependencies(project: &Project, product: &Product) -> Vec<String> {
+    let mut deps: Vec<String> = product
+        .spec
+        .sources
+        .iter()
+        .filter(|s| s.is_product())
+        .map(|s| s.name.clone())
+        .collect();
+    for item in plan_product(&project.standards, &product.spec) {
+        if let PlanItem::Check(PlannedCheck {
+            kind: CheckKind::Relationships(r),
+            ..
+        }) = item
+        {
+            if project.product(&r.to).is_some() && r.to != product.spec.relation() && !deps.contains(&r.to) {
+                deps.push(r.to.clone());
+            }
+        }
+    }
+    deps
+}
+
+/// The selected products plus everything they depend on, dependencies first. A cycle
+/// is broken where it is found; the product that then misses its input reports the
+/// warehouse's error rather than looping.
+fn needed_products<'a>(project: &'a Project, selected: &[&'a Product]) -> Vec<&'a Product> {
+    fn visit<'a>(project: &'a Project, p: &'a Product, seen: &mut Vec<String>, order: &mut Vec<&'a Product>) {
+        let rel = p.spec.relation();
+        if seen.contains(&rel) {
+            return;
+        }
+        seen.push(rel);
+        for dep in dependencies(project, p) {
+            if let Some(d) = project.product(&dep) {
+                visit(project, d, seen, order);
+            }
+        }
+        order.push(p);
+    }
+    let mut seen = Vec::new();
+    let mut order = Vec::new();
+    for p in selected {
+        visit(project, p, &mut seen, &mut order);
+    }
+    order
+}
+
+fn base_result(check: &PlannedCheck) -> CheckResult {
+    CheckResult {
+        standard_id: check.origin.id.clone(),
+        title: check.origin.title.clone(),
+        check: check.kind.name().to_string(),
+        columns: check.columns.clone(),
+        severity: check.severity,
+        status: Status::Error,
+        figure: String::new(),
+        failing: None,
+        total: None,
+        sql: None,
+        samples: None,
+        reason: None,
+    }
+}
+
+fn error_result(check: &PlannedCheck, reason: String) -> CheckResult {
+    CheckResult {
+        figure: "not measured".into(),
+        reason: Some(reason),
+        ..base_result(check)
+    }
+}
+
+fn verdict_result(check: &PlannedCheck, v: Verdict, sql: Option<String>) -> CheckResult {
+    let status = match (v.passed, check.severity) {
+        (true, _) => Status::Pass,
+        (false, Severity::Error) => Status::Fail,
+        (false, Severity::Warn) => Status::Warn,
+    };
+    CheckResult {
+        status,
+        figure: v.figure,
+        failing: v.failing,
+        total: v.total,
+        sql,
+        ..base_result(check)
+    }
+}
+
+/// Checks one product that is already built (`built` holds its catalogue columns, or
+/// why it could not be built). [`run_checks`] calls it after materializing; benches call
+/// it directly to time the checks without the build.
+pub fn check_product(
+    project: &Project,
+    product: &Product,
+    built: Result<Vec<ColumnInfo>, String>,
+    warehouse: &dyn Warehouse,
+    options: &RunOptions,
+) -> ProductReport {
+    let spec = &product.spec;
+    let plan = plan_product(&project.standards, spec);
+    let spec_file = product
+        .spec_path
+        .strip_prefix(&project.root)
+        .unwrap_or(&product.spec_path)
+        .display()
+        .to_string();
+    let mut results: Vec<Option<CheckResult>> = vec![None; plan.len()];
+    let mut checks: Vec<(usize, &PlannedCheck)> = Vec::new();
+    for (i, item) in plan.iter().enumerate() {
+        match item {
+            PlanItem::Check(c) => checks.push((i, c)),
+            PlanItem::Manual { origin, prose } => {
+                results[i] = Some(CheckResult {
+                    standard_id: origin.id.clone(),
+                    title: origin.title.clone(),
+                    check: "manual".into(),
+                    columns: Vec::new(),
+                    severity: Severity::Warn,
+                    status: Status::Manual,
+                    figure: "no rule block: needs human review".into(),
+                    failing: None,
+                    total: None,
+                    sql: None,
+                    samples: None,
+                    reason: (!prose.is_empty()).then(|| prose.clone()),
+                })
+            }
+            PlanItem::NotApplicable { origin, reason } => {
+                results[i] = Some(CheckResult {
+                    standard_id: origin.id.clone(),
+                    title: origin.title.clone(),
+                    check: "not_applicable".into(),
+                    columns: Vec::new(),
+                    severity: Severity::Warn,
+                    status: Status::NotApplicable,
+                    figure: reason.clone(),
+                    failing: None,
+                    total: None,
+                    sql: None,
+                    samples: None,
+                    reason: None,
+                })
+            }
+        }
+    }
+    let finish = |results: Vec<Option<CheckResult>>, rows: Option<u64>, error: Option<String>| {
+        let results: Vec<CheckResult> = results.into_iter().flatten().collect();
+        ProductReport {
+            product: spec.relation(),
+            spec: spec_file.clone(),
+            rows,
+            error,
+            summary: Summary::of(&results),
+            results,
+        }
+    };
+    let columns = match built {
+        Ok(c) => c,
+        Err(e) => {
+            for (i, c) in &checks {
+                results[*i] = Some(error_result(c, e.clone()));
+            }
+            return finish(results, None, Some(e));
+        }
+    };
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let reference_time = options.reference_time.format("%Y-%m-%d %H:%M:%S").to_string();
+    let relation = spec.relation();
+    let ctx = ScanContext {
+        dialect: warehouse.dialect(),
+        relation: &relation,
+        table_columns: &names,
+        primary_key: &spec.primary_key,
+        reference_time: &reference_time,
+        reference_epoch: options.reference_time.timestamp(),
+        sample_limit: options.sample_limit,
+    };
+
+    let mut scan_checks = Vec::new();
+    for (i, c) in &checks {
+        if let Some(missing) = c.columns.iter().find(|col| !names.contains(col)) {
+            results[*i] = Some(error_result(
+                c,
+                format!(
+                    "column `{missing}` is not in the built table (it has: {})",
+                    names.join(", ")
+                ),
+            ));
+            continue;
+        }
+        match c.kind.cost() {
+            Cost::Metadata => results[*i] = Some(verdict_result(c, metadata_verdict(c, spec, &columns), None)),
+            Cost::OwnQuery => results[*i] = Some(own_query_result(c, product, &ctx, warehouse)),
+            Cost::Scan => scan_checks.push((*i, *c)),
+        }
+    }
+
+    let row_count = run_scan(&scan_checks, &ctx, warehouse, &mut results);
+    for (i, c) in &checks {
+        let Some(r) = results[*i].as_mut() else { continue };
+        if matches!(r.status, Status::Fail | Status::Warn) && r.samples.is_none() && c.kind.cost() == Cost::Scan {
+            if let Some(sql) = scan::sample_query(c, &ctx) {
+                r.samples = fetch_samples(warehouse, &sql);
+            }
+        }
+    }
+    finish(results, row_count, None)
+}
+
+/// Runs the one aggregate query for all scan checks and records their verdicts. If
+/// the combined query fails, each check runs alone so one bad check cannot hide the
+/// others' results. Returns the product's row count when it was measured.
+fn run_scan(
+    scan_checks: &[(usize, &PlannedCheck)],
+    ctx: &ScanContext<'_>,
+    warehouse: &dyn Warehouse,
+    results: &mut [Option<CheckResult>],
+) -> Option<u64> {
+    let all: Vec<scan::Measure> = scan_checks
+        .iter()
+        .flat_map(|(i, c)| scan::measures(c, *i, ctx))
+        .collect();
+    let sql = scan::scan_query(&all, ctx);
+    let rows_of = |r: &Rows| r.first(scan::ROWS_ALIAS).and_then(|v| v.as_u64());
+    match warehouse.query(QueryKind::Scan, &sql) {
+        Ok(row) => {
+            for (i, c) in scan_checks {
+                let own_sql = scan::standalone_query(c, *i, ctx);
+                results[*i] = Some(match scan::evaluate(c, *i, &row, ctx) {
+                    Ok(v) => verdict_result(c, v, Some(own_sql)),
+                    Err(e) => error_result(c, e),
+                });
+            }
+            rows_of(&row)
+        }
+        Err(combined) if scan_checks.is_empty() => {
+            tracing::warn!(error = %combined, "row count of the product failed");
+            None
+        }
+        Err(_) => {
+            let mut row_count = None;
+            for (i, c) in scan_checks {
+                let own_sql = scan::standalone_query(c, *i, ctx);
+                results[*i] = Some(match warehouse.query(QueryKind::Scan, &own_sql) {
+                    Ok(row) => {
+                        row_count = row_count.or_else(|| rows_of(&row));
+                        match scan::evaluate(c, *i, &row, ctx) {
+                            Ok(v) => verdict_result(c, v, Some(own_sql)),
+                            Err(e) => error_result(c, e),
+                        }
+                    }
+                    Err(e) => CheckResult {
+                        sql: Some(own_sql),
+                        ..error_result(c, e.to_string())
+                    },
+                });
+            }
+            row_count
+        }
+    }
+}
+
+fn fetch_samples(warehouse: &dyn Warehouse, sql: &str) -> Option<Samples> {
+    match warehouse.query(QueryKind::Sample, sql) {
+        Ok(rows) => Some(Samples {
+            columns: rows.columns,
+            rows: rows
+                .rows
+                .into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .map(|v| match v {
+                            serde_json::Value::Null => None,
+                            serde_json::Value::String(s) => Some(s),
+                            other => Some(other.to_string()),
+                        })
+                        .collect()
+                })
+                .collect(),
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "fetching failing-row samples failed");
+            None
+        }
+    }
+}
+
+/// Checks that read only the catalogue and the spec.
+fn metadata_verdict(check: &PlannedCheck, spec: &ProductSpec, columns: &[ColumnInfo]) -> Verdict {
+    let scoped: Vec<&ColumnInfo> = if check.columns.is_empty() {
+        columns.iter().collect()
+    } else {
+        columns.iter().filter(|c| check.columns.contains(&c.name)).collect()
+    };
+    let listed = |v: &[String]| v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    let verdict = |bad: Vec<String>, considered: usize, what: &str, ok: String| Verdict {
+        passed: bad.is_empty(),
+        figure: if bad.is_empty() {
+            ok
+        } else {
+            format!("{} of {} {what}: {}", bad.len(), considered, listed(&bad))
+        },
+        failing: Some(bad.len() as u64),
+        total: Some(considered as u64),
+    };
+    match &check.kind {
+        CheckKind::Type(t) => {
+            let want = normalize_type(&t.expected);
+            let bad: Vec<String> = scoped
+                .iter()
+                .filter(|c| normalize_type(&c.type_name) != want)
+                .map(|c| format!("{} is {}", c.name, c.type_name))
+                .collect();
+            verdict(
+                bad,
+                scoped.len(),
+                &format!("columns are not {}", t.expected),
+                format!("type is {}", t.expected),
+            )
+        }
+        CheckKind::ColumnNamePattern(p) => {
+            let re = regex::Regex::new(&format!("^(?:{})$", p.regex));
+            let bad: Vec<String> = scoped
+                .iter()
+                .filter(|c| !re.as_ref().is_ok_and(|r| r.is_match(&c.name)))
+                .map(|c| c.name.clone())
+                .collect();
+            let n = scoped.len();
+            verdict(
+                bad,
+                n,
+                &format!("column names do not match `{}`", p.regex),
+                format!("all {n} column names match `{}`", p.regex),
+            )
+        }
+        CheckKind::RequiredColumns(r) => {
+            let bad: Vec<String> = r
+                .columns
+                .iter()
+                .filter(|want| !columns.iter().any(|c| &c.name == *want))
+                .cloned()
+                .collect();
+            let n = r.columns.len();
+            verdict(
+                bad,
+                n,
+                "required columns are missing",
+                format!("all {n} required columns present"),
+            )
+        }
+        CheckKind::ForbiddenColumns(f) => {
+            let bad: Vec<String> = columns
+                .iter()
+                .filter(|c| f.columns.iter().any(|g| glob_matches(g, &c.name)))
+                .map(|c| c.name.clone())
+                .collect();
+            verdict(
+                bad,
+                columns.len(),
+                "columns are forbidden",
+                "no forbidden column".into(),
+            )
+        }
+        CheckKind::Documented => {
+            let bad: Vec<String> = scoped
+                .iter()
+                .filter(|c| {
+                    spec.column(&c.name)
+                        .and_then(|s| s.description.as_deref())
+                        .is_none_or(|d| d.trim().is_empty())
+                })
+                .map(|c| c.name.clone())
+                .collect();
+            let n = scoped.len();
+            verdict(
+                bad,
+                n,
+                "columns have no description",
+                format!("all {n} columns described"),
+            )
+        }
+        CheckKind::OwnerPresent => match spec.owner.as_deref().map(str::trim) {
+            Some(owner) if !owner.is_empty() => Verdict {
+                passed: true,
+                figure: format!("owner: {owner}"),
+                failing: None,
+                total: None,
+            },
+            _ => Verdict {
+                passed: false,
+                figure: "the spec names no owner".into(),
+                failing: None,
+                total: None,
+            },
+        },
+        other => Verdict {
+            passed: false,
+            figure: format!("`{}` is not a metadata check", other.name()),
+            failing: None,
+            total: None,
+        },
+    }
+}
+
+/// Checks that need a query of their own: reconciliation with the source, custom SQL.
+fn own_query_result(
+    check: &PlannedCheck,
+    product: &Product,
+    ctx: &ScanContext<'_>,
+    warehouse: &dyn Warehouse,
+) -> CheckResult {
+    let d = ctx.dialect;
+    let rel = d.quote_relation(ctx.relation);
+    match &check.kind {
+        CheckKind::RowCountReconciliation(p) => {
+            let source = match &p.source {
+                Some(name) => product.spec.sources.iter().find(|s| &s.name == name),
+                None => product.spec.sources.first(),
+            };
+            let Some(source) = source else {
+                return error_result(
+                    check,
+                    format!("no source `{}` in the spec", p.source.as_deref().unwrap_or("?")),
+                );
+            };
+            let keys: Vec<String> = source.key.iter().map(|k| d.quote_ident(k)).collect();
+            let distinct = if keys.is_empty() {
+                "count(*)".to_string()
+            } else {
+                d.count_distinct(&keys)
+            };
+            let sql = format!(
+                "SELECT (SELECT count(*) FROM {rel}) AS product_rows, count(*) AS source_rows, {distinct} AS source_keys FROM {}",
+                d.quote_relation(&source.name)
+            );
+            match warehouse.query(QueryKind::Source, &sql) {
+                Err(e) => CheckResult {
+                    sql: Some(sql),
+                    ..error_result(check, e.to_string())
+                },
+                Ok(row) => {
+                    let get = |a: &str| row.first(a).and_then(|v| v.as_u64()).unwrap_or(0);
+                    let (prod, src_rows, src_keys) = (get("product_rows"), get("source_rows"), get("source_keys"));
+                    let diff = if src_keys == 0 {
+                        if prod == 0 {
+                            0.0
+                        } else {
+                            1.0
+                        }
+                    } else {
+                        (prod as f64 - src_keys as f64).abs() / src_keys as f64
+                    };
+                    let key_text = if keys.is_empty() {
+                        "rows".to_string()
+                    } else {
+                        format!("distinct keys ({})", source.key.join(", "))
+                    };
+                    let v = Verdict {
+                        passed: diff <= p.tolerance,
+                        figure: format!(
+                            "{} rows vs {} source {key_text} ({} source rows): {:.2}% apart, tolerance {:.2}%",
+                            thousands(prod),
+                            thousands(src_keys),
+                            thousands(src_rows),
+                            diff * 100.0,
+                            p.tolerance * 100.0
+                        ),
+                        failing: Some(prod.abs_diff(src_keys)),
+                        total: Some(src_keys),
+                    };
+                    verdict_result(check, v, Some(sql))
+                }
+            }
+        }
+        CheckKind::CustomSql(p) => {
+            let body = match validate_select(&p.sql.replace("{table}", &rel)) {
+                Ok(b) => b,
+                Err(e) => return error_result(check, format!("custom SQL refused: {e}")),
+            };
+            let sql = format!("SELECT count(*) AS failures FROM (\n{body}\n) AS hm_failures");
+            match warehouse.query(QueryKind::Custom, &sql) {
+                Err(e) => CheckResult {
+                    sql: Some(sql),
+                    ..error_result(check, e.to_string())
+                },
+                Ok(row) => {
+                    let n = row.first("failures").and_then(|v| v.as_u64()).unwrap_or(0);
+                    let v = Verdict {
+                        passed: n == 0,
+                        figure: format!("{} failing {}", thousands(n), if n == 1 { "row" } else { "rows" }),
+                        failing: Some(n),
+                        total: None,
+                    };
+                    let mut r = verdict_result(check, v, Some(sql));
+                    if n > 0 {
+                        r.samples = fetch_samples(
+                            warehouse,
+                            &format!("SELECT * FROM (\n{body}\n) AS hm_failures LIMIT {}", ctx.sample_limit),
+                        );
+                    }
+                    r
+                }
+            }
+        }
+        other => error_result(check, format!("`{}` has no query of its own", other.name())),
+    }
+}

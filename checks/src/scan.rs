@@ -1,0 +1,529 @@
+//! Turns a product's value checks into ONE aggregate query, reads each check's verdict
+//! back out of that single row, and writes the bounded sample queries for the checks
+//! that failed.
+//!
+//! Every value check contributes one or more named measures (`count_if(...)`,
+//! `count(DISTINCT ...)`, `max(...)`) to the same `SELECT ... FROM product`, so a
+//! product with thirty checks costs one scan. Duplicates are counted in that scan too
+//! (`count(x) - count(DISTINCT x)`).
+
+use crate::catalogue::{parse_duration_secs, CheckKind, Literal};
+use crate::dialect::Dialect;
+use crate::plan::PlannedCheck;
+use crate::warehouse::Rows;
+
+/// What the scan compiler needs to know about the built product.
+pub struct ScanContext<'a> {
+    /// The warehouse's spelling.
+    pub dialect: &'a dyn Dialect,
+    /// The product's relation, unquoted (`silver.orders`).
+    pub relation: &'a str,
+    /// The built table's columns, in order.
+    pub table_columns: &'a [String],
+    /// The spec's primary key, used to identify sample rows.
+    pub primary_key: &'a [String],
+    /// The run's reference time, `YYYY-MM-DD HH:MM:SS` UTC.
+    pub reference_time: &'a str,
+    /// The same, in seconds since the epoch.
+    pub reference_epoch: i64,
+    /// At most this many sample rows per failed check.
+    pub sample_limit: usize,
+}
+
+/// One named expression of the aggregate query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    /// The column alias in the result row, unique within the query.
+    pub alias: String,
+    /// The aggregate expression.
+    pub expr: String,
+}
+
+/// The alias of the shared row count.
+pub const ROWS_ALIAS: &str = "hm_rows";
+
+/// The measures that check number `index` adds to the scan.
+pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Vec<Measure> {
+    let d = ctx.dialect;
+    let m = |name: &str, expr: String| Measure {
+        alias: format!("hm_{index}_{name}"),
+        expr,
+    };
+    let col = check.columns.first().map(|c| d.quote_ident(c)).unwrap_or_default();
+    match &check.kind {
+        CheckKind::PrimaryKey => {
+            if check.columns.is_empty() {
+                return Vec::new();
+            }
+            let keys: Vec<String> = check.columns.iter().map(|c| d.quote_ident(c)).collect();
+            let any_null = keys
+                .iter()
+                .map(|k| format!("{k} IS NULL"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let all_set = keys
+                .iter()
+                .map(|k| format!("{k} IS NOT NULL"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            vec![
+                m("nulls", d.count_if(&any_null)),
+                m(
+                    "dups",
+                    format!("{} - {}", d.count_if(&all_set), d.count_distinct(&keys)),
+                ),
+            ]
+        }
+        CheckKind::Unique => vec![
+            m(
+                "fail",
+                format!("count({col}) - {}", d.count_distinct(std::slice::from_ref(&col))),
+            ),
+            m("nonnull", format!("count({col})")),
+        ],
+        CheckKind::Range(_) => vec![
+            m("fail", d.count_if(&failure_predicate(check, ctx).unwrap_or_default())),
+            m("min", d.cast_text(&format!("min({col})"))),
+            m("max", d.cast_text(&format!("max({col})"))),
+        ],
+        CheckKind::DistinctCount(_) => vec![m("value", d.count_distinct(std::slice::from_ref(&col)))],
+        CheckKind::Freshness(_) => vec![
+            m("newest", d.cast_text(&format!("max({col})"))),
+            m("epoch", d.epoch_seconds(&format!("max({col})"))),
+        ],
+        CheckKind::DuplicateRows => {
+            let cols: Vec<String> = columns_or_all(check, ctx).iter().map(|c| d.quote_ident(c)).collect();
+            vec![m("fail", format!("count(*) - {}", d.count_distinct_rows(&cols)))]
+        }
+        CheckKind::RowCount(_) => Vec::new(),
+        _ => match failure_predicate(check, ctx) {
+            Some(pred) => vec![m("fail", d.count_if(&pred))],
+            None => Vec::new(),
+        },
+    }
+}
+
+fn columns_or_all<'a>(check: &'a PlannedCheck, ctx: &'a ScanContext<'_>) -> &'a [String] {
+    if check.columns.is_empty() {
+        ctx.table_columns
+    } else {
+        &check.columns
+    }
+}
+
+/// The row-level condition that makes a row fail the check, for checks that have one.
+/// Used both in the scan (`count_if`) and to fetch samples.
+pub fn failure_predicate(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<String> {
+    let d = ctx.dialect;
+    let col = d.quote_ident(check.columns.first()?);
+    Some(match &check.kind {
+        CheckKind::NotNull | CheckKind::NullRatio(_) => format!("{col} IS NULL"),
+        CheckKind::AcceptedValues(v) => {
+            let list = v.values.iter().map(|l| d.literal(l)).collect::<Vec<_>>().join(", ");
+            format!("{col} IS NOT NULL AND {col} NOT IN ({list})")
+        }
+        CheckKind::Range(b) => {
+            let mut parts = Vec::new();
+            if let Some(lo) = &b.min {
+                parts.push(format!("{col} < {}", d.literal(lo)));
+            }
+            if let Some(hi) = &b.max {
+                parts.push(format!("{col} > {}", d.literal(hi)));
+            }
+            format!("({})", parts.join(" OR "))
+        }
+        CheckKind::Pattern(p) => format!(
+            "{col} IS NOT NULL AND NOT {}",
+            d.regex_full_match(&d.cast_text(&col), &p.regex)
+        ),
+        CheckKind::Length(b) => {
+            let len = d.char_length(&d.cast_text(&col));
+            let mut parts = Vec::new();
+            if let Some(lo) = b.min {
+                parts.push(format!("{len} < {lo}"));
+            }
+            if let Some(hi) = b.max {
+                parts.push(format!("{len} > {hi}"));
+            }
+            format!("{col} IS NOT NULL AND ({})", parts.join(" OR "))
+        }
+        CheckKind::Relationships(r) => format!(
+            "{col} IS NOT NULL AND {col} NOT IN (SELECT {f} FROM {t} WHERE {f} IS NOT NULL)",
+            f = d.quote_ident(&r.field),
+            t = d.quote_relation(&r.to)
+        ),
+        CheckKind::NoFutureTimestamps => format!("{col} > {}", d.timestamp_literal(ctx.reference_time)),
+        _ => return None,
+    })
+}
+
+/// The single aggregate query over the product for all `measures`.
+pub fn scan_query(measures: &[Measure], ctx: &ScanContext<'_>) -> String {
+    let d = ctx.dialect;
+    let mut select = vec![format!("count(*) AS {}", d.quote_ident(ROWS_ALIAS))];
+    select.extend(
+        measures
+            .iter()
+            .map(|m| format!("{} AS {}", m.expr, d.quote_ident(&m.alias))),
+    );
+    format!(
+        "SELECT\n  {}\nFROM {}",
+        select.join(",\n  "),
+        d.quote_relation(ctx.relation)
+    )
+}
+
+/// The verdict of one check, read from the scan's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// True when the check is met.
+    pub passed: bool,
+    /// The measured figure in words.
+    pub figure: String,
+    /// Failing rows or values, when counted.
+    pub failing: Option<u64>,
+    /// Rows or values considered, when counted.
+    pub total: Option<u64>,
+}
+
+/// Reads a measure as a count.
+fn count(row: &Rows, alias: &str) -> Result<u64, String> {
+    match row.first(alias) {
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .or_else(|| n.as_f64().map(|f| f.max(0.0) as u64))
+            .ok_or_else(|| format!("measure {alias} is not a count: {n}")),
+        Some(serde_json::Value::String(s)) => s.parse().map_err(|_| format!("measure {alias} is not a count: {s}")),
+        Some(serde_json::Value::Null) => Ok(0),
+        other => Err(format!("measure {alias} missing from the scan result ({other:?})")),
+    }
+}
+
+fn text(row: &Rows, alias: &str) -> Option<String> {
+    match row.first(alias)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        v => Some(v.to_string()),
+    }
+}
+
+fn number(row: &Rows, alias: &str) -> Option<f64> {
+    match row.first(alias)? {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Formats a count with thousands separators: `10,000`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn rows_word(n: u64) -> &'static str {
+    if n == 1 {
+        "row"
+    } else {
+        "rows"
+    }
+}
+
+/// A duration in seconds as `3d 4h`, `5h 12m`, `42s`.
+pub fn human_duration(secs: i64) -> String {
+    let neg = secs < 0;
+    let s = secs.unsigned_abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let body = if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {}s", s % 60)
+    } else {
+        format!("{s}s")
+    };
+    if neg {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+fn bounds_text<T: std::fmt::Display>(min: &Option<T>, max: &Option<T>) -> String {
+    match (min, max) {
+        (Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
+        (Some(lo), None) => format!("at least {lo}"),
+        (None, Some(hi)) => format!("at most {hi}"),
+        (None, None) => "unbounded".into(),
+    }
+}
+
+/// How a value falls outside bounds: `below 0`, `above 100`, `outside 1 to 5`, or
+/// `other than 2` when both bounds are the same.
+fn outside_phrase<T: std::fmt::Display + PartialEq>(min: &Option<T>, max: &Option<T>) -> String {
+    match (min, max) {
+        (Some(lo), Some(hi)) if lo == hi => format!("other than {lo}"),
+        (Some(lo), Some(hi)) => format!("outside {lo} to {hi}"),
+        (Some(lo), None) => format!("below {lo}"),
+        (None, Some(hi)) => format!("above {hi}"),
+        (None, None) => "out of bounds".into(),
+    }
+}
+
+fn within<T: PartialOrd>(v: T, min: Option<T>, max: Option<T>) -> bool {
+    min.is_none_or(|lo| v >= lo) && max.is_none_or(|hi| v <= hi)
+}
+
+/// Reads the verdict of check number `index` from the scan's result row.
+pub fn evaluate(check: &PlannedCheck, index: usize, row: &Rows, ctx: &ScanContext<'_>) -> Result<Verdict, String> {
+    let a = |name: &str| format!("hm_{index}_{name}");
+    let rows = count(row, ROWS_ALIAS)?;
+    let of_rows = |fail: u64, what: &str| Verdict {
+        passed: fail == 0,
+        figure: format!("{} of {} {} {what}", thousands(fail), thousands(rows), rows_word(rows)),
+        failing: Some(fail),
+        total: Some(rows),
+    };
+    Ok(match &check.kind {
+        CheckKind::NotNull => of_rows(count(row, &a("fail"))?, "are null"),
+        CheckKind::Unique => {
+            let (fail, nonnull) = (count(row, &a("fail"))?, count(row, &a("nonnull"))?);
+            Verdict {
+                passed: fail == 0,
+                figure: format!(
+                    "{} duplicate values among {} non-null {}",
+                    thousands(fail),
+                    thousands(nonnull),
+                    rows_word(nonnull)
+                ),
+                failing: Some(fail),
+                total: Some(nonnull),
+            }
+        }
+        CheckKind::PrimaryKey => {
+            if check.columns.is_empty() {
+                return Ok(Verdict {
+                    passed: false,
+                    figure: "the spec declares no primary key".into(),
+                    failing: None,
+                    total: None,
+                });
+            }
+            let (nulls, dups) = (count(row, &a("nulls"))?, count(row, &a("dups"))?);
+            Verdict {
+                passed: nulls == 0 && dups == 0,
+                figure: format!(
+                    "{} null and {} duplicate keys in {} {}",
+                    thousands(nulls),
+                    thousands(dups),
+                    thousands(rows),
+                    rows_word(rows)
+                ),
+                failing: Some(nulls + dups),
+                total: Some(rows),
+            }
+        }
+        CheckKind::AcceptedValues(v) => of_rows(
+            count(row, &a("fail"))?,
+            &format!("have a value outside [{}]", literal_list(&v.values)),
+        ),
+        CheckKind::Range(b) => {
+            let fail = count(row, &a("fail"))?;
+            let mut v = of_rows(fail, &format!("are {}", outside_phrase(&b.min, &b.max)));
+            let (lo, hi) = (text(row, &a("min")), text(row, &a("max")));
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                v.figure.push_str(&format!(" (min {lo}, max {hi})"));
+            }
+            v
+        }
+        CheckKind::Pattern(p) => of_rows(count(row, &a("fail"))?, &format!("do not match `{}`", p.regex)),
+        CheckKind::Length(b) => of_rows(
+            count(row, &a("fail"))?,
+            &format!("have a length {}", outside_phrase(&b.min, &b.max)),
+        ),
+        CheckKind::NullRatio(p) => {
+            let nulls = count(row, &a("fail"))?;
+            let ratio = if rows == 0 { 0.0 } else { nulls as f64 / rows as f64 };
+            Verdict {
+                passed: ratio <= p.max,
+                figure: format!(
+                    "{:.2}% null ({} of {} {}), at most {:.2}% allowed",
+                    ratio * 100.0,
+                    thousands(nulls),
+                    thousands(rows),
+                    rows_word(rows),
+                    p.max * 100.0
+                ),
+                failing: Some(nulls),
+                total: Some(rows),
+            }
+        }
+        CheckKind::DistinctCount(b) => {
+            let n = count(row, &a("value"))?;
+            Verdict {
+                passed: within(n, b.min, b.max),
+                figure: format!(
+                    "{} distinct values, expected {}",
+                    thousands(n),
+                    bounds_text(&b.min, &b.max)
+                ),
+                failing: None,
+                total: Some(n),
+            }
+        }
+        CheckKind::RowCount(b) => Verdict {
+            passed: within(rows, b.min, b.max),
+            figure: format!(
+                "{} {}, expected {}",
+                thousands(rows),
+                rows_word(rows),
+                bounds_text(&b.min, &b.max)
+            ),
+            failing: None,
+            total: Some(rows),
+        },
+        CheckKind::Freshness(p) => {
+            let max_age = parse_duration_secs(&p.max_age)? as i64;
+            match (text(row, &a("newest")), number(row, &a("epoch"))) {
+                (Some(newest), Some(epoch)) => {
+                    let age = ctx.reference_epoch - epoch as i64;
+                    Verdict {
+                        passed: age <= max_age,
+                        figure: format!(
+                            "newest value {newest} is {} old at {} UTC, at most {} allowed",
+                            human_duration(age),
+                            ctx.reference_time,
+                            p.max_age
+                        ),
+                        failing: None,
+                        total: None,
+                    }
+                }
+                _ => Verdict {
+                    passed: false,
+                    figure: "no non-null value, so no freshness to measure".into(),
+                    failing: None,
+                    total: None,
+                },
+            }
+        }
+        CheckKind::Relationships(r) => of_rows(
+            count(row, &a("fail"))?,
+            &format!("reference a {}.{} that does not exist", r.to, r.field),
+        ),
+        CheckKind::DuplicateRows => {
+            let fail = count(row, &a("fail"))?;
+            Verdict {
+                passed: fail == 0,
+                figure: format!(
+                    "{} duplicate {} among {}",
+                    thousands(fail),
+                    rows_word(fail),
+                    thousands(rows)
+                ),
+                failing: Some(fail),
+                total: Some(rows),
+            }
+        }
+        CheckKind::NoFutureTimestamps => of_rows(
+            count(row, &a("fail"))?,
+            &format!("are later than {} UTC", ctx.reference_time),
+        ),
+        other => return Err(format!("`{}` is not measured in the scan", other.name())),
+    })
+}
+
+/// A query that measures this check alone: shown in results, and run on its own to
+/// isolate the culprit when the combined scan fails.
+pub fn standalone_query(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> String {
+    scan_query(&measures(check, index, ctx), ctx)
+}
+
+/// A bounded query for the rows that made `check` fail, or `None` when the check has
+/// no rows to show (row counts, distinct counts, freshness).
+pub fn sample_query(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<String> {
+    let d = ctx.dialect;
+    let rel = d.quote_relation(ctx.relation);
+    let limit = ctx.sample_limit;
+    let as_text = |c: &String| format!("{} AS {}", d.cast_text(&d.quote_ident(c)), d.quote_ident(c));
+    match &check.kind {
+        CheckKind::Unique | CheckKind::PrimaryKey | CheckKind::DuplicateRows => {
+            let cols: Vec<String> = match check.kind {
+                CheckKind::DuplicateRows => columns_or_all(check, ctx).to_vec(),
+                _ => check.columns.clone(),
+            };
+            if cols.is_empty() {
+                return None;
+            }
+            let quoted: Vec<String> = cols.iter().map(|c| d.quote_ident(c)).collect();
+            let having = match check.kind {
+                CheckKind::PrimaryKey => {
+                    let nulls = quoted.iter().map(|k| format!(" OR {k} IS NULL")).collect::<String>();
+                    format!("count(*) > 1{nulls}")
+                }
+                _ => "count(*) > 1".into(),
+            };
+            let filter = match check.kind {
+                CheckKind::Unique => format!(" WHERE {} IS NOT NULL", quoted[0]),
+                _ => String::new(),
+            };
+            let select: Vec<String> = cols.iter().map(as_text).collect();
+            Some(format!(
+                "SELECT {}, count(*) AS {} FROM {rel}{filter} GROUP BY {} HAVING {having} ORDER BY count(*) DESC, {} LIMIT {limit}",
+                select.join(", "),
+                d.quote_ident("rows"),
+                quoted.join(", "),
+                (1..=cols.len()).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+            ))
+        }
+        _ => {
+            let pred = failure_predicate(check, ctx)?;
+            let mut cols: Vec<String> = ctx
+                .primary_key
+                .iter()
+                .filter(|k| !check.columns.contains(k))
+                .cloned()
+                .collect();
+            cols.extend(check.columns.iter().cloned());
+            let select: Vec<String> = cols.iter().map(as_text).collect();
+            let order = (1..=cols.len()).map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+            Some(format!(
+                "SELECT {} FROM {rel} WHERE {pred} ORDER BY {order} LIMIT {limit}",
+                select.join(", ")
+            ))
+        }
+    }
+}
+
+/// Renders a literal list for messages.
+pub fn literal_list(values: &[Literal]) -> String {
+    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(42), "42s");
+        assert_eq!(human_duration(3 * 86_400 + 4 * 3600 + 59), "3d 4h");
+        assert_eq!(human_duration(-3600), "-1h 0m");
+    }
+}

@@ -1,0 +1,147 @@
+//! The warehouse boundary: where products are built and measured. Each backend keeps
+//! its own walls (read-only sources, a scratch schema for products, time and row
+//! limits) and logs every query it runs, so that tests can count them.
+
+pub mod duckdb;
+
+use crate::dialect::Dialect;
+use crate::sandbox::SandboxError;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What a query was for; tests use it to prove the one-scan property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryKind {
+    /// Binding a source or creating the scratch schema.
+    Setup,
+    /// Building a product from its SQL.
+    Materialize,
+    /// Reading the catalogue (column names and types).
+    Metadata,
+    /// The single aggregate query over a product's rows.
+    Scan,
+    /// Fetching failing rows for a failed check.
+    Sample,
+    /// Counting the source for reconciliation.
+    Source,
+    /// A custom SQL check.
+    Custom,
+}
+
+/// One query a backend ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryRecord {
+    /// What it was for.
+    pub kind: QueryKind,
+    /// The SQL as sent.
+    pub sql: String,
+}
+
+/// A column as the warehouse catalogue reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnInfo {
+    /// The column name.
+    pub name: String,
+    /// The type as the warehouse spells it (`DECIMAL(18,2)`, `Nullable(String)`).
+    pub type_name: String,
+}
+
+/// A query's result: column names and rows of JSON-like cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// The rows, at most the backend's row limit.
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+impl Rows {
+    /// The cell in the first row under `column`, for single-row aggregate results.
+    pub fn first(&self, column: &str) -> Option<&serde_json::Value> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.rows.first()?.get(i)
+    }
+}
+
+/// Where a source's rows live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceLocation {
+    /// A CSV, Parquet or JSON file (the extension says which).
+    File(PathBuf),
+    /// A table of the warehouse, by its name there.
+    Table(String),
+    /// Another product of the repository, already built under its own name.
+    Product,
+}
+
+/// Why the warehouse could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    /// The SQL was refused before it reached the warehouse.
+    #[error("refused by the sandbox: {0}")]
+    Sandbox(#[from] SandboxError),
+    /// The warehouse rejected or failed the SQL.
+    #[error("{message}")]
+    Sql {
+        /// The warehouse's message.
+        message: String,
+    },
+    /// A relation that should exist does not.
+    #[error("relation `{0}` does not exist")]
+    MissingRelation(String),
+    /// The query ran past the time limit and was interrupted.
+    #[error("query interrupted after the {0:?} time limit")]
+    Timeout(Duration),
+    /// A file source could not be used.
+    #[error("source file {path}: {message}")]
+    SourceFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Connecting or configuring the backend failed.
+    #[error("cannot open the warehouse: {0}")]
+    Open(String),
+}
+
+/// A place to build and measure products.
+///
+/// Implementations run every statement under a time limit, cap result rows, and log
+/// every query in order ([`Warehouse::queries`]).
+pub trait Warehouse {
+    /// How this warehouse spells SQL.
+    fn dialect(&self) -> &dyn Dialect;
+
+    /// Makes `name` (`bronze.orders`) readable by product SQL.
+    fn bind_source(&self, name: &str, location: &SourceLocation) -> Result<(), WarehouseError>;
+
+    /// Builds `relation` (`silver.orders`) in the scratch area from one SELECT, after
+    /// the sandbox has checked it. Replaces an earlier build.
+    fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError>;
+
+    /// The columns of `relation`, from the catalogue.
+    fn describe(&self, relation: &str) -> Result<Vec<ColumnInfo>, WarehouseError>;
+
+    /// Runs one read-only query.
+    fn query(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError>;
+
+    /// Every query run so far, in order.
+    fn queries(&self) -> Vec<QueryRecord>;
+}
+
+/// Opens the warehouse `config` names, resolving relative paths against `root`.
+pub fn open(
+    config: &crate::project::WarehouseConfig,
+    root: &std::path::Path,
+    limits: duckdb::Limits,
+) -> Result<Box<dyn Warehouse>, WarehouseError> {
+    match config {
+        crate::project::WarehouseConfig::Duckdb { path: None } => {
+            Ok(Box::new(duckdb::DuckDbWarehouse::in_memory(limits)?))
+        }
+        crate::project::WarehouseConfig::Duckdb { path: Some(p) } => {
+            Ok(Box::new(duckdb::DuckDbWarehouse::with_database(&root.join(p), limits)?))
+        }
+    }
+}

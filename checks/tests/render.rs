@@ -1,0 +1,84 @@
+//! The three output forms: JSON valid against the documented schema, well-formed JUnit
+//! XML, and the markdown checklist a reviewer reads.
+
+mod support;
+
+use hallmark_checks::render::{json, render, Format};
+use support::{Repo, BAD, COLUMNS};
+
+fn checked() -> hallmark_checks::Checklist {
+    let repo = Repo::new();
+    repo.write(
+        "data_standards.md",
+        "## S-001 Keys hold\nApplies to: silver\n```rule\ncheck: primary_key\n```\n\
+         ## S-002 Amounts are non-negative\nApplies to: silver\n```rule\ncolumns: { tag: currency }\ncheck: { range: { min: 0 } }\n```\n\
+         ## S-003 Emails are present\nApplies to: silver\n```rule\ncolumns: { tag: email }\ncheck: not_null\nseverity: warn\n```\n\
+         ## S-004 Names are business terms\nApplies to: silver\n\nNo `shp_ctry` <please>.\n\
+         ## S-005 PII is tagged\nApplies to: silver\n```rule\ncolumns: { tag: pii }\ncheck: not_null\n```\n\
+         ## S-006 Owner\nApplies to: silver\n```rule\ncheck: owner_present\n```\n",
+    )
+    .product(COLUMNS, &["id"], BAD);
+    repo.check().0
+}
+
+#[test]
+fn json_validates_against_the_documented_schema() {
+    let list = checked();
+    let doc: serde_json::Value = serde_json::from_str(&render(&list, Format::Json)).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(json::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema itself is valid");
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["summary"]["fail"], 2);
+    assert_eq!(doc["products"][0]["results"][1]["samples"]["rows"][0][1], "-5.00");
+}
+
+#[test]
+fn the_schema_rejects_what_it_should() {
+    let schema: serde_json::Value = serde_json::from_str(json::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&render(&checked(), Format::Json)).unwrap();
+    doc["products"][0]["results"][0]["status"] = "maybe".into();
+    assert!(!validator.is_valid(&doc), "an unknown status must not validate");
+}
+
+#[test]
+fn junit_is_well_formed_xml_with_one_case_per_result() {
+    let list = checked();
+    let xml = render(&list, Format::Junit);
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures, mut depth) = (0, 0, 0i32);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) => {
+                depth += 1;
+                match e.name().as_ref() {
+                    b"testcase" => cases += 1,
+                    b"failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Empty(e) => {
+                if e.name().as_ref() == b"testcase" {
+                    cases += 1;
+                }
+            }
+            quick_xml::events::Event::End(_) => depth -= 1,
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0);
+    assert_eq!(cases, list.products[0].results.len());
+    assert_eq!(failures, 2);
+    assert!(xml.contains("&lt;please&gt;"), "user text is escaped");
+}
+
+#[test]
+fn markdown_checklist() {
+    insta::assert_snapshot!(render(&checked(), Format::Markdown));
+}
