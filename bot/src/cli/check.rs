@@ -1,0 +1,126 @@
+//! `hallmark check`: builds the selected products in a sandbox and prints the checklist.
+
+use super::progress::Bar;
+use super::{FormatArg, LevelArg, Outcome};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use hallmark_checks::render::render;
+use hallmark_checks::runner::{run_checks, RunOptions, Selection};
+use hallmark_checks::warehouse::duckdb::Limits;
+use hallmark_checks::{Checklist, Project};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `hallmark check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The repository root (holding data_standards.md and products/).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Check only this product (`orders` or `silver.orders`).
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Check only products at this level.
+    #[arg(long, value_enum)]
+    level: Option<LevelArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    format: FormatArg,
+    /// Write the checklist to this file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// The reference time for freshness and future-timestamp checks (RFC 3339);
+    /// now when absent.
+    #[arg(long, value_parser = parse_time)]
+    as_of: Option<DateTime<Utc>>,
+    /// Interrupt any single query running longer than this many seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout_secs: u64,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time like 2024-12-31T00:00:00Z: {e}"))
+}
+
+/// Loads, builds and checks; prints or writes the checklist; returns the exit outcome.
+pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
+    let project = match Project::load(&args.path) {
+        Ok(p) => p,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(Outcome::BadInput);
+        }
+    };
+    let selection = Selection {
+        product: args.product.clone(),
+        level: args.level.map(Into::into),
+    };
+    let matched = project.products.iter().filter(|p| selection.includes(&p.spec)).count();
+    if matched == 0 {
+        let known: Vec<String> = project.products.iter().map(|p| p.spec.relation()).collect();
+        eprintln!(
+            "error: no product matches{}{} under {}; products: {}",
+            args.product
+                .as_deref()
+                .map(|p| format!(" --product {p}"))
+                .unwrap_or_default(),
+            selection.level.map(|l| format!(" --level {l}")).unwrap_or_default(),
+            args.path.display(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+        return Ok(Outcome::BadInput);
+    }
+    let options = RunOptions {
+        reference_time: args.as_of.unwrap_or_else(Utc::now),
+        ..RunOptions::default()
+    };
+    let limits = Limits {
+        timeout: std::time::Duration::from_secs(args.timeout_secs),
+        ..Limits::default()
+    };
+    let checklist = check_project(&project, &selection, &options, limits)?;
+    emit(&render(&checklist, args.format.into()), args.output.as_deref())?;
+    Ok(outcome(&checklist))
+}
+
+/// Opens the project's warehouse and runs the checks with a progress bar.
+pub fn check_project(
+    project: &Project,
+    selection: &Selection,
+    options: &RunOptions,
+    limits: Limits,
+) -> anyhow::Result<Checklist> {
+    let warehouse = hallmark_checks::warehouse::open(&project.config.warehouse, &project.root, limits)
+        .context("opening the warehouse")?;
+    let total = project.products.iter().filter(|p| selection.includes(&p.spec)).count();
+    let bar = Bar::new(total);
+    let checklist = run_checks(project, warehouse.as_ref(), selection, options, &bar);
+    bar.finish();
+    Ok(checklist)
+}
+
+/// The exit outcome a checklist deserves.
+pub fn outcome(checklist: &Checklist) -> Outcome {
+    if checklist.passed() {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    }
+}
+
+/// Writes `text` to `output`, or to standard output.
+pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display())),
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).context("writing to standard output")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The verbs of the `hallmark` binary and their exit codes.
+
+mod check;
+mod demo;
+mod lint;
+mod progress;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hallmark_checks::render::Format;
+use hallmark_checks::Level;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Hallmark promotes data products bronze → silver → gold and proves, with a
+/// checklist, which of the team's data standards they meet.
+#[derive(Debug, Parser)]
+#[command(name = "hallmark", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build products in a sandbox and check them against the standards.
+    Check(check::CheckArgs),
+    /// Validate data_standards.md and the product specs without touching data.
+    Lint {
+        /// The repository root.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Run Hallmark on the bundled retail example (no network, no key).
+    Demo(demo::DemoArgs),
+    /// List the check kinds and their parameters.
+    Checks,
+}
+
+/// How a run ended, as the process exit code: CI reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every error-severity standard passed (exit 0).
+    Passed,
+    /// At least one error-severity standard failed or could not be measured (exit 1).
+    Failed,
+    /// The input was wrong: a malformed standard or spec, an unknown product (exit 2).
+    BadInput,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> ExitCode {
+        ExitCode::from(match o {
+            Outcome::Passed => 0,
+            Outcome::Failed => 1,
+            Outcome::BadInput => 2,
+        })
+    }
+}
+
+/// Output formats on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// GitHub/GitLab-flavoured markdown.
+    Md,
+    /// The versioned JSON document.
+    Json,
+    /// JUnit XML.
+    Junit,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Md => Format::Markdown,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+        }
+    }
+}
+
+/// Levels on the command line (bronze is never checked).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LevelArg {
+    /// Silver products.
+    Silver,
+    /// Gold products.
+    Gold,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Level {
+        match l {
+            LevelArg::Silver => Level::Silver,
+            LevelArg::Gold => Level::Gold,
+        }
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Lint { path } => lint::run(&path),
+        Command::Demo(args) => demo::run(args),
+        Command::Checks => {
+            for e in hallmark_checks::catalogue::CATALOGUE {
+                println!("{:<26} {:<44} {}", e.name, e.parameters, e.description);
+            }
+            Ok(Outcome::Passed)
+        }
+    }
+}

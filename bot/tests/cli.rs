@@ -1,0 +1,209 @@
+//! The `hallmark` binary as a user runs it: exit codes, formats, files, messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail")
+}
+
+fn hallmark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(args)
+        .args(
+            ["--as-of", "2025-01-01T00:00:00Z"]
+                .iter()
+                .filter(|_| args.first() == Some(&"check")),
+        )
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_the_example_prints_passes_and_failures_and_exits_1() {
+    let out = hallmark(&["check", example().to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the hand-written product fails some standards\n{text}\n{}",
+        stderr(&out)
+    );
+    assert!(text.starts_with("### Hallmark checklist"), "{text}");
+    assert!(text.contains("#### `silver.orders` — 7,972 rows"), "{text}");
+    // Passes: the key holds after dedup, the spec has an owner.
+    assert!(text.contains("- [x] **SLV-001** Every product has a primary key that holds — `primary_key(order_id)`: 0 null and 0 duplicate keys in 7,972 rows"), "{text}");
+    assert!(text.contains("- [x] **SLV-012**"), "{text}");
+    // Failures the example leaves in on purpose: country names, refunds, a missing description.
+    assert!(
+        text.contains("- [ ] **SLV-005** Country codes are ISO 3166-1 alpha-2 — `pattern(ship_country)`: ❌ **fail**"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- [ ] **SLV-003** Amounts are non-negative decimals — `range(amount)`: ❌ **fail**"),
+        "{text}"
+    );
+    assert!(text.contains("- [ ] **SLV-009** Every column is documented — `documented`: ❌ **fail** 1 of 8 columns have no description: `status`"), "{text}");
+    assert!(
+        text.contains(
+            "- [ ] **SLV-016** Names are business terms, not source-system abbreviations: 👀 **needs human review**\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_output_validates_against_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checklist.json");
+    let out = hallmark(&[
+        "check",
+        example().to_str().unwrap(),
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "--output writes the file, not stdout");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks/schema/checklist.v1.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(doc["products"][0]["product"], "silver.orders");
+    assert_eq!(doc["products"][0]["rows"], 7972);
+}
+
+#[test]
+fn junit_output_is_well_formed() {
+    let out = hallmark(&["check", example().to_str().unwrap(), "--format", "junit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = stdout(&out);
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut cases = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
+                if e.name().as_ref() == b"testcase" =>
+            {
+                cases += 1
+            }
+            _ => {}
+        }
+    }
+    assert!(cases >= 20, "{cases} test cases\n{xml}");
+}
+
+#[test]
+fn lint_the_example() {
+    let out = hallmark(&["lint", example().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("21 standards (18 with rules, 3 need human review), 1 products"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn bad_input_exits_2_and_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("data_standards.md"),
+        "## SLV-001 Amounts\nApplies to: silver\n```rule\ncolumns: { tag: currency }\ncheck: { rnage: { min: 0 } }\n```\n",
+    )
+    .unwrap();
+    for verb in ["lint", "check"] {
+        let out = hallmark(&[verb, dir.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{verb}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("data_standards.md:5: standard SLV-001: check: unknown check `rnage`"),
+            "{verb}: {err}"
+        );
+    }
+}
+
+#[test]
+fn unknown_product_exits_2_and_lists_the_products() {
+    let out = hallmark(&["check", example().to_str().unwrap(), "--product", "shipments"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no product matches --product shipments"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("products: silver.orders"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_source_table_is_a_clear_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("data_standards.md"),
+        "## S-1 Rows\nApplies to: silver\n```rule\ncheck: { row_count: { min: 1 } }\n```\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("products/x")).unwrap();
+    std::fs::write(p.join("x.csv"), "a\n1\n").unwrap();
+    std::fs::write(
+        p.join("products/x/silver.yml"),
+        "name: x\nlevel: silver\nsources: [{ name: bronze.x, file: x.csv }]\ncolumns: [{ name: a, type: integer }]\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("products/x/silver.sql"), "SELECT a FROM bronze.nothing_here").unwrap();
+    let out = hallmark(&["check", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("building silver.x from"), "{text}");
+    assert!(
+        text.contains("nothing_here"),
+        "the warehouse's message names the table: {text}"
+    );
+    assert!(text.contains("💥 **error**"), "{text}");
+}
+
+#[test]
+fn checks_lists_the_catalogue() {
+    let out = hallmark(&["checks"]);
+    assert_eq!(out.status.code(), Some(0));
+    for kind in [
+        "not_null",
+        "row_count_reconciliation",
+        "custom_sql",
+        "no_future_timestamps",
+    ] {
+        assert!(stdout(&out).contains(kind), "{kind}");
+    }
+}
+
+#[test]
+fn demo_runs_from_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .arg("demo")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("#### `silver.orders` — 7,972 rows"),
+        "{}",
+        stdout(&out)
+    );
+}
