@@ -196,12 +196,52 @@ pub fn glob_matches(glob: &str, name: &str) -> bool {
     Regex::new(&re).is_ok_and(|r| r.is_match(name))
 }
 
-/// Normalises a type name for comparison: lowercase, no spaces.
+/// Normalises a type name for comparison across warehouses: lowercase, no spaces,
+/// ClickHouse's `Nullable(...)` and `LowCardinality(...)` wrappers dropped (nullability
+/// is a check of its own), and each warehouse's name of one type mapped to one
+/// spelling (`String` and `text` are `varchar`, `Int64` is `bigint`, `DateTime` is
+/// `timestamp`), so a standard says `type: varchar` once for every backend.
 pub fn normalize_type(t: &str) -> String {
-    t.chars()
+    let mut s: String = t
+        .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
-        .to_ascii_lowercase()
+        .to_ascii_lowercase();
+    loop {
+        let unwrapped = ["nullable(", "lowcardinality("]
+            .iter()
+            .find_map(|w| s.strip_prefix(w).and_then(|rest| rest.strip_suffix(')')));
+        match unwrapped {
+            Some(inner) => s = inner.to_string(),
+            None => break,
+        }
+    }
+    let (head, args) = match s.find('(') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s.as_str(), ""),
+    };
+    let canonical = match head {
+        "string" | "text" | "char" | "bpchar" => "varchar",
+        "int8" => "tinyint",
+        "int16" | "int2" => "smallint",
+        "int32" | "int4" | "int" => "integer",
+        "int64" | "long" => "bigint",
+        "uint8" => "utinyint",
+        "uint16" => "usmallint",
+        "uint32" => "uinteger",
+        "uint64" => "ubigint",
+        "float32" | "float4" | "real" => "float",
+        "float64" | "float8" => "double",
+        "datetime" | "datetime64" => "timestamp",
+        "date32" => "date",
+        "bool" => "boolean",
+        other => other,
+    };
+    match (canonical, args) {
+        // ClickHouse `DateTime('UTC')` and `DateTime64(3)`: still a timestamp.
+        ("timestamp", _) => "timestamp".to_string(),
+        _ => format!("{canonical}{args}"),
+    }
 }
 
 /// True when `declared` is of the family `family` (`decimal` matches `decimal(18,2)`).
@@ -222,5 +262,10 @@ mod tests {
         assert!(type_family_matches("decimal(18,2)", "decimal(18, 2)"));
         assert!(!type_family_matches("decimal(18,2)", "decimal(10,2)"));
         assert!(type_family_matches("timestamp", "timestamp with time zone"));
+        assert_eq!(normalize_type("Nullable(Decimal(18, 2))"), "decimal(18,2)");
+        assert_eq!(normalize_type("LowCardinality(Nullable(String))"), "varchar");
+        assert_eq!(normalize_type("DateTime('UTC')"), "timestamp");
+        assert_eq!(normalize_type("Int32"), normalize_type("INTEGER"));
+        assert_eq!(normalize_type("Float64"), normalize_type("DOUBLE"));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{yaml_error_line, yaml_error_message, SourceError, SourceErrors};
 use crate::level::Level;
-use crate::spec::{level_from_file_name, parse_spec, Product};
+use crate::spec::{level_from_file_name, parse_spec, DialectSql, Product};
 use crate::standards::{parse_standards, Standard};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 /// The name of the optional per-repository configuration file.
 pub const CONFIG_FILE: &str = ".hallmark.yml";
+
+/// The dialects a product may have a transform of its own for (`silver.clickhouse.sql`).
+const DIALECTS: &[&str] = &["duckdb", "clickhouse"];
 
 /// `.hallmark.yml`. Every key has a default, so a repository without the file works.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +48,48 @@ pub enum WarehouseConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         path: Option<PathBuf>,
     },
+    /// A ClickHouse server over HTTP. Products are built in a scratch database per
+    /// run that is dropped afterwards; the password comes from the environment
+    /// (`HALLMARK_CLICKHOUSE_PASSWORD`), never from the repository.
+    Clickhouse(ClickHouseConfig),
+}
+
+/// How to reach a ClickHouse server (`warehouse: { kind: clickhouse, ... }`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClickHouseConfig {
+    /// The HTTP endpoint, `http://127.0.0.1:8123`.
+    #[serde(default = "default_clickhouse_url")]
+    pub url: String,
+    /// The database that unqualified `table:` sources are read from.
+    #[serde(default = "default_clickhouse_database")]
+    pub database: String,
+    /// The user that builds products in the scratch database.
+    #[serde(default = "default_clickhouse_user")]
+    pub user: String,
+    /// A read-only user for every query that only reads (checks, samples, the
+    /// agent's queries). Without one, those queries run as `user` with `readonly=2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader: Option<String>,
+    /// Scratch databases are named `<prefix>_<job>`.
+    #[serde(default = "default_sandbox_prefix")]
+    pub sandbox_prefix: String,
+}
+
+fn default_clickhouse_url() -> String {
+    "http://127.0.0.1:8123".into()
+}
+
+fn default_clickhouse_database() -> String {
+    "default".into()
+}
+
+fn default_clickhouse_user() -> String {
+    "default".into()
+}
+
+fn default_sandbox_prefix() -> String {
+    "hallmark_sandbox".into()
 }
 
 impl Default for WarehouseConfig {
@@ -70,8 +115,16 @@ impl Project {
     /// Reads and validates the repository at `root`, collecting every problem found in
     /// any file.
     pub fn load(root: &Path) -> Result<Project, SourceErrors> {
+        Self::load_with_config(root, &root.join(CONFIG_FILE))
+    }
+
+    /// [`Project::load`] with the configuration read from `config_file` instead of
+    /// the repository's `.hallmark.yml` (say, the same products on another warehouse).
+    /// A missing file means the defaults only when it is the repository's own.
+    pub fn load_with_config(root: &Path, config_file: &Path) -> Result<Project, SourceErrors> {
         let mut errors = Vec::new();
-        let config = load_config(root).map_err(|e| SourceErrors(vec![e]))?;
+        let optional = config_file == root.join(CONFIG_FILE);
+        let config = load_config(config_file, optional).map_err(|e| SourceErrors(vec![e]))?;
         let standards_path = root.join(&config.standards);
         let standards = match std::fs::read_to_string(&standards_path) {
             Ok(text) => parse_standards(&text, &standards_path).unwrap_or_else(|e| {
@@ -106,14 +159,13 @@ impl Project {
     }
 }
 
-fn load_config(root: &Path) -> Result<Config, SourceError> {
-    let path = root.join(CONFIG_FILE);
-    match std::fs::read_to_string(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(SourceError::new(&path, 0, format!("cannot read: {e}"))),
+fn load_config(path: &Path, optional: bool) -> Result<Config, SourceError> {
+    match std::fs::read_to_string(path) {
+        Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(SourceError::new(path, 0, format!("cannot read: {e}"))),
         Ok(text) if text.trim().is_empty() => Ok(Config::default()),
         Ok(text) => serde_norway::from_str(&text)
-            .map_err(|e| SourceError::new(&path, yaml_error_line(&e, 1), yaml_error_message(&e))),
+            .map_err(|e| SourceError::new(path, yaml_error_line(&e, 1), yaml_error_message(&e))),
     }
 }
 
@@ -162,12 +214,33 @@ fn load_products(dir: &Path, errors: &mut Vec<SourceError>) -> Vec<Product> {
             };
             let sql_path = path.with_extension("sql");
             match std::fs::read_to_string(&sql_path) {
-                Ok(sql) => products.push(Product {
-                    spec,
-                    sql,
-                    spec_path: path,
-                    sql_path,
-                }),
+                Ok(sql) => {
+                    let dialect_sql = DIALECTS
+                        .iter()
+                        .filter_map(|d| {
+                            let variant = path.with_extension(format!("{d}.sql"));
+                            match std::fs::read_to_string(&variant) {
+                                Ok(sql) => Some(DialectSql {
+                                    dialect: d.to_string(),
+                                    sql,
+                                    path: variant,
+                                }),
+                                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                                Err(e) => {
+                                    errors.push(SourceError::new(&variant, 0, format!("cannot read: {e}")));
+                                    None
+                                }
+                            }
+                        })
+                        .collect();
+                    products.push(Product {
+                        spec,
+                        sql,
+                        spec_path: path,
+                        sql_path,
+                        dialect_sql,
+                    })
+                }
                 Err(e) => errors.push(SourceError::new(
                     &path,
                     0,

@@ -7,7 +7,7 @@ use crate::plan::{glob_matches, normalize_type, plan_product, PlanItem, PlannedC
 use crate::project::Project;
 use crate::result::{CheckResult, Checklist, ProductReport, Samples, Status, Summary, SCHEMA_VERSION};
 use crate::rule::Severity;
-use crate::sandbox::validate_select;
+use crate::sandbox::validate_select_with;
 use crate::scan::{self, thousands, ScanContext, Verdict};
 use crate::spec::{Product, ProductSpec};
 use crate::warehouse::{ColumnInfo, QueryKind, Rows, SourceLocation, Warehouse};
@@ -101,12 +101,13 @@ pub fn run_checks(
                 .or_else(|| build_errors.get(&s.name))
                 .map(|e| format!("source `{}` is unusable: {e}", s.name))
         });
+        let (sql, sql_path) = product.transform(warehouse.dialect().name());
         let built = match failed_input {
             Some(e) => Err(e),
             None => warehouse
-                .materialize(&relation, &product.sql)
+                .materialize(&relation, sql)
                 .and_then(|_| warehouse.describe(&relation))
-                .map_err(|e| format!("building {relation} from {} failed: {e}", product.sql_path.display())),
+                .map_err(|e| format!("building {relation} from {} failed: {e}", sql_path.display())),
         };
         if let Err(e) = &built {
             build_errors.insert(relation.clone(), e.clone());
@@ -315,12 +316,14 @@ pub fn check_product(
         }
     };
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let types: Vec<String> = columns.iter().map(|c| normalize_type(&c.type_name)).collect();
     let reference_time = options.reference_time.format("%Y-%m-%d %H:%M:%S").to_string();
     let relation = spec.relation();
     let ctx = ScanContext {
         dialect: warehouse.dialect(),
         relation: &relation,
         table_columns: &names,
+        column_types: &types,
         primary_key: &spec.primary_key,
         reference_time: &reference_time,
         reference_epoch: options.reference_time.timestamp(),
@@ -624,7 +627,7 @@ fn own_query_result(
             }
         }
         CheckKind::CustomSql(p) => {
-            let body = match validate_select(&p.sql.replace("{table}", &rel)) {
+            let body = match validate_select_with(&p.sql.replace("{table}", &rel), d.forbidden_functions()) {
                 Ok(b) => b,
                 Err(e) => return error_result(check, format!("custom SQL refused: {e}")),
             };

@@ -20,6 +20,9 @@ pub struct ScanContext<'a> {
     pub relation: &'a str,
     /// The built table's columns, in order.
     pub table_columns: &'a [String],
+    /// Their types, normalized (`timestamp`, `decimal(18,2)`), in the same order, so a
+    /// bound can be spelled as a value of the column's type.
+    pub column_types: &'a [String],
     /// The spec's primary key, used to identify sample rows.
     pub primary_key: &'a [String],
     /// The run's reference time, `YYYY-MM-DD HH:MM:SS` UTC.
@@ -111,11 +114,20 @@ fn columns_or_all<'a>(check: &'a PlannedCheck, ctx: &'a ScanContext<'_>) -> &'a 
     }
 }
 
+impl ScanContext<'_> {
+    /// The normalized type of a built column, when the catalogue listed it.
+    fn type_of(&self, column: &str) -> Option<&str> {
+        let i = self.table_columns.iter().position(|c| c == column)?;
+        self.column_types.get(i).map(String::as_str)
+    }
+}
+
 /// The row-level condition that makes a row fail the check, for checks that have one.
 /// Used both in the scan (`count_if`) and to fetch samples.
 pub fn failure_predicate(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<String> {
     let d = ctx.dialect;
-    let col = d.quote_ident(check.columns.first()?);
+    let name = check.columns.first()?;
+    let col = d.quote_ident(name);
     Some(match &check.kind {
         CheckKind::NotNull | CheckKind::NullRatio(_) => format!("{col} IS NULL"),
         CheckKind::AcceptedValues(v) => {
@@ -125,10 +137,10 @@ pub fn failure_predicate(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<
         CheckKind::Range(b) => {
             let mut parts = Vec::new();
             if let Some(lo) = &b.min {
-                parts.push(format!("{col} < {}", d.literal(lo)));
+                parts.push(format!("{col} < {}", d.bound_literal(lo, ctx.type_of(name))));
             }
             if let Some(hi) = &b.max {
-                parts.push(format!("{col} > {}", d.literal(hi)));
+                parts.push(format!("{col} > {}", d.bound_literal(hi, ctx.type_of(name))));
             }
             format!("({})", parts.join(" OR "))
         }
@@ -220,7 +232,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -453,7 +465,29 @@ pub fn sample_query(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<Strin
     let d = ctx.dialect;
     let rel = d.quote_relation(ctx.relation);
     let limit = ctx.sample_limit;
-    let as_text = |c: &String| format!("{} AS {}", d.cast_text(&d.quote_ident(c)), d.quote_ident(c));
+    // The failing rows are picked in an inner query under positional aliases (`hm_c0`)
+    // and shown as text by the outer one, ordered by their native values: ClickHouse
+    // lets a select alias shadow the column of the same name in WHERE, GROUP BY and
+    // ORDER BY, and before 21.x takes `ORDER BY 1` as a constant.
+    let inner = |cols: &[String]| {
+        let picked = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS hm_c{i}", d.quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let by = (0..cols.len())
+            .map(|i| format!("hm_c{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let shown = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS {}", d.cast_text(&format!("hm_c{i}")), d.quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (picked, by, shown)
+    };
     match &check.kind {
         CheckKind::Unique | CheckKind::PrimaryKey | CheckKind::DuplicateRows => {
             let cols: Vec<String> = match check.kind {
@@ -463,25 +497,24 @@ pub fn sample_query(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<Strin
             if cols.is_empty() {
                 return None;
             }
-            let quoted: Vec<String> = cols.iter().map(|c| d.quote_ident(c)).collect();
+            let (picked, by, shown) = inner(&cols);
             let having = match check.kind {
                 CheckKind::PrimaryKey => {
-                    let nulls = quoted.iter().map(|k| format!(" OR {k} IS NULL")).collect::<String>();
+                    let nulls = (0..cols.len())
+                        .map(|i| format!(" OR hm_c{i} IS NULL"))
+                        .collect::<String>();
                     format!("count(*) > 1{nulls}")
                 }
                 _ => "count(*) > 1".into(),
             };
             let filter = match check.kind {
-                CheckKind::Unique => format!(" WHERE {} IS NOT NULL", quoted[0]),
+                CheckKind::Unique => format!(" WHERE {} IS NOT NULL", d.quote_ident(&cols[0])),
                 _ => String::new(),
             };
-            let select: Vec<String> = cols.iter().map(as_text).collect();
             Some(format!(
-                "SELECT {}, count(*) AS {} FROM {rel}{filter} GROUP BY {} HAVING {having} ORDER BY count(*) DESC, {} LIMIT {limit}",
-                select.join(", "),
+                "SELECT {shown}, hm_n AS {} FROM (SELECT {picked}, count(*) AS hm_n FROM {rel}{filter} GROUP BY {by} \
+                 HAVING {having} ORDER BY hm_n DESC, {by} LIMIT {limit}) AS hm_sample ORDER BY hm_n DESC, {by}",
                 d.quote_ident("rows"),
-                quoted.join(", "),
-                (1..=cols.len()).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
             ))
         }
         _ => {
@@ -493,11 +526,10 @@ pub fn sample_query(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<Strin
                 .cloned()
                 .collect();
             cols.extend(check.columns.iter().cloned());
-            let select: Vec<String> = cols.iter().map(as_text).collect();
-            let order = (1..=cols.len()).map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+            let (picked, by, shown) = inner(&cols);
             Some(format!(
-                "SELECT {} FROM {rel} WHERE {pred} ORDER BY {order} LIMIT {limit}",
-                select.join(", ")
+                "SELECT {shown} FROM (SELECT {picked} FROM {rel} WHERE {pred} ORDER BY {by} LIMIT {limit}) AS hm_sample \
+                 ORDER BY {by}"
             ))
         }
     }

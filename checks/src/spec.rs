@@ -117,6 +117,33 @@ pub struct Product {
     pub spec_path: PathBuf,
     /// The SQL file.
     pub sql_path: PathBuf,
+    /// Transforms written for one warehouse's SQL (`silver.clickhouse.sql`), by
+    /// dialect name, used instead of `sql` on that warehouse.
+    pub dialect_sql: Vec<DialectSql>,
+}
+
+/// A product transform in one warehouse's SQL dialect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialectSql {
+    /// The dialect's name (`clickhouse`).
+    pub dialect: String,
+    /// The SELECT.
+    pub sql: String,
+    /// Its file.
+    pub path: PathBuf,
+}
+
+impl Product {
+    /// The transform to run on a warehouse speaking `dialect`, and its file: the
+    /// dialect's own (`silver.clickhouse.sql`) when there is one, else `silver.sql`.
+    pub fn transform(&self, dialect: &str) -> (&str, &Path) {
+        self.dialect_sql
+            .iter()
+            .find(|v| v.dialect == dialect)
+            .map_or((self.sql.as_str(), self.sql_path.as_path()), |v| {
+                (v.sql.as_str(), v.path.as_path())
+            })
+    }
 }
 
 fn identifier_re() -> &'static Regex {

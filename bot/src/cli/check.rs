@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use hallmark_checks::render::render;
 use hallmark_checks::runner::{run_checks, RunOptions, Selection};
-use hallmark_checks::warehouse::duckdb::Limits;
+use hallmark_checks::warehouse::Limits;
 use hallmark_checks::{Checklist, Project};
 use std::path::{Path, PathBuf};
 
@@ -32,6 +32,10 @@ pub struct CheckArgs {
     /// now when absent.
     #[arg(long, value_parser = parse_time)]
     as_of: Option<DateTime<Utc>>,
+    /// Read the configuration from this file instead of PATH/.hallmark.yml, e.g. to
+    /// check the same products on another warehouse.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Interrupt any single query running longer than this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
@@ -45,7 +49,11 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Loads, builds and checks; prints or writes the checklist; returns the exit outcome.
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let project = match Project::load(&args.path) {
+    let loaded = match &args.config {
+        Some(file) => Project::load_with_config(&args.path, file),
+        None => Project::load(&args.path),
+    };
+    let project = match loaded {
         Ok(p) => p,
         Err(errors) => {
             eprintln!("{errors}");
@@ -95,7 +103,8 @@ pub fn check_project(
     options: &RunOptions,
     limits: Limits,
 ) -> anyhow::Result<Checklist> {
-    let warehouse = hallmark_checks::warehouse::open(&project.config.warehouse, &project.root, limits)
+    let job = hallmark_checks::warehouse::job_name();
+    let warehouse = hallmark_checks::warehouse::open(&project.config.warehouse, &project.root, &job, limits)
         .context("opening the warehouse")?;
     let total = project.products.iter().filter(|p| selection.includes(&p.spec)).count();
     let bar = Bar::new(total);

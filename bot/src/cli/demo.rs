@@ -7,7 +7,7 @@ use super::Outcome;
 use anyhow::Context;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::{RunOptions, Selection};
-use hallmark_checks::warehouse::duckdb::Limits;
+use hallmark_checks::warehouse::Limits;
 use hallmark_checks::Project;
 use std::path::{Path, PathBuf};
 

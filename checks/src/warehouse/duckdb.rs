@@ -5,37 +5,18 @@
 //! file, when configured, is attached READ_ONLY as `warehouse`, so nothing Hallmark
 //! runs can change it. File sources become views over DuckDB's readers.
 
-use super::{ColumnInfo, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError};
+use super::{ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError};
 use crate::dialect::{Dialect, DuckDbDialect};
-use crate::sandbox::validate_select;
+use crate::sandbox::validate_select_with;
 use duckdb::types::ValueRef;
 use duckdb::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// The alias under which a user's database file is attached.
 pub const ATTACHED_ALIAS: &str = "warehouse";
-
-/// Limits every statement runs under.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// A statement still running after this is interrupted.
-    pub timeout: Duration,
-    /// At most this many rows are read from any result.
-    pub max_rows: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(300),
-            max_rows: 10_000,
-        }
-    }
-}
 
 /// A DuckDB warehouse.
 pub struct DuckDbWarehouse {
@@ -205,7 +186,7 @@ impl Warehouse for DuckDbWarehouse {
     }
 
     fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError> {
-        let select = validate_select(select_sql)?;
+        let select = validate_select_with(select_sql, self.dialect().forbidden_functions())?;
         self.ensure_schema(relation)?;
         let sql = format!(
             "CREATE OR REPLACE TABLE {} AS\n{select}\n",

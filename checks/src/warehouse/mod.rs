@@ -2,12 +2,31 @@
 //! its own walls (read-only sources, a scratch schema for products, time and row
 //! limits) and logs every query it runs, so that tests can count them.
 
+pub mod clickhouse;
 pub mod duckdb;
 
 use crate::dialect::Dialect;
 use crate::sandbox::SandboxError;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// Limits every statement runs under.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A statement still running after this is interrupted.
+    pub timeout: Duration,
+    /// At most this many rows are read from any result.
+    pub max_rows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(300),
+            max_rows: 10_000,
+        }
+    }
+}
 
 /// What a query was for; tests use it to prove the one-scan property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,18 +149,55 @@ pub trait Warehouse {
     fn queries(&self) -> Vec<QueryRecord>;
 }
 
+/// The environment variable holding the ClickHouse password.
+pub const CLICKHOUSE_PASSWORD_ENV: &str = "HALLMARK_CLICKHOUSE_PASSWORD";
+/// The environment variable holding the ClickHouse reader's password, when it differs.
+pub const CLICKHOUSE_READER_PASSWORD_ENV: &str = "HALLMARK_CLICKHOUSE_READER_PASSWORD";
+/// The environment variable that overrides the configured ClickHouse URL.
+pub const CLICKHOUSE_URL_ENV: &str = "HALLMARK_CLICKHOUSE_URL";
+
 /// Opens the warehouse `config` names, resolving relative paths against `root`.
+/// `job` names this run's sandbox where the warehouse has one per run (ClickHouse).
+/// Passwords come from the environment only.
 pub fn open(
     config: &crate::project::WarehouseConfig,
     root: &std::path::Path,
-    limits: duckdb::Limits,
+    job: &str,
+    limits: Limits,
 ) -> Result<Box<dyn Warehouse>, WarehouseError> {
+    use crate::project::WarehouseConfig;
     match config {
-        crate::project::WarehouseConfig::Duckdb { path: None } => {
-            Ok(Box::new(duckdb::DuckDbWarehouse::in_memory(limits)?))
-        }
-        crate::project::WarehouseConfig::Duckdb { path: Some(p) } => {
+        WarehouseConfig::Duckdb { path: None } => Ok(Box::new(duckdb::DuckDbWarehouse::in_memory(limits)?)),
+        WarehouseConfig::Duckdb { path: Some(p) } => {
             Ok(Box::new(duckdb::DuckDbWarehouse::with_database(&root.join(p), limits)?))
         }
+        WarehouseConfig::Clickhouse(c) => {
+            let secret = |var: &str| {
+                std::env::var(var)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .map(clickhouse::Secret::new)
+            };
+            let conn = clickhouse::Connection {
+                url: std::env::var(CLICKHOUSE_URL_ENV).unwrap_or_else(|_| c.url.clone()),
+                database: c.database.clone(),
+                user: c.user.clone(),
+                password: secret(CLICKHOUSE_PASSWORD_ENV),
+                reader: c.reader.clone(),
+                reader_password: secret(CLICKHOUSE_READER_PASSWORD_ENV),
+            };
+            let sandbox = format!("{}_{}", c.sandbox_prefix, job);
+            Ok(Box::new(clickhouse::ClickHouseWarehouse::connect(
+                &conn, &sandbox, limits,
+            )?))
+        }
     }
+}
+
+/// A job name for a run's sandbox: unique on this machine and over time.
+pub fn job_name() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    format!("{}_{millis}", std::process::id())
 }

@@ -2,6 +2,12 @@
 //! writes dialect-free plans and asks a [`Dialect`] for every expression whose
 //! spelling depends on the warehouse.
 
+mod clickhouse;
+mod duckdb;
+
+pub use clickhouse::{ClickHouseDialect, ServerVersion};
+pub use duckdb::DuckDbDialect;
+
 use crate::catalogue::Literal;
 
 /// How a warehouse spells the expressions the checks need.
@@ -12,7 +18,9 @@ pub trait Dialect: Send + Sync {
     /// Quotes an identifier so any name (spaces, mixed case, keywords) is safe.
     fn quote_ident(&self, name: &str) -> String;
 
-    /// Quotes a possibly schema-qualified relation name, `silver.orders`.
+    /// The quoted, physical name of a logical relation (`silver.orders`). Warehouses
+    /// whose sandbox is not one schema per level map the name here, so the check
+    /// compiler above never knows where a product was built.
     fn quote_relation(&self, relation: &str) -> String {
         relation
             .split('.')
@@ -42,6 +50,20 @@ pub trait Dialect: Send + Sync {
         }
     }
 
+    /// A bound compared with a column of `column_type` (normalized, see
+    /// `plan::normalize_type`). Most warehouses cast a text bound to the column's type
+    /// on their own; those that do not override this.
+    fn bound_literal(&self, lit: &Literal, column_type: Option<&str>) -> String {
+        let _ = column_type;
+        self.literal(lit)
+    }
+
+    /// Functions that product and check SQL may not call: the warehouse's readers of
+    /// files, URLs and other servers, which would reach past the declared sources.
+    fn forbidden_functions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Counts rows where `predicate` holds, inside an aggregate query.
     fn count_if(&self, predicate: &str) -> String;
 
@@ -67,78 +89,4 @@ pub trait Dialect: Send + Sync {
 
     /// A timestamp literal (UTC) for the run's reference time, `YYYY-MM-DD HH:MM:SS`.
     fn timestamp_literal(&self, utc: &str) -> String;
-}
-
-/// DuckDB's dialect.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DuckDbDialect;
-
-impl Dialect for DuckDbDialect {
-    fn name(&self) -> &'static str {
-        "duckdb"
-    }
-
-    fn quote_ident(&self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-
-    fn string_literal(&self, text: &str) -> String {
-        // DuckDB strings take no backslash escapes.
-        format!("'{}'", text.replace('\'', "''"))
-    }
-
-    fn count_if(&self, predicate: &str) -> String {
-        format!("count_if({predicate})")
-    }
-
-    fn count_distinct(&self, exprs: &[String]) -> String {
-        match exprs {
-            [one] => format!("count(DISTINCT {one})"),
-            many => {
-                let all_set = many
-                    .iter()
-                    .map(|e| format!("{e} IS NOT NULL"))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                format!("count(DISTINCT CASE WHEN {all_set} THEN row({}) END)", many.join(", "))
-            }
-        }
-    }
-
-    fn count_distinct_rows(&self, exprs: &[String]) -> String {
-        format!("count(DISTINCT row({}))", exprs.join(", "))
-    }
-
-    fn regex_full_match(&self, expr: &str, pattern: &str) -> String {
-        format!("regexp_full_match({expr}, {})", self.string_literal(pattern))
-    }
-
-    fn char_length(&self, expr: &str) -> String {
-        format!("length({expr})")
-    }
-
-    fn cast_text(&self, expr: &str) -> String {
-        format!("CAST({expr} AS VARCHAR)")
-    }
-
-    fn epoch_seconds(&self, expr: &str) -> String {
-        format!("epoch(CAST({expr} AS TIMESTAMP))")
-    }
-
-    fn timestamp_literal(&self, utc: &str) -> String {
-        format!("TIMESTAMP '{utc}'")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting_escapes() {
-        let d = DuckDbDialect;
-        assert_eq!(d.quote_ident("Order \"ID\""), "\"Order \"\"ID\"\"\"");
-        assert_eq!(d.quote_relation("silver.orders"), "\"silver\".\"orders\"");
-        assert_eq!(d.string_literal("O'Brien"), "'O''Brien'");
-    }
 }

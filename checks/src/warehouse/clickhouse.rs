@@ -1,0 +1,606 @@
+//! ClickHouse over HTTP, through the `clickhouse` crate.
+//!
+//! The sandbox is one scratch database per run, `<prefix>_<job>`, created when the
+//! warehouse opens and dropped when it is dropped: products are built there as
+//! `Memory` tables (`silver.orders` becomes `<sandbox>.silver__orders`), CSV sources
+//! are loaded there as text, and a product's SQL is pointed at them by rewriting its
+//! qualified relation names. Bronze tables are only read: every query that reads runs
+//! as the configured reader user, or with `readonly=2`, and product SQL must pass the
+//! statement guard (one SELECT, no table functions) before it is wrapped in
+//! `CREATE TABLE … AS`. Every query carries `max_execution_time`; reads also carry
+//! `max_result_rows`.
+//!
+//! The server's version is read at connect time, and the dialect uses newer syntax
+//! only where the server has it; the crate's row validation is turned off because
+//! 18.16 (Debian's package) lacks the `RowBinaryWithNamesAndTypes` format.
+
+use super::{ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError};
+use crate::dialect::{ClickHouseDialect, Dialect, ServerVersion};
+use crate::sandbox::{rewrite_relations, validate_select_with};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// A password that never shows in logs or `Debug` output.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `text`.
+    pub fn new(text: impl Into<String>) -> Self {
+        Secret(text.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where the server is and who to be there.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The HTTP endpoint, `http://127.0.0.1:8123`.
+    pub url: String,
+    /// The database of unqualified `table:` sources.
+    pub database: String,
+    /// The user that creates the sandbox and builds products in it.
+    pub user: String,
+    /// Its password.
+    pub password: Option<Secret>,
+    /// A read-only user for queries that only read, if the team has one.
+    pub reader: Option<String>,
+    /// That user's password.
+    pub reader_password: Option<Secret>,
+}
+
+/// Which client a statement goes through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// May create and drop in the sandbox.
+    Builder,
+    /// Read-only.
+    Reader,
+}
+
+/// A ClickHouse warehouse with its scratch database.
+pub struct ClickHouseWarehouse {
+    runtime: tokio::runtime::Runtime,
+    builder: clickhouse::Client,
+    reader: clickhouse::Client,
+    database: String,
+    sandbox: String,
+    dialect: ClickHouseDialect,
+    limits: Limits,
+    log: Mutex<Vec<QueryRecord>>,
+    /// Whether this run created the sandbox, so a failed connect drops nothing.
+    sandbox_created: bool,
+}
+
+/// A ClickHouse server answered with an error, or could not be reached.
+fn sql_error(e: clickhouse::error::Error, timeout: Duration) -> WarehouseError {
+    let text = e.to_string();
+    if text.contains("Code: 159") || text.contains("TIMEOUT_EXCEEDED") {
+        return WarehouseError::Timeout(timeout);
+    }
+    WarehouseError::Sql {
+        message: clean_message(&text),
+    }
+}
+
+/// `Code: 46, e.displayText() = DB::Exception: Unknown function foo, e.what() = …`
+/// becomes `Unknown function foo (code 46)`; newer servers' messages lose their
+/// version and stack suffixes the same way.
+fn clean_message(text: &str) -> String {
+    let code = text
+        .split("Code: ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .filter(|c| !c.is_empty());
+    let body = text.rsplit("DB::Exception: ").next().unwrap_or(text);
+    let body = body
+        .split(", e.what()")
+        .next()
+        .unwrap_or(body)
+        .split(" (version ")
+        .next()
+        .unwrap_or(body)
+        .trim()
+        .trim_end_matches('.');
+    match code {
+        Some(code) => format!("{body} (ClickHouse error {code})"),
+        None => body.to_string(),
+    }
+}
+
+/// `silver.orders` → `silver__orders`: a logical relation's table in the sandbox.
+fn sandbox_table(relation: &str) -> String {
+    relation.replace('.', "__")
+}
+
+/// True for names that need no quoting anywhere: the sandbox's own database name.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Escapes a value for ClickHouse's TabSeparated input.
+fn tsv_escape(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+impl ClickHouseWarehouse {
+    /// Connects, reads the server version and creates the scratch database `sandbox`
+    /// (a plain lowercase name, `hallmark_sandbox_<job>`).
+    pub fn connect(conn: &Connection, sandbox: &str, limits: Limits) -> Result<Self, WarehouseError> {
+        if !is_plain_name(sandbox) {
+            return Err(WarehouseError::Open(format!(
+                "sandbox database name `{sandbox}` must be lowercase letters, digits and `_`"
+            )));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| WarehouseError::Open(format!("cannot start the HTTP runtime: {e}")))?;
+        let client = |user: &str, password: &Option<Secret>| {
+            let mut c = clickhouse::Client::default()
+                .with_url(conn.url.clone())
+                .with_user(user.to_string())
+                .with_validation(false)
+                .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string());
+            if let Some(p) = password {
+                c = c.with_password(p.expose().to_string());
+            }
+            c
+        };
+        let builder = client(&conn.user, &conn.password);
+        let reader = match &conn.reader {
+            Some(user) => client(
+                user,
+                if conn.reader_password.is_some() {
+                    &conn.reader_password
+                } else {
+                    &conn.password
+                },
+            ),
+            None => client(&conn.user, &conn.password).with_setting("readonly", "2"),
+        };
+        let reader = reader
+            .with_setting("max_result_rows", limits.max_rows.to_string())
+            .with_setting("result_overflow_mode", "break");
+        let mut wh = Self {
+            runtime,
+            builder,
+            reader,
+            database: conn.database.clone(),
+            sandbox: sandbox.to_string(),
+            dialect: ClickHouseDialect::new(ServerVersion { major: 0, minor: 0 }),
+            limits,
+            log: Mutex::new(Vec::new()),
+            sandbox_created: false,
+        };
+        let version_rows = wh
+            .read(QueryKind::Setup, "SELECT version() AS version")
+            .map_err(|e| WarehouseError::Open(format!("ClickHouse at {} does not answer: {e}", conn.url)))?;
+        let text = version_rows
+            .first("version")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let version = ServerVersion::parse(&text)
+            .ok_or_else(|| WarehouseError::Open(format!("cannot read the server version from `{text}`")))?;
+        wh.dialect = ClickHouseDialect::new(version);
+        tracing::info!(url = %conn.url, %version, sandbox, "connected to ClickHouse");
+        wh.execute(
+            QueryKind::Setup,
+            &format!("CREATE DATABASE IF NOT EXISTS {}", wh.dialect.quote_ident(sandbox)),
+        )
+        .map_err(|e| WarehouseError::Open(format!("cannot create the sandbox database `{sandbox}`: {e}")))?;
+        wh.sandbox_created = true;
+        Ok(wh)
+    }
+
+    /// The server release, as detected.
+    pub fn version(&self) -> ServerVersion {
+        self.dialect.version()
+    }
+
+    /// The scratch database's name.
+    pub fn sandbox(&self) -> &str {
+        &self.sandbox
+    }
+
+    fn record(&self, kind: QueryKind, sql: &str) {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).push(QueryRecord {
+            kind,
+            sql: sql.to_string(),
+        });
+    }
+
+    fn client(&self, role: Role) -> &clickhouse::Client {
+        match role {
+            Role::Builder => &self.builder,
+            Role::Reader => &self.reader,
+        }
+    }
+
+    /// Runs `fut` on the runtime with a client-side deadline a little past the
+    /// server's own `max_execution_time`, for a server that stops answering.
+    fn block_on<T>(
+        &self,
+        fut: impl std::future::Future<Output = clickhouse::error::Result<T>>,
+    ) -> Result<T, WarehouseError> {
+        let timeout = self.limits.timeout;
+        let deadline = timeout + Duration::from_secs(10);
+        // The timer must be made inside the runtime, so the timeout is built in the
+        // future rather than around it.
+        match self
+            .runtime
+            .block_on(async move { tokio::time::timeout(deadline, fut).await })
+        {
+            Err(_) => Err(WarehouseError::Timeout(timeout)),
+            Ok(r) => r.map_err(|e| sql_error(e, timeout)),
+        }
+    }
+
+    /// Runs a statement that returns nothing, as the builder.
+    fn execute(&self, kind: QueryKind, sql: &str) -> Result<(), WarehouseError> {
+        self.record(kind, sql);
+        self.block_on(self.client(Role::Builder).query_raw(sql).execute())
+    }
+
+    /// Runs a read-only query and parses its `TSVWithNamesAndTypes` answer.
+    fn read(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
+        self.record(kind, sql);
+        let bytes = self.block_on(async {
+            let mut cursor = self
+                .client(Role::Reader)
+                .query_raw(sql)
+                .fetch_bytes("TSVWithNamesAndTypes")?;
+            cursor.collect().await
+        })?;
+        parse_tsv_with_types(&bytes, self.limits.max_rows)
+    }
+
+    fn load_csv(&self, name: &str, path: &Path) -> Result<(), WarehouseError> {
+        let file_error = |message: String| WarehouseError::SourceFile {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_path(path)
+            .map_err(|e| file_error(e.to_string()))?;
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| file_error(e.to_string()))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect();
+        if headers.is_empty() {
+            return Err(file_error("the CSV file has no header row".into()));
+        }
+        let d = &self.dialect;
+        let table = format!(
+            "{}.{}",
+            d.quote_ident(&self.sandbox),
+            d.quote_ident(&sandbox_table(name))
+        );
+        let columns = headers
+            .iter()
+            .map(|h| format!("{} Nullable(String)", d.quote_ident(h)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.execute(QueryKind::Setup, &format!("DROP TABLE IF EXISTS {table}"))?;
+        self.execute(
+            QueryKind::Setup,
+            &format!("CREATE TABLE {table} ({columns}) ENGINE = Memory"),
+        )?;
+        // Bronze is text, as on DuckDB: an empty field is NULL, every other value is
+        // kept as written.
+        let insert = format!("INSERT INTO {table} FORMAT TabSeparated\n");
+        let mut body = insert.clone();
+        let mut rows_in_body = 0;
+        for (line, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| file_error(format!("row {}: {e}", line + 2)))?;
+            for (i, field) in record.iter().enumerate() {
+                if i > 0 {
+                    body.push('\t');
+                }
+                if field.is_empty() {
+                    body.push_str("\\N");
+                } else {
+                    tsv_escape(field, &mut body);
+                }
+            }
+            body.push('\n');
+            rows_in_body += 1;
+            if rows_in_body == 50_000 {
+                self.send_rows(&insert, std::mem::replace(&mut body, insert.clone()))?;
+                rows_in_body = 0;
+            }
+        }
+        if rows_in_body > 0 {
+            self.send_rows(&insert, body)?;
+        }
+        self.dialect.map_relation(name, &self.sandbox, &sandbox_table(name));
+        Ok(())
+    }
+
+    /// Sends one INSERT whose data follows the query in the body; only the INSERT
+    /// line is logged, not the data.
+    fn send_rows(&self, insert: &str, body: String) -> Result<(), WarehouseError> {
+        self.record(QueryKind::Setup, insert.trim_end());
+        self.block_on(self.builder.query_raw(&body).execute())
+    }
+
+    fn drop_sandbox(&self) -> Result<(), WarehouseError> {
+        let sync = if self.version().has_drop_sync() { " SYNC" } else { "" };
+        self.execute(
+            QueryKind::Setup,
+            &format!(
+                "DROP DATABASE IF EXISTS {}{sync}",
+                self.dialect.quote_ident(&self.sandbox)
+            ),
+        )
+    }
+}
+
+impl Drop for ClickHouseWarehouse {
+    fn drop(&mut self) {
+        if !self.sandbox_created {
+            return;
+        }
+        if let Err(e) = self.drop_sandbox() {
+            tracing::warn!(sandbox = %self.sandbox, error = %e, "could not drop the sandbox database");
+        }
+    }
+}
+
+/// Reads ClickHouse's `TSVWithNamesAndTypes` output, which every release has. Each
+/// cell becomes what the DuckDB backend gives for the same type: integers and floats
+/// as numbers, decimals, dates and text as strings (so `10.50` keeps its scale).
+fn parse_tsv_with_types(bytes: &[u8], max_rows: usize) -> Result<Rows, WarehouseError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| WarehouseError::Sql {
+        message: format!("answer from ClickHouse is not UTF-8: {e}"),
+    })?;
+    let mut lines = text.split('\n');
+    let columns: Vec<String> = match lines.next() {
+        Some(l) if !l.is_empty() => l.split('\t').map(tsv_unescape).collect(),
+        _ => Vec::new(),
+    };
+    let types: Vec<String> = lines.next().unwrap_or("").split('\t').map(tsv_unescape).collect();
+    let rows = lines
+        .filter(|l| !l.is_empty())
+        .take(max_rows)
+        .map(|l| {
+            l.split('\t')
+                .enumerate()
+                .map(|(i, cell)| typed_cell(cell, types.get(i).map_or("String", String::as_str)))
+                .collect()
+        })
+        .collect();
+    Ok(Rows { columns, rows })
+}
+
+fn typed_cell(cell: &str, type_name: &str) -> serde_json::Value {
+    use serde_json::Value as J;
+    if cell == "\\N" {
+        return J::Null;
+    }
+    let inner = crate::plan::normalize_type(type_name);
+    let text = tsv_unescape(cell);
+    let number = match inner.as_str() {
+        "tinyint" | "smallint" | "integer" | "bigint" => text.parse::<i64>().ok().map(J::from),
+        "utinyint" | "usmallint" | "uinteger" | "ubigint" => text.parse::<u64>().ok().map(J::from),
+        "float" | "double" => text.parse::<f64>().ok().filter(|x| x.is_finite()).map(J::from),
+        "boolean" => match text.as_str() {
+            "true" => Some(J::Bool(true)),
+            "false" => Some(J::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    };
+    number.unwrap_or(J::String(text))
+}
+
+fn tsv_unescape(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+impl Warehouse for ClickHouseWarehouse {
+    fn dialect(&self) -> &dyn Dialect {
+        &self.dialect
+    }
+
+    fn bind_source(&self, name: &str, location: &SourceLocation) -> Result<(), WarehouseError> {
+        match location {
+            SourceLocation::Product => Ok(()),
+            SourceLocation::File(path) => {
+                if !path.is_file() {
+                    return Err(WarehouseError::SourceFile {
+                        path: path.clone(),
+                        message: "no such file".into(),
+                    });
+                }
+                let ext = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if ext != "csv" {
+                    return Err(WarehouseError::SourceFile {
+                        path: path.clone(),
+                        message: format!(
+                            "on ClickHouse a file source must be .csv (this is `.{ext}`); load it into a table and name it with `table:`"
+                        ),
+                    });
+                }
+                self.load_csv(name, path)
+            }
+            SourceLocation::Table(table) => {
+                let (db, t) = table
+                    .split_once('.')
+                    .unwrap_or((self.database.as_str(), table.as_str()));
+                let d = &self.dialect;
+                let sql = format!(
+                    "SELECT count() AS n FROM system.tables WHERE database = {} AND name = {}",
+                    d.string_literal(db),
+                    d.string_literal(t)
+                );
+                let found = self.read(QueryKind::Metadata, &sql)?;
+                if found.first("n").and_then(|v| v.as_u64()).unwrap_or(0) == 0 {
+                    return Err(WarehouseError::MissingRelation(format!("{db}.{t}")));
+                }
+                self.dialect.map_relation(name, db, t);
+                Ok(())
+            }
+        }
+    }
+
+    fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError> {
+        let select = validate_select_with(select_sql, self.dialect.forbidden_functions())?;
+        let select = rewrite_relations(&select, |name| self.dialect.mapped(name))?;
+        let d = &self.dialect;
+        let table = format!(
+            "{}.{}",
+            d.quote_ident(&self.sandbox),
+            d.quote_ident(&sandbox_table(relation))
+        );
+        self.execute(QueryKind::Setup, &format!("DROP TABLE IF EXISTS {table}"))?;
+        self.execute(
+            QueryKind::Materialize,
+            &format!("CREATE TABLE {table} ENGINE = Memory AS\n{select}\n"),
+        )?;
+        self.dialect
+            .map_relation(relation, &self.sandbox, &sandbox_table(relation));
+        Ok(())
+    }
+
+    fn describe(&self, relation: &str) -> Result<Vec<ColumnInfo>, WarehouseError> {
+        let sql = format!("DESCRIBE TABLE {}", self.dialect.quote_relation(relation));
+        let rows = self.read(QueryKind::Metadata, &sql).map_err(|e| match e {
+            WarehouseError::Sql { message } if message.contains("error 60)") || message.contains("error 81)") => {
+                WarehouseError::MissingRelation(relation.to_string())
+            }
+            other => other,
+        })?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .map(|r| ColumnInfo {
+                name: r.first().and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                type_name: r.get(1).and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+
+    fn query(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
+        self.read(kind, sql)
+    }
+
+    fn queries(&self) -> Vec<QueryRecord> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_messages_are_shortened() {
+        let old =
+            "bad response: Code: 46, e.displayText() = DB::Exception: Unknown function foo, e.what() = DB::Exception";
+        assert_eq!(clean_message(old), "Unknown function foo (ClickHouse error 46)");
+        let new = "Code: 60. DB::Exception: Table default.x does not exist. (UNKNOWN_TABLE) (version 24.8.1.1)";
+        assert_eq!(
+            clean_message(new),
+            "Table default.x does not exist. (UNKNOWN_TABLE) (ClickHouse error 60)"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Connection {
+            url: "http://127.0.0.1:8123".into(),
+            database: "default".into(),
+            user: "hallmark".into(),
+            password: Some(Secret::new("hunter2")),
+            reader: None,
+            reader_password: None,
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn typed_answers_read_like_duckdb_cells() {
+        let answer = "id\tamount\tnote\n\
+                      Nullable(Int32)\tNullable(Decimal(18, 2))\tString\n\
+                      1\t10.50\ta\\tb\n\
+                      \\N\t-5.00\t\n";
+        let rows = parse_tsv_with_types(answer.as_bytes(), 10).unwrap();
+        assert_eq!(rows.columns, ["id", "amount", "note"]);
+        assert_eq!(
+            rows.rows[0],
+            [
+                serde_json::json!(1),
+                serde_json::json!("10.50"),
+                serde_json::json!("a\tb")
+            ]
+        );
+        assert_eq!(
+            rows.rows[1],
+            [
+                serde_json::Value::Null,
+                serde_json::json!("-5.00"),
+                serde_json::json!("")
+            ]
+        );
+        assert_eq!(parse_tsv_with_types(answer.as_bytes(), 1).unwrap().rows.len(), 1);
+    }
+
+    #[test]
+    fn tab_separated_escaping() {
+        let mut out = String::new();
+        tsv_escape("a\tb\\c\nd", &mut out);
+        assert_eq!(out, "a\\tb\\\\c\\nd");
+    }
+}
