@@ -1,11 +1,15 @@
 //! 30 checks on a generated 1,000,000-row table, beside one plain full scan of the same
-//! table (`SELECT count(*), sum(...)` over every column). Run with `cargo bench -p
-//! hallmark-checks --bench one_scan`; the last lines print both medians and the ratio.
+//! table (`SELECT count(*), sum(...)` over every column), on embedded DuckDB and, when
+//! a server answers at `HALLMARK_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123), on
+//! ClickHouse. Run with `cargo bench --workspace --bench one_scan`; the last lines
+//! print both medians and the ratio per backend.
 
 use criterion::{criterion_group, Criterion};
 use hallmark_checks::plan::{plan_product, PlanItem};
 use hallmark_checks::runner::{check_product, RunOptions};
-use hallmark_checks::warehouse::duckdb::{DuckDbWarehouse, Limits};
+use hallmark_checks::warehouse::clickhouse::{ClickHouseWarehouse, Connection, Secret};
+use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
+use hallmark_checks::warehouse::Limits;
 use hallmark_checks::warehouse::{QueryKind, Warehouse};
 use hallmark_checks::Project;
 use std::time::{Duration, Instant};
@@ -74,57 +78,127 @@ columns:
   - { name: status, type: varchar }
 ";
 
-fn table_sql() -> String {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    DuckDb,
+    ClickHouse,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::DuckDb => "duckdb",
+            Backend::ClickHouse => "clickhouse",
+        }
+    }
+
+    /// The same million rows in each backend's SQL.
+    fn table_sql(self) -> String {
+        match self {
+            Backend::DuckDb => format!(
+                "SELECT i AS id, 'user' || (i % 50000) || '@example.com' AS email,
+                        ['US', 'DE', 'FR', 'GB'][i % 4 + 1] AS country,
+                        CAST((i % 100000) / 100.0 AS DECIMAL(18,2)) AS amount,
+                        TIMESTAMP '2024-01-01' + to_seconds(i % 31536000) AS ordered_at,
+                        ['shipped', 'pending', 'delivered'][i % 3 + 1] AS status
+                 FROM range({ROWS}) AS r(i)"
+            ),
+            Backend::ClickHouse => format!(
+                "SELECT toInt64(number) AS id, concat('user', toString(number % 50000), '@example.com') AS email,
+                        ['US', 'DE', 'FR', 'GB'][number % 4 + 1] AS country,
+                        CAST(number % 100000 AS Decimal(18, 2)) / 100 AS amount,
+                        toDateTime('2024-01-01 00:00:00', 'UTC') + (number % 31536000) AS ordered_at,
+                        ['shipped', 'pending', 'delivered'][number % 3 + 1] AS status
+                 FROM system.numbers LIMIT {ROWS}"
+            ),
+        }
+    }
+
+    fn open(self) -> Option<Box<dyn Warehouse>> {
+        match self {
+            Backend::DuckDb => Some(Box::new(DuckDbWarehouse::in_memory(Limits::default()).unwrap())),
+            Backend::ClickHouse => {
+                let conn = Connection {
+                    url: std::env::var("HALLMARK_TEST_CLICKHOUSE_URL")
+                        .unwrap_or_else(|_| "http://127.0.0.1:8123".into()),
+                    database: "default".into(),
+                    user: "hallmark".into(),
+                    password: Some(Secret::new(
+                        std::env::var("HALLMARK_CLICKHOUSE_PASSWORD").unwrap_or_else(|_| "hallmark-dev".into()),
+                    )),
+                    reader: None,
+                    reader_password: None,
+                };
+                let sandbox = format!("hallmark_sandbox_bench_{}", std::process::id());
+                match ClickHouseWarehouse::connect(&conn, &sandbox, Limits::default()) {
+                    Ok(w) => Some(Box::new(w)),
+                    Err(e) => {
+                        eprintln!("ClickHouse skipped: {e}");
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn plain_scan_sql(f: &Fixture) -> String {
     format!(
-        "SELECT i AS id, 'user' || (i % 50000) || '@example.com' AS email,
-                ['US', 'DE', 'FR', 'GB'][i % 4 + 1] AS country,
-                CAST((i % 100000) / 100.0 AS DECIMAL(18,2)) AS amount,
-                TIMESTAMP '2024-01-01' + to_seconds(i % 31536000) AS ordered_at,
-                ['shipped', 'pending', 'delivered'][i % 3 + 1] AS status
-         FROM range({ROWS}) AS r(i)"
+        "SELECT count(*), sum(id), sum(length(email)), sum(length(country)), sum(amount), \
+         max(ordered_at), sum(length(status)) FROM {}",
+        f.warehouse.dialect().quote_relation("silver.big")
     )
 }
 
-const PLAIN_SCAN: &str = "SELECT count(*), sum(id), sum(length(email)), sum(length(country)), sum(amount), \
-                          max(ordered_at), sum(length(status)) FROM silver.big";
-
 struct Fixture {
     project: Project,
-    warehouse: DuckDbWarehouse,
+    warehouse: Box<dyn Warehouse>,
 }
 
-fn fixture() -> (tempfile::TempDir, Fixture) {
+fn fixture(backend: Backend) -> Option<(tempfile::TempDir, Fixture)> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("data_standards.md"), STANDARDS).unwrap();
     std::fs::create_dir_all(dir.path().join("products/big")).unwrap();
     std::fs::write(dir.path().join("products/big/silver.yml"), SPEC).unwrap();
-    std::fs::write(dir.path().join("products/big/silver.sql"), table_sql()).unwrap();
+    std::fs::write(dir.path().join("products/big/silver.sql"), backend.table_sql()).unwrap();
     let project = Project::load(dir.path()).unwrap();
-    let warehouse = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
-    warehouse.materialize("silver.big", &table_sql()).unwrap();
-    (dir, Fixture { project, warehouse })
+    let warehouse = backend.open()?;
+    warehouse.materialize("silver.big", &backend.table_sql()).unwrap();
+    Some((dir, Fixture { project, warehouse }))
 }
 
 fn run_checks_once(f: &Fixture) -> usize {
     let product = &f.project.products[0];
     let columns = f.warehouse.describe("silver.big").unwrap();
-    let report = check_product(&f.project, product, Ok(columns), &f.warehouse, &RunOptions::default());
+    let report = check_product(
+        &f.project,
+        product,
+        Ok(columns),
+        f.warehouse.as_ref(),
+        &RunOptions::default(),
+    );
     assert_eq!(report.summary.fail + report.summary.error, 0, "{:#?}", report.results);
     report.results.len()
 }
 
 fn plain_scan_once(f: &Fixture) {
-    f.warehouse.query(QueryKind::Scan, PLAIN_SCAN).unwrap();
+    f.warehouse.query(QueryKind::Scan, &plain_scan_sql(f)).unwrap();
 }
 
 fn bench(c: &mut Criterion) {
-    let (_dir, f) = fixture();
+    for backend in [Backend::DuckDb, Backend::ClickHouse] {
+        bench_backend(c, backend);
+    }
+}
+
+fn bench_backend(c: &mut Criterion, backend: Backend) {
+    let Some((_dir, f)) = fixture(backend) else { return };
     let planned = plan_product(&f.project.standards, &f.project.products[0].spec)
         .iter()
         .filter(|i| matches!(i, PlanItem::Check(_)))
         .count();
     assert!(planned >= 30, "the bench must run at least 30 checks, plans {planned}");
-    let mut group = c.benchmark_group(format!("{planned}_checks_vs_full_scan_1M_rows"));
+    let mut group = c.benchmark_group(format!("{}/{planned}_checks_vs_full_scan_1M_rows", backend.name()));
     group.sample_size(10).measurement_time(Duration::from_secs(20));
     group.bench_function("checks", |b| b.iter(|| run_checks_once(&f)));
     group.bench_function("plain_full_scan", |b| b.iter(|| plain_scan_once(&f)));
@@ -146,8 +220,8 @@ fn median_of(mut run: impl FnMut()) -> Duration {
 
 /// Both medians and their ratio, printed after criterion's report so the note can
 /// quote one line.
-fn summary() {
-    let (_dir, f) = fixture();
+fn summary(backend: Backend) {
+    let Some((_dir, f)) = fixture(backend) else { return };
     let scans_before = f
         .warehouse
         .queries()
@@ -167,7 +241,8 @@ fn summary() {
     });
     let plain = median_of(|| plain_scan_once(&f));
     println!(
-        "one-scan summary, {ROWS} rows: {results} checks in {scans} scan query: median {:.1} ms; plain full scan: median {:.1} ms; ratio {:.2}x",
+        "one-scan summary, {}, {ROWS} rows: {results} checks in {scans} scan query: median {:.1} ms; plain full scan: median {:.1} ms; ratio {:.2}x",
+        backend.name(),
         checks.as_secs_f64() * 1e3,
         plain.as_secs_f64() * 1e3,
         checks.as_secs_f64() / plain.as_secs_f64(),
@@ -179,5 +254,6 @@ criterion_group!(benches, bench);
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
-    summary();
+    summary(Backend::DuckDb);
+    summary(Backend::ClickHouse);
 }

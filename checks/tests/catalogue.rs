@@ -1,19 +1,20 @@
-//! Every check kind on real DuckDB, with data that passes and data that fails,
-//! asserting the measured figure and the failing-row samples a reviewer would see.
+//! Every check kind on both real backends, DuckDB and ClickHouse, with the same data
+//! that passes and the same data that fails, asserting the same measured figures and
+//! failing-row samples a reviewer would see.
 
 mod support;
 
 use hallmark_checks::Status;
-use support::{sample_rows, Repo, BAD, COLUMNS, GOOD};
+use support::{bad, good, literal_table, sample_rows, Backend, Repo, Type, COLUMNS};
 
-/// Checks `rule` on GOOD and BAD data and returns both results.
-fn both(rule: &str) -> (hallmark_checks::CheckResult, hallmark_checks::CheckResult) {
+/// Checks `rule` on the good and the bad data and returns both results.
+fn both(b: Backend, rule: &str) -> (hallmark_checks::CheckResult, hallmark_checks::CheckResult) {
     let run = |sql: &str| {
-        let repo = Repo::new();
+        let repo = Repo::on(b);
         repo.standard(rule).product(COLUMNS, &["id"], sql);
         repo.result()
     };
-    (run(GOOD), run(BAD))
+    (run(&good(b)), run(&bad(b)))
 }
 
 fn assert_pass(r: &hallmark_checks::CheckResult, figure: &str) {
@@ -27,64 +28,62 @@ fn assert_fail(r: &hallmark_checks::CheckResult, figure: &str) {
     assert_eq!(r.figure, figure);
 }
 
-#[test]
-fn not_null() {
-    let (good, bad) = both("columns: { name: email }\ncheck: not_null");
+fn not_null(b: Backend) {
+    let (good, bad) = both(b, "columns: { name: email }\ncheck: not_null");
     assert_pass(&good, "0 of 4 rows are null");
     assert_fail(&bad, "1 of 6 rows are null");
     assert_eq!(bad.failing, Some(1));
     assert_eq!(bad.total, Some(6));
     assert_eq!(bad.samples.as_ref().unwrap().columns, ["id", "email"]);
     assert_eq!(sample_rows(&bad), [["3", "null"]]);
-    assert!(bad.sql.as_ref().unwrap().contains("count_if(\"email\" IS NULL)"));
+    let predicate = format!("{} IS NULL", b.dialect().quote_ident("email"));
+    assert!(bad.sql.as_ref().unwrap().contains(&b.dialect().count_if(&predicate)));
 }
 
-#[test]
-fn unique() {
-    let (good, bad) = both("columns: { name: id }\ncheck: unique");
+fn unique(b: Backend) {
+    let (good, bad) = both(b, "columns: { name: id }\ncheck: unique");
     assert_pass(&good, "0 duplicate values among 4 non-null rows");
     assert_fail(&bad, "1 duplicate values among 5 non-null rows");
     assert_eq!(bad.samples.as_ref().unwrap().columns, ["id", "rows"]);
     assert_eq!(sample_rows(&bad), [["2", "2"]]);
 }
 
-#[test]
-fn primary_key() {
-    let (good, bad) = both("check: primary_key");
+fn primary_key(b: Backend) {
+    let (good, bad) = both(b, "check: primary_key");
     assert_eq!(good.columns, ["id"], "defaults to the spec's primary key");
     assert_pass(&good, "0 null and 0 duplicate keys in 4 rows");
     assert_fail(&bad, "1 null and 1 duplicate keys in 6 rows");
     assert_eq!(sample_rows(&bad), [["2", "2"], ["null", "1"]]);
 }
 
-#[test]
-fn primary_key_without_a_declared_key_fails_with_a_reason() {
-    let repo = Repo::new();
-    repo.standard("check: primary_key").product(COLUMNS, &[], GOOD);
+fn primary_key_without_a_declared_key_fails_with_a_reason(b: Backend) {
+    let repo = Repo::on(b);
+    repo.standard("check: primary_key").product(COLUMNS, &[], &good(b));
     assert_fail(&repo.result(), "the spec declares no primary key");
 }
 
-#[test]
-fn accepted_values() {
-    let (good, bad) =
-        both("columns: { name: status }\ncheck: { accepted_values: { values: [shipped, pending, delivered] } }");
+fn accepted_values(b: Backend) {
+    let (good, bad) = both(
+        b,
+        "columns: { name: status }\ncheck: { accepted_values: { values: [shipped, pending, delivered] } }",
+    );
     assert_pass(&good, "0 of 4 rows have a value outside [shipped, pending, delivered]");
     assert_fail(&bad, "2 of 6 rows have a value outside [shipped, pending, delivered]");
     assert_eq!(sample_rows(&bad), [["2", "lost"], ["2", "lost"]]);
 }
 
-#[test]
-fn range() {
-    let (good, bad) = both("columns: { tag: currency }\ncheck: { range: { min: 0 } }");
+fn range(b: Backend) {
+    let (good, bad) = both(b, "columns: { tag: currency }\ncheck: { range: { min: 0 } }");
     assert_pass(&good, "0 of 4 rows are below 0 (min 0.00, max 99.99)");
     assert_fail(&bad, "2 of 6 rows are below 0 (min -5.00, max 1000.00)");
     assert_eq!(sample_rows(&bad), [["2", "-5.00"], ["2", "-5.00"]]);
 }
 
-#[test]
-fn range_on_timestamps_with_text_bounds() {
-    let (good, bad) =
-        both("columns: { name: ordered_at }\ncheck: { range: { min: '2024-01-01', max: '2024-12-31 23:59:59' } }");
+fn range_on_timestamps_with_text_bounds(b: Backend) {
+    let (good, bad) = both(
+        b,
+        "columns: { name: ordered_at }\ncheck: { range: { min: '2024-01-01', max: '2024-12-31 23:59:59' } }",
+    );
     assert_eq!(good.status, Status::Pass, "{good:#?}");
     assert_fail(
         &bad,
@@ -92,93 +91,95 @@ fn range_on_timestamps_with_text_bounds() {
     );
 }
 
-#[test]
-fn pattern() {
-    let (good, bad) = both("columns: { tag: email }\ncheck: { pattern: { regex: '[a-z0-9.]+@[a-z.]+' } }");
+fn pattern(b: Backend) {
+    let (good, bad) = both(
+        b,
+        "columns: { tag: email }\ncheck: { pattern: { regex: '[a-z0-9.]+@[a-z.]+' } }",
+    );
     assert_pass(&good, "0 of 4 rows do not match `[a-z0-9.]+@[a-z.]+`");
     assert_fail(&bad, "2 of 6 rows do not match `[a-z0-9.]+@[a-z.]+`");
     assert_eq!(sample_rows(&bad), [["2", "Bob@Example.com"], ["2", "Bob@Example.com"]]);
 }
 
-#[test]
-fn length() {
-    let (good, bad) = both("columns: { tag: country }\ncheck: { length: { min: 2, max: 2 } }");
+fn length(b: Backend) {
+    let (good, bad) = both(b, "columns: { tag: country }\ncheck: { length: { min: 2, max: 2 } }");
     assert_pass(&good, "0 of 4 rows have a length other than 2");
     assert_fail(&bad, "2 of 6 rows have a length other than 2");
     assert_eq!(sample_rows(&bad), [["2", "United States"], ["2", "United States"]]);
 }
 
-#[test]
-fn type_from_the_catalogue() {
-    let (good, _) = both("columns: { tag: currency }\ntype: decimal(18, 2)");
+fn type_from_the_catalogue(b: Backend) {
+    let (good, _) = both(b, "columns: { tag: currency }\ntype: decimal(18, 2)");
     assert_pass(&good, "type is decimal(18, 2)");
     assert_eq!(good.sql, None, "metadata checks run no data query");
-    let (wrong, _) = both("columns: { tag: currency }\ntype: double");
-    assert_fail(&wrong, "1 of 1 columns are not double: `amount is DECIMAL(18,2)`");
+    let (wrong, _) = both(b, "columns: { tag: currency }\ntype: double");
+    assert_fail(
+        &wrong,
+        &format!("1 of 1 columns are not double: `amount is {}`", Type::Decimal.name(b)),
+    );
 }
 
-#[test]
-fn column_name_pattern() {
-    let (good, _) = both("check: { column_name_pattern: { regex: '[a-z_]+' } }");
+fn column_name_pattern(b: Backend) {
+    let (good, _) = both(b, "check: { column_name_pattern: { regex: '[a-z_]+' } }");
     assert_pass(&good, "all 6 column names match `[a-z_]+`");
-    let (bad, _) = both("check: { column_name_pattern: { regex: '[a-z]+' } }");
+    let (bad, _) = both(b, "check: { column_name_pattern: { regex: '[a-z]+' } }");
     assert_fail(&bad, "1 of 6 column names do not match `[a-z]+`: `ordered_at`");
 }
 
-#[test]
-fn required_columns() {
-    let (good, _) = both("check: { required_columns: { columns: [id, email] } }");
+fn required_columns(b: Backend) {
+    let (good, _) = both(b, "check: { required_columns: { columns: [id, email] } }");
     assert_pass(&good, "all 2 required columns present");
-    let (bad, _) = both("check: { required_columns: { columns: [id, customer_id] } }");
+    let (bad, _) = both(b, "check: { required_columns: { columns: [id, customer_id] } }");
     assert_fail(&bad, "1 of 2 required columns are missing: `customer_id`");
 }
 
-#[test]
-fn forbidden_columns() {
-    let (good, _) = both("check: { forbidden_columns: { columns: ['*ssn*', password] } }");
+fn forbidden_columns(b: Backend) {
+    let (good, _) = both(b, "check: { forbidden_columns: { columns: ['*ssn*', password] } }");
     assert_pass(&good, "no forbidden column");
-    let (bad, _) = both("check: { forbidden_columns: { columns: ['e*l'] } }");
+    let (bad, _) = both(b, "check: { forbidden_columns: { columns: ['e*l'] } }");
     assert_fail(&bad, "1 of 6 columns are forbidden: `email`");
 }
 
-#[test]
-fn null_ratio() {
-    let (good, bad) = both("columns: { name: email }\ncheck: { null_ratio: { max: 0.1 } }");
+fn null_ratio(b: Backend) {
+    let (good, bad) = both(b, "columns: { name: email }\ncheck: { null_ratio: { max: 0.1 } }");
     assert_pass(&good, "0.00% null (0 of 4 rows), at most 10.00% allowed");
     assert_fail(&bad, "16.67% null (1 of 6 rows), at most 10.00% allowed");
     assert_eq!(sample_rows(&bad), [["3", "null"]]);
 }
 
-#[test]
-fn distinct_count() {
-    let (good, bad) = both("columns: { name: country }\ncheck: { distinct_count: { min: 1, max: 3 } }");
+fn distinct_count(b: Backend) {
+    let (good, bad) = both(
+        b,
+        "columns: { name: country }\ncheck: { distinct_count: { min: 1, max: 3 } }",
+    );
     assert_pass(&good, "3 distinct values, expected between 1 and 3");
     assert_fail(&bad, "5 distinct values, expected between 1 and 3");
     assert!(bad.samples.is_none(), "a distinct count has no failing rows to show");
 }
 
-#[test]
-fn row_count() {
-    let (good, bad) = both("check: { row_count: { min: 1, max: 5 } }");
+fn row_count(b: Backend) {
+    let (good, bad) = both(b, "check: { row_count: { min: 1, max: 5 } }");
     assert_pass(&good, "4 rows, expected between 1 and 5");
     assert_fail(&bad, "6 rows, expected between 1 and 5");
 }
 
-#[test]
-fn row_count_reconciliation() {
+fn row_count_reconciliation(b: Backend) {
     let rule = "check: { row_count_reconciliation: { tolerance: 0.0 } }";
     // bronze/src.csv has ids 1, 2, 2 and a null: two distinct keys.
-    let repo = Repo::new();
+    let repo = Repo::on(b);
     repo.standard(rule).product(
         "  - { name: id, type: integer, description: Row id }\n",
         &["id"],
-        "SELECT DISTINCT CAST(\"Id\" AS INTEGER) AS id FROM bronze.src WHERE \"Id\" IS NOT NULL",
+        &format!(
+            "SELECT DISTINCT {} AS id FROM bronze.src WHERE \"Id\" IS NOT NULL",
+            b.cast_int("\"Id\"")
+        ),
     );
     assert_pass(
         &repo.result(),
         "2 rows vs 2 source distinct keys (Id) (4 source rows): 0.00% apart, tolerance 0.00%",
     );
-    let (_, bad) = both(rule);
+    let (_, bad) = both(b, rule);
     assert_fail(
         &bad,
         "6 rows vs 2 source distinct keys (Id) (4 source rows): 200.00% apart, tolerance 0.00%",
@@ -186,25 +187,26 @@ fn row_count_reconciliation() {
     assert_eq!(bad.failing, Some(4));
 }
 
-#[test]
-fn freshness() {
-    let (good, _) = both("columns: { tag: event_time }\ncheck: { freshness: { max_age: 1d } }");
+fn freshness(b: Backend) {
+    let (good, _) = both(b, "columns: { tag: event_time }\ncheck: { freshness: { max_age: 1d } }");
     assert_pass(
         &good,
         "newest value 2024-12-31 23:00:00 is 1h 0m old at 2025-01-01 00:00:00 UTC, at most 1d allowed",
     );
-    let (stale, _) = both("columns: { tag: event_time }\ncheck: { freshness: { max_age: 30m } }");
+    let (stale, _) = both(
+        b,
+        "columns: { tag: event_time }\ncheck: { freshness: { max_age: 30m } }",
+    );
     assert_fail(
         &stale,
         "newest value 2024-12-31 23:00:00 is 1h 0m old at 2025-01-01 00:00:00 UTC, at most 30m allowed",
     );
 }
 
-#[test]
-fn relationships() {
+fn relationships(b: Backend) {
     let rule = "columns: { name: id }\ncheck: { relationships: { to: silver.ids, field: id } }";
     let run = |sql: &str| {
-        let repo = Repo::new();
+        let repo = Repo::on(b);
         repo.standard(rule).product(COLUMNS, &["id"], sql);
         repo.write(
             "products/ids/silver.yml",
@@ -212,19 +214,25 @@ fn relationships() {
         );
         repo.write(
             "products/ids/silver.sql",
-            "SELECT * FROM (VALUES (1), (2), (3), (4)) AS v(id)",
+            &literal_table(
+                b,
+                &[("id", Type::Int)],
+                &[&[Some("1")], &[Some("2")], &[Some("3")], &[Some("4")]],
+            ),
         );
         repo.result()
     };
-    assert_pass(&run(GOOD), "0 of 4 rows reference a silver.ids.id that does not exist");
-    let bad = run(BAD);
+    assert_pass(
+        &run(&good(b)),
+        "0 of 4 rows reference a silver.ids.id that does not exist",
+    );
+    let bad = run(&bad(b));
     assert_fail(&bad, "1 of 6 rows reference a silver.ids.id that does not exist");
     assert_eq!(sample_rows(&bad), [["6"]]);
 }
 
-#[test]
-fn duplicate_rows() {
-    let (good, bad) = both("check: duplicate_rows");
+fn duplicate_rows(b: Backend) {
+    let (good, bad) = both(b, "check: duplicate_rows");
     assert_pass(&good, "0 duplicate rows among 4");
     assert_fail(&bad, "1 duplicate row among 6");
     let s = bad.samples.as_ref().unwrap();
@@ -246,9 +254,8 @@ fn duplicate_rows() {
     );
 }
 
-#[test]
-fn no_future_timestamps() {
-    let (good, bad) = both("columns: { tag: event_time }\ncheck: no_future_timestamps");
+fn no_future_timestamps(b: Backend) {
+    let (good, bad) = both(b, "columns: { tag: event_time }\ncheck: no_future_timestamps");
     assert_pass(&good, "0 of 4 rows are later than 2025-01-01 00:00:00 UTC");
     assert_fail(&bad, "2 of 6 rows are later than 2025-01-01 00:00:00 UTC");
     assert_eq!(
@@ -257,58 +264,86 @@ fn no_future_timestamps() {
     );
 }
 
-#[test]
-fn documented() {
-    let (good, _) = both("check: documented");
+fn documented(b: Backend) {
+    let (good, _) = both(b, "check: documented");
     assert_pass(&good, "all 6 columns described");
-    let repo = Repo::new();
+    let repo = Repo::on(b);
     repo.standard("check: documented")
-        .product(&COLUMNS.replace("description: State ", ""), &["id"], GOOD);
+        .product(&COLUMNS.replace("description: State ", ""), &["id"], &support::good(b));
     assert_fail(&repo.result(), "1 of 6 columns have no description: `status`");
 }
 
-#[test]
-fn owner_present() {
-    let (good, _) = both("check: owner_present");
+fn owner_present(b: Backend) {
+    let (good, _) = both(b, "check: owner_present");
     assert_pass(&good, "owner: team@example.com");
-    let repo = Repo::new();
-    repo.standard("check: owner_present").product(COLUMNS, &["id"], GOOD);
+    let repo = Repo::on(b);
+    repo.standard("check: owner_present")
+        .product(COLUMNS, &["id"], &support::good(b));
     let spec = std::fs::read_to_string(repo.path().join("products/t/silver.yml")).unwrap();
     repo.write("products/t/silver.yml", &spec.replace("owner: team@example.com\n", ""));
     assert_fail(&repo.result(), "the spec names no owner");
 }
 
-#[test]
-fn custom_sql() {
-    let (good, bad) = both("check: { custom_sql: { sql: 'SELECT id, amount FROM {table} WHERE amount > 500' } }");
+fn custom_sql(b: Backend) {
+    let (good, bad) = both(
+        b,
+        "check: { custom_sql: { sql: 'SELECT id, amount FROM {table} WHERE amount > 500' } }",
+    );
     assert_pass(&good, "0 failing rows");
     assert_fail(&bad, "1 failing row");
     assert_eq!(sample_rows(&bad), [["6", "1000.00"]]);
 }
 
-#[test]
-fn warn_severity_reports_without_failing() {
-    let (_, bad) = both("columns: { name: email }\ncheck: not_null\nseverity: warn");
+fn warn_severity_reports_without_failing(b: Backend) {
+    let (_, bad) = both(b, "columns: { name: email }\ncheck: not_null\nseverity: warn");
     assert_eq!(bad.status, Status::Warn);
     assert_eq!(bad.figure, "1 of 6 rows are null");
 }
 
-#[test]
-fn a_selector_that_matches_nothing_is_not_applicable() {
-    let (good, _) = both("columns: { tag: pii }\ncheck: not_null");
+fn a_selector_that_matches_nothing_is_not_applicable(b: Backend) {
+    let (good, _) = both(b, "columns: { tag: pii }\ncheck: not_null");
     assert_eq!(good.status, Status::NotApplicable);
     assert_eq!(good.figure, "no column matches tag=pii");
 }
 
-#[test]
-fn a_standard_without_rule_needs_human_review() {
-    let repo = Repo::new();
+fn a_standard_without_rule_needs_human_review(b: Backend) {
+    let repo = Repo::on(b);
     repo.write(
         "data_standards.md",
         "## T-001 Names are business terms\nApplies to: silver\n\nNo abbreviations like `shp_ctry`.\n",
     )
-    .product(COLUMNS, &["id"], GOOD);
+    .product(COLUMNS, &["id"], &support::good(b));
     let r = repo.result();
     assert_eq!(r.status, Status::Manual);
     assert_eq!(r.reason.as_deref(), Some("No abbreviations like `shp_ctry`."));
 }
+
+on_every_backend!(
+    not_null,
+    unique,
+    primary_key,
+    primary_key_without_a_declared_key_fails_with_a_reason,
+    accepted_values,
+    range,
+    range_on_timestamps_with_text_bounds,
+    pattern,
+    length,
+    type_from_the_catalogue,
+    column_name_pattern,
+    required_columns,
+    forbidden_columns,
+    null_ratio,
+    distinct_count,
+    row_count,
+    row_count_reconciliation,
+    freshness,
+    relationships,
+    duplicate_rows,
+    no_future_timestamps,
+    documented,
+    owner_present,
+    custom_sql,
+    warn_severity_reports_without_failing,
+    a_selector_that_matches_nothing_is_not_applicable,
+    a_standard_without_rule_needs_human_review,
+);

@@ -4,7 +4,7 @@
 mod support;
 
 use hallmark_checks::render::{json, render, Format};
-use support::{Repo, BAD, COLUMNS};
+use support::{bad, Backend, Repo, COLUMNS};
 
 fn checked() -> hallmark_checks::Checklist {
     let repo = Repo::new();
@@ -17,7 +17,7 @@ fn checked() -> hallmark_checks::Checklist {
          ## S-005 PII is tagged\nApplies to: silver\n```rule\ncolumns: { tag: pii }\ncheck: not_null\n```\n\
          ## S-006 Owner\nApplies to: silver\n```rule\ncheck: owner_present\n```\n",
     )
-    .product(COLUMNS, &["id"], BAD);
+    .product(COLUMNS, &["id"], &bad(Backend::DuckDb));
     repo.check().0
 }
 
@@ -63,11 +63,7 @@ fn junit_is_well_formed_xml_with_one_case_per_result() {
                     _ => {}
                 }
             }
-            quick_xml::events::Event::Empty(e) => {
-                if e.name().as_ref() == b"testcase" {
-                    cases += 1;
-                }
-            }
+            quick_xml::events::Event::Empty(e) if e.name().as_ref() == b"testcase" => cases += 1,
             quick_xml::events::Event::End(_) => depth -= 1,
             _ => {}
         }

@@ -1,0 +1,165 @@
+//! `hallmark check` on a real ClickHouse server gives the example the same verdicts as
+//! on DuckDB, drops its scratch database, and never prints the password. Skipped with a
+//! printed reason when no server answers, except under `CI=true`, where it fails.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PASSWORD: &str = "hallmark-dev";
+
+fn url() -> String {
+    std::env::var("HALLMARK_TEST_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8123".into())
+}
+
+fn password() -> String {
+    std::env::var("HALLMARK_CLICKHOUSE_PASSWORD").unwrap_or_else(|_| PASSWORD.into())
+}
+
+/// POSTs `sql` as user `hallmark` and returns the body, or `None` when nothing answers.
+fn clickhouse(sql: &str) -> Option<String> {
+    let host = url().trim_start_matches("http://").trim_end_matches('/').to_string();
+    let mut s = std::net::TcpStream::connect(&host).ok()?;
+    let request = format!(
+        "POST / HTTP/1.0\r\nHost: {host}\r\nX-ClickHouse-User: hallmark\r\nX-ClickHouse-Key: {}\r\nContent-Length: {}\r\n\r\n{sql}",
+        password(),
+        sql.len()
+    );
+    s.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok()?;
+    Some(answer.split_once("\r\n\r\n")?.1.to_string())
+}
+
+fn server_or_skip() -> bool {
+    if clickhouse("SELECT 1").is_some_and(|b| b.trim() == "1") {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but no ClickHouse server answers at {}; .ci/run starts one",
+            url()
+        );
+    }
+    eprintln!(
+        "skipped: no ClickHouse server answers at {} (scripts/clickhouse-server.sh starts one)",
+        url()
+    );
+    false
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail")
+}
+
+fn check(extra: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args([
+            "check",
+            example().to_str().unwrap(),
+            "--format",
+            "json",
+            "--as-of",
+            "2025-01-01T00:00:00Z",
+        ])
+        .args(extra)
+        .envs(env.iter().copied())
+        .env("HALLMARK_CLICKHOUSE_URL", url())
+        .output()
+        .expect("the binary runs")
+}
+
+/// standard id and check → (status, figure), for comparing two runs.
+fn verdicts(json: &[u8]) -> BTreeMap<String, (String, String)> {
+    let doc: serde_json::Value = serde_json::from_slice(json).expect("JSON output");
+    doc["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["results"].as_array().unwrap().iter())
+        .map(|r| {
+            (
+                format!(
+                    "{} {} {}",
+                    r["standard_id"].as_str().unwrap(),
+                    r["check"].as_str().unwrap(),
+                    r["columns"]
+                ),
+                (
+                    r["status"].as_str().unwrap().to_string(),
+                    r["figure"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_example_on_clickhouse_matches_duckdb_and_cleans_up() {
+    if !server_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = format!("hallmark_cli_test_{}", std::process::id());
+    let config = dir.path().join("clickhouse.yml");
+    std::fs::write(
+        &config,
+        format!("warehouse:\n  kind: clickhouse\n  user: hallmark\n  sandbox_prefix: {prefix}\n"),
+    )
+    .unwrap();
+    let pw = password();
+    let on_clickhouse = check(
+        &["--config", config.to_str().unwrap()],
+        &[("HALLMARK_CLICKHOUSE_PASSWORD", &pw), ("HALLMARK_LOG", "trace")],
+    );
+    let log = String::from_utf8_lossy(&on_clickhouse.stderr);
+    assert_eq!(
+        on_clickhouse.status.code(),
+        Some(1),
+        "the example fails some standards\n{log}"
+    );
+    assert!(!log.contains(&pw), "the password must never be logged");
+    assert!(log.contains("connected to ClickHouse"), "{log}");
+
+    let on_duckdb = check(&[], &[]);
+    assert_eq!(on_duckdb.status.code(), Some(1));
+    let (ch, duck) = (verdicts(&on_clickhouse.stdout), verdicts(&on_duckdb.stdout));
+    assert!(ch.len() >= 20, "{ch:#?}");
+    // Same standards, same statuses; figures differ only where a warehouse spells a
+    // type or prints a sample in its own way, which the type check reports verbatim.
+    for (key, (status, figure)) in &duck {
+        let (ch_status, ch_figure) = ch.get(key).unwrap_or_else(|| panic!("{key} missing on ClickHouse"));
+        assert_eq!(ch_status, status, "{key}: {ch_figure} vs {figure}");
+        if !key.contains(" type ") {
+            assert_eq!(ch_figure, figure, "{key}");
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&on_clickhouse.stdout).unwrap();
+    assert_eq!(doc["warehouse"], "clickhouse");
+    assert_eq!(doc["products"][0]["rows"], 7972);
+
+    let left = clickhouse(&format!(
+        "SELECT count() FROM system.databases WHERE startsWith(name, '{prefix}')"
+    ))
+    .unwrap();
+    assert_eq!(left.trim(), "0", "the scratch database is dropped after the run");
+}
+
+#[test]
+fn a_wrong_password_is_a_clear_error_that_does_not_echo_it() {
+    if !server_or_skip() {
+        return;
+    }
+    let out = check(
+        &["--config", example().join("clickhouse.hallmark.yml").to_str().unwrap()],
+        &[("HALLMARK_CLICKHOUSE_PASSWORD", "not-the-password-42")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("does not answer") || err.contains("cannot open the warehouse"),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-password-42"), "{err}");
+}
