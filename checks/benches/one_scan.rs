@@ -1,7 +1,7 @@
 //! 30 checks on a generated 1,000,000-row table, beside one plain full scan of the same
 //! table (`SELECT count(*), sum(...)` over every column), on embedded DuckDB and, when
 //! a server answers at `HALLMARK_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123), on
-//! ClickHouse. Run with `cargo bench --workspace --bench one_scan`; the last lines
+//! ClickHouse. Run with `cargo bench --workspace --bench one_scan --profile dev`; the last lines
 //! print both medians and the ratio per backend.
 
 use criterion::{criterion_group, Criterion};
@@ -73,7 +73,7 @@ columns:
   - { name: id, type: bigint }
   - { name: email, type: varchar }
   - { name: country, type: varchar }
-  - { name: amount, type: decimal(18,2) }
+  - { name: amount, type: 'decimal(18,2)' }
   - { name: ordered_at, type: timestamp }
   - { name: status, type: varchar }
 ";
@@ -109,7 +109,7 @@ impl Backend {
                         CAST(number % 100000 AS Decimal(18, 2)) / 100 AS amount,
                         toDateTime('2024-01-01 00:00:00', 'UTC') + (number % 31536000) AS ordered_at,
                         ['shipped', 'pending', 'delivered'][number % 3 + 1] AS status
-                 FROM system.numbers LIMIT {ROWS}"
+                 FROM numbers({ROWS})"
             ),
         }
     }
@@ -222,20 +222,23 @@ fn median_of(mut run: impl FnMut()) -> Duration {
 /// quote one line.
 fn summary(backend: Backend) {
     let Some((_dir, f)) = fixture(backend) else { return };
-    let scans_before = f
-        .warehouse
-        .queries()
-        .iter()
-        .filter(|q| q.kind == QueryKind::Scan)
-        .count();
+    let before = f.warehouse.queries().len();
     let results = run_checks_once(&f);
-    let scans = f
-        .warehouse
-        .queries()
-        .iter()
-        .filter(|q| q.kind == QueryKind::Scan)
-        .count()
-        - scans_before;
+    let ran = f.warehouse.queries().split_off(before);
+    let scans = ran.iter().filter(|q| q.kind == QueryKind::Scan).count();
+    if std::env::var_os("HALLMARK_BENCH_QUERIES").is_some() {
+        // Each query the checks ran, timed alone, to find the expensive one.
+        for q in &ran {
+            let t = Instant::now();
+            let outcome = f.warehouse.query(QueryKind::Custom, &q.sql).map(|_| ());
+            println!(
+                "{:?} {:.1} ms {outcome:?}\n{}\n",
+                q.kind,
+                t.elapsed().as_secs_f64() * 1e3,
+                q.sql
+            );
+        }
+    }
     let checks = median_of(|| {
         run_checks_once(&f);
     });
