@@ -374,12 +374,12 @@ fn run_scan(
         .iter()
         .flat_map(|(i, c)| scan::measures(c, *i, ctx))
         .collect();
-    let sql = scan::scan_query(&all, ctx);
+    let scan = scan::ScanQuery::new(&all, ctx);
     let rows_of = |r: &Rows| r.first(scan::ROWS_ALIAS).and_then(|v| v.as_u64());
-    match warehouse.query(QueryKind::Scan, &sql) {
+    match warehouse.query(QueryKind::Scan, &scan.sql).map(|r| scan.read(r)) {
         Ok(row) => {
             for (i, c) in scan_checks {
-                let own_sql = scan::standalone_query(c, *i, ctx);
+                let own_sql = scan::standalone_query(c, *i, ctx).sql;
                 results[*i] = Some(match scan::evaluate(c, *i, &row, ctx) {
                     Ok(v) => verdict_result(c, v, Some(own_sql)),
                     Err(e) => error_result(c, e),
@@ -394,8 +394,9 @@ fn run_scan(
         Err(_) => {
             let mut row_count = None;
             for (i, c) in scan_checks {
-                let own_sql = scan::standalone_query(c, *i, ctx);
-                results[*i] = Some(match warehouse.query(QueryKind::Scan, &own_sql) {
+                let own = scan::standalone_query(c, *i, ctx);
+                let own_sql = own.sql.clone();
+                results[*i] = Some(match warehouse.query(QueryKind::Scan, &own.sql).map(|r| own.read(r)) {
                     Ok(row) => {
                         row_count = row_count.or_else(|| rows_of(&row));
                         match scan::evaluate(c, *i, &row, ctx) {

@@ -11,6 +11,7 @@ use crate::catalogue::{parse_duration_secs, CheckKind, Literal};
 use crate::dialect::Dialect;
 use crate::plan::PlannedCheck;
 use crate::warehouse::Rows;
+use std::collections::HashMap;
 
 /// What the scan compiler needs to know about the built product.
 pub struct ScanContext<'a> {
@@ -169,20 +170,59 @@ pub fn failure_predicate(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<
     })
 }
 
-/// The single aggregate query over the product for all `measures`.
-pub fn scan_query(measures: &[Measure], ctx: &ScanContext<'_>) -> String {
-    let d = ctx.dialect;
-    let mut select = vec![format!("count(*) AS {}", d.quote_ident(ROWS_ALIAS))];
-    select.extend(
-        measures
-            .iter()
-            .map(|m| format!("{} AS {}", m.expr, d.quote_ident(&m.alias))),
-    );
-    format!(
-        "SELECT\n  {}\nFROM {}",
-        select.join(",\n  "),
-        d.quote_relation(ctx.relation)
-    )
+/// The single aggregate query over the product for all `measures`. Checks often ask
+/// for the same aggregate (`not_null` and `null_ratio` both count nulls; `unique`,
+/// `primary_key` and `distinct_count` all count distinct keys), and not every warehouse
+/// merges them (ClickHouse 18.16 builds one hash set per `uniqExact`), so each distinct
+/// expression is computed once and `read` hands its value to every alias that asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanQuery {
+    /// The SQL to run.
+    pub sql: String,
+    /// Aliases left out of the SELECT, each with the alias that carries its value.
+    repeats: Vec<(String, String)>,
+}
+
+impl ScanQuery {
+    /// Builds the query for `measures` (plus the row count).
+    pub fn new(measures: &[Measure], ctx: &ScanContext<'_>) -> ScanQuery {
+        let d = ctx.dialect;
+        let mut select = vec![format!("count(*) AS {}", d.quote_ident(ROWS_ALIAS))];
+        let mut first_alias: HashMap<&str, &str> = HashMap::new();
+        let mut repeats = Vec::new();
+        for m in measures {
+            match first_alias.get(m.expr.as_str()) {
+                Some(carrier) => repeats.push((m.alias.clone(), carrier.to_string())),
+                None => {
+                    first_alias.insert(&m.expr, &m.alias);
+                    select.push(format!("{} AS {}", m.expr, d.quote_ident(&m.alias)));
+                }
+            }
+        }
+        ScanQuery {
+            sql: format!(
+                "SELECT\n  {}\nFROM {}",
+                select.join(",\n  "),
+                d.quote_relation(ctx.relation)
+            ),
+            repeats,
+        }
+    }
+
+    /// The query's answer with a column for every measure's alias.
+    pub fn read(&self, mut rows: Rows) -> Rows {
+        for (alias, carrier) in &self.repeats {
+            let Some(i) = rows.columns.iter().position(|c| c == carrier) else {
+                continue;
+            };
+            rows.columns.push(alias.clone());
+            for row in &mut rows.rows {
+                let value = row.get(i).cloned().unwrap_or(serde_json::Value::Null);
+                row.push(value);
+            }
+        }
+        rows
+    }
 }
 
 /// The verdict of one check, read from the scan's row.
@@ -455,8 +495,8 @@ pub fn evaluate(check: &PlannedCheck, index: usize, row: &Rows, ctx: &ScanContex
 
 /// A query that measures this check alone: shown in results, and run on its own to
 /// isolate the culprit when the combined scan fails.
-pub fn standalone_query(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> String {
-    scan_query(&measures(check, index, ctx), ctx)
+pub fn standalone_query(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> ScanQuery {
+    ScanQuery::new(&measures(check, index, ctx), ctx)
 }
 
 /// A bounded query for the rows that made `check` fail, or `None` when the check has
@@ -550,6 +590,40 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn a_repeated_aggregate_is_computed_once_and_read_under_every_alias() {
+        let columns = ["id".to_string()];
+        let ctx = ScanContext {
+            dialect: &crate::dialect::DuckDbDialect,
+            relation: "silver.t",
+            table_columns: &columns,
+            column_types: &[],
+            primary_key: &[],
+            reference_time: "2024-01-01 00:00:00",
+            reference_epoch: 0,
+            sample_limit: 5,
+        };
+        let m = |alias: &str, expr: &str| Measure {
+            alias: alias.into(),
+            expr: expr.into(),
+        };
+        let measures = [
+            m("hm_0_fail", "count_if(\"id\" IS NULL)"),
+            m("hm_1_value", "count(DISTINCT \"id\")"),
+            m("hm_2_fail", "count_if(\"id\" IS NULL)"),
+        ];
+        let q = ScanQuery::new(&measures, &ctx);
+        assert_eq!(q.sql.matches("count_if").count(), 1, "{}", q.sql);
+        assert!(!q.sql.contains("hm_2_fail"), "{}", q.sql);
+        let rows = Rows {
+            columns: vec!["hm_rows".into(), "hm_0_fail".into(), "hm_1_value".into()],
+            rows: vec![vec![10.into(), 3.into(), 7.into()]],
+        };
+        let read = q.read(rows);
+        assert_eq!(read.first("hm_2_fail"), Some(&serde_json::Value::from(3)));
+        assert_eq!(read.first("hm_1_value"), Some(&serde_json::Value::from(7)));
     }
 
     #[test]
