@@ -45,6 +45,8 @@ pub enum QueryKind {
     Source,
     /// A custom SQL check.
     Custom,
+    /// Profiling a source for the promotion agent.
+    Profile,
 }
 
 /// One query a backend ran.

@@ -1,0 +1,7 @@
+//! The promotion agent: it reads a bronze source and the team's standards and drafts
+//! silver and gold products that meet them. It knows nothing of HTTP or forges, so
+//! the CLI and the bot share it.
+
+pub mod infer;
+pub mod profile;
+pub mod transform;

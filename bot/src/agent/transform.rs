@@ -1,0 +1,184 @@
+//! The SQL the rules drafter writes: for each bronze column, the expression that
+//! turns its text into the silver value, and the SELECT that types, deduplicates and
+//! filters the source. DuckDB SQL, the default warehouse's; every expression is
+//! NULL-safe, and a value that does not parse becomes NULL (the profile counts how
+//! many, and the plan says so) rather than failing the build.
+
+use super::infer::Kind;
+use super::infer::{TimestampFormat, COUNTRIES};
+
+/// Quotes an identifier for DuckDB.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Quotes a string literal for DuckDB.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `Order ID` → `order_id`, `E-mail Address` → `e_mail_address`, `customerId` →
+/// `customer_id`: lowercase words joined by `_`, never starting with a digit.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for ch in name.trim().chars() {
+        if ch.is_alphanumeric() {
+            if ch.is_uppercase() && prev_lower && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+            prev_lower = ch.is_lowercase() || ch.is_ascii_digit();
+        } else {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let out = out.trim_end_matches('_').to_string();
+    match out.chars().next() {
+        None => "column".to_string(),
+        Some(c) if c.is_ascii_digit() => format!("c_{out}"),
+        Some(_) => out,
+    }
+}
+
+/// The silver value of bronze column `column` holding values of `kind`.
+pub fn silver_expr(column: &str, kind: &Kind) -> String {
+    let raw = ident(column);
+    let trimmed = format!("nullif(trim(CAST({raw} AS VARCHAR)), '')");
+    match kind {
+        Kind::Integer => format!("TRY_CAST({trimmed} AS BIGINT)"),
+        Kind::Decimal { .. } => {
+            format!("TRY_CAST(nullif(regexp_replace({trimmed}, '[^0-9.-]', '', 'g'), '') AS DECIMAL(18, 2))")
+        }
+        Kind::Timestamp(formats) => timestamp_expr(&trimmed, formats),
+        Kind::Email => format!("lower({trimmed})"),
+        Kind::Country => country_expr(&trimmed),
+        Kind::CurrencyCode => format!("upper({trimmed})"),
+        Kind::Category => format!("lower({trimmed})"),
+        Kind::Text => trimmed,
+    }
+}
+
+/// Tries each spelling seen in bronze; offsets are applied, so every value is UTC.
+fn timestamp_expr(text: &str, formats: &[TimestampFormat]) -> String {
+    let parts: Vec<String> = formats
+        .iter()
+        .map(|f| match f.strptime() {
+            Some(p) if f.has_offset() => format!("CAST(try_strptime({text}, {}) AS TIMESTAMP)", literal(p)),
+            Some(p) => format!("try_strptime({text}, {})", literal(p)),
+            None => format!(
+                "CASE WHEN regexp_full_match({text}, '[0-9]{{9,10}}') THEN CAST(to_timestamp(CAST({text} AS BIGINT)) AS TIMESTAMP) END"
+            ),
+        })
+        .collect();
+    match parts.len() {
+        0 => format!("TRY_CAST({text} AS TIMESTAMP)"),
+        1 => parts.into_iter().next().unwrap_or_default(),
+        _ => format!("coalesce(\n            {}\n        )", parts.join(",\n            ")),
+    }
+}
+
+/// Maps every known name or code to its ISO 3166-1 alpha-2 code; anything else is NULL.
+fn country_expr(text: &str) -> String {
+    let mut arms = Vec::new();
+    for (code, names) in COUNTRIES {
+        let list: Vec<String> = names.iter().map(|n| literal(&n.to_uppercase())).collect();
+        arms.push(format!(
+            "WHEN upper({text}) IN ({}) THEN {}",
+            list.join(", "),
+            literal(code)
+        ));
+    }
+    format!("CASE\n            {}\n        END", arms.join("\n            "))
+}
+
+/// One output column of a silver draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputColumn {
+    /// The bronze column it comes from.
+    pub source: String,
+    /// Its silver name.
+    pub name: String,
+    /// The expression over the bronze row.
+    pub expr: String,
+}
+
+/// The silver SELECT: typed columns from `source`, rows with a null key dropped, and
+/// one row per key — the latest by `latest_by` when given — with ties broken by every
+/// column so the result is deterministic.
+pub fn silver_select(source: &str, columns: &[OutputColumn], key: Option<&str>, latest_by: Option<&str>) -> String {
+    let typed: Vec<String> = columns
+        .iter()
+        .map(|c| format!("        {} AS {}", c.expr, ident(&c.name)))
+        .collect();
+    let names: Vec<String> = columns.iter().map(|c| ident(&c.name)).collect();
+    let mut sql = format!(
+        "-- Drafted by Hallmark's rules drafter from {source}.\nWITH typed AS (\n    SELECT\n{}\n    FROM {source}\n)",
+        typed.join(",\n")
+    );
+    match key {
+        Some(key) => {
+            let mut order = Vec::new();
+            if let Some(latest) = latest_by {
+                order.push(format!("{} DESC NULLS LAST", ident(latest)));
+            }
+            order.extend(names.iter().map(|n| format!("{n} NULLS LAST")));
+            sql.push_str(&format!(
+                ",\nranked AS (\n    SELECT *, row_number() OVER (PARTITION BY {k} ORDER BY {}) AS hm_version\n    FROM typed\n    WHERE {k} IS NOT NULL\n)\nSELECT {}\nFROM ranked\nWHERE hm_version = 1\n",
+                order.join(", "),
+                names.join(", "),
+                k = ident(key),
+            ));
+        }
+        None => sql.push_str(&format!("\nSELECT DISTINCT {}\nFROM typed\n", names.join(", "))),
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_snake_case() {
+        assert_eq!(snake_case("Order ID"), "order_id");
+        assert_eq!(snake_case("customer id"), "customer_id");
+        assert_eq!(snake_case("E-mail Address"), "e_mail_address");
+        assert_eq!(snake_case("customerId"), "customer_id");
+        assert_eq!(snake_case("  Updated At "), "updated_at");
+        assert_eq!(snake_case("2nd line"), "c_2nd_line");
+        assert_eq!(snake_case("%%"), "column");
+    }
+
+    #[test]
+    fn quoting_escapes() {
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(literal("O'Brien"), "'O''Brien'");
+    }
+
+    #[test]
+    fn the_select_dedups_on_the_key_deterministically() {
+        let cols = [
+            OutputColumn {
+                source: "Order ID".into(),
+                name: "order_id".into(),
+                expr: silver_expr("Order ID", &Kind::Text),
+            },
+            OutputColumn {
+                source: "Updated At".into(),
+                name: "updated_at".into(),
+                expr: silver_expr("Updated At", &Kind::Timestamp(vec![TimestampFormat::IsoZulu])),
+            },
+        ];
+        let sql = silver_select("bronze.orders", &cols, Some("order_id"), Some("updated_at"));
+        assert!(sql.contains("PARTITION BY \"order_id\" ORDER BY \"updated_at\" DESC NULLS LAST, \"order_id\" NULLS LAST, \"updated_at\" NULLS LAST"), "{sql}");
+        assert!(sql.contains("WHERE \"order_id\" IS NOT NULL"), "{sql}");
+        assert!(
+            sql.contains("try_strptime(nullif(trim(CAST(\"Updated At\" AS VARCHAR)), ''), '%Y-%m-%dT%H:%M:%SZ')"),
+            "{sql}"
+        );
+    }
+}

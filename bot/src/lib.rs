@@ -1,0 +1,5 @@
+//! Hallmark's promotion agent and, later, the bot: everything above the checks
+//! engine. The binary (`src/main.rs`) is a thin command line over this library, and
+//! the end-to-end tests drive the same code.
+
+pub mod agent;
