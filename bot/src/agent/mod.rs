@@ -2,6 +2,8 @@
 //! silver and gold products that meet them. It knows nothing of HTTP or forges, so
 //! the CLI and the bot share it.
 
+pub mod asks;
 pub mod infer;
 pub mod profile;
+pub mod rules;
 pub mod transform;

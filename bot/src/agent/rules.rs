@@ -1,0 +1,215 @@
+//! The deterministic, offline drafter's silver half: from a bronze profile and the
+//! standards of the level, a product spec and the SQL that builds it. Every choice it
+//! makes is written down in `notes`, which become the promotion plan, so a reviewer
+//! sees why a column got its type or why rows were dropped.
+
+use super::asks::{asks_for_tag, Case};
+use super::infer::Kind;
+use super::profile::{ColumnProfile, Profile};
+use super::transform::{ident, silver_expr, silver_select, snake_case, OutputColumn};
+use hallmark_checks::spec::{ColumnSpec, ProductSpec, SourceSpec};
+use hallmark_checks::standards::Standard;
+use hallmark_checks::Level;
+
+/// A drafted silver product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilverDraft {
+    /// The spec, ready to be written as `silver.yml`.
+    pub spec: ProductSpec,
+    /// The SELECT, ready to be written as `silver.sql`.
+    pub sql: String,
+    /// What the drafter decided and why, one line each.
+    pub notes: Vec<String>,
+}
+
+/// Name fragments that mark the column saying when a row was last changed; the
+/// latest row per key wins by it.
+const LATEST_MARKERS: &[&str] = &["updated", "modified", "changed", "loaded", "ingested"];
+
+/// Drafts `silver.<product>` from `source` (its spec entry, key not yet set).
+pub fn draft_silver(
+    product: &str,
+    mut source: SourceSpec,
+    profile: &Profile,
+    standards: &[Standard],
+    owner: &str,
+    description: &str,
+) -> SilverDraft {
+    let mut notes = Vec::new();
+    let names = unique_names(&profile.columns);
+    let key = choose_key(product, profile, &names);
+    match &key {
+        Some(i) => {
+            let c = &profile.columns[*i];
+            notes.push(format!(
+                "Key: `{}` from bronze `{}` ({} distinct of {} rows; rows with a null key are dropped: {}).",
+                names[*i], c.name, c.distinct, profile.rows, c.nulls
+            ));
+            source.key = vec![c.name.clone()];
+        }
+        None => notes.push(
+            "Key: none found (no `*_id` column with mostly distinct values); rows are deduplicated whole.".into(),
+        ),
+    }
+
+    let mut outputs = Vec::new();
+    let mut columns = Vec::new();
+    for (i, c) in profile.columns.iter().enumerate() {
+        let name = names[i].clone();
+        let mut tags: Vec<String> = c.inferred.tags.iter().map(|t| t.to_string()).collect();
+        if Some(i) != key {
+            if let Some(stem) = name.strip_suffix("_id") {
+                tags.push(format!("{stem}_ref"));
+            }
+        }
+        let mut type_name = c.inferred.silver_type.to_string();
+        let mut expr = silver_expr(&c.name, &c.inferred.kind);
+        let mut extra = None;
+        for tag in &tags {
+            let asks = asks_for_tag(standards, Level::Silver, tag);
+            if let Some(t) = &asks.type_name {
+                if *t != type_name {
+                    notes.push(format!(
+                        "`{name}` is typed {t}, as {} ask of tag `{tag}`.",
+                        asks.standards.join(", ")
+                    ));
+                    type_name = t.clone();
+                    expr = format!("TRY_CAST({expr} AS {})", t.to_uppercase());
+                }
+            }
+            if asks.min == Some(0.0) && matches!(c.inferred.kind, Kind::Decimal { .. } | Kind::Integer) {
+                let flag = format!("{name}_was_negative");
+                notes.push(format!(
+                    "`{name}` must be non-negative ({}): it holds the absolute value, and `{flag}` marks the rows whose bronze value was negative (refunds, reversals), so nothing is lost.",
+                    asks.standards.join(", ")
+                ));
+                extra = Some(OutputColumn {
+                    source: c.name.clone(),
+                    name: flag.clone(),
+                    expr: format!("coalesce({expr} < 0, false)"),
+                });
+                expr = format!("abs({expr})");
+            }
+            if let (Some(case), Kind::Category | Kind::Text) = (asks.case, &c.inferred.kind) {
+                let trimmed = silver_expr(&c.name, &Kind::Text);
+                expr = match case {
+                    Case::Lower => format!("lower({trimmed})"),
+                    Case::Upper => format!("upper({trimmed})"),
+                };
+            }
+        }
+        columns.push(ColumnSpec {
+            name: name.clone(),
+            type_name: type_name.clone(),
+            description: Some(describe(c, &type_name)),
+            tags,
+            checks: Vec::new(),
+        });
+        outputs.push(OutputColumn {
+            source: c.name.clone(),
+            name,
+            expr,
+        });
+        if let Some(flag) = extra {
+            columns.push(ColumnSpec {
+                name: flag.name.clone(),
+                type_name: "boolean".into(),
+                description: Some(format!("True when bronze `{}` was negative.", c.name)),
+                tags: Vec::new(),
+                checks: Vec::new(),
+            });
+            outputs.push(flag);
+        }
+    }
+
+    let latest = profile
+        .columns
+        .iter()
+        .enumerate()
+        .find(|(_, c)| {
+            matches!(c.inferred.kind, Kind::Timestamp(_))
+                && LATEST_MARKERS.iter().any(|m| c.name.to_lowercase().contains(m))
+        })
+        .map(|(i, _)| names[i].clone());
+    if key.is_some() {
+        notes.push(match &latest {
+            Some(l) => format!("Duplicates: one row per key, the latest by `{l}`; ties broken by every column, so the result is deterministic."),
+            None => "Duplicates: one row per key; no `updated`-like timestamp, so ties are broken by every column.".into(),
+        });
+    }
+    let key_name = key.map(|i| names[i].clone());
+    let sql = silver_select(&source.name, &outputs, key_name.as_deref(), latest.as_deref());
+    let spec = ProductSpec {
+        name: product.to_string(),
+        level: Level::Silver,
+        description: Some(description.to_string()),
+        owner: Some(owner.to_string()),
+        sources: vec![source],
+        primary_key: key_name.into_iter().collect(),
+        columns,
+        checks: Vec::new(),
+    };
+    SilverDraft { spec, sql, notes }
+}
+
+/// snake_case names for every column, made unique with a numeric suffix.
+fn unique_names(columns: &[ColumnProfile]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    columns
+        .iter()
+        .map(|c| {
+            let base = snake_case(&c.name);
+            let mut name = base.clone();
+            let mut n = 2;
+            while !seen.insert(name.clone()) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            name
+        })
+        .collect()
+}
+
+/// The key: an `*_id` (or `id`) column whose values are mostly distinct, preferring
+/// the one named after the product (`orders` → `order_id`).
+fn choose_key(product: &str, profile: &Profile, names: &[String]) -> Option<usize> {
+    let singular = product.strip_suffix('s').unwrap_or(product);
+    let preferred = format!("{singular}_id");
+    let candidates: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| {
+            let c = &profile.columns[*i];
+            let non_null = profile.rows.saturating_sub(c.nulls).max(1);
+            (*n == "id" || n.ends_with("_id")) && c.distinct as f64 / non_null as f64 >= 0.5
+        })
+        .map(|(i, _)| i)
+        .collect();
+    candidates.iter().copied().find(|i| names[*i] == preferred).or_else(|| {
+        candidates
+            .iter()
+            .copied()
+            .max_by_key(|i| (profile.columns[*i].distinct, std::cmp::Reverse(*i)))
+    })
+}
+
+/// A description of where the column comes from and what was done to it.
+fn describe(c: &ColumnProfile, type_name: &str) -> String {
+    let what = match &c.inferred.kind {
+        Kind::Integer => "a whole number".to_string(),
+        Kind::Decimal { currency: true } => {
+            "an amount; currency symbols, codes and thousands separators removed".into()
+        }
+        Kind::Decimal { currency: false } => "a decimal number".into(),
+        Kind::Timestamp(f) => format!("a point in time in UTC, parsed from {} spelling(s) in bronze", f.len()),
+        Kind::Email => "an email address, lower case".into(),
+        Kind::Country => "an ISO 3166-1 alpha-2 country code, mapped from names and codes".into(),
+        Kind::CurrencyCode => "an ISO 4217 currency code, upper case".into(),
+        Kind::Category => "a label from a short list, normalized case".into(),
+        Kind::Text => "text, trimmed".into(),
+    };
+    format!(
+        "From bronze {}: {what} ({type_name}).",
+        ident(&c.name).replace('"', "`")
+    )
+}
