@@ -99,13 +99,8 @@ impl Dialect for ClickHouseDialect {
     }
 
     fn quote_relation(&self, relation: &str) -> String {
-        self.mapped(relation).unwrap_or_else(|| {
-            relation
-                .split('.')
-                .map(|p| self.quote_ident(p))
-                .collect::<Vec<_>>()
-                .join(".")
-        })
+        self.mapped(relation)
+            .unwrap_or_else(|| super::quote_dotted(self, relation))
     }
 
     fn literal(&self, lit: &Literal) -> String {

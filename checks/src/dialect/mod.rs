@@ -22,11 +22,7 @@ pub trait Dialect: Send + Sync {
     /// whose sandbox is not one schema per level map the name here, so the check
     /// compiler above never knows where a product was built.
     fn quote_relation(&self, relation: &str) -> String {
-        relation
-            .split('.')
-            .map(|p| self.quote_ident(p))
-            .collect::<Vec<_>>()
-            .join(".")
+        quote_dotted(self, relation)
     }
 
     /// A string literal with every quote escaped.
@@ -89,4 +85,13 @@ pub trait Dialect: Send + Sync {
 
     /// A timestamp literal (UTC) for the run's reference time, `YYYY-MM-DD HH:MM:SS`.
     fn timestamp_literal(&self, utc: &str) -> String;
+}
+
+/// `silver.orders` → each dotted part quoted with `dialect`'s identifier quoting.
+pub(crate) fn quote_dotted<D: Dialect + ?Sized>(dialect: &D, relation: &str) -> String {
+    relation
+        .split('.')
+        .map(|p| dialect.quote_ident(p))
+        .collect::<Vec<_>>()
+        .join(".")
 }
