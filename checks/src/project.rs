@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = ".hallmark.yml";
 
 /// The dialects a product may have a transform of its own for (`silver.clickhouse.sql`).
-const DIALECTS: &[&str] = &["duckdb", "clickhouse"];
+pub const DIALECTS: &[&str] = &["duckdb", "clickhouse"];
 
 /// `.hallmark.yml`. Every key has a default, so a repository without the file works.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +25,10 @@ pub struct Config {
     pub products: PathBuf,
     /// Where products are built and checked.
     pub warehouse: WarehouseConfig,
+    /// The language model the promotion agent may use. This crate knows nothing of
+    /// models: the section is kept as YAML and validated by the agent that reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<serde_norway::Value>,
 }
 
 impl Default for Config {
@@ -33,6 +37,7 @@ impl Default for Config {
             standards: PathBuf::from("data_standards.md"),
             products: PathBuf::from("products"),
             warehouse: WarehouseConfig::default(),
+            llm: None,
         }
     }
 }

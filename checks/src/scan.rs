@@ -129,7 +129,25 @@ pub fn failure_predicate(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<
     let d = ctx.dialect;
     let name = check.columns.first()?;
     let col = d.quote_ident(name);
+    if let Some(p) = value_failure(&check.kind, &col, ctx.type_of(name), d) {
+        return Some(p);
+    }
     Some(match &check.kind {
+        CheckKind::Relationships(r) => format!(
+            "{col} IS NOT NULL AND {col} NOT IN (SELECT {f} FROM {t} WHERE {f} IS NOT NULL)",
+            f = d.quote_ident(&r.field),
+            t = d.quote_relation(&r.to)
+        ),
+        CheckKind::NoFutureTimestamps => format!("{col} > {}", d.timestamp_literal(ctx.reference_time)),
+        _ => return None,
+    })
+}
+
+/// The condition under which one value `col` (an expression of type `col_type`) fails
+/// a check that judges each value on its own: null, accepted values, range, pattern
+/// and length. The promotion agent uses it to set aside values a standard rejects.
+pub fn value_failure(kind: &CheckKind, col: &str, col_type: Option<&str>, d: &dyn Dialect) -> Option<String> {
+    Some(match kind {
         CheckKind::NotNull | CheckKind::NullRatio(_) => format!("{col} IS NULL"),
         CheckKind::AcceptedValues(v) => {
             let list = v.values.iter().map(|l| d.literal(l)).collect::<Vec<_>>().join(", ");
@@ -138,19 +156,19 @@ pub fn failure_predicate(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<
         CheckKind::Range(b) => {
             let mut parts = Vec::new();
             if let Some(lo) = &b.min {
-                parts.push(format!("{col} < {}", d.bound_literal(lo, ctx.type_of(name))));
+                parts.push(format!("{col} < {}", d.bound_literal(lo, col_type)));
             }
             if let Some(hi) = &b.max {
-                parts.push(format!("{col} > {}", d.bound_literal(hi, ctx.type_of(name))));
+                parts.push(format!("{col} > {}", d.bound_literal(hi, col_type)));
             }
             format!("({})", parts.join(" OR "))
         }
         CheckKind::Pattern(p) => format!(
             "{col} IS NOT NULL AND NOT {}",
-            d.regex_full_match(&d.cast_text(&col), &p.regex)
+            d.regex_full_match(&d.cast_text(col), &p.regex)
         ),
         CheckKind::Length(b) => {
-            let len = d.char_length(&d.cast_text(&col));
+            let len = d.char_length(&d.cast_text(col));
             let mut parts = Vec::new();
             if let Some(lo) = b.min {
                 parts.push(format!("{len} < {lo}"));
@@ -160,12 +178,6 @@ pub fn failure_predicate(check: &PlannedCheck, ctx: &ScanContext<'_>) -> Option<
             }
             format!("{col} IS NOT NULL AND ({})", parts.join(" OR "))
         }
-        CheckKind::Relationships(r) => format!(
-            "{col} IS NOT NULL AND {col} NOT IN (SELECT {f} FROM {t} WHERE {f} IS NOT NULL)",
-            f = d.quote_ident(&r.field),
-            t = d.quote_relation(&r.to)
-        ),
-        CheckKind::NoFutureTimestamps => format!("{col} > {}", d.timestamp_literal(ctx.reference_time)),
         _ => return None,
     })
 }

@@ -219,6 +219,24 @@ pub fn parse_spec(text: &str, file: &Path, expected_level: Option<Level>) -> Res
                 format!("source `{}` has both `file` and `table`; keep one", s.name),
             ));
         }
+        if let Some(f) = &s.file {
+            // A spec may come from a pull request or a model: it must not point the
+            // warehouse at files outside the repository.
+            let inside = !f.is_empty()
+                && Path::new(f)
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+            if !inside {
+                errors.push(SourceError::new(
+                    file,
+                    at(f),
+                    format!(
+                        "source `{}` reads `{f}`, which is outside the repository; use a path inside it, without a leading `/` or `..`",
+                        s.name
+                    ),
+                ));
+            }
+        }
         if s.is_product()
             && s.name
                 .split('.')
@@ -309,6 +327,21 @@ pub fn level_from_file_name(path: &Path) -> Option<Level> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_files_stay_inside_the_repository() {
+        for bad in ["/etc/passwd", "../secrets.csv", "bronze/../../x.csv"] {
+            let text = format!(
+                "name: o\nlevel: silver\nsources:\n  - name: bronze.o\n    file: {bad}\ncolumns:\n  - {{ name: a, type: bigint }}\n"
+            );
+            let err = parse_spec(&text, Path::new("products/o/silver.yml"), Some(Level::Silver)).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.contains("outside the repository") && msg.contains(":5:"),
+                "{bad}: {msg}"
+            );
+        }
+    }
 
     #[test]
     fn level_from_names() {

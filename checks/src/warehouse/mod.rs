@@ -47,6 +47,8 @@ pub enum QueryKind {
     Custom,
     /// Profiling a source for the promotion agent.
     Profile,
+    /// A query the promotion agent (a language model) wrote.
+    Agent,
 }
 
 /// One query a backend ran.
@@ -144,8 +146,16 @@ pub trait Warehouse {
     /// The columns of `relation`, from the catalogue.
     fn describe(&self, relation: &str) -> Result<Vec<ColumnInfo>, WarehouseError>;
 
-    /// Runs one read-only query.
+    /// Runs one read-only query that Hallmark wrote itself.
     fn query(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError>;
+
+    /// Runs a query someone else wrote (the agent's `run_query`): refused unless it is
+    /// one SELECT without file or network readers, then run like [`Warehouse::query`]
+    /// with relation names resolved as product SQL resolves them.
+    fn select_untrusted(&self, sql: &str) -> Result<Rows, WarehouseError> {
+        let select = crate::sandbox::validate_select_with(sql, self.dialect().forbidden_functions())?;
+        self.query(QueryKind::Agent, &select)
+    }
 
     /// Every query run so far, in order.
     fn queries(&self) -> Vec<QueryRecord>;
