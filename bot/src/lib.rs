@@ -3,3 +3,4 @@
 //! the end-to-end tests drive the same code.
 
 pub mod agent;
+pub mod git;

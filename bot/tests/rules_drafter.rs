@@ -1,97 +1,263 @@
-//! The rules drafter on the retail example: profile real bronze in DuckDB, draft a
-//! silver product, build and check it against the example's standards.
+//! The rules drafter end to end on the retail example: real bronze files in DuckDB, the
+//! example's standards, the promotion loop, and a commit on a branch of a real git
+//! repository. What a data engineer would check: every machine-checkable standard of
+//! the level passes, and the user's branch and files are untouched.
 
-use hallmark::agent::profile::profile;
-use hallmark::agent::rules::draft_silver;
-use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
-use hallmark_checks::spec::SourceSpec;
+use hallmark::agent::context::PromotionRequest;
+use hallmark::agent::job::{promote, JobOptions, NoEvents, Promotion};
+use hallmark::agent::rules::RulesDrafter;
+use hallmark::git::{checkout_branch, commit_promotion, init_repository};
 use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
-use hallmark_checks::warehouse::{Limits, SourceLocation, Warehouse};
-use hallmark_checks::{Project, Status};
+use hallmark_checks::warehouse::Limits;
+use hallmark_checks::warehouse::{QueryKind, Warehouse};
+use hallmark_checks::{Level, Project, Status};
 use std::path::Path;
+use support::{commit_checkout_and_check, statuses};
 
-fn example() -> tempfile::TempDir {
+mod support;
+
+/// The example with its standards and bronze files (no products), as a git repository.
+fn example_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail");
     std::fs::create_dir_all(dir.path().join("bronze")).unwrap();
     for rel in ["data_standards.md", "bronze/orders.csv", "bronze/customers.csv"] {
         std::fs::copy(src.join(rel), dir.path().join(rel)).unwrap();
     }
+    init_repository(dir.path(), "example").unwrap();
     dir
 }
 
-fn draft(dir: &Path, product: &str) -> Vec<(String, String, Status, String)> {
-    let standards = Project::load(dir).unwrap().standards;
+fn run(root: &Path, source: &str, level: Level, product: Option<&str>, text: &str) -> Promotion {
+    let project = Project::load(root).unwrap_or_else(|e| panic!("{e}"));
     let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
-    let file = format!("bronze/{product}.csv");
-    let source_name = format!("bronze.{product}");
-    wh.bind_source(&source_name, &SourceLocation::File(dir.join(&file)))
-        .unwrap();
-    let p = profile(&wh, &source_name).unwrap();
-    let source = SourceSpec {
-        name: source_name,
-        file: Some(file),
-        table: None,
-        key: Vec::new(),
+    let request = PromotionRequest {
+        source: source.into(),
+        level,
+        product: product.map(str::to_string),
+        text: text.into(),
+        owner: Some("retail-data@example.com".into()),
     };
-    let d = draft_silver(
-        product,
-        source,
-        &p,
-        &standards,
-        "retail-data@example.com",
-        "Drafted by the test.",
-    );
-    let out = dir.join("products").join(product);
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("silver.yml"), serde_norway::to_string(&d.spec).unwrap()).unwrap();
-    std::fs::write(out.join("silver.sql"), &d.sql).unwrap();
-    eprintln!(
-        "{}\n{}\n{}",
-        serde_norway::to_string(&d.spec).unwrap(),
-        d.sql,
-        d.notes.join("\n")
-    );
-    let project = Project::load(dir).unwrap_or_else(|e| panic!("{e}"));
-    let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
-    let list = run_checks(
+    promote(
         &project,
         &wh,
-        &Selection::default(),
-        &RunOptions::default(),
-        &NoProgress,
-    );
-    let report = list
-        .products
-        .iter()
-        .find(|r| r.product == format!("silver.{product}"))
-        .unwrap();
-    assert_eq!(report.error, None);
-    report
-        .results
-        .iter()
-        .map(|r| (r.standard_id.clone(), r.check.clone(), r.status, r.figure.clone()))
-        .collect()
+        &request,
+        &mut RulesDrafter::default(),
+        &JobOptions::default(),
+        &NoEvents,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn assert_all_machine_checkable_pass(product: &str) {
-    let dir = example();
-    let results = draft(dir.path(), product);
-    for r in &results {
-        eprintln!("{r:?}");
-    }
-    assert!(
-        results.iter().filter(|r| r.2 == Status::Pass).count() >= 10,
-        "{results:#?}"
-    );
-    let failing: Vec<_> = results
+fn assert_machine_checkable_pass(p: &Promotion, expected_pass: &[&str]) {
+    let s = statuses(p);
+    let not_passing: Vec<_> = s
         .iter()
-        .filter(|r| matches!(r.2, Status::Fail | Status::Error | Status::Warn))
+        .filter(|(_, st)| matches!(st, Status::Fail | Status::Warn | Status::Error))
         .collect();
-    assert!(failing.is_empty(), "{failing:#?}");
+    assert!(
+        not_passing.is_empty(),
+        "{not_passing:?}\n{}",
+        p.files
+            .get(&format!("products/{}/PROMOTION.md", p.target.folder))
+            .unwrap()
+    );
+    for id in expected_pass {
+        assert_eq!(s.get(*id), Some(&Status::Pass), "{id}: {s:?}");
+    }
+    assert!(p.all_pass());
+}
+
+const SILVER_MACHINE_CHECKABLE: &[&str] = &[
+    "SLV-001", "SLV-002", "SLV-003", "SLV-004", "SLV-005", "SLV-007", "SLV-008", "SLV-009", "SLV-010", "SLV-011",
+    "SLV-012", "SLV-013", "SLV-014", "SLV-015",
+];
+
+#[test]
+fn silver_orders_pass_every_machine_checkable_standard_and_land_on_a_branch() {
+    let dir = example_repo();
+    let root = dir.path();
+    let p = run(root, "bronze/orders.csv", Level::Silver, None, "Clean orders, please.");
+    assert_machine_checkable_pass(&p, SILVER_MACHINE_CHECKABLE);
+    let s = statuses(&p);
+    assert_eq!(s["SLV-016"], Status::Manual);
+    assert_eq!(s["SLV-017"], Status::Manual);
+    assert_eq!(p.rounds.len(), 1, "{:?}", p.rounds);
+    assert_eq!(p.target.branch(), "hallmark/silver/orders");
+
+    // The plan says what was dropped and why; the recorded profile is there.
+    let plan = p.files.get("products/orders/PROMOTION.md").unwrap();
+    assert!(plan.contains("rows with a null key are dropped"), "{plan}");
+    assert!(plan.contains("`amount_was_negative`"), "{plan}");
+    assert!(plan.contains("+order_id varchar"), "{plan}");
+    let bronze = p.files.get("products/orders/bronze.yml").unwrap();
+    assert!(
+        bronze.contains("name: Order ID") && bronze.contains("rows: "),
+        "{bronze}"
+    );
+
+    // Committed on its own branch; the user's branch, index and files are untouched.
+    std::fs::write(root.join("scratch.txt"), "uncommitted work").unwrap();
+    let c = commit_promotion(root, &p).unwrap();
+    assert!(c.changed);
+    let repo = git2::Repository::open(root).unwrap();
+    assert_eq!(repo.head().unwrap().shorthand().unwrap(), "main");
+    assert!(!root.join("products").exists());
+    assert_eq!(
+        std::fs::read_to_string(root.join("scratch.txt")).unwrap(),
+        "uncommitted work"
+    );
+    let commit = repo
+        .find_branch("hallmark/silver/orders", git2::BranchType::Local)
+        .unwrap()
+        .get()
+        .peel_to_commit()
+        .unwrap();
+    assert!(commit
+        .message()
+        .unwrap()
+        .starts_with("Promote bronze.orders to silver.orders"));
+    let tree = commit.tree().unwrap();
+    for f in ["silver.yml", "silver.sql", "bronze.yml", "PROMOTION.md"] {
+        assert!(tree.get_path(Path::new(&format!("products/orders/{f}"))).is_ok(), "{f}");
+    }
+    // Committing the same files again changes nothing.
+    let again = commit_promotion(root, &p).unwrap();
+    assert!(!again.changed);
 }
 
 #[test]
-fn silver_orders_pass_every_machine_checkable_standard() {
-    assert_all_machine_checkable_pass("orders");
+fn silver_customers_revise_by_setting_aside_addresses_the_standard_rejects() {
+    let dir = example_repo();
+    let p = run(
+        dir.path(),
+        "bronze/customers.csv",
+        Level::Silver,
+        None,
+        "Customer master data.",
+    );
+    assert_machine_checkable_pass(&p, &["SLV-001", "SLV-002", "SLV-005", "SLV-006", "SLV-009", "SLV-012"]);
+    // Round 1 failed the e-mail pattern; round 2 set those addresses aside.
+    assert_eq!(p.rounds.len(), 2, "{:?}", p.rounds);
+    assert!(
+        p.rounds[0].outcome.contains("SLV-006 pattern on e_mail_address"),
+        "{:?}",
+        p.rounds
+    );
+    let sql = p.files.get("products/customers/silver.sql").unwrap();
+    assert!(sql.contains("AS \"e_mail_address_nonconforming\""), "{sql}");
+    // Personal values never reach the recorded profile.
+    let bronze = p.files.get("products/customers/bronze.yml").unwrap();
+    assert!(!bronze.contains("@example.com"), "{bronze}");
+    assert!(bronze.contains("values_withheld: true"), "{bronze}");
+
+    // The set-aside rows are counted, not lost: as many as the round-1 failures.
+    let failing: u64 = p.rounds[0]
+        .outcome
+        .split("SLV-006 pattern on e_mail_address (")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap();
+    let root = dir.path();
+    let (list, wh) = commit_checkout_and_check(root, &p);
+    assert!(list.passed());
+    let flagged = wh
+        .query(
+            QueryKind::Custom,
+            "SELECT count(*) AS n FROM silver.customers WHERE e_mail_address_nonconforming",
+        )
+        .unwrap();
+    assert_eq!(flagged.first("n").and_then(|v| v.as_u64()), Some(failing));
+}
+
+#[test]
+fn gold_from_the_drafted_silver_passes_every_machine_checkable_gold_standard() {
+    let dir = example_repo();
+    let root = dir.path();
+    let silver = run(root, "bronze/orders.csv", Level::Silver, None, "");
+    commit_promotion(root, &silver).unwrap();
+    checkout_branch(root, "hallmark/silver/orders").unwrap();
+
+    let p = run(
+        root,
+        "silver.orders",
+        Level::Gold,
+        Some("daily_revenue"),
+        "Daily revenue by ship country, with order and customer counts.",
+    );
+    assert_machine_checkable_pass(
+        &p,
+        &[
+            "GLD-001", "GLD-002", "GLD-003", "SLV-001", "SLV-002", "SLV-003", "SLV-004", "SLV-005", "SLV-008",
+            "SLV-009", "SLV-013",
+        ],
+    );
+    assert_eq!(p.target.relation(), "gold.daily_revenue");
+    let spec = p.files.get("products/orders/gold_daily_revenue.yml").unwrap();
+    for col in [
+        "order_day",
+        "ship_country",
+        "currency",
+        "order_count",
+        "amount_total",
+        "customer_count",
+    ] {
+        assert!(spec.contains(&format!("name: {col}")), "{col} in {spec}");
+    }
+    let sql = p.files.get("products/orders/gold_daily_revenue.sql").unwrap();
+    assert!(sql.contains("date_trunc('day', \"order_date\")"), "{sql}");
+    assert!(
+        p.schema_diff.contains("+amount_total decimal(18,2)"),
+        "{}",
+        p.schema_diff
+    );
+    let c = commit_promotion(root, &p).unwrap();
+    assert!(c.changed);
+    assert_eq!(c.branch, "hallmark/gold/daily_revenue");
+}
+
+#[test]
+fn unusable_requests_are_refused_with_the_reason() {
+    let dir = example_repo();
+    let project = Project::load(dir.path()).unwrap();
+    let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
+    let cases = [
+        (
+            "silver.nope",
+            Level::Gold,
+            "`silver.nope` is not one of this repository's products (known: none)",
+        ),
+        (
+            "../../etc/passwd.csv",
+            Level::Silver,
+            "`../../etc/passwd.csv` is not a usable source",
+        ),
+        ("raw.orders; DROP TABLE x", Level::Silver, "is not a usable source"),
+        (
+            "raw.missing_table",
+            Level::Silver,
+            "cannot read the source `bronze.missing_table`",
+        ),
+    ];
+    for (source, level, expected) in cases {
+        let request = PromotionRequest {
+            source: source.into(),
+            level,
+            product: None,
+            text: String::new(),
+            owner: None,
+        };
+        let err = promote(
+            &project,
+            &wh,
+            &request,
+            &mut RulesDrafter::default(),
+            &JobOptions::default(),
+            &NoEvents,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(expected), "{source}: {err}");
+    }
 }

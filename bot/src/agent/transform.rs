@@ -106,15 +106,46 @@ pub struct OutputColumn {
     pub expr: String,
 }
 
+/// Values of a silver column that a standard rejects: they become NULL, and a flag
+/// column marks the rows, so nothing is silently lost and a person can follow up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    /// The silver column.
+    pub column: String,
+    /// The condition, over the typed column, under which a value is rejected.
+    pub fails: String,
+    /// The flag column's name.
+    pub flag: String,
+}
+
 /// The silver SELECT: typed columns from `source`, rows with a null key dropped, and
 /// one row per key — the latest by `latest_by` when given — with ties broken by every
-/// column so the result is deterministic.
-pub fn silver_select(source: &str, columns: &[OutputColumn], key: Option<&str>, latest_by: Option<&str>) -> String {
+/// column so the result is deterministic. Values in `set_aside` are replaced by NULL
+/// and flagged.
+pub fn silver_select(
+    source: &str,
+    columns: &[OutputColumn],
+    key: Option<&str>,
+    latest_by: Option<&str>,
+    set_aside: &[SetAside],
+) -> String {
     let typed: Vec<String> = columns
         .iter()
         .map(|c| format!("        {} AS {}", c.expr, ident(&c.name)))
         .collect();
     let names: Vec<String> = columns.iter().map(|c| ident(&c.name)).collect();
+    let mut outputs = Vec::new();
+    for c in columns {
+        let col = ident(&c.name);
+        match set_aside.iter().find(|s| s.column == c.name) {
+            Some(s) => {
+                outputs.push(format!("CASE WHEN {} THEN NULL ELSE {col} END AS {col}", s.fails));
+                outputs.push(format!("coalesce({}, false) AS {}", s.fails, ident(&s.flag)));
+            }
+            None => outputs.push(col),
+        }
+    }
+    let outputs = outputs.join(",\n    ");
     let mut sql = format!(
         "-- Drafted by Hallmark's rules drafter from {source}.\nWITH typed AS (\n    SELECT\n{}\n    FROM {source}\n)",
         typed.join(",\n")
@@ -127,13 +158,14 @@ pub fn silver_select(source: &str, columns: &[OutputColumn], key: Option<&str>, 
             }
             order.extend(names.iter().map(|n| format!("{n} NULLS LAST")));
             sql.push_str(&format!(
-                ",\nranked AS (\n    SELECT *, row_number() OVER (PARTITION BY {k} ORDER BY {}) AS hm_version\n    FROM typed\n    WHERE {k} IS NOT NULL\n)\nSELECT {}\nFROM ranked\nWHERE hm_version = 1\n",
+                ",\nranked AS (\n    SELECT *, row_number() OVER (PARTITION BY {k} ORDER BY {}) AS hm_version\n    FROM typed\n    WHERE {k} IS NOT NULL\n)\nSELECT\n    {outputs}\nFROM ranked\nWHERE hm_version = 1\n",
                 order.join(", "),
-                names.join(", "),
                 k = ident(key),
             ));
         }
-        None => sql.push_str(&format!("\nSELECT DISTINCT {}\nFROM typed\n", names.join(", "))),
+        None => sql.push_str(&format!(
+            ",\ndistinct_rows AS (\n    SELECT DISTINCT * FROM typed\n)\nSELECT\n    {outputs}\nFROM distinct_rows\n"
+        )),
     }
     sql
 }
@@ -173,7 +205,7 @@ mod tests {
                 expr: silver_expr("Updated At", &Kind::Timestamp(vec![TimestampFormat::IsoZulu])),
             },
         ];
-        let sql = silver_select("bronze.orders", &cols, Some("order_id"), Some("updated_at"));
+        let sql = silver_select("bronze.orders", &cols, Some("order_id"), Some("updated_at"), &[]);
         assert!(sql.contains("PARTITION BY \"order_id\" ORDER BY \"updated_at\" DESC NULLS LAST, \"order_id\" NULLS LAST, \"updated_at\" NULLS LAST"), "{sql}");
         assert!(sql.contains("WHERE \"order_id\" IS NOT NULL"), "{sql}");
         assert!(

@@ -3,12 +3,13 @@
 //! makes is written down in `notes`, which become the promotion plan, so a reviewer
 //! sees why a column got its type or why rows were dropped.
 
-use super::asks::{asks_for_tag, Case};
-use super::infer::Kind;
-use super::profile::{ColumnProfile, Profile};
-use super::transform::{ident, silver_expr, silver_select, snake_case, OutputColumn};
-use hallmark_checks::spec::{ColumnSpec, ProductSpec, SourceSpec};
-use hallmark_checks::standards::Standard;
+use super::super::asks::{asks_for_tag, Case};
+use super::super::context::Context;
+use super::super::infer::Kind;
+use super::super::profile::{ColumnProfile, Profile};
+use super::super::transform::{ident, silver_expr, silver_select, snake_case, OutputColumn, SetAside};
+use super::LATEST_MARKERS;
+use hallmark_checks::spec::{ColumnSpec, ProductSpec};
 use hallmark_checks::Level;
 
 /// A drafted silver product.
@@ -22,19 +23,13 @@ pub struct SilverDraft {
     pub notes: Vec<String>,
 }
 
-/// Name fragments that mark the column saying when a row was last changed; the
-/// latest row per key wins by it.
-const LATEST_MARKERS: &[&str] = &["updated", "modified", "changed", "loaded", "ingested"];
-
-/// Drafts `silver.<product>` from `source` (its spec entry, key not yet set).
-pub fn draft_silver(
-    product: &str,
-    mut source: SourceSpec,
-    profile: &Profile,
-    standards: &[Standard],
-    owner: &str,
-    description: &str,
-) -> SilverDraft {
+/// Drafts the silver target of `ctx` from its bronze source, setting aside the
+/// values `set_aside` names (each with the reason given for it).
+pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> SilverDraft {
+    let product = ctx.target.name.as_str();
+    let profile = &ctx.profile;
+    let standards = &ctx.project.standards;
+    let mut source = ctx.source.spec.clone();
     let mut notes = Vec::new();
     let names = unique_names(&profile.columns);
     let key = choose_key(product, profile, &names);
@@ -107,9 +102,22 @@ pub fn draft_silver(
         });
         outputs.push(OutputColumn {
             source: c.name.clone(),
-            name,
+            name: name.clone(),
             expr,
         });
+        if let Some((aside, why)) = set_aside.iter().find(|(s, _)| s.column == name) {
+            notes.push(format!(
+                "`{name}`: {why}; those values are NULL in silver and `{}` marks their rows for a person to follow up.",
+                aside.flag
+            ));
+            columns.push(ColumnSpec {
+                name: aside.flag.clone(),
+                type_name: "boolean".into(),
+                description: Some(format!("True when the row's `{name}` was set aside: {why}.")),
+                tags: Vec::new(),
+                checks: Vec::new(),
+            });
+        }
         if let Some(flag) = extra {
             columns.push(ColumnSpec {
                 name: flag.name.clone(),
@@ -138,12 +146,17 @@ pub fn draft_silver(
         });
     }
     let key_name = key.map(|i| names[i].clone());
-    let sql = silver_select(&source.name, &outputs, key_name.as_deref(), latest.as_deref());
+    let asides: Vec<SetAside> = set_aside.iter().map(|(s, _)| s.clone()).collect();
+    let sql = silver_select(&source.name, &outputs, key_name.as_deref(), latest.as_deref(), &asides);
+    let entity = product.strip_suffix('s').unwrap_or(product);
     let spec = ProductSpec {
         name: product.to_string(),
         level: Level::Silver,
-        description: Some(description.to_string()),
-        owner: Some(owner.to_string()),
+        description: Some(format!(
+            "One row per {entity} from {}, typed, trimmed and deduplicated; PROMOTION.md explains each decision.",
+            source.name
+        )),
+        owner: ctx.owner.clone(),
         sources: vec![source],
         primary_key: key_name.into_iter().collect(),
         columns,

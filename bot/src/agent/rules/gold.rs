@@ -1,0 +1,471 @@
+//! The rules drafter's gold half: an aggregate of a silver product by a time grain and
+//! dimensions, with counts, sums and distinct counts. The request's words pick the
+//! grain ("daily", "per month"), the dimensions ("by ship country") and whether money
+//! is summed; what it does not say falls back to defaults the plan writes down.
+
+use super::super::asks::asks_for_tag;
+use super::super::context::Context;
+use super::super::transform::{ident, literal, snake_case};
+use super::LATEST_MARKERS;
+use hallmark_checks::spec::{ColumnSpec, ProductSpec, SourceSpec};
+use hallmark_checks::Level;
+
+/// A time grain for `date_trunc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// Per hour.
+    Hour,
+    /// Per day.
+    Day,
+    /// Per week (weeks start on Monday).
+    Week,
+    /// Per month.
+    Month,
+    /// Per quarter.
+    Quarter,
+    /// Per year.
+    Year,
+}
+
+impl Grain {
+    /// The grain the request asks for; a day when it names none.
+    pub fn from_request(text: &str) -> Grain {
+        let t = text.to_lowercase();
+        let words: Vec<&str> = t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let said = |adjective: &str, noun: &str| {
+            words.contains(&adjective)
+                || words
+                    .windows(2)
+                    .any(|w| matches!(w[0], "per" | "by" | "each" | "every" | "a") && w[1] == noun)
+        };
+        [
+            (Grain::Hour, "hourly", "hour"),
+            (Grain::Week, "weekly", "week"),
+            (Grain::Month, "monthly", "month"),
+            (Grain::Quarter, "quarterly", "quarter"),
+            (Grain::Year, "yearly", "year"),
+            (Grain::Day, "daily", "day"),
+        ]
+        .into_iter()
+        .find(|(_, adjective, noun)| said(adjective, noun) || (*noun == "year" && words.contains(&"annual")))
+        .map_or(Grain::Day, |(g, _, _)| g)
+    }
+
+    /// `day`, as `date_trunc` spells it.
+    pub fn part(self) -> &'static str {
+        match self {
+            Grain::Hour => "hour",
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
+            Grain::Quarter => "quarter",
+            Grain::Year => "year",
+        }
+    }
+
+    /// `daily`, for product names.
+    pub fn adjective(self) -> &'static str {
+        match self {
+            Grain::Hour => "hourly",
+            Grain::Day => "daily",
+            Grain::Week => "weekly",
+            Grain::Month => "monthly",
+            Grain::Quarter => "quarterly",
+            Grain::Year => "yearly",
+        }
+    }
+}
+
+/// A drafted gold product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoldDraft {
+    /// The spec, for `gold_<name>.yml`.
+    pub spec: ProductSpec,
+    /// The SELECT, for `gold_<name>.sql`.
+    pub sql: String,
+    /// The decisions, one line each.
+    pub notes: Vec<String>,
+}
+
+/// One column of the source product that the aggregate uses.
+struct Col<'a> {
+    spec: &'a ColumnSpec,
+    nulls: u64,
+}
+
+/// Drafts the gold target of `ctx` from its silver source product.
+pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
+    let silver = ctx
+        .source_product()
+        .ok_or_else(|| format!("the source product {} is not in the repository", ctx.source.spec.name))?;
+    let text = &ctx.request.text;
+    let grain = Grain::from_request(text);
+    let mut notes = Vec::new();
+    let cols: Vec<Col> = silver
+        .spec
+        .columns
+        .iter()
+        .map(|c| Col {
+            spec: c,
+            nulls: ctx.profile.column(&c.name).map_or(0, |p| p.nulls),
+        })
+        .collect();
+    let has_tag = |c: &Col, tag: &str| c.spec.tags.iter().any(|t| t == tag);
+    let is_type = |c: &Col, family: &str| c.spec.type_name.to_lowercase().starts_with(family);
+
+    let time = pick_time(&cols, text).ok_or_else(|| {
+        format!(
+            "{} has no timestamp column to aggregate by {}",
+            silver.spec.relation(),
+            grain.part()
+        )
+    })?;
+    notes.push(format!(
+        "Grain: one row per {} of `{}`{}.",
+        grain.part(),
+        time.spec.name,
+        if text.to_lowercase().contains(grain.adjective()) || text.to_lowercase().contains(grain.part()) {
+            ", as the request asks"
+        } else {
+            " (the request names no grain; a day is the default)"
+        }
+    ));
+
+    let mut dims: Vec<&Col> = named_dimensions(&cols, text, time.spec.name.as_str());
+    if dims.is_empty() {
+        if let Some(c) = cols
+            .iter()
+            .find(|c| has_tag(c, "country"))
+            .or_else(|| cols.iter().find(|c| has_tag(c, "status")))
+        {
+            notes.push(format!(
+                "Dimension: `{}` (the request names none; the first country or status column is the default).",
+                c.spec.name
+            ));
+            dims.push(c);
+        }
+    } else {
+        notes.push(format!(
+            "Dimensions: {}, as the request asks.",
+            dims.iter()
+                .map(|c| format!("`{}`", c.spec.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let money: Vec<&Col> = cols
+        .iter()
+        .filter(|c| has_tag(c, "currency") && is_type(c, "decimal"))
+        .collect();
+    if !money.is_empty() {
+        if let Some(code) = cols.iter().find(|c| has_tag(c, "currency_code")) {
+            if !dims.iter().any(|d| d.spec.name == code.spec.name) {
+                notes.push(format!(
+                    "`{}` is a dimension too: amounts in different currencies are never added together.",
+                    code.spec.name
+                ));
+                dims.push(code);
+            }
+        }
+    }
+
+    let entity = silver
+        .spec
+        .name
+        .strip_suffix('s')
+        .unwrap_or(&silver.spec.name)
+        .to_string();
+    let base = time
+        .spec
+        .name
+        .trim_end_matches("_at")
+        .trim_end_matches("_date")
+        .trim_end_matches("_time")
+        .trim_end_matches("_ts");
+    let period = if base.is_empty() || base == time.spec.name {
+        format!("{}_{}", time.spec.name, grain.part())
+    } else {
+        format!("{base}_{}", grain.part())
+    };
+    let per = if dims.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", per {}",
+            dims.iter()
+                .map(|d| d.spec.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )
+    };
+
+    let mut select = vec![format!(
+        "CAST(date_trunc({}, {}) AS TIMESTAMP) AS {}",
+        literal(grain.part()),
+        ident(&time.spec.name),
+        ident(&period)
+    )];
+    let mut columns = vec![ColumnSpec {
+        name: period.clone(),
+        type_name: "timestamp".into(),
+        description: Some(format!(
+            "Start of the {} (UTC) in which `{}` falls; rows without one are not counted.",
+            grain.part(),
+            time.spec.name
+        )),
+        tags: vec!["event_time".into(), "dimension".into()],
+        checks: Vec::new(),
+    }];
+    let mut filters = vec![format!("{} IS NOT NULL", ident(&time.spec.name))];
+    if time.nulls > 0 {
+        notes.push(format!(
+            "{} rows of {} have no `{}` and are left out.",
+            time.nulls,
+            silver.spec.relation(),
+            time.spec.name
+        ));
+    }
+    for d in &dims {
+        let mut tags = vec!["dimension".to_string()];
+        tags.extend(d.spec.tags.iter().filter(|t| !t.ends_with("_ref")).cloned());
+        let restricted = d
+            .spec
+            .tags
+            .iter()
+            .any(|t| !asks_for_tag(&ctx.project.standards, Level::Gold, t).accepted.is_empty());
+        let expr = if has_tag(d, "country") {
+            if d.nulls > 0 {
+                notes.push(format!(
+                    "{} rows have no `{}`; they are grouped under `ZZ`, the ISO 3166 code for an unknown country.",
+                    d.nulls, d.spec.name
+                ));
+            }
+            format!("coalesce({}, 'ZZ')", ident(&d.spec.name))
+        } else if restricted {
+            filters.push(format!("{} IS NOT NULL", ident(&d.spec.name)));
+            if d.nulls > 0 {
+                notes.push(format!(
+                    "{} rows have no `{}` and are left out: the standards accept only listed values there.",
+                    d.nulls, d.spec.name
+                ));
+            }
+            ident(&d.spec.name)
+        } else {
+            format!("coalesce({}, 'unknown')", ident(&d.spec.name))
+        };
+        select.push(format!("{expr} AS {}", ident(&d.spec.name)));
+        columns.push(ColumnSpec {
+            name: d.spec.name.clone(),
+            type_name: d.spec.type_name.clone(),
+            description: Some(format!(
+                "Dimension from {}.{}: {}",
+                silver.spec.relation(),
+                d.spec.name,
+                d.spec.description.clone().unwrap_or_default()
+            )),
+            tags,
+            checks: Vec::new(),
+        });
+    }
+    let group_by: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
+
+    let count = format!("{entity}_count");
+    select.push(format!("count(*) AS {}", ident(&count)));
+    columns.push(metric(
+        &count,
+        "bigint",
+        format!(
+            "Number of {} rows in the {}{per}.",
+            silver.spec.relation(),
+            grain.part()
+        ),
+        &[],
+    ));
+    for m in &money {
+        let name = format!("{}_total", m.spec.name);
+        select.push(format!(
+            "CAST(coalesce(sum({}), 0) AS DECIMAL(18, 2)) AS {}",
+            ident(&m.spec.name),
+            ident(&name)
+        ));
+        columns.push(metric(
+            &name,
+            "decimal(18,2)",
+            format!(
+                "Sum of `{}` over the {} rows of the {}{per}, in the row's currency.",
+                m.spec.name,
+                silver.spec.relation(),
+                grain.part()
+            ),
+            &["currency"],
+        ));
+    }
+    for r in cols.iter().filter(|c| c.spec.tags.iter().any(|t| t.ends_with("_ref"))) {
+        let stem = r.spec.name.strip_suffix("_id").unwrap_or(&r.spec.name);
+        let name = format!("{stem}_count");
+        if columns.iter().any(|c| c.name == name) {
+            continue;
+        }
+        select.push(format!("count(DISTINCT {}) AS {}", ident(&r.spec.name), ident(&name)));
+        columns.push(metric(
+            &name,
+            "bigint",
+            format!(
+                "Number of distinct `{}` values among the {} rows of the {}{per}.",
+                r.spec.name,
+                silver.spec.relation(),
+                grain.part()
+            ),
+            &[],
+        ));
+    }
+
+    let sql = format!(
+        "-- Drafted by Hallmark's rules drafter from {src}.\nSELECT\n    {}\nFROM {src}\nWHERE {}\nGROUP BY {}\n",
+        select.join(",\n    "),
+        filters.join(" AND "),
+        group_by.join(", "),
+        src = silver.spec.relation(),
+    );
+    let mut primary_key = vec![period];
+    primary_key.extend(dims.iter().map(|d| d.spec.name.clone()));
+    let spec = ProductSpec {
+        name: ctx.target.name.clone(),
+        level: Level::Gold,
+        description: Some(format!(
+            "{} {} of {}{per}: counts{}.",
+            capitalize(grain.adjective()),
+            silver.spec.name,
+            silver.spec.relation(),
+            if money.is_empty() { "" } else { " and amounts" }
+        )),
+        owner: ctx.owner.clone().or_else(|| silver.spec.owner.clone()),
+        sources: vec![SourceSpec {
+            name: silver.spec.relation(),
+            file: None,
+            table: None,
+            key: Vec::new(),
+        }],
+        primary_key,
+        columns,
+        checks: Vec::new(),
+    };
+    Ok(GoldDraft { spec, sql, notes })
+}
+
+fn metric(name: &str, type_name: &str, description: String, extra_tags: &[&str]) -> ColumnSpec {
+    let mut tags = vec!["metric".to_string()];
+    tags.extend(extra_tags.iter().map(|t| t.to_string()));
+    ColumnSpec {
+        name: name.to_string(),
+        type_name: type_name.to_string(),
+        description: Some(description),
+        tags,
+        checks: Vec::new(),
+    }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The timestamp to aggregate by: one the request names, else one that says when
+/// the row happened rather than when it was last changed.
+fn pick_time<'a>(cols: &'a [Col<'a>], text: &str) -> Option<&'a Col<'a>> {
+    let text = snake_case(text);
+    let times: Vec<&Col> = cols
+        .iter()
+        .filter(|c| c.spec.type_name.to_lowercase().starts_with("timestamp"))
+        .collect();
+    times
+        .iter()
+        .find(|c| text.contains(&c.spec.name))
+        .or_else(|| {
+            times
+                .iter()
+                .find(|c| !LATEST_MARKERS.iter().any(|m| c.spec.name.contains(m)))
+        })
+        .or_else(|| times.first())
+        .copied()
+}
+
+/// Columns the request names after "by" or "per" ("by ship country and status").
+fn named_dimensions<'a>(cols: &'a [Col<'a>], text: &str, time: &str) -> Vec<&'a Col<'a>> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut found: Vec<&Col> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if !matches!(*w, "by" | "per" | "and") {
+            continue;
+        }
+        // The longest run of following words that names a column wins.
+        for len in (1..=3).rev() {
+            let Some(phrase) = words.get(i + 1..i + 1 + len) else {
+                continue;
+            };
+            let name = phrase.join("_");
+            let hit = cols.iter().find(|c| {
+                c.spec.name != time
+                    && (c.spec.name == name || c.spec.name.ends_with(&format!("_{name}")))
+                    && !c.spec.type_name.to_lowercase().starts_with("timestamp")
+            });
+            if let Some(c) = hit {
+                if !found.iter().any(|f| f.spec.name == c.spec.name) {
+                    found.push(c);
+                }
+                break;
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grains_come_from_the_request() {
+        assert_eq!(Grain::from_request("Daily revenue by country"), Grain::Day);
+        assert_eq!(Grain::from_request("revenue per month by status"), Grain::Month);
+        assert_eq!(Grain::from_request("Weekly orders"), Grain::Week);
+        assert_eq!(Grain::from_request("annual totals"), Grain::Year);
+        assert_eq!(Grain::from_request("orders by ship country"), Grain::Day);
+    }
+
+    #[test]
+    fn dimensions_are_matched_by_name_or_suffix() {
+        let spec = |name: &str, t: &str| ColumnSpec {
+            name: name.into(),
+            type_name: t.into(),
+            description: None,
+            tags: vec![],
+            checks: vec![],
+        };
+        let specs = [
+            spec("order_date", "timestamp"),
+            spec("ship_country", "varchar"),
+            spec("status", "varchar"),
+            spec("amount", "decimal(18,2)"),
+        ];
+        let cols: Vec<Col> = specs.iter().map(|s| Col { spec: s, nulls: 0 }).collect();
+        let names = |t: &str| -> Vec<String> {
+            named_dimensions(&cols, t, "order_date")
+                .iter()
+                .map(|c| c.spec.name.clone())
+                .collect()
+        };
+        assert_eq!(names("daily revenue by country and status"), ["ship_country", "status"]);
+        assert_eq!(names("revenue by ship country"), ["ship_country"]);
+        assert_eq!(names("revenue by day"), Vec::<String>::new());
+    }
+}

@@ -1,0 +1,128 @@
+//! Commits a promotion on its own branch with `git2`, writing objects straight into
+//! the repository: the working tree, the index and the checked-out branch are never
+//! touched, so a user's uncommitted work is safe while Hallmark runs.
+
+use crate::agent::files::DraftFiles;
+use crate::agent::job::Promotion;
+use git2::build::TreeUpdateBuilder;
+use git2::{BranchType, FileMode, Oid, Repository, Signature};
+use std::path::Path;
+
+/// Why the commit could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// libgit2 failed.
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    /// There is no commit to branch from.
+    #[error("the repository at {0} has no commit yet; commit something first so the branch has a base")]
+    NoBase(String),
+    /// The branch is checked out, and moving it would change the user's work tree.
+    #[error("`{0}` is the branch checked out in the working tree; switch to another branch so Hallmark can commit to it without touching your files")]
+    CheckedOut(String),
+}
+
+/// What was committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The branch, without `refs/heads/`.
+    pub branch: String,
+    /// The new commit, or the branch's tip when nothing changed.
+    pub commit: String,
+    /// The commit it was made on.
+    pub parent: String,
+    /// False when the files were already there exactly.
+    pub changed: bool,
+}
+
+/// The identity commits are made as when the repository configures none.
+pub const DEFAULT_AUTHOR: (&str, &str) = ("Hallmark", "hallmark@users.noreply.localhost");
+
+/// Commits `files` (and removes `deletions`) on `branch`: on top of the branch when it
+/// exists, else on top of HEAD's commit.
+pub fn commit_on_branch(
+    repo_path: &Path,
+    branch: &str,
+    files: &DraftFiles,
+    deletions: &[String],
+    message: &str,
+) -> Result<Committed, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let full = format!("refs/heads/{branch}");
+    if repo
+        .head()
+        .ok()
+        .and_then(|h| h.name().ok().map(str::to_string))
+        .as_deref()
+        == Some(full.as_str())
+    {
+        return Err(GitError::CheckedOut(branch.to_string()));
+    }
+    let parent = match repo.find_branch(branch, BranchType::Local) {
+        Ok(b) => b.get().peel_to_commit()?,
+        Err(_) => repo
+            .head()
+            .and_then(|h| h.peel_to_commit())
+            .map_err(|_| GitError::NoBase(repo_path.display().to_string()))?,
+    };
+    let base_tree = parent.tree()?;
+    let mut update = TreeUpdateBuilder::new();
+    for (path, content) in files.iter() {
+        let blob = repo.blob(content.as_bytes())?;
+        update.upsert(path, blob, FileMode::Blob);
+    }
+    for path in deletions {
+        update.remove(path);
+    }
+    let tree_id: Oid = update.create_updated(&repo, &base_tree)?;
+    if tree_id == base_tree.id() {
+        return Ok(Committed {
+            branch: branch.to_string(),
+            commit: parent.id().to_string(),
+            parent: parent.id().to_string(),
+            changed: false,
+        });
+    }
+    let tree = repo.find_tree(tree_id)?;
+    let sig = repo
+        .signature()
+        .or_else(|_| Signature::now(DEFAULT_AUTHOR.0, DEFAULT_AUTHOR.1))?;
+    let commit = repo.commit(Some(&full), &sig, &sig, message, &tree, &[&parent])?;
+    Ok(Committed {
+        branch: branch.to_string(),
+        commit: commit.to_string(),
+        parent: parent.id().to_string(),
+        changed: true,
+    })
+}
+
+/// Makes `root` a git repository on `main` whose one commit holds every file in it.
+/// For repositories Hallmark creates itself (the demo, tests), never a user's.
+pub fn init_repository(root: &Path, message: &str) -> Result<String, GitError> {
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    let repo = Repository::init_opts(root, &opts)?;
+    let mut index = repo.index()?;
+    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None)?;
+    index.write()?;
+    let tree = repo.find_tree(index.write_tree()?)?;
+    let sig = Signature::now(DEFAULT_AUTHOR.0, DEFAULT_AUTHOR.1)?;
+    let commit = repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[])?;
+    Ok(commit.to_string())
+}
+
+/// Checks out `branch` in `root`'s working tree, overwriting it. For repositories
+/// Hallmark created itself (the demo): a user's working tree is never checked out.
+pub fn checkout_branch(root: &Path, branch: &str) -> Result<(), GitError> {
+    let repo = Repository::open(root)?;
+    let full = format!("refs/heads/{branch}");
+    let tree = repo.find_reference(&full)?.peel_to_tree()?;
+    repo.checkout_tree(tree.as_object(), Some(git2::build::CheckoutBuilder::new().force()))?;
+    repo.set_head(&full)?;
+    Ok(())
+}
+
+/// Commits a finished promotion on its branch (`hallmark/<level>/<product>`).
+pub fn commit_promotion(root: &Path, p: &Promotion) -> Result<Committed, GitError> {
+    commit_on_branch(root, &p.target.branch(), &p.files, &p.deletions, &p.commit_message)
+}

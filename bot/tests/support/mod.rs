@@ -1,0 +1,39 @@
+//! Helpers the promotion tests share.
+
+use hallmark::agent::job::Promotion;
+use hallmark::git::{checkout_branch, commit_promotion};
+use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
+use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
+use hallmark_checks::warehouse::Limits;
+use hallmark_checks::{Checklist, Project, Status};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Status per standard id: the worst of its checks.
+pub fn statuses(p: &Promotion) -> BTreeMap<String, Status> {
+    let mut out: BTreeMap<String, Status> = BTreeMap::new();
+    for r in &p.checklist.as_ref().expect("the last draft was checked").products[0].results {
+        let e = out.entry(r.standard_id.clone()).or_insert(r.status);
+        if r.status != Status::Pass && r.status != Status::NotApplicable {
+            *e = r.status;
+        }
+    }
+    out
+}
+
+/// Commits the promotion, checks its branch out, and runs `hallmark check` on it as a
+/// user would: load, build and check every product from the files on disk.
+pub fn commit_checkout_and_check(root: &Path, p: &Promotion) -> (Checklist, DuckDbWarehouse) {
+    commit_promotion(root, p).unwrap();
+    checkout_branch(root, &p.target.branch()).unwrap();
+    let project = Project::load(root).unwrap_or_else(|e| panic!("{e}"));
+    let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
+    let list = run_checks(
+        &project,
+        &wh,
+        &Selection::default(),
+        &RunOptions::default(),
+        &NoProgress,
+    );
+    (list, wh)
+}
