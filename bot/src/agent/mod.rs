@@ -3,7 +3,15 @@
 //! the CLI and the bot share it.
 
 pub mod asks;
+pub mod context;
+pub mod drafter;
+pub mod files;
 pub mod infer;
+pub mod job;
+pub mod llm;
+pub mod overlay;
+pub mod plan;
 pub mod profile;
+pub mod prompts;
 pub mod rules;
 pub mod transform;
