@@ -193,17 +193,90 @@ fn checks_lists_the_catalogue() {
 }
 
 #[test]
-fn demo_runs_from_anywhere() {
+fn demo_promotes_the_example_from_anywhere_and_keeps_the_repository_on_request() {
     let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("demo-repo");
     let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
-        .arg("demo")
+        .args(["demo", "--keep", kept.to_str().unwrap()])
         .current_dir(dir.path())
         .output()
         .unwrap();
+    let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for product in ["silver.orders", "silver.customers", "gold.daily_revenue"] {
+        assert!(text.contains(&format!("\n## {product}\n")), "{product}: {text}");
+    }
+    for branch in [
+        "hallmark/silver/orders",
+        "hallmark/silver/customers",
+        "hallmark/gold/daily_revenue",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(branch))
+            .unwrap_or_else(|| panic!("{branch}: {text}"));
+        assert!(line.contains("✅ passed"), "{line}");
+    }
+    assert!(text.contains("```diff\n--- bronze.orders\n+++ silver.orders"), "{text}");
+    assert!(text.contains("Wall time:"), "{text}");
+    let repo = git2::Repository::open(&kept).unwrap();
+    for branch in [
+        "main",
+        "hallmark/silver/orders",
+        "hallmark/silver/customers",
+        "hallmark/gold/daily_revenue",
+    ] {
+        assert!(repo.find_branch(branch, git2::BranchType::Local).is_ok(), "{branch}");
+    }
+}
+
+#[test]
+fn promote_commits_on_a_branch_and_refuses_bad_input_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("bronze")).unwrap();
+    for rel in ["data_standards.md", "bronze/orders.csv"] {
+        std::fs::copy(example().join(rel), root.join(rel)).unwrap();
+    }
+    hallmark::git::init_repository(root, "start").unwrap();
+    let root_arg = root.to_str().unwrap();
+    let out = hallmark(&[
+        "promote",
+        "--source",
+        "bronze/orders.csv",
+        "--to",
+        "silver",
+        "--owner",
+        "a@example.com",
+        root_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("### Hallmark checklist"), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("hallmark: profiling bronze.orders"), "{err}");
+    assert!(err.contains("on branch hallmark/silver/orders"), "{err}");
+    assert!(!root.join("products").exists(), "the working tree is untouched");
+
+    let out = hallmark(&["promote", "--source", "bronze/nope.csv", "--to", "silver", root_arg]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bronze/nope.csv"), "{}", stderr(&out));
+    let out = hallmark(&["promote", "--source", "silver.orders", "--to", "gold", root_arg]);
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        stdout(&out).contains("#### `silver.orders` — 7,972 rows"),
+        stderr(&out).contains("not one of this repository's products"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
+    let out = hallmark(&[
+        "promote",
+        "--source",
+        "bronze/orders.csv",
+        "--to",
+        "silver",
+        "--drafter",
+        "llm",
+        root_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("needs an `llm:` section"), "{}", stderr(&out));
 }

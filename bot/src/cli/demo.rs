@@ -1,15 +1,18 @@
-//! `hallmark demo`: the bundled retail example, checked end to end with no network and
-//! no key. It copies the example (compiled into the binary) into a temporary folder,
-//! so it runs the same from any directory.
+//! `hallmark demo`: the bundled retail example, promoted end to end with no network
+//! and no key. It copies the example (compiled into the binary) into a temporary git
+//! repository, so it runs the same from any directory.
 
-use super::check::{check_project, emit, outcome};
+use super::promote::{promote_and_commit, report};
 use super::Outcome;
 use anyhow::Context;
-use hallmark_checks::render::{render, Format};
-use hallmark_checks::runner::{RunOptions, Selection};
-use hallmark_checks::warehouse::Limits;
-use hallmark_checks::Project;
+use hallmark::agent::context::PromotionRequest;
+use hallmark::agent::job::JobOptions;
+use hallmark::agent::rules::RulesDrafter;
+use hallmark::git::{checkout_branch, init_repository};
+use hallmark_checks::render::markdown::summary_line;
+use hallmark_checks::{Level, Project};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Arguments of `hallmark demo`.
 #[derive(Debug, clap::Args)]
@@ -55,8 +58,32 @@ pub fn write_example(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the example, checks it, and prints the checklist.
+/// The promotions the demo runs, in order: (source, level, product, request).
+const PROMOTIONS: &[(&str, Level, Option<&str>, &str)] = &[
+    (
+        "bronze/orders.csv",
+        Level::Silver,
+        None,
+        "We need clean orders for the finance dashboards: one row per order, amounts as numbers, ISO country codes.",
+    ),
+    (
+        "bronze/customers.csv",
+        Level::Silver,
+        None,
+        "Customer master data for marketing: one row per customer with a usable e-mail address and country.",
+    ),
+    (
+        "silver.orders",
+        Level::Gold,
+        Some("daily_revenue"),
+        "Daily revenue by ship country, with order and customer counts.",
+    ),
+];
+
+/// Writes the example into a new git repository, promotes its sources to silver and
+/// one gold product, and prints the checklists, branches and schema diffs.
 pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
     let temp;
     let root = match &args.keep {
         Some(dir) => {
@@ -73,29 +100,60 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         }
     };
     write_example(&root)?;
-    eprintln!("hallmark demo: the retail example is in {}", root.display());
-    let project = Project::load(&root).map_err(|e| anyhow::anyhow!("the bundled example does not load:\n{e}"))?;
-    let checklist = check_project(
-        &project,
-        &Selection::default(),
-        &RunOptions::default(),
-        Limits::default(),
-    )?;
-    emit(&render(&checklist, Format::Markdown), None)?;
-    let verdict = outcome(&checklist);
+    init_repository(&root, "The retail example: bronze data and standards")?;
     eprintln!(
-        "hallmark demo: the hand-written silver product {} its error-severity standards (exit code {})",
-        if verdict == Outcome::Passed {
-            "meets"
-        } else {
-            "does not yet meet"
-        },
-        match verdict {
-            Outcome::Passed => 0,
-            Outcome::Failed => 1,
-            Outcome::BadInput => 2,
-        }
+        "hallmark demo: the retail example is a git repository in {}",
+        root.display()
     );
-    // The demo shows a checklist with failures on purpose; it succeeded if it ran.
+
+    let mut summary = Vec::new();
+    for (source, level, product, text) in PROMOTIONS {
+        if *level == Level::Gold {
+            // Gold reads the drafted silver product, which lives on its branch.
+            checkout_branch(&root, "hallmark/silver/orders")?;
+        }
+        let project = Project::load(&root).map_err(|e| anyhow::anyhow!("the bundled example does not load:\n{e}"))?;
+        let request = PromotionRequest {
+            source: source.to_string(),
+            level: *level,
+            product: product.map(str::to_string),
+            text: text.to_string(),
+            owner: None,
+        };
+        eprintln!("\nhallmark demo: promoting {source} to {level}");
+        let (promotion, committed) = promote_and_commit(
+            &project,
+            &request,
+            &mut RulesDrafter::default(),
+            &JobOptions::default(),
+            true,
+        )?;
+        println!("\n## {}\n", promotion.target.relation());
+        report(&promotion, committed.as_ref());
+        println!("\nSchema diff:\n\n```diff\n{}```", promotion.schema_diff);
+        summary.push(format!(
+            "{:<22} branch {:<32} {}",
+            promotion.target.relation(),
+            promotion.target.branch(),
+            promotion
+                .checklist
+                .as_ref()
+                .map(|c| summary_line(&c.summary))
+                .unwrap_or_else(|| "not checked".into())
+        ));
+    }
+    println!("\n## Summary\n");
+    for line in &summary {
+        println!("- {line}");
+    }
+    println!(
+        "\nThe branches are in {} (`git log --all --oneline`). Wall time: {:.1} s.",
+        if args.keep.is_some() {
+            root.display().to_string()
+        } else {
+            "a temporary repository, removed on exit; use --keep DIR to keep it".to_string()
+        },
+        started.elapsed().as_secs_f64()
+    );
     Ok(Outcome::Passed)
 }

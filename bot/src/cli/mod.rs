@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod lint;
 mod progress;
+mod promote;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hallmark_checks::render::Format;
@@ -30,7 +31,9 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
-    /// Run Hallmark on the bundled retail example (no network, no key).
+    /// Draft a silver or gold product from a source, check it, and commit it on a branch.
+    Promote(promote::PromoteArgs),
+    /// Promote the bundled retail example in a temporary git repository (no network, no key).
     Demo(demo::DemoArgs),
     /// List the check kinds and their parameters.
     Checks,
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Lint { path } => lint::run(&path),
+        Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Checks => {
             for e in hallmark_checks::catalogue::CATALOGUE {
