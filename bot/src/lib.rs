@@ -3,4 +3,7 @@
 //! the end-to-end tests drive the same code.
 
 pub mod agent;
+pub mod commands;
 pub mod git;
+pub mod request_form;
+pub mod webhook;
