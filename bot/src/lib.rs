@@ -7,3 +7,4 @@ pub mod commands;
 pub mod git;
 pub mod request_form;
 pub mod webhook;
+pub mod queue;
