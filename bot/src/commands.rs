@@ -7,7 +7,8 @@
 use hallmark_checks::Level;
 
 /// What a comment asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     /// Promote a source (or the request) to a level.
     Promote {

@@ -31,7 +31,8 @@ pub enum JobState {
 }
 
 impl JobState {
-    fn as_str(self) -> &'static str {
+    /// The state as stored and as `/metrics` labels it.
+    pub fn as_str(self) -> &'static str {
         match self {
             JobState::Queued => "queued",
             JobState::Running => "running",
@@ -50,6 +51,18 @@ impl JobState {
             _ => JobState::Queued,
         }
     }
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Seen before: acknowledge, do nothing.
+    Repeated,
+    /// New; `job` is the queued job, if it asked for one.
+    New {
+        /// The job's id.
+        job: Option<i64>,
+    },
 }
 
 /// A job as stored.
@@ -138,13 +151,27 @@ impl Queue {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records a delivery id; false when it was seen before (a retry to acknowledge
-    /// and ignore).
-    pub fn first_delivery(&self, id: &str) -> Result<bool, QueueError> {
-        let n = self
-            .conn()
-            .execute("INSERT OR IGNORE INTO deliveries (id) VALUES (?1)", params![id])?;
-        Ok(n == 1)
+    /// Records delivery `id` and, the first time only, queues `job` (key, kind,
+    /// payload) in the same transaction, so a retry after a crash between the two can
+    /// neither lose the job nor run it twice.
+    pub fn accept_delivery(&self, id: &str, job: Option<(&str, &str, &str)>) -> Result<Delivery, QueueError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if tx.execute("INSERT OR IGNORE INTO deliveries (id) VALUES (?1)", params![id])? == 0 {
+            return Ok(Delivery::Repeated);
+        }
+        let queued = match job {
+            Some((key, kind, payload)) => {
+                tx.execute(
+                    "INSERT INTO jobs (key, kind, payload) VALUES (?1, ?2, ?3)",
+                    params![key, kind, payload],
+                )?;
+                Some(tx.last_insert_rowid())
+            }
+            None => None,
+        };
+        tx.commit()?;
+        Ok(Delivery::New { job: queued })
     }
 
     /// Queues a job.
@@ -193,7 +220,11 @@ impl Queue {
     /// Ends a running job: done, or failed with `error`. A job cancelled meanwhile
     /// stays cancelled.
     pub fn finish(&self, id: i64, error: Option<&str>) -> Result<(), QueueError> {
-        let state = if error.is_some() { JobState::Failed } else { JobState::Done };
+        let state = if error.is_some() {
+            JobState::Failed
+        } else {
+            JobState::Done
+        };
         self.conn().execute(
             "UPDATE jobs SET state = ?2, error = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1 AND state != 'cancelled'",
             params![id, state.as_str(), error],
@@ -219,7 +250,11 @@ impl Queue {
     pub fn job(&self, id: i64) -> Result<Option<Job>, QueueError> {
         Ok(self
             .conn()
-            .query_row(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), params![id], job_from_row)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+                params![id],
+                job_from_row,
+            )
             .optional()?)
     }
 
@@ -276,9 +311,15 @@ mod tests {
     #[test]
     fn deliveries_are_seen_once_and_cancellation_sticks() {
         let q = Queue::in_memory().unwrap();
-        assert!(q.first_delivery("abc-123").unwrap());
-        assert!(!q.first_delivery("abc-123").unwrap());
-        let id = q.enqueue("k", "promote", "{}").unwrap();
+        let Delivery::New { job: Some(id) } = q.accept_delivery("abc-123", Some(("k", "promote", "{}"))).unwrap()
+        else {
+            panic!("queued")
+        };
+        assert_eq!(
+            q.accept_delivery("abc-123", Some(("k", "promote", "{}"))).unwrap(),
+            Delivery::Repeated
+        );
+        assert_eq!(q.accept_delivery("ping-1", None).unwrap(), Delivery::New { job: None });
         let queued = q.enqueue("k", "revise", "{}").unwrap();
         q.claim(1).unwrap();
         assert_eq!(q.cancel("k").unwrap(), 2);

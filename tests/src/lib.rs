@@ -1,7 +1,8 @@
 //! Test support for Hallmark: deterministic data sets (the `examples/retail` bronze
-//! files among them) and a scripted OpenAI-compatible server. The end-to-end tests
+//! files among them), a scripted OpenAI-compatible server and a small HTTP client. The end-to-end tests
 //! live under `tests/`.
 
+pub mod http;
 pub mod llm_server;
 pub mod retail;
 pub mod rng;

@@ -1,0 +1,228 @@
+//! The webhook endpoint over real HTTP on loopback: every GitHub fixture payload (copied
+//! from `../shared/fixtures/webhooks/github`, MIT, see its LICENSE) gets a 2xx and
+//! nothing panics; a bad signature is refused before parsing and queues nothing; a
+//! repeated delivery runs once; an oversized body is refused; the label and a slash
+//! command queue work; `/healthz` and `/metrics` answer.
+
+use hallmark::commands::Syntax;
+use hallmark::queue::Queue;
+use hallmark::server::route::{Action, Trigger};
+use hallmark::server::{router, AppState, Metrics, ServerConfig};
+use hallmark::webhook::signature::sign_github;
+use hallmark_tests::http::{request, Response};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+const SECRET: &[u8] = b"webhook-test-secret";
+
+struct Server {
+    addr: SocketAddr,
+    queue: Arc<Queue>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn start() -> Server {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let queue = Arc::new(Queue::in_memory().unwrap());
+    let state = Arc::new(AppState {
+        config: ServerConfig {
+            github_secret: SECRET.to_vec(),
+            label: "promote".into(),
+            syntax: Syntax::default(),
+            max_body_bytes: 1024 * 1024,
+        },
+        queue: queue.clone(),
+        metrics: Metrics::default(),
+    });
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(async move { axum::serve(listener, router(state)).await });
+    Server {
+        addr,
+        queue,
+        _runtime: runtime,
+    }
+}
+
+fn deliver(s: &Server, event: &str, delivery: &str, body: &[u8], signature: Option<&str>) -> Response {
+    let sig = signature
+        .map(str::to_string)
+        .unwrap_or_else(|| sign_github(SECRET, body));
+    request(
+        s.addr,
+        "POST",
+        "/webhooks/github",
+        &[
+            ("X-GitHub-Event", event),
+            ("X-GitHub-Delivery", delivery),
+            ("X-Hub-Signature-256", &sig),
+            ("Content-Type", "application/json"),
+        ],
+        body,
+    )
+    .unwrap()
+}
+
+fn queued(s: &Server) -> i64 {
+    s.queue.counts().unwrap().iter().map(|(_, n)| *n).sum()
+}
+
+#[test]
+fn every_fixture_payload_gets_a_2xx() {
+    let s = start();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/webhooks/github");
+    let mut n = 0;
+    for event in std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        let name = event.file_name().to_string_lossy().to_string();
+        for file in std::fs::read_dir(event.path()).unwrap().flatten() {
+            let body = std::fs::read(file.path()).unwrap();
+            let r = deliver(&s, &name, &format!("fixture-{n}"), &body, None);
+            assert!(
+                (200..300).contains(&r.status),
+                "{} → {} {}",
+                file.path().display(),
+                r.status,
+                r.body
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 250, "{n} fixtures");
+    let r = request(s.addr, "GET", "/healthz", &[], b"").unwrap();
+    assert_eq!((r.status, r.body.as_str()), (200, "ok\n"));
+}
+
+#[test]
+fn a_bad_signature_is_refused_and_queues_nothing() {
+    let s = start();
+    let body = json!({"action": "labeled", "label": {"name": "promote"}, "issue": {"number": 1}, "repository": {"full_name": "a/b"}, "sender": {"login": "x"}}).to_string();
+    for sig in [
+        Some(sign_github(b"wrong-secret", body.as_bytes())),
+        Some("sha256=00".to_string()),
+        Some(String::new()),
+    ] {
+        let r = deliver(&s, "issues", "d-1", body.as_bytes(), sig.as_deref());
+        assert_eq!(r.status, 401, "{}", r.body);
+    }
+    let r = request(
+        s.addr,
+        "POST",
+        "/webhooks/github",
+        &[("X-GitHub-Event", "issues"), ("X-GitHub-Delivery", "d-2")],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (401, "the delivery carries no signature header\n")
+    );
+    // Not even the delivery id was recorded: the genuine delivery still goes through.
+    assert_eq!(queued(&s), 0);
+    assert_eq!(deliver(&s, "issues", "d-1", body.as_bytes(), None).status, 202);
+    let metrics = request(s.addr, "GET", "/metrics", &[], b"").unwrap().body;
+    assert!(
+        metrics.contains("hallmark_webhook_deliveries_total{outcome=\"bad_signature\"} 4"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("hallmark_jobs{state=\"queued\"} 1"), "{metrics}");
+}
+
+#[test]
+fn a_repeated_delivery_queues_one_job_and_an_oversized_body_is_refused() {
+    let s = start();
+    let body = json!({
+        "action": "labeled",
+        "label": {"name": "promote"},
+        "issue": {"number": 12, "body": "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n"},
+        "repository": {"full_name": "acme/data"},
+        "installation": {"id": 99},
+        "sender": {"login": "ana", "type": "User"}
+    })
+    .to_string();
+    assert_eq!(deliver(&s, "issues", "same-id", body.as_bytes(), None).status, 202);
+    let again = deliver(&s, "issues", "same-id", body.as_bytes(), None);
+    assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
+    let job = s.queue.claim(1).unwrap().unwrap();
+    let trigger: Trigger = serde_json::from_str(&job.payload).unwrap();
+    assert_eq!(job.key, "acme/data#12");
+    assert_eq!(trigger.installation, Some(99));
+    assert!(
+        matches!(trigger.action, Action::PromoteIssue { ref source, .. } if source.as_deref() == Some("bronze/orders.csv"))
+    );
+    assert_eq!(s.queue.claim(1).unwrap(), None, "one job for two deliveries");
+
+    let big = vec![b' '; 2 * 1024 * 1024];
+    assert_eq!(deliver(&s, "issues", "big", &big, None).status, 413);
+    let bad = deliver(&s, "issues", "not-json", b"{not json", None);
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.starts_with("the payload is not JSON"), "{}", bad.body);
+}
+
+#[test]
+fn a_slash_command_in_a_comment_is_queued_with_its_author() {
+    let s = start();
+    let comment = |body: &str, user_type: &str| {
+        json!({
+            "action": "created",
+            "issue": {"number": 5, "pull_request": {"url": "x"}},
+            "comment": {"id": 777, "body": body, "user": {"login": "reviewer", "type": user_type}},
+            "repository": {"full_name": "acme/data"},
+            "sender": {"login": "reviewer", "type": user_type}
+        })
+        .to_string()
+    };
+    let r = deliver(
+        &s,
+        "issue_comment",
+        "c-1",
+        comment("/hallmark revise keep refunds", "User").as_bytes(),
+        None,
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = deliver(
+        &s,
+        "issue_comment",
+        "c-2",
+        comment("Looks good to me", "User").as_bytes(),
+        None,
+    );
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "ignored: no command in the comment\n")
+    );
+    let r = deliver(
+        &s,
+        "issue_comment",
+        "c-3",
+        comment("/hallmark recheck", "Bot").as_bytes(),
+        None,
+    );
+    assert_eq!((r.status, r.body.as_str()), (200, "ignored: comment by a bot\n"));
+    let r = deliver(
+        &s,
+        "issue_comment",
+        "c-4",
+        comment("/hallmark promot", "User").as_bytes(),
+        None,
+    );
+    assert_eq!(r.status, 202, "a mistake is queued too, to be answered in a comment");
+
+    let first: Trigger = serde_json::from_str(&s.queue.claim(2).unwrap().unwrap().payload).unwrap();
+    assert!(first.pull_request);
+    assert_eq!(first.actor, "reviewer");
+    assert_eq!(
+        first.action,
+        Action::Command {
+            comment_id: 777,
+            command: Ok(hallmark::commands::Command::Revise {
+                feedback: "keep refunds".into()
+            })
+        }
+    );
+}
