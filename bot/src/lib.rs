@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod commands;
 pub mod git;
+pub mod github;
 pub mod queue;
 pub mod request_form;
 pub mod server;

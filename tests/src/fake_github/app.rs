@@ -1,0 +1,68 @@
+//! `POST /app/installations/{id}/access_tokens`: the JWT must be RS256, signed by the
+//! app's key, name the app as `iss`, and live at most ten minutes, as GitHub demands.
+
+use super::State;
+use axum::extract::{Path, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+
+#[derive(Deserialize)]
+struct Claims {
+    iat: i64,
+    exp: i64,
+    iss: String,
+}
+
+fn unauthorized(message: &str) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"message": message, "documentation_url": "https://docs.github.com/rest"})),
+    )
+}
+
+/// Issues an installation token for a valid app JWT.
+pub async fn create_installation_token(
+    AxumState(state): AxumState<Arc<Mutex<State>>>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+) -> (StatusCode, Json<Value>) {
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(jwt) = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return unauthorized("Requires authentication");
+    };
+    let Ok(key) = DecodingKey::from_rsa_pem(s.public_key.as_bytes()) else {
+        return unauthorized("the fake has no usable public key");
+    };
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_required_spec_claims(&["exp", "iat", "iss"]);
+    let claims = match jsonwebtoken::decode::<Claims>(jwt, &key, &validation) {
+        Ok(d) => d.claims,
+        Err(_) => return unauthorized("A JSON web token could not be decoded"),
+    };
+    if claims.iss != s.app_id.to_string() {
+        return unauthorized("'Issuer' claim ('iss') must be the app id");
+    }
+    if claims.exp - claims.iat > 600 {
+        return unauthorized("'Expiration time' claim ('exp') is too far in the future");
+    }
+    let token = format!("ghs_fake{}_{}", id, s.tokens.len() + 1);
+    s.tokens.push((id, token.clone()));
+    let expires_at = chrono::Utc::now() + chrono::Duration::seconds(s.token_lifetime_secs);
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "token": token,
+            "expires_at": expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "permissions": {"issues": "write", "pull_requests": "write", "contents": "write", "checks": "write", "metadata": "read"},
+            "repository_selection": "all"
+        })),
+    )
+}
