@@ -1,4 +1,5 @@
-//! The GitHub edge: app authentication now; the REST client and the forge
-//! implementation build on it.
+//! The GitHub edge: app authentication and the REST client the bot's forge
+//! implementation is built on.
 
 pub mod auth;
+pub mod client;

@@ -1,14 +1,13 @@
 //! `POST /app/installations/{id}/access_tokens`: the JWT must be RS256, signed by the
 //! app's key, name the app as `iss`, and live at most ten minutes, as GitHub demands.
 
-use super::State;
+use super::Shared;
 use axum::extract::{Path, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 
 #[derive(Deserialize)]
 struct Claims {
@@ -26,7 +25,7 @@ fn unauthorized(message: &str) -> (StatusCode, Json<Value>) {
 
 /// Issues an installation token for a valid app JWT.
 pub async fn create_installation_token(
-    AxumState(state): AxumState<Arc<Mutex<State>>>,
+    AxumState(state): AxumState<Shared>,
     Path(id): Path<u64>,
     headers: HeaderMap,
 ) -> (StatusCode, Json<Value>) {

@@ -1,18 +1,38 @@
 //! A stateful fake of the GitHub REST API for end-to-end tests, served over real HTTP
 //! on loopback. It keeps its state between requests, answers with GitHub's status
-//! codes and headers, and checks credentials as GitHub does. One file per resource,
-//! so tests read as stories; this first part covers the app's installation tokens.
+//! codes and headers (pagination, rate limits), and checks credentials as GitHub
+//! does. One file per resource, so tests read as stories.
 
 pub mod app;
+pub mod comments;
 
-use axum::routing::post;
-use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use comments::StoredComment;
+use serde_json::json;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+
+/// A failure the fake answers with instead of doing the next request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// This status (502, 503...) with an HTML body, as GitHub's front end sends.
+    Status(u16),
+    /// 403 with `x-ratelimit-remaining: 0` and a reset this many seconds ahead.
+    RateLimited {
+        /// Seconds until the reset.
+        reset_in_secs: i64,
+    },
+}
 
 /// Everything the fake remembers.
 #[derive(Debug, Default)]
 pub struct State {
+    /// Where it listens (for `Link` headers).
+    pub addr: String,
     /// The app's id, which JWTs must name as `iss`.
     pub app_id: u64,
     /// The app's public key (PEM), to verify JWTs.
@@ -21,6 +41,69 @@ pub struct State {
     pub tokens: Vec<(u64, String)>,
     /// Seconds until an issued token expires (GitHub: one hour).
     pub token_lifetime_secs: i64,
+    /// The login comments created with an installation token get.
+    pub bot_login: String,
+    /// Every comment.
+    pub comments: Vec<StoredComment>,
+    /// The last id handed out.
+    pub next_id: u64,
+    /// Edits made to comments.
+    pub edits: usize,
+    /// Reactions: (comment id, content).
+    pub reactions: Vec<(u64, String)>,
+    /// Roles: (repo, user) → `admin`, `maintain`, `write`, `triage`, `read`.
+    pub permissions: HashMap<(String, String), String>,
+    /// The largest `per_page` honoured (GitHub: 100).
+    pub max_per_page: usize,
+    /// Failures to answer the next API requests with, in order.
+    pub failures: VecDeque<Failure>,
+    /// When each API request arrived (Unix ms).
+    pub log: Vec<i64>,
+}
+
+/// The state as handlers share it.
+pub type Shared = Arc<Mutex<State>>;
+
+/// What every API request goes through: the log, an injected failure, and GitHub's
+/// authentication (a token this fake issued, as `Bearer` or `token`).
+pub fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
+    s.log.push(chrono::Utc::now().timestamp_millis());
+    if let Some(f) = s.failures.pop_front() {
+        return Some(match f {
+            Failure::Status(code) => (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY),
+                "<html><body>Server Error</body></html>",
+            )
+                .into_response(),
+            Failure::RateLimited { reset_in_secs } => {
+                let reset = chrono::Utc::now().timestamp() + reset_in_secs;
+                let mut r = (
+                    StatusCode::FORBIDDEN,
+                    Json(json!({"message": "API rate limit exceeded for installation.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"})),
+                )
+                    .into_response();
+                let h = r.headers_mut();
+                h.insert("x-ratelimit-limit", "5000".parse().expect("header"));
+                h.insert("x-ratelimit-remaining", "0".parse().expect("header"));
+                h.insert("x-ratelimit-reset", reset.to_string().parse().expect("header"));
+                r
+            }
+        });
+    }
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("token ")));
+    match token {
+        Some(t) if s.tokens.iter().any(|(_, issued)| issued == t) => None,
+        _ => Some(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})),
+            )
+                .into_response(),
+        ),
+    }
 }
 
 /// The running fake; stops when dropped.
@@ -38,6 +121,8 @@ impl FakeGitHub {
             app_id,
             public_key: public_key.to_string(),
             token_lifetime_secs: 3600,
+            bot_login: "hallmark[bot]".into(),
+            max_per_page: 100,
             ..State::default()
         }));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -52,13 +137,26 @@ impl FakeGitHub {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .expect("bind loopback");
-                addr_tx
-                    .send(listener.local_addr().expect("local addr"))
-                    .expect("send addr");
+                let addr = listener.local_addr().expect("local addr");
+                shared.lock().unwrap_or_else(|p| p.into_inner()).addr = addr.to_string();
+                addr_tx.send(addr).expect("send addr");
                 let app = Router::new()
                     .route(
                         "/app/installations/{id}/access_tokens",
                         post(app::create_installation_token),
+                    )
+                    .route(
+                        "/repos/{owner}/{repo}/issues/{number}/comments",
+                        get(comments::list).post(comments::create),
+                    )
+                    .route("/repos/{owner}/{repo}/issues/comments/{id}", patch(comments::edit))
+                    .route(
+                        "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+                        post(comments::react),
+                    )
+                    .route(
+                        "/repos/{owner}/{repo}/collaborators/{user}/permission",
+                        get(comments::permission),
                     )
                     .with_state(shared);
                 axum::serve(listener, app)

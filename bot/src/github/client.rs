@@ -1,0 +1,424 @@
+//! A small GitHub REST client for what the bot needs (comments, reactions,
+//! permissions), authenticated as an app installation. It survives GitHub's bad
+//! moments the way GitHub asks: 5xx answers are retried with backoff, and a 403/429
+//! that says the rate limit is spent is retried after `x-ratelimit-reset` (or
+//! `retry-after`), up to a bound, instead of losing the job. Lists follow the
+//! `Link: rel="next"` header.
+
+use super::auth::{AppAuth, AuthError};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    /// No installation token.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The request did not get an answer.
+    #[error("GitHub did not answer {method} {path}: {message}")]
+    Http {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// What happened.
+        message: String,
+    },
+    /// GitHub answered with an error.
+    #[error("GitHub answered {method} {path} with HTTP {status}: {message}")]
+    Status {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// The status.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+    },
+    /// Retries ran out (still 5xx, or the rate limit resets too late).
+    #[error("GitHub kept failing {method} {path} after {attempts} attempts: {last}")]
+    GaveUp {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last problem.
+        last: String,
+    },
+}
+
+/// How hard the client tries.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first included.
+    pub attempts: u32,
+    /// The first backoff after a 5xx; doubled each time.
+    pub backoff: Duration,
+    /// The longest wait for a rate-limit reset; a later reset gives up (the job is
+    /// retried by the queue later rather than holding a worker for an hour).
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            backoff: Duration::from_secs(1),
+            max_rate_limit_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A user's permission on a repository, as GitHub's collaborator API reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Permission {
+    /// No access.
+    None,
+    /// Read.
+    Read,
+    /// Triage.
+    Triage,
+    /// Write.
+    Write,
+    /// Maintain.
+    Maintain,
+    /// Admin.
+    Admin,
+}
+
+impl Permission {
+    fn parse(role: &str) -> Permission {
+        match role {
+            "admin" => Permission::Admin,
+            "maintain" => Permission::Maintain,
+            "write" | "push" => Permission::Write,
+            "triage" => Permission::Triage,
+            "read" | "pull" => Permission::Read,
+            _ => Permission::None,
+        }
+    }
+}
+
+/// A comment on an issue or pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Its id.
+    pub id: u64,
+    /// Its text.
+    pub body: String,
+    /// Who wrote it.
+    pub author: String,
+    /// True when a bot (an app) wrote it.
+    pub by_bot: bool,
+}
+
+/// The hidden marker that finds a comment of Hallmark's again: `<!-- hallmark:<key> -->`.
+pub fn marker(key: &str) -> String {
+    format!("<!-- hallmark:{key} -->")
+}
+
+/// The client, for one app; each call names the installation it acts for.
+#[derive(Debug, Clone)]
+pub struct GitHubClient {
+    http: reqwest::Client,
+    api: String,
+    auth: Arc<AppAuth>,
+    retry: RetryPolicy,
+}
+
+impl GitHubClient {
+    /// A client for the API at `api`.
+    pub fn new(http: reqwest::Client, api: &str, auth: Arc<AppAuth>, retry: RetryPolicy) -> Self {
+        Self {
+            http,
+            api: api.trim_end_matches('/').to_string(),
+            auth,
+            retry,
+        }
+    }
+
+    /// One call, retried as the module explains. Returns the status, headers and JSON.
+    async fn call(
+        &self,
+        installation: u64,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, HeaderMap, Value), GitHubError> {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.api)
+        };
+        let mut backoff = self.retry.backoff;
+        let mut last = String::new();
+        for attempt in 1..=self.retry.attempts.max(1) {
+            let token = self.auth.installation_token(installation).await?;
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.expose())
+                .header("accept", "application/vnd.github+json")
+                .header("x-github-api-version", "2022-11-28")
+                .header("user-agent", "hallmark");
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let response = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    last = e.without_url().to_string();
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    continue;
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            let text = response.text().await.unwrap_or_default();
+            if status.is_server_error() {
+                last = format!("HTTP {status}");
+                tracing::warn!(%status, path, attempt, "GitHub server error; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                continue;
+            }
+            if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
+                if let Some(wait) = rate_limit_wait(&headers) {
+                    if wait > self.retry.max_rate_limit_wait {
+                        return Err(GitHubError::GaveUp {
+                            method: method.to_string(),
+                            path: path.to_string(),
+                            attempts: attempt,
+                            last: format!("rate limited for another {} s", wait.as_secs()),
+                        });
+                    }
+                    tracing::warn!(
+                        path,
+                        wait_secs = wait.as_secs_f64(),
+                        "GitHub rate limit; waiting for the reset"
+                    );
+                    last = "rate limited".into();
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            let json: Value = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            };
+            if !status.is_success() {
+                let message = json["message"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| json.to_string());
+                return Err(GitHubError::Status {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                    status: status.as_u16(),
+                    message,
+                });
+            }
+            return Ok((status, headers, json));
+        }
+        Err(GitHubError::GaveUp {
+            method: method.to_string(),
+            path: path.to_string(),
+            attempts: self.retry.attempts,
+            last,
+        })
+    }
+
+    /// Every item of a list endpoint, following `Link: rel="next"`.
+    async fn list(&self, installation: u64, path: &str) -> Result<Vec<Value>, GitHubError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next = Some(format!("{path}{sep}per_page=100"));
+        let mut out = Vec::new();
+        while let Some(p) = next.take() {
+            let (_, headers, json) = self.call(installation, Method::GET, &p, None).await?;
+            if let Some(items) = json.as_array() {
+                out.extend(items.iter().cloned());
+            }
+            // Never send the token to a host other than the API's.
+            next = next_link(&headers).filter(|n| n.starts_with(&format!("{}/", self.api)));
+        }
+        Ok(out)
+    }
+
+    /// `user`'s permission on `repo` (`owner/name`); none when they are no collaborator.
+    pub async fn permission(&self, installation: u64, repo: &str, user: &str) -> Result<Permission, GitHubError> {
+        match self
+            .call(
+                installation,
+                Method::GET,
+                &format!("/repos/{repo}/collaborators/{user}/permission"),
+                None,
+            )
+            .await
+        {
+            Ok((_, _, json)) => Ok(Permission::parse(
+                json["role_name"]
+                    .as_str()
+                    .or(json["permission"].as_str())
+                    .unwrap_or_default(),
+            )),
+            Err(GitHubError::Status { status: 404, .. }) => Ok(Permission::None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reacts to a comment (`+1`, `eyes`, `rocket`, `confused`...).
+    pub async fn react_to_comment(
+        &self,
+        installation: u64,
+        repo: &str,
+        comment: u64,
+        content: &str,
+    ) -> Result<(), GitHubError> {
+        self.call(
+            installation,
+            Method::POST,
+            &format!("/repos/{repo}/issues/comments/{comment}/reactions"),
+            Some(&json!({ "content": content })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Every comment on issue or pull request `number`.
+    pub async fn comments(&self, installation: u64, repo: &str, number: u64) -> Result<Vec<Comment>, GitHubError> {
+        let items = self
+            .list(installation, &format!("/repos/{repo}/issues/{number}/comments"))
+            .await?;
+        Ok(items
+            .iter()
+            .map(|c| Comment {
+                id: c["id"].as_u64().unwrap_or_default(),
+                body: c["body"].as_str().unwrap_or_default().to_string(),
+                author: c["user"]["login"].as_str().unwrap_or_default().to_string(),
+                by_bot: c["user"]["type"].as_str() == Some("Bot"),
+            })
+            .collect())
+    }
+
+    /// Posts a comment; returns its id.
+    pub async fn comment(&self, installation: u64, repo: &str, number: u64, body: &str) -> Result<u64, GitHubError> {
+        let (_, _, json) = self
+            .call(
+                installation,
+                Method::POST,
+                &format!("/repos/{repo}/issues/{number}/comments"),
+                Some(&json!({ "body": body })),
+            )
+            .await?;
+        Ok(json["id"].as_u64().unwrap_or_default())
+    }
+
+    /// Replaces the text of a comment.
+    pub async fn edit_comment(&self, installation: u64, repo: &str, id: u64, body: &str) -> Result<(), GitHubError> {
+        self.call(
+            installation,
+            Method::PATCH,
+            &format!("/repos/{repo}/issues/comments/{id}"),
+            Some(&json!({ "body": body })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Updates Hallmark's comment marked `key` on `number`, or posts it: one comment
+    /// per key however often it runs. Only comments written by a bot count, so a
+    /// person quoting the marker cannot have their comment overwritten.
+    pub async fn upsert_comment(
+        &self,
+        installation: u64,
+        repo: &str,
+        number: u64,
+        key: &str,
+        body: &str,
+    ) -> Result<u64, GitHubError> {
+        let mark = marker(key);
+        let text = format!("{mark}\n{body}");
+        let existing = self
+            .comments(installation, repo, number)
+            .await?
+            .into_iter()
+            .find(|c| c.by_bot && c.body.starts_with(&mark));
+        match existing {
+            Some(c) => {
+                if c.body != text {
+                    self.edit_comment(installation, repo, c.id, &text).await?;
+                }
+                Ok(c.id)
+            }
+            None => self.comment(installation, repo, number, &text).await,
+        }
+    }
+}
+
+/// How long to wait before retrying a rate-limited call, when the answer says.
+fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(secs) = text("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
+        return Some(Duration::from_secs(secs));
+    }
+    if text("x-ratelimit-remaining") == Some("0") {
+        let reset = text("x-ratelimit-reset")?.trim().parse::<i64>().ok()?;
+        let now = chrono::Utc::now();
+        let wait_ms = (reset * 1000 - now.timestamp_millis()).max(0) as u64 + 250;
+        return Some(Duration::from_millis(wait_ms));
+    }
+    None
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get("link")?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, rel) = part.split_once(';')?;
+        rel.contains("rel=\"next\"")
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn link_headers_give_the_next_page() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "link",
+            HeaderValue::from_static(
+                "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"",
+            ),
+        );
+        assert_eq!(next_link(&h).as_deref(), Some("https://api.github.com/x?page=2"));
+        h.insert(
+            "link",
+            HeaderValue::from_static("<https://api.github.com/x?page=1>; rel=\"prev\""),
+        );
+        assert_eq!(next_link(&h), None);
+    }
+
+    #[test]
+    fn rate_limit_headers_say_how_long_to_wait() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("3"));
+        assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(3)));
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("12"));
+        assert_eq!(rate_limit_wait(&h), None, "a 403 with quota left is a real refusal");
+        assert!(Permission::parse("maintain") > Permission::Write && Permission::parse("pull") == Permission::Read);
+    }
+}

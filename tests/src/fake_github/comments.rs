@@ -1,0 +1,193 @@
+//! Issue and pull-request comments and their reactions: listed with GitHub's
+//! pagination (`per_page`, `page`, `Link` headers), created, edited.
+
+use super::{gate, Shared};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// A stored comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredComment {
+    /// Its id.
+    pub id: u64,
+    /// `owner/name`.
+    pub repo: String,
+    /// The issue or pull request.
+    pub number: u64,
+    /// Its text.
+    pub body: String,
+    /// Its author's login.
+    pub login: String,
+    /// `User` or `Bot`.
+    pub user_type: String,
+}
+
+fn to_json(c: &StoredComment) -> Value {
+    json!({"id": c.id, "body": c.body, "user": {"login": c.login, "type": c.user_type}})
+}
+
+/// `GET /repos/{owner}/{repo}/issues/{number}/comments`
+pub async fn list(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let full = format!("{owner}/{repo}");
+    let all: Vec<&StoredComment> = s
+        .comments
+        .iter()
+        .filter(|c| c.repo == full && c.number == number)
+        .collect();
+    let per_page = q
+        .get("per_page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, s.max_per_page);
+    let page = q.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let last = all.len().div_ceil(per_page).max(1);
+    let items: Vec<Value> = all
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|c| to_json(c))
+        .collect();
+    let base = format!(
+        "http://{}/repos/{full}/issues/{number}/comments?per_page={per_page}",
+        s.addr
+    );
+    let mut links = Vec::new();
+    if page < last {
+        links.push(format!("<{base}&page={}>; rel=\"next\"", page + 1));
+        links.push(format!("<{base}&page={last}>; rel=\"last\""));
+    }
+    let mut response = Json(items).into_response();
+    if !links.is_empty() {
+        response
+            .headers_mut()
+            .insert("link", links.join(", ").parse().expect("a header value"));
+    }
+    response
+}
+
+/// `POST /repos/{owner}/{repo}/issues/{number}/comments`
+pub async fn create(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let Some(text) = body["body"].as_str() else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Invalid request.\n\n\"body\" wasn't supplied."})),
+        )
+            .into_response();
+    };
+    s.next_id += 1;
+    let c = StoredComment {
+        id: s.next_id,
+        repo: format!("{owner}/{repo}"),
+        number,
+        body: text.to_string(),
+        login: s.bot_login.clone(),
+        user_type: "Bot".into(),
+    };
+    let out = to_json(&c);
+    s.comments.push(c);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+/// `PATCH /repos/{owner}/{repo}/issues/comments/{id}`
+pub async fn edit(
+    State(shared): State<Shared>,
+    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let bot = s.bot_login.clone();
+    match s.comments.iter_mut().find(|c| c.id == id) {
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+        Some(c) if c.login != bot => (
+            StatusCode::FORBIDDEN,
+            Json(json!({"message": "Resource not accessible by integration"})),
+        )
+            .into_response(),
+        Some(c) => {
+            c.body = body["body"].as_str().unwrap_or_default().to_string();
+            s.edits += 1;
+            let out = to_json(s.comments.iter().find(|c| c.id == id).expect("just edited"));
+            Json(out).into_response()
+        }
+    }
+}
+
+/// `POST /repos/{owner}/{repo}/issues/comments/{id}/reactions`
+pub async fn react(
+    State(shared): State<Shared>,
+    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let content = body["content"].as_str().unwrap_or_default().to_string();
+    if !["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"].contains(&content.as_str()) {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Validation Failed"})),
+        )
+            .into_response();
+    }
+    s.reactions.push((id, content.clone()));
+    (
+        StatusCode::CREATED,
+        Json(json!({"id": s.reactions.len(), "content": content})),
+    )
+        .into_response()
+}
+
+/// `GET /repos/{owner}/{repo}/collaborators/{user}/permission`
+pub async fn permission(
+    State(shared): State<Shared>,
+    Path((owner, repo, user)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    match s.permissions.get(&(format!("{owner}/{repo}"), user.clone())) {
+        Some(role) => {
+            let permission = match role.as_str() {
+                "maintain" => "write",
+                "triage" => "read",
+                other => other,
+            };
+            Json(json!({"permission": permission, "role_name": role, "user": {"login": user}})).into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": format!("{user} is not a user")})),
+        )
+            .into_response(),
+    }
+}

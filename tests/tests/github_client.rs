@@ -1,0 +1,182 @@
+//! The GitHub client against the stateful fake over real HTTP: comments found again
+//! by their hidden marker across pages and updated in place, permissions, reactions,
+//! and GitHub's bad moments (502, a spent rate limit) survived without losing the call.
+
+use hallmark::github::auth::{AppAuth, Secret};
+use hallmark::github::client::{marker, GitHubClient, Permission, RetryPolicy};
+use hallmark_tests::fake_github::comments::StoredComment;
+use hallmark_tests::fake_github::{Failure, FakeGitHub};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+const APP_ID: u64 = 4242;
+const INSTALLATION: u64 = 7;
+const REPO: &str = "acme/data";
+
+fn key(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/github-app")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn setup() -> (FakeGitHub, GitHubClient, tokio::runtime::Runtime) {
+    let fake = FakeGitHub::start(APP_ID, &key("test-app.public-key.pem"));
+    let http = reqwest::Client::new();
+    let auth = AppAuth::new(
+        APP_ID,
+        &Secret::new(key("test-app.private-key.pem")),
+        &fake.url(),
+        http.clone(),
+    )
+    .unwrap();
+    let retry = RetryPolicy {
+        attempts: 4,
+        backoff: Duration::from_millis(20),
+        max_rate_limit_wait: Duration::from_secs(10),
+    };
+    let client = GitHubClient::new(http, &fake.url(), Arc::new(auth), retry);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (fake, client, rt)
+}
+
+fn human_comment(id: u64, body: &str) -> StoredComment {
+    StoredComment {
+        id,
+        repo: REPO.into(),
+        number: 12,
+        body: body.into(),
+        login: "ana".into(),
+        user_type: "User".into(),
+    }
+}
+
+#[test]
+fn the_checklist_comment_is_found_again_across_pages_and_updated_in_place() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.max_per_page = 5;
+        // Twelve comments by people first, one of them quoting the marker.
+        for i in 1..=12 {
+            let body = if i == 3 {
+                format!("> {}\nwhy did this fail?", marker("checklist"))
+            } else {
+                format!("comment {i}")
+            };
+            s.comments.push(human_comment(i, &body));
+        }
+        s.next_id = 100;
+    });
+    let first = rt
+        .block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "3 passed"))
+        .unwrap();
+    // More discussion pushes Hallmark's comment onto page 3 of 5-per-page.
+    fake.with_state(|s| {
+        for i in 13..=20 {
+            s.comments.push(human_comment(200 + i, "more"));
+        }
+    });
+    let second = rt
+        .block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "4 passed"))
+        .unwrap();
+    assert_eq!(first, second, "the same comment, updated");
+    let ours: Vec<StoredComment> =
+        fake.with_state(|s| s.comments.iter().filter(|c| c.user_type == "Bot").cloned().collect());
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].body, format!("{}\n4 passed", marker("checklist")));
+    assert_eq!(fake.with_state(|s| s.edits), 1);
+    assert!(
+        fake.with_state(|s| s
+            .comments
+            .iter()
+            .any(|c| c.id == 3 && c.body.contains("why did this fail"))),
+        "the quoting person's comment is untouched"
+    );
+    // Unchanged text: no edit at all.
+    rt.block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "4 passed"))
+        .unwrap();
+    assert_eq!(fake.with_state(|s| s.edits), 1);
+}
+
+#[test]
+fn permissions_and_reactions() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        for (user, role) in [
+            ("ana", "admin"),
+            ("ben", "maintain"),
+            ("cy", "write"),
+            ("dee", "triage"),
+            ("eve", "read"),
+        ] {
+            s.permissions.insert((REPO.into(), user.into()), role.into());
+        }
+        s.comments.push(human_comment(5, "/hallmark recheck"));
+    });
+    let p = |u: &str| rt.block_on(client.permission(INSTALLATION, REPO, u)).unwrap();
+    assert_eq!(p("ana"), Permission::Admin);
+    assert_eq!(p("ben"), Permission::Maintain);
+    assert_eq!(p("cy"), Permission::Write);
+    assert_eq!(p("dee"), Permission::Triage);
+    assert_eq!(p("eve"), Permission::Read);
+    assert_eq!(
+        p("mallory"),
+        Permission::None,
+        "not a collaborator: 404 means no access"
+    );
+    rt.block_on(client.react_to_comment(INSTALLATION, REPO, 5, "eyes"))
+        .unwrap();
+    assert_eq!(fake.with_state(|s| s.reactions.clone()), vec![(5, "eyes".to_string())]);
+    let err = rt
+        .block_on(client.react_to_comment(INSTALLATION, REPO, 5, "thumbs"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("HTTP 422") && err.contains("Validation Failed"), "{err}");
+}
+
+#[test]
+fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.failures.extend([Failure::Status(502), Failure::Status(503)]);
+    });
+    let id = rt.block_on(client.comment(INSTALLATION, REPO, 1, "hello")).unwrap();
+    assert!(id > 0);
+    assert_eq!(
+        fake.with_state(|s| (s.log.len(), s.comments.len())),
+        (3, 1),
+        "two failures, then the comment, once"
+    );
+
+    fake.with_state(|s| {
+        s.log.clear();
+        s.failures.push_back(Failure::RateLimited { reset_in_secs: 1 });
+    });
+    rt.block_on(client.comment(INSTALLATION, REPO, 1, "after the reset"))
+        .unwrap();
+    let (log, n) = fake.with_state(|s| (s.log.clone(), s.comments.len()));
+    assert_eq!(n, 2);
+    assert_eq!(log.len(), 2);
+    // The retry came after the reset second the 403 named, not before.
+    let reset_ms = (log[0] / 1000 + 1) * 1000;
+    assert!(
+        log[1] >= reset_ms,
+        "retried at {} before the reset at {reset_ms}",
+        log[1]
+    );
+
+    // A reset beyond the client's patience is reported, not waited out.
+    fake.with_state(|s| s.failures.push_back(Failure::RateLimited { reset_in_secs: 3600 }));
+    let err = rt
+        .block_on(client.comment(INSTALLATION, REPO, 1, "later"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("rate limited for another"), "{err}");
+    assert_eq!(fake.with_state(|s| s.comments.len()), 2);
+}
