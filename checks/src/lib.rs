@@ -16,6 +16,7 @@ pub mod rule;
 pub mod runner;
 pub mod sandbox;
 pub mod scan;
+pub mod secret;
 pub mod spec;
 pub mod standards;
 pub mod warehouse;

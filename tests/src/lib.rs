@@ -7,3 +7,4 @@ pub mod http;
 pub mod llm_server;
 pub mod retail;
 pub mod rng;
+pub mod serve;

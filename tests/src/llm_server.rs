@@ -2,6 +2,7 @@
 //! the next reply of a script and records every request, so the `llm` drafter is
 //! tested over real HTTP, mistakes included, without a model.
 
+use crate::serve::Background;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -47,10 +48,8 @@ struct Shared {
 
 /// The running server; it stops when dropped.
 pub struct ScriptedLlm {
-    base_url: String,
+    server: Background,
     shared: Arc<Mutex<Shared>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ScriptedLlm {
@@ -61,60 +60,23 @@ impl ScriptedLlm {
             script: script.into(),
             ..Shared::default()
         }));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let state = shared.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the scripted server");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind loopback");
-                addr_tx
-                    .send(listener.local_addr().expect("local addr"))
-                    .expect("send addr");
-                let app = Router::new()
-                    .route("/v1/chat/completions", post(complete))
-                    .with_state(state);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = shutdown_rx.await;
-                    })
-                    .await
-                    .expect("serve");
-            });
+        let server = Background::spawn(move |_| {
+            Router::new()
+                .route("/v1/chat/completions", post(complete))
+                .with_state(state)
         });
-        let addr = addr_rx.recv().expect("the server starts");
-        ScriptedLlm {
-            base_url: format!("http://{addr}/v1"),
-            shared,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        ScriptedLlm { server, shared }
     }
 
     /// The base URL to configure, ending in `/v1`.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.server.addr())
     }
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().unwrap_or_else(|p| p.into_inner()).requests.clone()
-    }
-}
-
-impl Drop for ScriptedLlm {
-    fn drop(&mut self) {
-        if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -105,7 +105,7 @@ impl Setup {
     fn promote(&self, text: &str, max_turns: usize) -> Result<Promotion, JobError> {
         let project = Project::load(self.root()).unwrap_or_else(|e| panic!("{e}"));
         let config = LlmConfig {
-            base_url: self.server.base_url().to_string(),
+            base_url: self.server.base_url(),
             model: "scripted".into(),
             max_turns,
             max_tokens: 1_000_000,

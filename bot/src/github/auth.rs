@@ -1,9 +1,10 @@
 //! GitHub App authentication: a short-lived RS256 JWT signed with the app's private
 //! key, exchanged for an installation access token, which is cached per installation
-//! until shortly before it expires. Tokens and keys are held in [`Secret`], whose
-//! `Debug` and `Display` never show the value, so they cannot end up in a log line.
+//! until shortly before it expires. Tokens and keys are held in [`Secret`], which
+//! never prints its value.
 
 use chrono::{DateTime, Duration, Utc};
+pub use hallmark_checks::secret::Secret;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -11,34 +12,6 @@ use std::sync::Mutex;
 
 /// A token is renewed when it has less than this left.
 pub const RENEW_BEFORE: Duration = Duration::minutes(5);
-
-/// A secret string: usable, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// Why authentication failed.
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +93,7 @@ impl AppAuth {
             iss: self.app_id.to_string(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
-            .map(Secret)
+            .map(Secret::new)
             .map_err(|e| AuthError::Sign(e.to_string()))
     }
 
@@ -161,7 +134,7 @@ impl AppAuth {
                 ))
             })?
             .with_timezone(&Utc);
-        let token = Secret(body.token);
+        let token = Secret::new(body.token);
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -173,13 +146,6 @@ impl AppAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_never_print() {
-        let s = Secret::new("ghs_supersecret");
-        assert_eq!(format!("{s} {s:?}"), "<redacted> Secret(<redacted>)");
-        assert_eq!(s.expose(), "ghs_supersecret");
-    }
 
     #[test]
     fn a_key_that_is_not_rsa_is_named() {

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod comments;
 
+use crate::serve::Background;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -13,7 +14,6 @@ use axum::{Json, Router};
 use comments::StoredComment;
 use serde_json::json;
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// A failure the fake answers with instead of doing the next request.
@@ -108,10 +108,8 @@ pub fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
 
 /// The running fake; stops when dropped.
 pub struct FakeGitHub {
-    addr: SocketAddr,
-    state: Arc<Mutex<State>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Background,
+    state: Shared,
 }
 
 impl FakeGitHub {
@@ -125,75 +123,39 @@ impl FakeGitHub {
             max_per_page: 100,
             ..State::default()
         }));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let shared = state.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the fake GitHub");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind loopback");
-                let addr = listener.local_addr().expect("local addr");
-                shared.lock().unwrap_or_else(|p| p.into_inner()).addr = addr.to_string();
-                addr_tx.send(addr).expect("send addr");
-                let app = Router::new()
-                    .route(
-                        "/app/installations/{id}/access_tokens",
-                        post(app::create_installation_token),
-                    )
-                    .route(
-                        "/repos/{owner}/{repo}/issues/{number}/comments",
-                        get(comments::list).post(comments::create),
-                    )
-                    .route("/repos/{owner}/{repo}/issues/comments/{id}", patch(comments::edit))
-                    .route(
-                        "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
-                        post(comments::react),
-                    )
-                    .route(
-                        "/repos/{owner}/{repo}/collaborators/{user}/permission",
-                        get(comments::permission),
-                    )
-                    .with_state(shared);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = shutdown_rx.await;
-                    })
-                    .await
-                    .expect("serve");
-            });
+        let server = Background::spawn(move |addr| {
+            shared.lock().unwrap_or_else(|p| p.into_inner()).addr = addr.to_string();
+            Router::new()
+                .route(
+                    "/app/installations/{id}/access_tokens",
+                    post(app::create_installation_token),
+                )
+                .route(
+                    "/repos/{owner}/{repo}/issues/{number}/comments",
+                    get(comments::list).post(comments::create),
+                )
+                .route("/repos/{owner}/{repo}/issues/comments/{id}", patch(comments::edit))
+                .route(
+                    "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+                    post(comments::react),
+                )
+                .route(
+                    "/repos/{owner}/{repo}/collaborators/{user}/permission",
+                    get(comments::permission),
+                )
+                .with_state(shared)
         });
-        let addr = addr_rx.recv().expect("the fake starts");
-        FakeGitHub {
-            addr,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        FakeGitHub { server, state }
     }
 
     /// The API base URL.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Reads or changes the state.
     pub fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
