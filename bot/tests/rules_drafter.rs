@@ -4,15 +4,12 @@
 //! the level passes, and the user's branch and files are untouched.
 
 use hallmark::agent::context::PromotionRequest;
-use hallmark::agent::job::{promote, JobOptions, NoEvents, Promotion};
-use hallmark::agent::rules::RulesDrafter;
+use hallmark::agent::job::Promotion;
 use hallmark::git::{checkout_branch, commit_promotion, init_repository};
-use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
-use hallmark_checks::warehouse::Limits;
 use hallmark_checks::warehouse::{QueryKind, Warehouse};
-use hallmark_checks::{Level, Project, Status};
+use hallmark_checks::{Level, Status};
 use std::path::Path;
-use support::{commit_checkout_and_check, statuses};
+use support::{commit_checkout_and_check, promote_with_rules, statuses};
 
 mod support;
 
@@ -29,8 +26,6 @@ fn example_repo() -> tempfile::TempDir {
 }
 
 fn run(root: &Path, source: &str, level: Level, product: Option<&str>, text: &str) -> Promotion {
-    let project = Project::load(root).unwrap_or_else(|e| panic!("{e}"));
-    let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
     let request = PromotionRequest {
         source: source.into(),
         level,
@@ -38,15 +33,7 @@ fn run(root: &Path, source: &str, level: Level, product: Option<&str>, text: &st
         text: text.into(),
         owner: Some("retail-data@example.com".into()),
     };
-    promote(
-        &project,
-        &wh,
-        &request,
-        &mut RulesDrafter::default(),
-        &JobOptions::default(),
-        &NoEvents,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+    promote_with_rules(root, &request).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn assert_machine_checkable_pass(p: &Promotion, expected_pass: &[&str]) {
@@ -220,8 +207,6 @@ fn gold_from_the_drafted_silver_passes_every_machine_checkable_gold_standard() {
 #[test]
 fn unusable_requests_are_refused_with_the_reason() {
     let dir = example_repo();
-    let project = Project::load(dir.path()).unwrap();
-    let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
     let cases = [
         (
             "silver.nope",
@@ -248,16 +233,7 @@ fn unusable_requests_are_refused_with_the_reason() {
             text: String::new(),
             owner: None,
         };
-        let err = promote(
-            &project,
-            &wh,
-            &request,
-            &mut RulesDrafter::default(),
-            &JobOptions::default(),
-            &NoEvents,
-        )
-        .unwrap_err()
-        .to_string();
+        let err = promote_with_rules(dir.path(), &request).unwrap_err().to_string();
         assert!(err.contains(expected), "{source}: {err}");
     }
 }

@@ -5,14 +5,10 @@
 //! check, and the test names which standards pass.
 
 use hallmark::agent::context::PromotionRequest;
-use hallmark::agent::job::{promote, JobOptions, NoEvents};
-use hallmark::agent::rules::RulesDrafter;
 use hallmark::git::init_repository;
-use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
-use hallmark_checks::warehouse::Limits;
-use hallmark_checks::{Level, Project, Status};
+use hallmark_checks::{Level, Status};
 use std::fmt::Write;
-use support::{commit_checkout_and_check, statuses};
+use support::{commit_checkout_and_check, promote_with_rules, statuses};
 
 mod support;
 
@@ -193,8 +189,6 @@ fn a_differently_shaped_source_lints_builds_and_checks() {
         .len();
     init_repository(root, "logistics").unwrap();
 
-    let project = Project::load(root).unwrap_or_else(|e| panic!("{e}"));
-    let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
     let request = PromotionRequest {
         source: "landing/shipments.csv".into(),
         level: Level::Silver,
@@ -202,15 +196,7 @@ fn a_differently_shaped_source_lints_builds_and_checks() {
         text: "Shipments for the carrier dashboard.".into(),
         owner: Some("logistics-data@example.com".into()),
     };
-    let p = promote(
-        &project,
-        &wh,
-        &request,
-        &mut RulesDrafter::default(),
-        &JobOptions::default(),
-        &NoEvents,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let p = promote_with_rules(root, &request).unwrap_or_else(|e| panic!("{e}"));
     let status = statuses(&p);
     let plan = p.files.get("products/shipments/PROMOTION.md").unwrap();
     for id in [

@@ -1,6 +1,8 @@
 //! Helpers the promotion tests share.
 
-use hallmark::agent::job::Promotion;
+use hallmark::agent::context::PromotionRequest;
+use hallmark::agent::job::{promote, JobError, JobOptions, NoEvents, Promotion};
+use hallmark::agent::rules::RulesDrafter;
 use hallmark::git::{checkout_branch, commit_promotion};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
@@ -36,4 +38,19 @@ pub fn commit_checkout_and_check(root: &Path, p: &Promotion) -> (Checklist, Duck
         &NoProgress,
     );
     (list, wh)
+}
+
+/// Promotes `request` in the repository at `root` with the rules drafter, on a fresh
+/// in-memory DuckDB.
+pub fn promote_with_rules(root: &Path, request: &PromotionRequest) -> Result<Promotion, JobError> {
+    let project = Project::load(root).unwrap_or_else(|e| panic!("{e}"));
+    let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
+    promote(
+        &project,
+        &wh,
+        request,
+        &mut RulesDrafter::default(),
+        &JobOptions::default(),
+        &NoEvents,
+    )
 }
