@@ -126,3 +126,49 @@ pub fn checkout_branch(root: &Path, branch: &str) -> Result<(), GitError> {
 pub fn commit_promotion(root: &Path, p: &Promotion) -> Result<Committed, GitError> {
     commit_on_branch(root, &p.target.branch(), &p.files, &p.deletions, &p.commit_message)
 }
+
+/// Clones `url` into `dest` (which must not exist) for a job: the bot never works in
+/// a checkout someone else uses.
+pub fn clone_fresh(url: &str, dest: &Path) -> Result<(), GitError> {
+    Repository::clone(url, dest)?;
+    Ok(())
+}
+
+/// Makes the local branch `branch` start where the remote's does, when the remote
+/// has it: a job that runs again commits on top of its earlier work instead of
+/// beside it (which a push without force would rightly refuse).
+pub fn track_remote_branch(repo_path: &Path, branch: &str) -> Result<bool, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let Ok(remote) = repo.find_reference(&format!("refs/remotes/origin/{branch}")) else {
+        return Ok(false);
+    };
+    let commit = remote.peel_to_commit()?;
+    repo.branch(branch, &commit, true)?;
+    Ok(true)
+}
+
+/// Pushes `branch` to `url` without force: if someone else moved the branch, the
+/// push fails rather than overwriting their commits.
+pub fn push_branch(repo_path: &Path, url: &str, branch: &str) -> Result<(), GitError> {
+    let repo = Repository::open(repo_path)?;
+    let mut remote = repo.remote_anonymous(url)?;
+    let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+    let mut rejected: Option<String> = None;
+    let mut callbacks = git2::RemoteCallbacks::new();
+    callbacks.push_update_reference(|name, status| {
+        if let Some(s) = status {
+            rejected = Some(format!("{name}: {s}"));
+        }
+        Ok(())
+    });
+    let mut options = git2::PushOptions::new();
+    options.remote_callbacks(callbacks);
+    remote.push(&[refspec.as_str()], Some(&mut options))?;
+    drop(options);
+    match rejected {
+        Some(why) => Err(GitError::Git(git2::Error::from_str(&format!(
+            "the push was refused: {why}"
+        )))),
+        None => Ok(()),
+    }
+}

@@ -10,3 +10,4 @@ pub mod queue;
 pub mod request_form;
 pub mod server;
 pub mod webhook;
+pub mod worker;

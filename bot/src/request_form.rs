@@ -18,6 +18,8 @@ pub struct RequestForm {
     pub level: Option<Level>,
     /// The product's name.
     pub product: Option<String>,
+    /// Who will own the product (an e-mail or a team handle).
+    pub owner: Option<String>,
     /// What the consumer needs and why.
     pub description: Option<String>,
     /// Answers that were given but cannot be used, with the reason.
@@ -41,7 +43,9 @@ impl RequestForm {
 /// Which form field a heading is.
 fn field_of(heading: &str) -> Option<&'static str> {
     let h = heading.to_lowercase();
-    if h.contains("source") {
+    if h.contains("owner") {
+        Some("owner")
+    } else if h.contains("source") {
         Some("source")
     } else if h.contains("level") {
         Some("level")
@@ -116,6 +120,20 @@ pub fn parse_issue_body(body: &str) -> RequestForm {
                     ));
                 }
             }
+            "owner" => {
+                let owner = answer.lines().next().unwrap_or_default().trim();
+                if !owner.is_empty()
+                    && owner.len() <= 100
+                    && owner.chars().all(|c| c.is_ascii_alphanumeric() || "@._+-/".contains(c))
+                {
+                    form.owner = Some(owner.to_string());
+                } else {
+                    form.problems.push(format!(
+                        "the owner `{}` is not an e-mail address or a team handle",
+                        owner.chars().take(100).collect::<String>()
+                    ));
+                }
+            }
             _ => form.description = Some(answer),
         }
     }
@@ -128,11 +146,12 @@ mod tests {
 
     #[test]
     fn a_rendered_form_is_read_back() {
-        let body = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nSilver\n\n### Product name\n\n_No response_\n\n### What do you need, and why?\n\nDaily revenue for finance.\nBy country.\n";
+        let body = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nSilver\n\n### Product name\n\n_No response_\n\n### Owner\n\n@acme/finance-data\n\n### What do you need, and why?\n\nDaily revenue for finance.\nBy country.\n";
         let f = parse_issue_body(body);
         assert_eq!(f.source.as_deref(), Some("bronze/orders.csv"));
         assert_eq!(f.level, Some(Level::Silver));
         assert_eq!(f.product, None);
+        assert_eq!(f.owner.as_deref(), Some("@acme/finance-data"));
         assert_eq!(
             f.description.as_deref(),
             Some("Daily revenue for finance.\nBy country.")
@@ -153,7 +172,7 @@ mod tests {
 
     #[test]
     fn the_shipped_form_asks_for_every_field() {
-        for label in ["Source", "Target level", "Product name", "What do you need"] {
+        for label in ["Source", "Target level", "Product name", "Owner", "What do you need"] {
             assert!(ISSUE_FORM.contains(label), "{label}");
         }
         assert!(ISSUE_FORM.contains("labels: [promote]"));

@@ -364,6 +364,73 @@ impl GitHubClient {
     }
 }
 
+impl GitHubClient {
+    /// The repository's default branch.
+    pub async fn default_branch(&self, installation: u64, repo: &str) -> Result<String, GitHubError> {
+        let (_, _, json) = self
+            .call(installation, Method::GET, &format!("/repos/{repo}"), None)
+            .await?;
+        Ok(json["default_branch"].as_str().unwrap_or("main").to_string())
+    }
+
+    /// Reacts to an issue or pull request itself.
+    pub async fn react_to_issue(
+        &self,
+        installation: u64,
+        repo: &str,
+        number: u64,
+        content: &str,
+    ) -> Result<(), GitHubError> {
+        self.call(
+            installation,
+            Method::POST,
+            &format!("/repos/{repo}/issues/{number}/reactions"),
+            Some(&json!({ "content": content })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Opens a pull request from `head` into `base`, or updates the title and body of
+    /// the open one from `head`: a job that runs again never opens a second.
+    pub async fn open_or_update_pull(
+        &self,
+        installation: u64,
+        repo: &str,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<u64, GitHubError> {
+        let owner = repo.split('/').next().unwrap_or_default();
+        let open = self
+            .list(
+                installation,
+                &format!("/repos/{repo}/pulls?state=open&head={owner}:{head}"),
+            )
+            .await?;
+        if let Some(number) = open.iter().find_map(|p| p["number"].as_u64()) {
+            self.call(
+                installation,
+                Method::PATCH,
+                &format!("/repos/{repo}/pulls/{number}"),
+                Some(&json!({ "title": title, "body": body })),
+            )
+            .await?;
+            return Ok(number);
+        }
+        let (_, _, json) = self
+            .call(
+                installation,
+                Method::POST,
+                &format!("/repos/{repo}/pulls"),
+                Some(&json!({ "title": title, "body": body, "head": head, "base": base })),
+            )
+            .await?;
+        Ok(json["number"].as_u64().unwrap_or_default())
+    }
+}
+
 /// How long to wait before retrying a rate-limited call, when the answer says.
 fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());

@@ -27,9 +27,16 @@ pub struct Trigger {
 
 impl Trigger {
     /// The queue key: one job at a time per issue or pull request (each asks for one
-    /// product).
+    /// product). Commands that change nothing, and `cancel`, get a key of their own so
+    /// they are answered while a promotion runs.
     pub fn key(&self) -> String {
-        format!("{}#{}", self.repo, self.number)
+        match &self.action {
+            Action::Command {
+                comment_id,
+                command: Err(_) | Ok(Command::Help | Command::Explain { .. } | Command::Cancel),
+            } => format!("{}#{}/{comment_id}", self.repo, self.number),
+            _ => format!("{}#{}", self.repo, self.number),
+        }
     }
 }
 
@@ -44,6 +51,9 @@ pub enum Action {
         level: Option<Level>,
         /// The product name the form names.
         product: Option<String>,
+        /// The owner the form names.
+        #[serde(default)]
+        owner: Option<String>,
         /// The consumer's description.
         description: Option<String>,
         /// Form answers that could not be used.
@@ -118,6 +128,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                     source: form.source,
                     level: form.level,
                     product: form.product,
+                    owner: form.owner,
                     description: form.description,
                     problems: form.problems,
                 },
@@ -186,6 +197,7 @@ mod tests {
                 source: Some("bronze/orders.csv".into()),
                 level: Some(Level::Silver),
                 product: None,
+                owner: None,
                 description: None,
                 problems: vec![]
             }

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod comments;
+pub mod repos;
 
 use crate::serve::Background;
 use axum::http::{HeaderMap, StatusCode};
@@ -57,6 +58,12 @@ pub struct State {
     pub max_per_page: usize,
     /// Failures to answer the next API requests with, in order.
     pub failures: VecDeque<Failure>,
+    /// The repositories' default branch.
+    pub default_branch: String,
+    /// Pull requests.
+    pub pulls: Vec<repos::StoredPull>,
+    /// Reactions on issues: (number, content).
+    pub issue_reactions: Vec<(u64, String)>,
     /// When each API request arrived (Unix ms).
     pub log: Vec<i64>,
 }
@@ -121,6 +128,7 @@ impl FakeGitHub {
             token_lifetime_secs: 3600,
             bot_login: "hallmark[bot]".into(),
             max_per_page: 100,
+            default_branch: "main".into(),
             ..State::default()
         }));
         let shared = state.clone();
@@ -143,6 +151,16 @@ impl FakeGitHub {
                 .route(
                     "/repos/{owner}/{repo}/collaborators/{user}/permission",
                     get(comments::permission),
+                )
+                .route("/repos/{owner}/{repo}", get(repos::get_repo))
+                .route(
+                    "/repos/{owner}/{repo}/pulls",
+                    get(repos::list_pulls).post(repos::create_pull),
+                )
+                .route("/repos/{owner}/{repo}/pulls/{number}", patch(repos::edit_pull))
+                .route(
+                    "/repos/{owner}/{repo}/issues/{number}/reactions",
+                    post(repos::react_to_issue),
                 )
                 .with_state(shared)
         });

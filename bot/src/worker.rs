@@ -1,0 +1,292 @@
+//! The worker: takes a job from the queue and carries it out against the forge. For a
+//! promotion it reacts on the issue, keeps one tracking comment up to date, runs the
+//! promotion job on a fresh clone, pushes the branch, opens (or updates) the pull
+//! request and posts the checklist as one comment found again by its marker. A job
+//! that runs again (after a crash, or a second trigger) commits on top of its branch
+//! and updates the same pull request and comments, so it is simply run again.
+
+use crate::agent::context::PromotionRequest;
+use crate::agent::job::{promote, Events, JobOptions, Promotion, Stage};
+use crate::agent::rules::RulesDrafter;
+use crate::commands::{Command, HELP};
+use crate::git::{clone_fresh, commit_promotion, push_branch, track_remote_branch};
+use crate::github::client::{GitHubClient, Permission};
+use crate::queue::{Job, Queue};
+use crate::server::route::{Action, Trigger};
+use hallmark_checks::render::markdown::summary_line;
+use hallmark_checks::render::{render, Format};
+use hallmark_checks::warehouse::{open, Limits};
+use hallmark_checks::{Level, Project};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where a repository's git remote is (`https://github.com/owner/name.git`, or a bare
+/// repository on disk in tests).
+pub type RemoteFor = Box<dyn Fn(&str) -> String + Send + Sync>;
+
+/// What a worker needs.
+pub struct Worker {
+    /// The forge.
+    pub github: GitHubClient,
+    /// The queue.
+    pub queue: Arc<Queue>,
+    /// The git remote of a repository.
+    pub remote: RemoteFor,
+    /// Where jobs clone into.
+    pub work_dir: PathBuf,
+    /// The least permission that may run verbs that change something.
+    pub write_permission: Permission,
+    /// Drives the forge calls (the promotion itself is blocking work).
+    pub runtime: tokio::runtime::Runtime,
+}
+
+/// Updates the tracking comment as the promotion moves.
+struct Tracker<'a> {
+    worker: &'a Worker,
+    trigger: &'a Trigger,
+}
+
+impl Tracker<'_> {
+    fn say(&self, text: &str) {
+        let t = self.trigger;
+        let body = format!("**Hallmark** is working on this request.\n\n{text}");
+        if let Err(e) = self.worker.runtime.block_on(self.worker.github.upsert_comment(
+            t.installation.unwrap_or_default(),
+            &t.repo,
+            t.number,
+            "tracking",
+            &body,
+        )) {
+            tracing::warn!(error = %e, "cannot update the tracking comment");
+        }
+    }
+}
+
+impl Events for Tracker<'_> {
+    fn stage(&self, stage: &Stage) {
+        self.say(&match stage {
+            Stage::Profiling { source } => format!("- [x] queued\n- [ ] profiling `{source}`…"),
+            Stage::Drafting => "- [x] queued\n- [x] profiled\n- [ ] drafting…".into(),
+            Stage::Checking { round } => format!("- [x] queued\n- [x] profiled\n- [x] drafted\n- [ ] checking draft {round}…"),
+            Stage::Revising { round, problems } => format!(
+                "- [x] queued\n- [x] profiled\n- [x] drafted\n- [ ] revising (draft {round}, {problems} problem(s) to fix)…"
+            ),
+        });
+    }
+}
+
+impl Worker {
+    /// Takes one job and carries it out; false when there was none.
+    pub fn run_one(&self) -> bool {
+        let job = match self.queue.claim(1) {
+            Ok(Some(job)) => job,
+            Ok(None) => return false,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot claim a job");
+                return false;
+            }
+        };
+        let outcome = self.process(&job);
+        if let Err(e) = &outcome {
+            tracing::warn!(job = job.id, error = %e, "job failed");
+        }
+        if let Err(e) = self.queue.finish(job.id, outcome.err().as_deref()) {
+            tracing::error!(job = job.id, error = %e, "cannot record the job's end");
+        }
+        true
+    }
+
+    fn process(&self, job: &Job) -> Result<(), String> {
+        let trigger: Trigger = serde_json::from_str(&job.payload).map_err(|e| format!("unreadable job: {e}"))?;
+        match &trigger.action {
+            Action::PromoteIssue {
+                source,
+                level,
+                product,
+                owner,
+                description,
+                problems,
+            } => {
+                let tracker = Tracker {
+                    worker: self,
+                    trigger: &trigger,
+                };
+                let mut missing: Vec<String> = Vec::new();
+                if source.is_none() {
+                    missing.push("the **source** (a bronze file or table, e.g. `bronze/orders.csv`)".into());
+                }
+                if level.is_none() {
+                    missing.push("the **target level** (`silver` or `gold`)".into());
+                }
+                missing.extend(problems.iter().cloned());
+                if !missing.is_empty() {
+                    tracker.say(&format!(
+                        "I need a little more before I can start:\n\n{}\n\nEdit the issue, then comment `/hallmark promote`.",
+                        missing.iter().map(|m| format!("- {m}")).collect::<Vec<_>>().join("\n")
+                    ));
+                    return Ok(());
+                }
+                let _ = self.runtime.block_on(self.github.react_to_issue(
+                    trigger.installation.unwrap_or_default(),
+                    &trigger.repo,
+                    trigger.number,
+                    "eyes",
+                ));
+                tracker.say("- [ ] queued…");
+                let request = PromotionRequest {
+                    source: source.clone().unwrap_or_default(),
+                    level: level.unwrap_or(Level::Silver),
+                    product: product.clone(),
+                    text: description.clone().unwrap_or_default(),
+                    owner: owner.clone(),
+                };
+                match self.promote_and_open_pull(job, &trigger, &request, &tracker) {
+                    Ok((promotion, pull)) => {
+                        let verdict = promotion
+                            .checklist
+                            .as_ref()
+                            .map(|c| summary_line(&c.summary))
+                            .unwrap_or_else(|| "not checked".into());
+                        tracker.say(&format!(
+                            "Pull request #{pull} proposes `{}` on `{}`: {verdict}",
+                            promotion.target.relation(),
+                            promotion.target.branch()
+                        ));
+                        Ok(())
+                    }
+                    Err(e) => {
+                        tracker.say(&format!("❌ The promotion failed: {e}"));
+                        Err(e)
+                    }
+                }
+            }
+            Action::Command { comment_id, command } => self.command(&trigger, *comment_id, command),
+        }
+    }
+
+    fn promote_and_open_pull(
+        &self,
+        job: &Job,
+        t: &Trigger,
+        request: &PromotionRequest,
+        tracker: &Tracker<'_>,
+    ) -> Result<(Promotion, u64), String> {
+        let installation = t.installation.unwrap_or_default();
+        let dir = self.work_dir.join(format!("job-{}", job.id));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        }
+        let url = (self.remote)(&t.repo);
+        clone_fresh(&url, &dir).map_err(|e| e.to_string())?;
+        let project =
+            Project::load(&dir).map_err(|e| format!("the repository's standards or specs do not load:\n{e}"))?;
+        let warehouse = open(
+            &project.config.warehouse,
+            &project.root,
+            &format!("job{}", job.id),
+            Limits::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        let branch_known = {
+            let (_, target) = crate::agent::context::resolve(&project, request).map_err(|e| e.to_string())?;
+            track_remote_branch(&dir, &target.branch()).map_err(|e| e.to_string())?
+        };
+        tracing::info!(job = job.id, branch_known, "promoting");
+        let promotion = promote(
+            &project,
+            warehouse.as_ref(),
+            request,
+            &mut RulesDrafter::default(),
+            &JobOptions::default(),
+            tracker,
+        )
+        .map_err(|e| e.to_string())?;
+        commit_promotion(&dir, &promotion).map_err(|e| e.to_string())?;
+        push_branch(&dir, &url, &promotion.target.branch()).map_err(|e| e.to_string())?;
+        let base = self
+            .runtime
+            .block_on(self.github.default_branch(installation, &t.repo))
+            .map_err(|e| e.to_string())?;
+        let title = format!(
+            "Promote {} to {}",
+            promotion.source.spec.name,
+            promotion.target.relation()
+        );
+        let body = format!(
+            "Closes #{}\n\n{}\n\n<details><summary>Schema: source → product</summary>\n\n```diff\n{}```\n\n</details>\n\n`PROMOTION.md` has the plan and every round.",
+            t.number,
+            promotion.commit_message.lines().skip(2).collect::<Vec<_>>().join("\n"),
+            promotion.schema_diff
+        );
+        let pull = self
+            .runtime
+            .block_on(self.github.open_or_update_pull(
+                installation,
+                &t.repo,
+                &promotion.target.branch(),
+                &base,
+                &title,
+                &body,
+            ))
+            .map_err(|e| e.to_string())?;
+        if let Some(checklist) = &promotion.checklist {
+            self.runtime
+                .block_on(self.github.upsert_comment(
+                    installation,
+                    &t.repo,
+                    pull,
+                    "checklist",
+                    &render(checklist, Format::Markdown),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok((promotion, pull))
+    }
+
+    /// Answers a slash command. Only `help` and `explain` are open to everyone; the
+    /// rest need write access. Verbs the worker cannot carry out yet say so.
+    fn command(&self, t: &Trigger, comment: u64, command: &Result<Command, String>) -> Result<(), String> {
+        let installation = t.installation.unwrap_or_default();
+        let reply = |text: String| {
+            self.runtime
+                .block_on(self.github.comment(installation, &t.repo, t.number, &text))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let command = match command {
+            Err(e) => return reply(format!("@{} {e}\n\n{HELP}", t.actor)),
+            Ok(c) => c,
+        };
+        if command.changes_anything() {
+            let permission = self
+                .runtime
+                .block_on(self.github.permission(installation, &t.repo, &t.actor))
+                .map_err(|e| e.to_string())?;
+            if permission < self.write_permission {
+                let _ = self
+                    .runtime
+                    .block_on(self.github.react_to_comment(installation, &t.repo, comment, "confused"));
+                return reply(format!(
+                    "@{} thanks for the suggestion! `/hallmark {}` changes the repository, so it needs write access here; a maintainer can run it for you.",
+                    t.actor,
+                    command.verb()
+                ));
+            }
+        }
+        let _ = self
+            .runtime
+            .block_on(self.github.react_to_comment(installation, &t.repo, comment, "eyes"));
+        match command {
+            Command::Help => reply(HELP.to_string()),
+            Command::Cancel => {
+                let n = self.queue.cancel(&t.key()).map_err(|e| e.to_string())?;
+                reply(format!("Cancelled {n} job(s) for #{}.", t.number))
+            }
+            other => reply(format!(
+                "`/hallmark {}` is understood, but this deployment cannot run it yet.",
+                other.verb()
+            )),
+        }
+    }
+}

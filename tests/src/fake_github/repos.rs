@@ -1,0 +1,155 @@
+//! Repositories and pull requests: the default branch, pull requests listed (by
+//! `head` and `state`), opened (GitHub's 422 when one is already open for the head),
+//! and edited; issue reactions.
+
+use super::{gate, Shared};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// A stored pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPull {
+    /// Its number (shared with issues, as on GitHub).
+    pub number: u64,
+    /// `owner/name`.
+    pub repo: String,
+    /// The branch it merges.
+    pub head: String,
+    /// The branch it merges into.
+    pub base: String,
+    /// Its title.
+    pub title: String,
+    /// Its body.
+    pub body: String,
+    /// `open` or `closed`.
+    pub state: String,
+}
+
+fn to_json(p: &StoredPull) -> Value {
+    json!({"number": p.number, "title": p.title, "body": p.body, "state": p.state,
+           "head": {"ref": p.head}, "base": {"ref": p.base}})
+}
+
+/// `GET /repos/{owner}/{repo}`
+pub async fn get_repo(
+    State(shared): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    Json(json!({"full_name": format!("{owner}/{repo}"), "default_branch": s.default_branch})).into_response()
+}
+
+/// `GET /repos/{owner}/{repo}/pulls`
+pub async fn list_pulls(
+    State(shared): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let full = format!("{owner}/{repo}");
+    let state = q.get("state").map(String::as_str).unwrap_or("open");
+    let head = q
+        .get("head")
+        .and_then(|h| h.split_once(':'))
+        .map(|(_, b)| b.to_string());
+    let items: Vec<Value> = s
+        .pulls
+        .iter()
+        .filter(|p| p.repo == full && (state == "all" || p.state == state))
+        .filter(|p| head.as_ref().is_none_or(|h| *h == p.head))
+        .map(to_json)
+        .collect();
+    Json(items).into_response()
+}
+
+/// `POST /repos/{owner}/{repo}/pulls`
+pub async fn create_pull(
+    State(shared): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let full = format!("{owner}/{repo}");
+    let head = body["head"].as_str().unwrap_or_default().to_string();
+    if s.pulls
+        .iter()
+        .any(|p| p.repo == full && p.head == head && p.state == "open")
+    {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Validation Failed", "errors": [{"message": format!("A pull request already exists for {owner}:{head}.")}]})),
+        )
+            .into_response();
+    }
+    s.next_id += 1;
+    let pull = StoredPull {
+        number: s.next_id,
+        repo: full,
+        head,
+        base: body["base"].as_str().unwrap_or_default().to_string(),
+        title: body["title"].as_str().unwrap_or_default().to_string(),
+        body: body["body"].as_str().unwrap_or_default().to_string(),
+        state: "open".into(),
+    };
+    let out = to_json(&pull);
+    s.pulls.push(pull);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+/// `PATCH /repos/{owner}/{repo}/pulls/{number}`
+pub async fn edit_pull(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let full = format!("{owner}/{repo}");
+    match s.pulls.iter_mut().find(|p| p.repo == full && p.number == number) {
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+        Some(p) => {
+            if let Some(t) = body["title"].as_str() {
+                p.title = t.to_string();
+            }
+            if let Some(b) = body["body"].as_str() {
+                p.body = b.to_string();
+            }
+            Json(to_json(p)).into_response()
+        }
+    }
+}
+
+/// `POST /repos/{owner}/{repo}/issues/{number}/reactions`
+pub async fn react_to_issue(
+    State(shared): State<Shared>,
+    Path((_owner, _repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let content = body["content"].as_str().unwrap_or_default().to_string();
+    s.issue_reactions.push((number, content.clone()));
+    (StatusCode::CREATED, Json(json!({"content": content}))).into_response()
+}

@@ -1,0 +1,277 @@
+//! The bot end to end over real HTTP and real git: a signed `issues.labeled` delivery
+//! reaches the webhook server, the worker promotes the request on a fresh clone of a
+//! bare remote, pushes the branch, opens a pull request that closes the issue and
+//! posts the checklist; running the job again opens no second pull request or
+//! checklist; commands from people
+//! without write access are refused politely.
+
+use hallmark::commands::Syntax;
+use hallmark::git::{init_repository, push_branch};
+use hallmark::github::auth::{AppAuth, Secret};
+use hallmark::github::client::{marker, GitHubClient, Permission, RetryPolicy};
+use hallmark::queue::Queue;
+use hallmark::server::{router, AppState, Metrics, ServerConfig};
+use hallmark::webhook::signature::sign_github;
+use hallmark::worker::Worker;
+use hallmark_tests::fake_github::FakeGitHub;
+use hallmark_tests::http::request;
+use hallmark_tests::serve::Background;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+const SECRET: &[u8] = b"bot-test-secret";
+const APP_ID: u64 = 4242;
+const REPO: &str = "acme/retail";
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+struct Bot {
+    _dir: tempfile::TempDir,
+    remote: PathBuf,
+    fake: FakeGitHub,
+    queue: Arc<Queue>,
+    server: Background,
+    worker: Worker,
+}
+
+fn start() -> Bot {
+    let dir = tempfile::tempdir().unwrap();
+    // The team's repository: the retail example's standards and bronze data, on main,
+    // in a bare remote the bot clones from and pushes to.
+    let seed = dir.path().join("seed");
+    std::fs::create_dir_all(seed.join("bronze")).unwrap();
+    let example = fixture("../examples/retail");
+    for rel in ["data_standards.md", "bronze/orders.csv", "bronze/customers.csv"] {
+        std::fs::copy(example.join(rel), seed.join(rel)).unwrap();
+    }
+    init_repository(&seed, "Retail data").unwrap();
+    let remote = dir.path().join("remote.git");
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.bare(true).initial_head("main");
+    git2::Repository::init_opts(&remote, &opts).unwrap();
+    push_branch(&seed, remote.to_str().unwrap(), "main").unwrap();
+
+    let public = std::fs::read_to_string(fixture("fixtures/github-app/test-app.public-key.pem")).unwrap();
+    let private = std::fs::read_to_string(fixture("fixtures/github-app/test-app.private-key.pem")).unwrap();
+    let fake = FakeGitHub::start(APP_ID, &public);
+    fake.with_state(|s| {
+        s.permissions
+            .insert((REPO.into(), "maintainer".into()), "maintain".into());
+        s.permissions.insert((REPO.into(), "visitor".into()), "read".into());
+    });
+    let http = reqwest::Client::new();
+    let auth = AppAuth::new(APP_ID, &Secret::new(private), &fake.url(), http.clone()).unwrap();
+    let github = GitHubClient::new(
+        http,
+        &fake.url(),
+        Arc::new(auth),
+        RetryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(10),
+            max_rate_limit_wait: Duration::from_secs(5),
+        },
+    );
+    let queue = Arc::new(Queue::open(&dir.path().join("queue.sqlite")).unwrap());
+    let state = Arc::new(AppState {
+        config: ServerConfig {
+            github_secret: SECRET.to_vec(),
+            label: "promote".into(),
+            syntax: Syntax::default(),
+            max_body_bytes: 1 << 20,
+        },
+        queue: queue.clone(),
+        metrics: Metrics::default(),
+    });
+    let server = Background::spawn(move |_| router(state));
+    let remote_url = remote.to_str().unwrap().to_string();
+    let worker = Worker {
+        github,
+        queue: queue.clone(),
+        remote: Box::new(move |_| remote_url.clone()),
+        work_dir: dir.path().join("work"),
+        write_permission: Permission::Write,
+        runtime: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    };
+    Bot {
+        _dir: dir,
+        remote,
+        fake,
+        queue,
+        server,
+        worker,
+    }
+}
+
+fn deliver(bot: &Bot, event: &str, delivery: &str, payload: serde_json::Value) -> u16 {
+    let body = payload.to_string();
+    let sig = sign_github(SECRET, body.as_bytes());
+    request(
+        bot.server.addr(),
+        "POST",
+        "/webhooks/github",
+        &[
+            ("X-GitHub-Event", event),
+            ("X-GitHub-Delivery", delivery),
+            ("X-Hub-Signature-256", &sig),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap()
+    .status
+}
+
+fn labeled_issue(number: u64, body: &str) -> serde_json::Value {
+    json!({
+        "action": "labeled",
+        "label": {"name": "promote"},
+        "issue": {"number": number, "title": "Clean orders", "body": body, "labels": [{"name": "promote"}]},
+        "repository": {"full_name": REPO},
+        "installation": {"id": 99},
+        "sender": {"login": "consumer", "type": "User"}
+    })
+}
+
+const FORM: &str = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n\n### Product name\n\n_No response_\n\n### Owner\n\nfinance-data@acme.example\n\n### What do you need, and why?\n\nOne row per order for the finance dashboards.\n";
+
+#[test]
+fn a_labeled_issue_becomes_a_pull_request_with_a_checklist_and_a_rerun_opens_no_second_one() {
+    let bot = start();
+    assert_eq!(deliver(&bot, "issues", "d-1", labeled_issue(12, FORM)), 202);
+    assert!(bot.worker.run_one());
+
+    let (pulls, comments, reactions) = bot
+        .fake
+        .with_state(|s| (s.pulls.clone(), s.comments.clone(), s.issue_reactions.clone()));
+    assert_eq!(pulls.len(), 1, "{pulls:?} {comments:?}");
+    let pr = &pulls[0];
+    assert_eq!((pr.head.as_str(), pr.base.as_str()), ("hallmark/silver/orders", "main"));
+    assert_eq!(pr.title, "Promote bronze.orders to silver.orders");
+    assert!(pr.body.starts_with("Closes #12"), "{}", pr.body);
+    assert!(pr.body.contains("```diff"), "{}", pr.body);
+    assert_eq!(reactions, vec![(12, "eyes".to_string())]);
+
+    let checklist: Vec<_> = comments.iter().filter(|c| c.number == pr.number).collect();
+    assert_eq!(checklist.len(), 1);
+    assert!(checklist[0].body.starts_with(&marker("checklist")));
+    assert!(checklist[0].body.contains("**✅ passed**"), "{}", checklist[0].body);
+    let tracking: Vec<_> = comments.iter().filter(|c| c.number == 12).collect();
+    assert_eq!(tracking.len(), 1, "one tracking comment, updated in place");
+    assert!(
+        tracking[0]
+            .body
+            .contains(&format!("Pull request #{} proposes `silver.orders`", pr.number)),
+        "{}",
+        tracking[0].body
+    );
+
+    // The branch is on the remote with the product's files.
+    let remote = git2::Repository::open_bare(&bot.remote).unwrap();
+    let tree = remote
+        .find_reference("refs/heads/hallmark/silver/orders")
+        .unwrap()
+        .peel_to_tree()
+        .unwrap();
+    for f in ["silver.yml", "silver.sql", "bronze.yml", "PROMOTION.md"] {
+        assert!(tree.get_path(Path::new(&format!("products/orders/{f}"))).is_ok(), "{f}");
+    }
+    let tip = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
+
+    // The same request again (a redelivery with a new id, or a job re-run after a
+    // crash): still one pull request and one checklist; the branch only moves forward
+    // (the new checklist has a new reference time), never by force.
+    assert_eq!(deliver(&bot, "issues", "d-2", labeled_issue(12, FORM)), 202);
+    assert!(bot.worker.run_one());
+    let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(comments.iter().filter(|c| c.number == pulls[0].number).count(), 1);
+    let new_tip = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
+    assert!(new_tip == tip || remote.graph_descendant_of(new_tip, tip).unwrap());
+    assert_eq!(bot.queue.claim(1).unwrap(), None);
+}
+
+#[test]
+fn a_request_missing_its_source_is_answered_with_what_is_needed() {
+    let bot = start();
+    assert_eq!(
+        deliver(&bot, "issues", "d-1", labeled_issue(3, "Please make orders nice.")),
+        202
+    );
+    assert!(bot.worker.run_one());
+    let comments = bot.fake.with_state(|s| s.comments.clone());
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0].body.contains("the **source**") && comments[0].body.contains("the **target level**"),
+        "{}",
+        comments[0].body
+    );
+    assert!(bot.fake.with_state(|s| s.pulls.is_empty()));
+}
+
+#[test]
+fn a_command_from_someone_without_write_access_is_refused_politely() {
+    let bot = start();
+    let comment = |login: &str, id: u64, body: &str| {
+        json!({
+            "action": "created",
+            "issue": {"number": 12},
+            "comment": {"id": id, "body": body, "user": {"login": login, "type": "User"}},
+            "repository": {"full_name": REPO},
+            "installation": {"id": 99},
+            "sender": {"login": login, "type": "User"}
+        })
+    };
+    assert_eq!(
+        deliver(
+            &bot,
+            "issue_comment",
+            "c-1",
+            comment("visitor", 501, "/hallmark cancel")
+        ),
+        202
+    );
+    assert!(bot.worker.run_one());
+    assert_eq!(
+        deliver(&bot, "issue_comment", "c-2", comment("visitor", 502, "/hallmark help")),
+        202
+    );
+    assert!(bot.worker.run_one());
+    assert_eq!(
+        deliver(
+            &bot,
+            "issue_comment",
+            "c-3",
+            comment("maintainer", 503, "/hallmark promot")
+        ),
+        202
+    );
+    assert!(bot.worker.run_one());
+    let comments = bot.fake.with_state(|s| s.comments.clone());
+    assert_eq!(comments.len(), 3, "{comments:?}");
+    assert!(
+        comments[0].body.contains(
+            "@visitor thanks for the suggestion! `/hallmark cancel` changes the repository, so it needs write access"
+        ),
+        "{}",
+        comments[0].body
+    );
+    assert!(
+        comments[1].body.contains("| `/hallmark help` |"),
+        "help is open to everyone"
+    );
+    assert!(
+        comments[2]
+            .body
+            .starts_with("@maintainer `promot` is not a Hallmark command; did you mean `promote`?"),
+        "{}",
+        comments[2].body
+    );
+    let reactions = bot.fake.with_state(|s| s.reactions.clone());
+    assert!(reactions.contains(&(501, "confused".to_string())));
+}
