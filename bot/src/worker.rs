@@ -244,6 +244,42 @@ impl Worker {
         Ok((promotion, pull))
     }
 
+    /// The text of a standard and how Hallmark checks it, from the repository's
+    /// default branch.
+    fn explain(&self, t: &Trigger, comment: u64, id: &str) -> Result<String, String> {
+        let dir = self.work_dir.join(format!("explain-{comment}"));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        }
+        clone_fresh(&(self.remote)(&t.repo), &dir).map_err(|e| e.to_string())?;
+        let loaded = Project::load(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        let project = loaded.map_err(|e| format!("the repository's standards do not load:\n{e}"))?;
+        let Some(s) = project.standards.iter().find(|s| s.id.eq_ignore_ascii_case(id)) else {
+            let ids: Vec<&str> = project.standards.iter().map(|s| s.id.as_str()).collect();
+            return Ok(format!(
+                "`{id}` is not a standard in `{}`; its standards are {}.",
+                project.config.standards.display(),
+                ids.join(", ")
+            ));
+        };
+        let levels: Vec<String> = s.applies_to.iter().map(|l| l.to_string()).collect();
+        let how = match &s.rule {
+            Some(rule) => format!(
+                "Hallmark checks it with this rule:\n\n```yaml\n{}```",
+                serde_norway::to_string(rule).unwrap_or_default()
+            ),
+            None => "It has no rule block, so a person reviews it: it is listed as \"needs human review\" on every checklist.".into(),
+        };
+        Ok(format!(
+            "**{} {}** — applies to {}\n\n{}\n\n{how}",
+            s.id,
+            s.title,
+            levels.join(", "),
+            s.prose.trim()
+        ))
+    }
+
     /// Answers a slash command. Only `help` and `explain` are open to everyone; the
     /// rest need write access. Verbs the worker cannot carry out yet say so.
     fn command(&self, t: &Trigger, comment: u64, command: &Result<Command, String>) -> Result<(), String> {
@@ -280,9 +316,10 @@ impl Worker {
         match command {
             Command::Help => reply(HELP.to_string()),
             Command::Cancel => {
-                let n = self.queue.cancel(&t.key()).map_err(|e| e.to_string())?;
+                let n = self.queue.cancel(&t.product_key()).map_err(|e| e.to_string())?;
                 reply(format!("Cancelled {n} job(s) for #{}.", t.number))
             }
+            Command::Explain { standard } => reply(self.explain(t, comment, standard)?),
             other => reply(format!(
                 "`/hallmark {}` is understood, but this deployment cannot run it yet.",
                 other.verb()

@@ -215,7 +215,7 @@ fn a_request_missing_its_source_is_answered_with_what_is_needed() {
 }
 
 #[test]
-fn a_command_from_someone_without_write_access_is_refused_politely() {
+fn commands_are_answered_by_permission_with_help_explain_and_cancel() {
     let bot = start();
     let comment = |login: &str, id: u64, body: &str| {
         json!({

@@ -34,9 +34,14 @@ impl Trigger {
             Action::Command {
                 comment_id,
                 command: Err(_) | Ok(Command::Help | Command::Explain { .. } | Command::Cancel),
-            } => format!("{}#{}/{comment_id}", self.repo, self.number),
-            _ => format!("{}#{}", self.repo, self.number),
+            } => format!("{}/{comment_id}", self.product_key()),
+            _ => self.product_key(),
         }
+    }
+
+    /// The key of the (or pull request's) promotion jobs, which `cancel` stops.
+    pub fn product_key(&self) -> String {
+        format!("{}#{}", self.repo, self.number)
     }
 }
 
