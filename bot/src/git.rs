@@ -6,6 +6,7 @@ use crate::agent::files::DraftFiles;
 use crate::agent::job::Promotion;
 use git2::build::TreeUpdateBuilder;
 use git2::{BranchType, FileMode, Oid, Repository, Signature};
+use hallmark_checks::secret::Secret;
 use std::path::Path;
 
 /// Why the commit could not be made.
@@ -127,10 +128,23 @@ pub fn commit_promotion(root: &Path, p: &Promotion) -> Result<Committed, GitErro
     commit_on_branch(root, &p.target.branch(), &p.files, &p.deletions, &p.commit_message)
 }
 
+/// Credentials for an HTTPS remote: GitHub takes an installation token as the
+/// password of the user `x-access-token`. The token lives only in this callback.
+fn callbacks(token: Option<&Secret>) -> git2::RemoteCallbacks<'_> {
+    let mut callbacks = git2::RemoteCallbacks::new();
+    if let Some(token) = token {
+        callbacks
+            .credentials(move |_url, _user, _allowed| git2::Cred::userpass_plaintext("x-access-token", token.expose()));
+    }
+    callbacks
+}
+
 /// Clones `url` into `dest` (which must not exist) for a job: the bot never works in
-/// a checkout someone else uses.
-pub fn clone_fresh(url: &str, dest: &Path) -> Result<(), GitError> {
-    Repository::clone(url, dest)?;
+/// a checkout someone else uses. `token` authenticates over HTTPS.
+pub fn clone_fresh(url: &str, dest: &Path, token: Option<&Secret>) -> Result<(), GitError> {
+    let mut fetch = git2::FetchOptions::new();
+    fetch.remote_callbacks(callbacks(token));
+    git2::build::RepoBuilder::new().fetch_options(fetch).clone(url, dest)?;
     Ok(())
 }
 
@@ -148,13 +162,13 @@ pub fn track_remote_branch(repo_path: &Path, branch: &str) -> Result<bool, GitEr
 }
 
 /// Pushes `branch` to `url` without force: if someone else moved the branch, the
-/// push fails rather than overwriting their commits.
-pub fn push_branch(repo_path: &Path, url: &str, branch: &str) -> Result<(), GitError> {
+/// push fails rather than overwriting their commits. `token` authenticates over HTTPS.
+pub fn push_branch(repo_path: &Path, url: &str, branch: &str, token: Option<&Secret>) -> Result<(), GitError> {
     let repo = Repository::open(repo_path)?;
     let mut remote = repo.remote_anonymous(url)?;
     let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
     let mut rejected: Option<String> = None;
-    let mut callbacks = git2::RemoteCallbacks::new();
+    let mut callbacks = callbacks(token);
     callbacks.push_update_reference(|name, status| {
         if let Some(s) = status {
             rejected = Some(format!("{name}: {s}"));

@@ -177,7 +177,11 @@ impl Worker {
             std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
         }
         let url = (self.remote)(&t.repo);
-        clone_fresh(&url, &dir).map_err(|e| e.to_string())?;
+        let token = self
+            .runtime
+            .block_on(self.github.installation_token(installation))
+            .map_err(|e| e.to_string())?;
+        clone_fresh(&url, &dir, Some(&token)).map_err(|e| e.to_string())?;
         let project =
             Project::load(&dir).map_err(|e| format!("the repository's standards or specs do not load:\n{e}"))?;
         let warehouse = open(
@@ -202,7 +206,7 @@ impl Worker {
         )
         .map_err(|e| e.to_string())?;
         commit_promotion(&dir, &promotion).map_err(|e| e.to_string())?;
-        push_branch(&dir, &url, &promotion.target.branch()).map_err(|e| e.to_string())?;
+        push_branch(&dir, &url, &promotion.target.branch(), Some(&token)).map_err(|e| e.to_string())?;
         let base = self
             .runtime
             .block_on(self.github.default_branch(installation, &t.repo))
@@ -251,7 +255,11 @@ impl Worker {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
         }
-        clone_fresh(&(self.remote)(&t.repo), &dir).map_err(|e| e.to_string())?;
+        let token = self
+            .runtime
+            .block_on(self.github.installation_token(t.installation.unwrap_or_default()))
+            .map_err(|e| e.to_string())?;
+        clone_fresh(&(self.remote)(&t.repo), &dir, Some(&token)).map_err(|e| e.to_string())?;
         let loaded = Project::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);
         let project = loaded.map_err(|e| format!("the repository's standards do not load:\n{e}"))?;

@@ -5,6 +5,7 @@
 pub mod fake_github;
 pub mod http;
 pub mod llm_server;
+pub mod remote;
 pub mod retail;
 pub mod rng;
 pub mod serve;

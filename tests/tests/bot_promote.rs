@@ -6,7 +6,6 @@
 //! without write access are refused politely.
 
 use hallmark::commands::Syntax;
-use hallmark::git::{init_repository, push_branch};
 use hallmark::github::auth::{AppAuth, Secret};
 use hallmark::github::client::{marker, GitHubClient, Permission, RetryPolicy};
 use hallmark::queue::Queue;
@@ -15,6 +14,7 @@ use hallmark::webhook::signature::sign_github;
 use hallmark::worker::Worker;
 use hallmark_tests::fake_github::FakeGitHub;
 use hallmark_tests::http::request;
+use hallmark_tests::remote::retail_remote;
 use hallmark_tests::serve::Background;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -40,20 +40,7 @@ struct Bot {
 
 fn start() -> Bot {
     let dir = tempfile::tempdir().unwrap();
-    // The team's repository: the retail example's standards and bronze data, on main,
-    // in a bare remote the bot clones from and pushes to.
-    let seed = dir.path().join("seed");
-    std::fs::create_dir_all(seed.join("bronze")).unwrap();
-    let example = fixture("../examples/retail");
-    for rel in ["data_standards.md", "bronze/orders.csv", "bronze/customers.csv"] {
-        std::fs::copy(example.join(rel), seed.join(rel)).unwrap();
-    }
-    init_repository(&seed, "Retail data").unwrap();
-    let remote = dir.path().join("remote.git");
-    let mut opts = git2::RepositoryInitOptions::new();
-    opts.bare(true).initial_head("main");
-    git2::Repository::init_opts(&remote, &opts).unwrap();
-    push_branch(&seed, remote.to_str().unwrap(), "main").unwrap();
+    let remote = retail_remote(dir.path());
 
     let public = std::fs::read_to_string(fixture("fixtures/github-app/test-app.public-key.pem")).unwrap();
     let private = std::fs::read_to_string(fixture("fixtures/github-app/test-app.private-key.pem")).unwrap();

@@ -5,6 +5,7 @@ mod demo;
 mod lint;
 mod progress;
 mod promote;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hallmark_checks::render::Format;
@@ -35,6 +36,8 @@ enum Command {
     Promote(promote::PromoteArgs),
     /// Promote the bundled retail example in a temporary git repository (no network, no key).
     Demo(demo::DemoArgs),
+    /// Run the GitHub App: the webhook server and its workers.
+    Serve(serve::ServeArgs),
     /// List the check kinds and their parameters.
     Checks,
 }
@@ -106,6 +109,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Lint { path } => lint::run(&path),
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Checks => {
             for e in hallmark_checks::catalogue::CATALOGUE {
                 println!("{:<26} {:<44} {}", e.name, e.parameters, e.description);

@@ -144,6 +144,11 @@ impl GitHubClient {
         }
     }
 
+    /// The installation's access token, for git over HTTPS.
+    pub async fn installation_token(&self, installation: u64) -> Result<super::auth::Secret, GitHubError> {
+        Ok(self.auth.installation_token(installation).await?)
+    }
+
     /// One call, retried as the module explains. Returns the status, headers and JSON.
     async fn call(
         &self,

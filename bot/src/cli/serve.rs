@@ -1,0 +1,140 @@
+//! `hallmark serve`: the GitHub App. The webhook server answers on one runtime;
+//! `--workers` threads take jobs from the durable queue and run them. Secrets come
+//! only from the environment (never from flags, which other users can read in the
+//! process list): `HALLMARK_GITHUB_WEBHOOK_SECRET`, and the app's private key in
+//! `HALLMARK_GITHUB_PRIVATE_KEY` or the file named by `HALLMARK_GITHUB_PRIVATE_KEY_FILE`.
+
+use super::Outcome;
+use anyhow::Context;
+use hallmark::commands::Syntax;
+use hallmark::github::auth::{AppAuth, Secret};
+use hallmark::github::client::{GitHubClient, Permission, RetryPolicy};
+use hallmark::queue::Queue;
+use hallmark::server::{router, AppState, Metrics, ServerConfig};
+use hallmark::worker::Worker;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Arguments of `hallmark serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// The GitHub App's id.
+    #[arg(long)]
+    app_id: u64,
+    /// The GitHub API (GitHub Enterprise: `https://HOST/api/v3`).
+    #[arg(long, default_value = "https://api.github.com")]
+    api_url: String,
+    /// Where repositories are cloned from and pushed to; `{repo}` is `owner/name`.
+    #[arg(long, default_value = "https://github.com/{repo}.git")]
+    git_url: String,
+    /// The queue and the jobs' clones live here.
+    #[arg(long, default_value = ".hallmark-bot")]
+    data_dir: PathBuf,
+    /// The label that starts a promotion.
+    #[arg(long, default_value = "promote")]
+    label: String,
+    /// How many jobs run at once.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// Refuse webhook bodies larger than this.
+    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Accept only `/hallmark <verb>`, not bare `/<verb>`.
+    #[arg(long)]
+    no_bare_commands: bool,
+}
+
+/// The environment variable holding the webhook secret.
+pub const WEBHOOK_SECRET_ENV: &str = "HALLMARK_GITHUB_WEBHOOK_SECRET";
+/// The environment variable holding the app's private key (PEM).
+pub const PRIVATE_KEY_ENV: &str = "HALLMARK_GITHUB_PRIVATE_KEY";
+/// The environment variable naming a file that holds the app's private key.
+pub const PRIVATE_KEY_FILE_ENV: &str = "HALLMARK_GITHUB_PRIVATE_KEY_FILE";
+
+fn private_key() -> anyhow::Result<Secret> {
+    if let Ok(pem) = std::env::var(PRIVATE_KEY_ENV) {
+        if !pem.trim().is_empty() {
+            return Ok(Secret::new(pem));
+        }
+    }
+    let file = std::env::var(PRIVATE_KEY_FILE_ENV)
+        .with_context(|| format!("set {PRIVATE_KEY_ENV} or {PRIVATE_KEY_FILE_ENV} to the GitHub App's private key"))?;
+    let pem = std::fs::read_to_string(&file).with_context(|| format!("reading {PRIVATE_KEY_FILE_ENV}={file}"))?;
+    Ok(Secret::new(pem))
+}
+
+/// Runs the server until interrupted.
+pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
+    let secret = std::env::var(WEBHOOK_SECRET_ENV).unwrap_or_default();
+    anyhow::ensure!(
+        !secret.is_empty(),
+        "set {WEBHOOK_SECRET_ENV} to the GitHub App's webhook secret"
+    );
+    let key = private_key()?;
+    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let queue = Arc::new(Queue::open(&args.data_dir.join("queue.sqlite")).context("opening the job queue")?);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .context("building the HTTP client")?;
+    let auth = Arc::new(AppAuth::new(args.app_id, &key, &args.api_url, http.clone())?);
+    let github = GitHubClient::new(http, &args.api_url, auth, RetryPolicy::default());
+
+    for n in 0..args.workers.max(1) {
+        let template = args.git_url.clone();
+        let worker = Worker {
+            github: github.clone(),
+            queue: queue.clone(),
+            remote: Box::new(move |repo| template.replace("{repo}", repo)),
+            work_dir: args.data_dir.join("work"),
+            write_permission: Permission::Write,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting a worker runtime")?,
+        };
+        std::thread::Builder::new()
+            .name(format!("hallmark-worker-{n}"))
+            .spawn(move || loop {
+                if !worker.run_one() {
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            })
+            .context("starting a worker")?;
+    }
+
+    let state = Arc::new(AppState {
+        config: ServerConfig {
+            github_secret: secret.into_bytes(),
+            label: args.label.clone(),
+            syntax: Syntax {
+                bare_verbs: !args.no_bare_commands,
+            },
+            max_body_bytes: args.max_body_bytes,
+        },
+        queue,
+        metrics: Metrics::default(),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the server runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        tracing::info!(addr = %listener.local_addr()?, workers = args.workers, "hallmark serve: listening");
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving")
+    })?;
+    Ok(Outcome::Passed)
+}

@@ -1,0 +1,134 @@
+//! `hallmark serve` as an operator runs it: the binary with its secrets in the
+//! environment, a signed webhook over HTTP, a worker that clones from and pushes to a
+//! bare remote, and the stateful fake GitHub receiving the pull request.
+
+use hallmark::webhook::signature::sign_github;
+use hallmark_tests::fake_github::FakeGitHub;
+use hallmark_tests::http::request;
+use hallmark_tests::remote::retail_remote;
+use serde_json::json;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/github-app");
+    let fake = FakeGitHub::start(
+        4242,
+        &std::fs::read_to_string(keys.join("test-app.public-key.pem")).unwrap(),
+    );
+    let addr = free_port();
+    let secret = "serve-test-secret";
+    let _server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_hallmark"))
+            .args([
+                "serve",
+                "--listen",
+                &addr.to_string(),
+                "--app-id",
+                "4242",
+                "--api-url",
+                &fake.url(),
+                "--git-url",
+                remote.to_str().unwrap(),
+                "--data-dir",
+                dir.path().join("data").to_str().unwrap(),
+                "--workers",
+                "1",
+            ])
+            .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
+            .env(
+                "HALLMARK_GITHUB_PRIVATE_KEY_FILE",
+                keys.join("test-app.private-key.pem"),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_until("the server", || {
+        request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
+    });
+
+    let body = json!({
+        "action": "labeled",
+        "label": {"name": "promote"},
+        "issue": {"number": 21, "body": "### Source\n\nbronze/customers.csv\n\n### Target level\n\nsilver\n\n### Owner\n\ncrm@acme.example\n", "labels": []},
+        "repository": {"full_name": "acme/retail"},
+        "installation": {"id": 5},
+        "sender": {"login": "consumer", "type": "User"}
+    })
+    .to_string();
+    let sig = sign_github(secret.as_bytes(), body.as_bytes());
+    let r = request(
+        addr,
+        "POST",
+        "/webhooks/github",
+        &[
+            ("X-GitHub-Event", "issues"),
+            ("X-GitHub-Delivery", "serve-1"),
+            ("X-Hub-Signature-256", &sig),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(r.status, 202, "{}", r.body);
+    let bad = request(
+        addr,
+        "POST",
+        "/webhooks/github",
+        &[
+            ("X-GitHub-Event", "issues"),
+            ("X-GitHub-Delivery", "serve-2"),
+            ("X-Hub-Signature-256", &sign_github(b"nope", body.as_bytes())),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(bad.status, 401);
+
+    wait_until("the pull request", || fake.with_state(|s| !s.pulls.is_empty()));
+    let pull = fake.with_state(|s| s.pulls[0].clone());
+    assert_eq!(pull.head, "hallmark/silver/customers");
+    assert!(pull.body.starts_with("Closes #21"), "{}", pull.body);
+    wait_until("the checklist", || {
+        fake.with_state(|s| s.comments.iter().any(|c| c.number == pull.number))
+    });
+    let metrics = request(addr, "GET", "/metrics", &[], b"").unwrap().body;
+    assert!(
+        metrics.contains("hallmark_webhook_deliveries_total{outcome=\"queued\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("hallmark_webhook_deliveries_total{outcome=\"bad_signature\"} 1"),
+        "{metrics}"
+    );
+}

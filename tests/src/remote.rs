@@ -1,0 +1,34 @@
+//! A team's repository for bot tests: the retail example's standards and bronze data
+//! committed on `main` and pushed to a bare repository on disk, which the bot clones
+//! from and pushes to as it would from GitHub.
+
+use std::path::{Path, PathBuf};
+
+/// Creates `<dir>/remote.git` holding the retail example on `main`; returns its path.
+pub fn retail_remote(dir: &Path) -> PathBuf {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail");
+    let seed = dir.join("seed");
+    std::fs::create_dir_all(seed.join("bronze")).expect("seed folder");
+    for rel in ["data_standards.md", "bronze/orders.csv", "bronze/customers.csv"] {
+        std::fs::copy(example.join(rel), seed.join(rel)).expect("copy the example");
+    }
+    let mut init = git2::RepositoryInitOptions::new();
+    init.initial_head("main");
+    let repo = git2::Repository::init_opts(&seed, &init).expect("init");
+    let mut index = repo.index().expect("index");
+    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).expect("add");
+    let tree = repo.find_tree(index.write_tree().expect("tree")).expect("tree");
+    let sig = git2::Signature::now("Data Team", "data@acme.example").expect("signature");
+    repo.commit(Some("HEAD"), &sig, &sig, "Retail data", &tree, &[])
+        .expect("commit");
+
+    let remote = dir.join("remote.git");
+    let mut bare = git2::RepositoryInitOptions::new();
+    bare.bare(true).initial_head("main");
+    git2::Repository::init_opts(&remote, &bare).expect("bare remote");
+    repo.remote_anonymous(remote.to_str().expect("utf-8 path"))
+        .expect("remote")
+        .push(&["refs/heads/main:refs/heads/main"], None)
+        .expect("push main");
+    remote
+}
