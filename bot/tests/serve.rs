@@ -132,3 +132,123 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
         "{metrics}"
     );
 }
+
+fn serve(addr: SocketAddr, fake: &FakeGitHub, remote: &Path, data: &Path, secret: &str) -> Killed {
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/github-app");
+    let child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args([
+            "serve",
+            "--listen",
+            &addr.to_string(),
+            "--app-id",
+            "4242",
+            "--api-url",
+            &fake.url(),
+        ])
+        .args([
+            "--git-url",
+            remote.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--workers",
+            "1",
+        ])
+        .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
+        .env(
+            "HALLMARK_GITHUB_PRIVATE_KEY_FILE",
+            keys.join("test-app.private-key.pem"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the server", || {
+        request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
+    });
+    Killed(child)
+}
+
+#[test]
+fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/github-app");
+    let fake = FakeGitHub::start(
+        4242,
+        &std::fs::read_to_string(keys.join("test-app.public-key.pem")).unwrap(),
+    );
+    // Opening the pull request hangs long enough to kill the bot in the middle of it.
+    fake.with_state(|s| s.create_pull_delay_ms = 4_000);
+    let data = dir.path().join("data");
+    let secret = "restart-secret";
+    let addr = free_port();
+    let first = serve(addr, &fake, &remote, &data, secret);
+
+    let body = json!({
+        "action": "labeled",
+        "label": {"name": "promote"},
+        "issue": {"number": 30, "body": "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n\n### Owner\n\nfinance@acme.example\n", "labels": []},
+        "repository": {"full_name": "acme/retail"},
+        "installation": {"id": 5},
+        "sender": {"login": "consumer", "type": "User"}
+    })
+    .to_string();
+    let sig = sign_github(secret.as_bytes(), body.as_bytes());
+    let headers = [
+        ("X-GitHub-Event", "issues"),
+        ("X-GitHub-Delivery", "restart-1"),
+        ("X-Hub-Signature-256", sig.as_str()),
+    ];
+    assert_eq!(
+        request(addr, "POST", "/webhooks/github", &headers, body.as_bytes())
+            .unwrap()
+            .status,
+        202
+    );
+
+    // The branch is pushed just before the pull request is opened: kill the bot then.
+    let bare = git2::Repository::open_bare(&remote).unwrap();
+    wait_until("the pushed branch", || {
+        bare.find_reference("refs/heads/hallmark/silver/orders").is_ok()
+    });
+    drop(first);
+    assert!(
+        fake.with_state(|s| s.pulls.is_empty()),
+        "the bot died before the pull request was opened"
+    );
+
+    fake.with_state(|s| s.create_pull_delay_ms = 0);
+    let second = serve(addr, &fake, &remote, &data, secret);
+    // GitHub retries the delivery after the outage: acknowledged, not run twice.
+    let again = request(addr, "POST", "/webhooks/github", &headers, body.as_bytes()).unwrap();
+    assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
+    wait_until("the pull request", || fake.with_state(|s| !s.pulls.is_empty()));
+    wait_until("the tracking comment's last word", || {
+        fake.with_state(|s| {
+            s.comments
+                .iter()
+                .any(|c| c.number == 30 && c.body.contains("Pull request #"))
+        })
+    });
+    drop(second);
+
+    let (pulls, comments) = fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert_eq!(
+        comments.iter().filter(|c| c.number == pulls[0].number).count(),
+        1,
+        "one checklist"
+    );
+    assert_eq!(
+        comments.iter().filter(|c| c.number == 30).count(),
+        1,
+        "one tracking comment"
+    );
+    let queue = hallmark::queue::Queue::open(&data.join("queue.sqlite")).unwrap();
+    let job = queue.job(1).unwrap().unwrap();
+    assert_eq!(
+        (job.state, job.attempts),
+        (hallmark::queue::JobState::Done, 2),
+        "the interrupted job ran again"
+    );
+}

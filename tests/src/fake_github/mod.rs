@@ -64,6 +64,8 @@ pub struct State {
     pub pulls: Vec<repos::StoredPull>,
     /// Reactions on issues: (number, content).
     pub issue_reactions: Vec<(u64, String)>,
+    /// How long opening a pull request takes, to catch a bot mid-request.
+    pub create_pull_delay_ms: u64,
     /// When each API request arrived (Unix ms).
     pub log: Vec<i64>,
 }

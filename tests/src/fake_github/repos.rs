@@ -81,6 +81,10 @@ pub async fn create_pull(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    let delay = shared.lock().unwrap_or_else(|p| p.into_inner()).create_pull_delay_ms;
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(refused) = gate(&mut s, &headers) {
         return refused;
