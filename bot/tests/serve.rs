@@ -47,36 +47,7 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
     );
     let addr = free_port();
     let secret = "serve-test-secret";
-    let _server = Killed(
-        Command::new(env!("CARGO_BIN_EXE_hallmark"))
-            .args([
-                "serve",
-                "--listen",
-                &addr.to_string(),
-                "--app-id",
-                "4242",
-                "--api-url",
-                &fake.url(),
-                "--git-url",
-                remote.to_str().unwrap(),
-                "--data-dir",
-                dir.path().join("data").to_str().unwrap(),
-                "--workers",
-                "1",
-            ])
-            .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
-            .env(
-                "HALLMARK_GITHUB_PRIVATE_KEY_FILE",
-                keys.join("test-app.private-key.pem"),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_until("the server", || {
-        request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
-    });
+    let _server = serve(addr, &fake, &remote, &dir.path().join("data"), secret);
 
     let body = json!({
         "action": "labeled",
