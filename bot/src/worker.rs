@@ -9,13 +9,16 @@ use crate::agent::context::PromotionRequest;
 use crate::agent::job::{promote, Events, JobOptions, Promotion, Stage};
 use crate::agent::rules::RulesDrafter;
 use crate::commands::{Command, HELP};
-use crate::git::{clone_fresh, commit_promotion, push_branch, track_remote_branch};
+use crate::git::{checkout_branch, clone_fresh, commit_promotion, push_branch, track_remote_branch};
 use crate::github::client::{GitHubClient, Permission};
 use crate::queue::{Job, Queue};
+use crate::request_form::{parse_issue_body, RequestForm};
 use crate::server::route::{Action, Trigger};
 use hallmark_checks::render::markdown::summary_line;
 use hallmark_checks::render::{render, Format};
-use hallmark_checks::warehouse::{open, Limits};
+use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
+use hallmark_checks::secret::Secret;
+use hallmark_checks::warehouse::{open, Limits, Warehouse};
 use hallmark_checks::{Level, Project};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -107,61 +110,130 @@ impl Worker {
                 description,
                 problems,
             } => {
-                let tracker = Tracker {
-                    worker: self,
-                    trigger: &trigger,
-                };
-                let mut missing: Vec<String> = Vec::new();
-                if source.is_none() {
-                    missing.push("the **source** (a bronze file or table, e.g. `bronze/orders.csv`)".into());
-                }
-                if level.is_none() {
-                    missing.push("the **target level** (`silver` or `gold`)".into());
-                }
-                missing.extend(problems.iter().cloned());
-                if !missing.is_empty() {
-                    tracker.say(&format!(
-                        "I need a little more before I can start:\n\n{}\n\nEdit the issue, then comment `/hallmark promote`.",
-                        missing.iter().map(|m| format!("- {m}")).collect::<Vec<_>>().join("\n")
-                    ));
-                    return Ok(());
-                }
-                let _ = self.runtime.block_on(self.github.react_to_issue(
-                    trigger.installation.unwrap_or_default(),
-                    &trigger.repo,
-                    trigger.number,
-                    "eyes",
-                ));
-                tracker.say("- [ ] queued…");
-                let request = PromotionRequest {
-                    source: source.clone().unwrap_or_default(),
-                    level: level.unwrap_or(Level::Silver),
+                let form = RequestForm {
+                    source: source.clone(),
+                    level: *level,
                     product: product.clone(),
-                    text: description.clone().unwrap_or_default(),
                     owner: owner.clone(),
+                    description: description.clone(),
+                    problems: problems.clone(),
                 };
-                match self.promote_and_open_pull(job, &trigger, &request, &tracker) {
-                    Ok((promotion, pull)) => {
-                        let verdict = promotion
-                            .checklist
-                            .as_ref()
-                            .map(|c| summary_line(&c.summary))
-                            .unwrap_or_else(|| "not checked".into());
-                        tracker.say(&format!(
-                            "Pull request #{pull} proposes `{}` on `{}`: {verdict}",
-                            promotion.target.relation(),
-                            promotion.target.branch()
-                        ));
-                        Ok(())
-                    }
-                    Err(e) => {
-                        tracker.say(&format!("❌ The promotion failed: {e}"));
-                        Err(e)
-                    }
-                }
+                self.promote_request(job, &trigger, &form)
             }
-            Action::Command { comment_id, command } => self.command(&trigger, *comment_id, command),
+            Action::Command { comment_id, command } => self.command(job, &trigger, *comment_id, command),
         }
+    }
+
+    /// Promotes what `form` asks for on the trigger's issue, or asks for what is missing.
+    fn promote_request(&self, job: &Job, trigger: &Trigger, form: &RequestForm) -> Result<(), String> {
+        let tracker = Tracker { worker: self, trigger };
+        let mut missing: Vec<String> = Vec::new();
+        if form.source.is_none() {
+            missing.push("the **source** (a bronze file or table, e.g. `bronze/orders.csv`)".into());
+        }
+        if form.level.is_none() {
+            missing.push("the **target level** (`silver` or `gold`)".into());
+        }
+        missing.extend(form.problems.iter().cloned());
+        if !missing.is_empty() {
+            tracker.say(&format!(
+                "I need a little more before I can start:\n\n{}\n\nEdit the issue, then comment `/hallmark promote`.",
+                missing.iter().map(|m| format!("- {m}")).collect::<Vec<_>>().join("\n")
+            ));
+            return Ok(());
+        }
+        let _ = self.runtime.block_on(self.github.react_to_issue(
+            trigger.installation.unwrap_or_default(),
+            &trigger.repo,
+            trigger.number,
+            "eyes",
+        ));
+        tracker.say("- [ ] queued…");
+        let request = PromotionRequest {
+            source: form.source.clone().unwrap_or_default(),
+            level: form.level.unwrap_or(Level::Silver),
+            product: form.product.clone(),
+            text: form.description.clone().unwrap_or_default(),
+            owner: form.owner.clone(),
+        };
+        match self.promote_and_open_pull(job, trigger, &request, &tracker) {
+            Ok((promotion, pull)) => {
+                let verdict = promotion
+                    .checklist
+                    .as_ref()
+                    .map(|c| summary_line(&c.summary))
+                    .unwrap_or_else(|| "not checked".into());
+                tracker.say(&format!(
+                    "Pull request #{pull} proposes `{}` on `{}`: {verdict}",
+                    promotion.target.relation(),
+                    promotion.target.branch()
+                ));
+                Ok(())
+            }
+            Err(e) => {
+                tracker.say(&format!("❌ The promotion failed: {e}"));
+                Err(e)
+            }
+        }
+    }
+
+    /// A fresh clone of the trigger's repository in `work_dir/<name>` (replacing a
+    /// leftover of an interrupted run), with the installation token for pushing.
+    fn fresh_clone(&self, t: &Trigger, name: &str) -> Result<(PathBuf, Secret), String> {
+        let dir = self.work_dir.join(name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        }
+        let token = self
+            .runtime
+            .block_on(self.github.installation_token(t.installation.unwrap_or_default()))
+            .map_err(|e| e.to_string())?;
+        clone_fresh(&(self.remote)(&t.repo), &dir, Some(&token)).map_err(|e| e.to_string())?;
+        Ok((dir, token))
+    }
+
+    /// The repository at `dir` and a warehouse for job `job`.
+    fn project_and_warehouse(dir: &std::path::Path, job: &Job) -> Result<(Project, Box<dyn Warehouse>), String> {
+        let project = Project::load(dir).map_err(|e| format!("the standards or specs do not load:\n{e}"))?;
+        let warehouse = open(
+            &project.config.warehouse,
+            &project.root,
+            &format!("job{}", job.id),
+            Limits::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((project, warehouse))
+    }
+
+    /// Checks a pull request's branch again and updates its checklist comment.
+    fn recheck(&self, job: &Job, t: &Trigger) -> Result<(), String> {
+        let installation = t.installation.unwrap_or_default();
+        let head = self
+            .runtime
+            .block_on(self.github.pull_head(installation, &t.repo, t.number))
+            .map_err(|e| e.to_string())?;
+        let (dir, _) = self.fresh_clone(t, &format!("job-{}", job.id))?;
+        track_remote_branch(&dir, &head).map_err(|e| e.to_string())?;
+        checkout_branch(&dir, &head).map_err(|e| e.to_string())?;
+        let (project, warehouse) = Self::project_and_warehouse(&dir, job)?;
+        let checklist = run_checks(
+            &project,
+            warehouse.as_ref(),
+            &Selection::default(),
+            &RunOptions::default(),
+            &NoProgress,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        self.runtime
+            .block_on(self.github.upsert_comment(
+                installation,
+                &t.repo,
+                t.number,
+                "checklist",
+                &render(&checklist, Format::Markdown),
+            ))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     fn promote_and_open_pull(
@@ -172,25 +244,9 @@ impl Worker {
         tracker: &Tracker<'_>,
     ) -> Result<(Promotion, u64), String> {
         let installation = t.installation.unwrap_or_default();
-        let dir = self.work_dir.join(format!("job-{}", job.id));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
-        }
+        let (dir, token) = self.fresh_clone(t, &format!("job-{}", job.id))?;
         let url = (self.remote)(&t.repo);
-        let token = self
-            .runtime
-            .block_on(self.github.installation_token(installation))
-            .map_err(|e| e.to_string())?;
-        clone_fresh(&url, &dir, Some(&token)).map_err(|e| e.to_string())?;
-        let project =
-            Project::load(&dir).map_err(|e| format!("the repository's standards or specs do not load:\n{e}"))?;
-        let warehouse = open(
-            &project.config.warehouse,
-            &project.root,
-            &format!("job{}", job.id),
-            Limits::default(),
-        )
-        .map_err(|e| e.to_string())?;
+        let (project, warehouse) = Self::project_and_warehouse(&dir, job)?;
         let branch_known = {
             let (_, target) = crate::agent::context::resolve(&project, request).map_err(|e| e.to_string())?;
             track_remote_branch(&dir, &target.branch()).map_err(|e| e.to_string())?
@@ -251,15 +307,7 @@ impl Worker {
     /// The text of a standard and how Hallmark checks it, from the repository's
     /// default branch.
     fn explain(&self, t: &Trigger, comment: u64, id: &str) -> Result<String, String> {
-        let dir = self.work_dir.join(format!("explain-{comment}"));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
-        }
-        let token = self
-            .runtime
-            .block_on(self.github.installation_token(t.installation.unwrap_or_default()))
-            .map_err(|e| e.to_string())?;
-        clone_fresh(&(self.remote)(&t.repo), &dir, Some(&token)).map_err(|e| e.to_string())?;
+        let (dir, _) = self.fresh_clone(t, &format!("explain-{comment}"))?;
         let loaded = Project::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);
         let project = loaded.map_err(|e| format!("the repository's standards do not load:\n{e}"))?;
@@ -290,7 +338,7 @@ impl Worker {
 
     /// Answers a slash command. Only `help` and `explain` are open to everyone; the
     /// rest need write access. Verbs the worker cannot carry out yet say so.
-    fn command(&self, t: &Trigger, comment: u64, command: &Result<Command, String>) -> Result<(), String> {
+    fn command(&self, job: &Job, t: &Trigger, comment: u64, command: &Result<Command, String>) -> Result<(), String> {
         let installation = t.installation.unwrap_or_default();
         let reply = |text: String| {
             self.runtime
@@ -328,10 +376,26 @@ impl Worker {
                 reply(format!("Cancelled {n} job(s) for #{}.", t.number))
             }
             Command::Explain { standard } => reply(self.explain(t, comment, standard)?),
-            other => reply(format!(
-                "`/hallmark {}` is understood, but this deployment cannot run it yet.",
-                other.verb()
-            )),
+            Command::Recheck if t.pull_request => self.recheck(job, t),
+            Command::Recheck => reply("`/hallmark recheck` works on a pull request.".into()),
+            Command::Promote { level, source } if !t.pull_request => {
+                let body = self
+                    .runtime
+                    .block_on(self.github.issue_body(installation, &t.repo, t.number))
+                    .map_err(|e| e.to_string())?;
+                let mut form = parse_issue_body(&body);
+                if level.is_some() {
+                    form.level = *level;
+                }
+                if source.is_some() {
+                    form.source = source.clone();
+                }
+                self.promote_request(job, t, &form)
+            }
+            Command::Promote { .. } => reply("`/hallmark promote` works on an issue that requests a data product.".into()),
+            Command::Revise { .. } => reply(
+                "`/hallmark revise` is understood, but this deployment cannot run it yet: it needs the `llm` drafter, which the bot does not run yet.".into(),
+            ),
         }
     }
 }

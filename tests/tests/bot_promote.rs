@@ -262,3 +262,69 @@ fn commands_are_answered_by_permission_with_help_explain_and_cancel() {
     let reactions = bot.fake.with_state(|s| s.reactions.clone());
     assert!(reactions.contains(&(501, "confused".to_string())));
 }
+
+fn comment_on(number: u64, pull_request: bool, login: &str, id: u64, body: &str) -> serde_json::Value {
+    let mut issue = json!({"number": number});
+    if pull_request {
+        issue["pull_request"] = json!({"url": "x"});
+    }
+    json!({
+        "action": "created",
+        "issue": issue,
+        "comment": {"id": id, "body": body, "user": {"login": login, "type": "User"}},
+        "repository": {"full_name": REPO},
+        "installation": {"id": 99},
+        "sender": {"login": login, "type": "User"}
+    })
+}
+
+#[test]
+fn promote_from_a_comment_then_recheck_updates_the_same_checklist() {
+    let bot = start();
+    bot.fake.with_state(|s| {
+        s.issues.insert(
+            (REPO.into(), 40),
+            FORM.replace("bronze/orders.csv", "bronze/customers.csv"),
+        );
+    });
+    assert_eq!(
+        deliver(
+            &bot,
+            "issue_comment",
+            "c-1",
+            comment_on(40, false, "maintainer", 601, "/hallmark promote")
+        ),
+        202
+    );
+    assert!(bot.worker.run_one());
+    let pull = bot.fake.with_state(|s| s.pulls.clone()).pop().expect("a pull request");
+    assert_eq!(pull.head, "hallmark/silver/customers");
+    assert!(pull.body.starts_with("Closes #40"));
+    // Someone changed the data since: the posted checklist is stale.
+    bot.fake.with_state(|s| {
+        let c = s.comments.iter_mut().find(|c| c.number == pull.number).unwrap();
+        c.body = format!("{}\nstale", marker("checklist"));
+    });
+
+    assert_eq!(
+        deliver(
+            &bot,
+            "issue_comment",
+            "c-2",
+            comment_on(pull.number, true, "maintainer", 602, "/hallmark recheck")
+        ),
+        202
+    );
+    assert!(bot.worker.run_one());
+    let comments = bot.fake.with_state(|s| s.comments.clone());
+    let checklists: Vec<_> = comments.iter().filter(|c| c.number == pull.number).collect();
+    assert_eq!(checklists.len(), 1, "recheck updates the checklist, never a second one");
+    assert!(
+        checklists[0].body.contains("`silver.customers`") && !checklists[0].body.contains("stale"),
+        "{}",
+        checklists[0].body
+    );
+    assert!(bot
+        .fake
+        .with_state(|s| s.reactions.contains(&(602, "eyes".to_string()))));
+}

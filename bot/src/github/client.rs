@@ -378,6 +378,32 @@ impl GitHubClient {
         Ok(json["default_branch"].as_str().unwrap_or("main").to_string())
     }
 
+    /// The branch a pull request merges (its head ref).
+    pub async fn pull_head(&self, installation: u64, repo: &str, number: u64) -> Result<String, GitHubError> {
+        let (_, _, json) = self
+            .call(
+                installation,
+                Method::GET,
+                &format!("/repos/{repo}/pulls/{number}"),
+                None,
+            )
+            .await?;
+        Ok(json["head"]["ref"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// An issue's body.
+    pub async fn issue_body(&self, installation: u64, repo: &str, number: u64) -> Result<String, GitHubError> {
+        let (_, _, json) = self
+            .call(
+                installation,
+                Method::GET,
+                &format!("/repos/{repo}/issues/{number}"),
+                None,
+            )
+            .await?;
+        Ok(json["body"].as_str().unwrap_or_default().to_string())
+    }
+
     /// Reacts to an issue or pull request itself.
     pub async fn react_to_issue(
         &self,

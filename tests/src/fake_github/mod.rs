@@ -62,6 +62,8 @@ pub struct State {
     pub default_branch: String,
     /// Pull requests.
     pub pulls: Vec<repos::StoredPull>,
+    /// Issue bodies by (repo, number).
+    pub issues: HashMap<(String, u64), String>,
     /// Reactions on issues: (number, content).
     pub issue_reactions: Vec<(u64, String)>,
     /// How long opening a pull request takes, to catch a bot mid-request.
@@ -159,7 +161,11 @@ impl FakeGitHub {
                     "/repos/{owner}/{repo}/pulls",
                     get(repos::list_pulls).post(repos::create_pull),
                 )
-                .route("/repos/{owner}/{repo}/pulls/{number}", patch(repos::edit_pull))
+                .route(
+                    "/repos/{owner}/{repo}/pulls/{number}",
+                    get(repos::get_pull).patch(repos::edit_pull),
+                )
+                .route("/repos/{owner}/{repo}/issues/{number}", get(repos::get_issue))
                 .route(
                     "/repos/{owner}/{repo}/issues/{number}/reactions",
                     post(repos::react_to_issue),

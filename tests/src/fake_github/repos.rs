@@ -157,3 +157,36 @@ pub async fn react_to_issue(
     s.issue_reactions.push((number, content.clone()));
     (StatusCode::CREATED, Json(json!({"content": content}))).into_response()
 }
+
+/// `GET /repos/{owner}/{repo}/pulls/{number}`
+pub async fn get_pull(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let full = format!("{owner}/{repo}");
+    match s.pulls.iter().find(|p| p.repo == full && p.number == number) {
+        Some(p) => Json(to_json(p)).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+    }
+}
+
+/// `GET /repos/{owner}/{repo}/issues/{number}`
+pub async fn get_issue(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    match s.issues.get(&(format!("{owner}/{repo}"), number)) {
+        Some(body) => Json(json!({"number": number, "body": body, "state": "open"})).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+    }
+}
