@@ -186,3 +186,12 @@ pub fn push_branch(repo_path: &Path, url: &str, branch: &str, token: Option<&Sec
         None => Ok(()),
     }
 }
+
+/// Detaches HEAD at its commit, so the branch it was on can be committed to with
+/// [`commit_on_branch`]. For the bot's own clones only.
+pub fn detach_head(repo_path: &Path) -> Result<(), GitError> {
+    let repo = Repository::open(repo_path)?;
+    let commit = repo.head()?.peel_to_commit()?;
+    repo.set_head_detached(commit.id())?;
+    Ok(())
+}

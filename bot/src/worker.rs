@@ -9,7 +9,7 @@ use crate::agent::context::PromotionRequest;
 use crate::agent::job::{promote, Events, JobOptions, Promotion, Stage};
 use crate::agent::rules::RulesDrafter;
 use crate::commands::{Command, HELP};
-use crate::git::{checkout_branch, clone_fresh, commit_promotion, push_branch, track_remote_branch};
+use crate::git::{checkout_branch, clone_fresh, commit_promotion, detach_head, push_branch, track_remote_branch};
 use crate::github::client::{GitHubClient, Permission};
 use crate::queue::{Job, Queue};
 use crate::request_form::{parse_issue_body, RequestForm};
@@ -19,7 +19,7 @@ use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 use hallmark_checks::secret::Secret;
 use hallmark_checks::warehouse::{open, Limits, Warehouse};
-use hallmark_checks::{Level, Project};
+use hallmark_checks::{Checklist, Level, Project};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -177,6 +177,79 @@ impl Worker {
         }
     }
 
+    /// Re-runs the promotion of a pull request's product on its branch with the
+    /// reviewer's feedback as part of the request, commits on top, pushes, and updates
+    /// the checklist comment. Returns the reply for the reviewer.
+    fn revise(&self, job: &Job, t: &Trigger, feedback: &str) -> Result<String, String> {
+        let installation = t.installation.unwrap_or_default();
+        let head = self
+            .runtime
+            .block_on(self.github.pull_head(installation, &t.repo, t.number))
+            .map_err(|e| e.to_string())?;
+        let Some((level, product)) = head
+            .strip_prefix("hallmark/")
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(l, p)| l.parse::<Level>().ok().map(|l| (l, p.to_string())))
+        else {
+            return Ok(format!("`{head}` is not a branch Hallmark opened (`hallmark/<level>/<product>`), so there is nothing to revise."));
+        };
+        let (dir, token) = self.fresh_clone(t, &format!("job-{}", job.id))?;
+        track_remote_branch(&dir, &head).map_err(|e| e.to_string())?;
+        checkout_branch(&dir, &head).map_err(|e| e.to_string())?;
+        detach_head(&dir).map_err(|e| e.to_string())?;
+        let (project, warehouse) = Self::project_and_warehouse(&dir, job)?;
+        let relation = format!("{level}.{product}");
+        let spec = project
+            .product(&relation)
+            .map(|p| p.spec.clone())
+            .ok_or_else(|| format!("the branch `{head}` has no product {relation}"))?;
+        let source = spec
+            .sources
+            .first()
+            .map(|s| s.file.clone().or(s.table.clone()).unwrap_or(s.name.clone()))
+            .ok_or_else(|| format!("{relation} declares no source"))?;
+        let request = PromotionRequest {
+            source,
+            level,
+            product: Some(product),
+            text: format!(
+                "{}\n\nReviewer feedback from @{}:\n{feedback}",
+                spec.description.unwrap_or_default(),
+                t.actor
+            ),
+            owner: spec.owner,
+        };
+        let tracker = Tracker {
+            worker: self,
+            trigger: t,
+        };
+        let promotion = promote(
+            &project,
+            warehouse.as_ref(),
+            &request,
+            &mut RulesDrafter::default(),
+            &JobOptions::default(),
+            &tracker,
+        )
+        .map_err(|e| e.to_string())?;
+        let committed = commit_promotion(&dir, &promotion).map_err(|e| e.to_string())?;
+        push_branch(&dir, &(self.remote)(&t.repo), &head, Some(&token)).map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Some(checklist) = &promotion.checklist {
+            self.post_checklist(t, t.number, checklist)?;
+        }
+        let verdict = promotion
+            .checklist
+            .as_ref()
+            .map(|c| summary_line(&c.summary))
+            .unwrap_or_else(|| "not checked".into());
+        Ok(format!(
+            "@{} revised with your feedback in commit {} on `{head}`: {verdict}. The `rules` drafter records feedback in PROMOTION.md; the `llm` drafter acts on it.",
+            t.actor,
+            &committed.commit[..12.min(committed.commit.len())]
+        ))
+    }
+
     /// A fresh clone of the trigger's repository in `work_dir/<name>` (replacing a
     /// leftover of an interrupted run), with the installation token for pushing.
     fn fresh_clone(&self, t: &Trigger, name: &str) -> Result<(PathBuf, Secret), String> {
@@ -224,13 +297,18 @@ impl Worker {
             &NoProgress,
         );
         let _ = std::fs::remove_dir_all(&dir);
+        self.post_checklist(t, t.number, &checklist)
+    }
+
+    /// Posts the checklist on pull request `pull`, or updates the one already there.
+    fn post_checklist(&self, t: &Trigger, pull: u64, checklist: &Checklist) -> Result<(), String> {
         self.runtime
             .block_on(self.github.upsert_comment(
-                installation,
+                t.installation.unwrap_or_default(),
                 &t.repo,
-                t.number,
+                pull,
                 "checklist",
-                &render(&checklist, Format::Markdown),
+                &render(checklist, Format::Markdown),
             ))
             .map(|_| ())
             .map_err(|e| e.to_string())
@@ -290,15 +368,7 @@ impl Worker {
             ))
             .map_err(|e| e.to_string())?;
         if let Some(checklist) = &promotion.checklist {
-            self.runtime
-                .block_on(self.github.upsert_comment(
-                    installation,
-                    &t.repo,
-                    pull,
-                    "checklist",
-                    &render(checklist, Format::Markdown),
-                ))
-                .map_err(|e| e.to_string())?;
+            self.post_checklist(t, pull, checklist)?;
         }
         let _ = std::fs::remove_dir_all(&dir);
         Ok((promotion, pull))
@@ -392,10 +462,14 @@ impl Worker {
                 }
                 self.promote_request(job, t, &form)
             }
-            Command::Promote { .. } => reply("`/hallmark promote` works on an issue that requests a data product.".into()),
-            Command::Revise { .. } => reply(
-                "`/hallmark revise` is understood, but this deployment cannot run it yet: it needs the `llm` drafter, which the bot does not run yet.".into(),
-            ),
+            Command::Promote { .. } => {
+                reply("`/hallmark promote` works on an issue that requests a data product.".into())
+            }
+            Command::Revise { feedback } if t.pull_request => {
+                let summary = self.revise(job, t, feedback)?;
+                reply(summary)
+            }
+            Command::Revise { .. } => reply("`/hallmark revise` works on a pull request Hallmark opened.".into()),
         }
     }
 }

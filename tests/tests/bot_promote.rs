@@ -328,3 +328,64 @@ fn promote_from_a_comment_then_recheck_updates_the_same_checklist() {
         .fake
         .with_state(|s| s.reactions.contains(&(602, "eyes".to_string()))));
 }
+
+#[test]
+fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
+    let bot = start();
+    assert_eq!(deliver(&bot, "issues", "d-1", labeled_issue(12, FORM)), 202);
+    assert!(bot.worker.run_one());
+    let pull = bot.fake.with_state(|s| s.pulls[0].clone());
+    let remote = git2::Repository::open_bare(&bot.remote).unwrap();
+    let before = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
+
+    let revise = comment_on(
+        pull.number,
+        true,
+        "maintainer",
+        701,
+        "/hallmark revise\nname the finance team as the audience",
+    );
+    assert_eq!(deliver(&bot, "issue_comment", "r-1", revise), 202);
+    assert!(bot.worker.run_one());
+
+    let after = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
+    assert_ne!(after, before, "a new commit");
+    assert!(
+        remote.graph_descendant_of(after, before).unwrap(),
+        "on top of the old one, no force push"
+    );
+    let plan = remote
+        .find_commit(after)
+        .unwrap()
+        .tree()
+        .unwrap()
+        .get_path(Path::new("products/orders/PROMOTION.md"))
+        .unwrap()
+        .to_object(&remote)
+        .unwrap()
+        .peel_to_blob()
+        .unwrap();
+    let plan = String::from_utf8_lossy(plan.content()).to_string();
+    assert!(
+        plan.contains("Reviewer feedback from @maintainer:\nname the finance team as the audience"),
+        "{plan}"
+    );
+
+    let comments = bot.fake.with_state(|s| s.comments.clone());
+    let on_pull: Vec<_> = comments.iter().filter(|c| c.number == pull.number).collect();
+    assert_eq!(
+        on_pull
+            .iter()
+            .filter(|c| c.body.starts_with(&marker("checklist")))
+            .count(),
+        1,
+        "the same checklist comment"
+    );
+    assert!(
+        on_pull
+            .iter()
+            .any(|c| c.body.starts_with("@maintainer revised with your feedback in commit")),
+        "{on_pull:?}"
+    );
+    assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
+}
