@@ -38,7 +38,8 @@ pub struct ServeArgs {
     /// The label that starts a promotion.
     #[arg(long, default_value = "promote")]
     label: String,
-    /// How many jobs run at once.
+    /// How many jobs run at once; 0 only receives and queues (workers run elsewhere,
+    /// or the handler is being measured).
     #[arg(long, default_value_t = 2)]
     workers: usize,
     /// Refuse webhook bodies larger than this.
@@ -85,7 +86,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let auth = Arc::new(AppAuth::new(args.app_id, &key, &args.api_url, http.clone())?);
     let github = GitHubClient::new(http, &args.api_url, auth, RetryPolicy::default());
 
-    for n in 0..args.workers.max(1) {
+    for n in 0..args.workers {
         let template = args.git_url.clone();
         let worker = Worker {
             github: github.clone(),

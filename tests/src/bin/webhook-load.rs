@@ -1,0 +1,75 @@
+//! Load for the webhook endpoint, from a process of its own: N signed `issue_comment`
+//! deliveries over loopback, each on a new connection as GitHub sends them, from C
+//! threads. Prints the latency distribution and the throughput.
+//!
+//! `webhook-load ADDR SECRET [COUNT] [CONCURRENCY]`
+
+use hallmark_tests::http::request;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// `sha256=<hex>` of HMAC-SHA256(key, body), as GitHub signs deliveries.
+fn sign(key: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: webhook-load ADDR SECRET [COUNT] [CONCURRENCY]");
+        std::process::exit(2);
+    }
+    let addr: SocketAddr = args[1].parse().expect("ADDR like 127.0.0.1:3000");
+    let secret = args[2].clone();
+    let count: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let threads: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(4).max(1);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let secret = secret.clone();
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                for i in (t..count).step_by(threads) {
+                    let body = format!(
+                        r#"{{"action":"created","issue":{{"number":{}}},"comment":{{"id":{i},"body":"/hallmark recheck","user":{{"login":"reviewer","type":"User"}}}},"repository":{{"full_name":"acme/load"}},"sender":{{"login":"reviewer","type":"User"}}}}"#,
+                        1 + i % 50
+                    );
+                    let sig = sign(secret.as_bytes(), body.as_bytes());
+                    let delivery = format!("load-{i}");
+                    let t0 = Instant::now();
+                    let r = request(
+                        addr,
+                        "POST",
+                        "/webhooks/github",
+                        &[("X-GitHub-Event", "issue_comment"), ("X-GitHub-Delivery", &delivery), ("X-Hub-Signature-256", &sig)],
+                        body.as_bytes(),
+                    )
+                    .expect("the server answers");
+                    lat.push(t0.elapsed());
+                    assert!((200..300).contains(&r.status), "HTTP {}: {}", r.status, r.body);
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("a load thread"))
+        .collect();
+    let wall = started.elapsed();
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1];
+    println!(
+        "{} deliveries, {threads} connections at a time: median {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {:.0} deliveries/s",
+        all.len(),
+        pct(0.5).as_secs_f64() * 1e3,
+        pct(0.9).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        all.len() as f64 / wall.as_secs_f64()
+    );
+}
