@@ -89,6 +89,13 @@ impl Worker {
                 return false;
             }
         };
+        self.run(&job);
+        true
+    }
+
+    /// Carries out a job already claimed from the queue, and records its end.
+    pub fn run(&self, job: &Job) {
+        let job = job.clone();
         let outcome = self.process(&job);
         if let Err(e) = &outcome {
             tracing::warn!(job = job.id, error = %e, "job failed");
@@ -96,7 +103,6 @@ impl Worker {
         if let Err(e) = self.queue.finish(job.id, outcome.err().as_deref()) {
             tracing::error!(job = job.id, error = %e, "cannot record the job's end");
         }
-        true
     }
 
     fn process(&self, job: &Job) -> Result<(), String> {
@@ -208,15 +214,24 @@ impl Worker {
             .first()
             .map(|s| s.file.clone().or(s.table.clone()).unwrap_or(s.name.clone()))
             .ok_or_else(|| format!("{relation} declares no source"))?;
+        let reviews = self
+            .runtime
+            .block_on(self.github.review_comments(installation, &t.repo, t.number))
+            .map_err(|e| e.to_string())?;
+        let mut text = format!(
+            "{}\n\nReviewer feedback from @{}:\n{feedback}",
+            spec.description.unwrap_or_default(),
+            t.actor
+        );
+        if !reviews.is_empty() {
+            text.push_str("\n\nReview comments on the pull request:\n");
+            text.push_str(&reviews.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"));
+        }
         let request = PromotionRequest {
             source,
             level,
             product: Some(product),
-            text: format!(
-                "{}\n\nReviewer feedback from @{}:\n{feedback}",
-                spec.description.unwrap_or_default(),
-                t.actor
-            ),
+            text,
             owner: spec.owner,
         };
         let tracker = Tracker {
@@ -232,6 +247,7 @@ impl Worker {
             &tracker,
         )
         .map_err(|e| e.to_string())?;
+        self.stop_if_cancelled(job)?;
         let committed = commit_promotion(&dir, &promotion).map_err(|e| e.to_string())?;
         push_branch(&dir, &(self.remote)(&t.repo), &head, Some(&token)).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_dir_all(&dir);
@@ -300,6 +316,15 @@ impl Worker {
         self.post_checklist(t, t.number, &checklist)
     }
 
+    /// Stops a job that was cancelled while it ran, before it pushes or posts anything.
+    fn stop_if_cancelled(&self, job: &Job) -> Result<(), String> {
+        match self.queue.is_cancelled(job.id) {
+            Ok(true) => Err("cancelled by `/hallmark cancel` before anything was pushed".into()),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// Posts the checklist on pull request `pull`, or updates the one already there.
     fn post_checklist(&self, t: &Trigger, pull: u64, checklist: &Checklist) -> Result<(), String> {
         self.runtime
@@ -339,6 +364,7 @@ impl Worker {
             tracker,
         )
         .map_err(|e| e.to_string())?;
+        self.stop_if_cancelled(job)?;
         commit_promotion(&dir, &promotion).map_err(|e| e.to_string())?;
         push_branch(&dir, &url, &promotion.target.branch(), Some(&token)).map_err(|e| e.to_string())?;
         let base = self

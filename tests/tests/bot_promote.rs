@@ -338,6 +338,15 @@ fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
     let remote = git2::Repository::open_bare(&bot.remote).unwrap();
     let before = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
 
+    bot.fake.with_state(|s| {
+        s.review_comments.push((
+            REPO.into(),
+            pull.number,
+            "reviewer".into(),
+            "products/orders/silver.yml".into(),
+            "Say that amounts are in the order's currency.".into(),
+        ))
+    });
     let revise = comment_on(
         pull.number,
         true,
@@ -369,6 +378,10 @@ fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
     assert!(
         plan.contains("Reviewer feedback from @maintainer:\nname the finance team as the audience"),
         "{plan}"
+    );
+    assert!(
+        plan.contains("- @reviewer on products/orders/silver.yml: Say that amounts are in the order's currency."),
+        "the reviewers' comments are context too: {plan}"
     );
 
     let comments = bot.fake.with_state(|s| s.comments.clone());

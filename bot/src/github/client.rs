@@ -391,6 +391,30 @@ impl GitHubClient {
         Ok(json["head"]["ref"].as_str().unwrap_or_default().to_string())
     }
 
+    /// The review comments on a pull request's diff, as "@user on path: text" lines.
+    pub async fn review_comments(
+        &self,
+        installation: u64,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<String>, GitHubError> {
+        let items = self
+            .list(installation, &format!("/repos/{repo}/pulls/{number}/comments"))
+            .await?;
+        Ok(items
+            .iter()
+            .filter(|c| c["user"]["type"].as_str() != Some("Bot"))
+            .map(|c| {
+                format!(
+                    "@{} on {}: {}",
+                    c["user"]["login"].as_str().unwrap_or("someone"),
+                    c["path"].as_str().unwrap_or("the diff"),
+                    c["body"].as_str().unwrap_or_default().trim()
+                )
+            })
+            .collect())
+    }
+
     /// An issue's body.
     pub async fn issue_body(&self, installation: u64, repo: &str, number: u64) -> Result<String, GitHubError> {
         let (_, _, json) = self

@@ -62,6 +62,8 @@ pub struct State {
     pub default_branch: String,
     /// Pull requests.
     pub pulls: Vec<repos::StoredPull>,
+    /// Review comments on pull requests: (repo, number, login, path, body).
+    pub review_comments: Vec<(String, u64, String, String, String)>,
     /// Issue bodies by (repo, number).
     pub issues: HashMap<(String, u64), String>,
     /// Reactions on issues: (number, content).
@@ -166,6 +168,10 @@ impl FakeGitHub {
                     get(repos::get_pull).patch(repos::edit_pull),
                 )
                 .route("/repos/{owner}/{repo}/issues/{number}", get(repos::get_issue))
+                .route(
+                    "/repos/{owner}/{repo}/pulls/{number}/comments",
+                    get(repos::list_review_comments),
+                )
                 .route(
                     "/repos/{owner}/{repo}/issues/{number}/reactions",
                     post(repos::react_to_issue),

@@ -190,3 +190,23 @@ pub async fn get_issue(
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
 }
+
+/// `GET /repos/{owner}/{repo}/pulls/{number}/comments`: review comments on the diff.
+pub async fn list_review_comments(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    let full = format!("{owner}/{repo}");
+    let items: Vec<Value> = s
+        .review_comments
+        .iter()
+        .filter(|c| c.0 == full && c.1 == number)
+        .map(|c| json!({"user": {"login": c.2, "type": "User"}, "path": c.3, "body": c.4}))
+        .collect();
+    Json(items).into_response()
+}
