@@ -14,6 +14,7 @@ use crate::github::client::{GitHubClient, Permission};
 use crate::queue::{Job, Queue};
 use crate::request_form::{parse_issue_body, RequestForm};
 use crate::server::route::{Action, Trigger};
+use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::render::markdown::summary_line;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
@@ -126,7 +127,17 @@ impl Worker {
                 };
                 self.promote_request(job, &trigger, &form)
             }
-            Action::Command { comment_id, command } => self.command(job, &trigger, *comment_id, command),
+            Action::Command {
+                comment_id,
+                command,
+                bare,
+            } => {
+                if *bare && !self.bare_commands_allowed(&trigger)? {
+                    tracing::info!(repo = %trigger.repo, "a bare command, turned off by the repository");
+                    return Ok(());
+                }
+                self.command(job, &trigger, *comment_id, command)
+            }
         }
     }
 
@@ -314,6 +325,26 @@ impl Worker {
         );
         let _ = std::fs::remove_dir_all(&dir);
         self.post_checklist(t, t.number, &checklist)
+    }
+
+    /// Whether the repository accepts bare `/<verb>` commands: yes, unless its
+    /// `.hallmark.yml` says `bot: { bare_commands: false }`.
+    fn bare_commands_allowed(&self, t: &Trigger) -> Result<bool, String> {
+        let text = self
+            .runtime
+            .block_on(
+                self.github
+                    .file_text(t.installation.unwrap_or_default(), &t.repo, CONFIG_FILE),
+            )
+            .map_err(|e| e.to_string())?;
+        let Some(text) = text else { return Ok(true) };
+        let config: serde_norway::Value =
+            serde_norway::from_str(&text).map_err(|e| format!("{CONFIG_FILE} is not valid YAML: {e}"))?;
+        Ok(config
+            .get("bot")
+            .and_then(|b| b.get("bare_commands"))
+            .and_then(serde_norway::Value::as_bool)
+            .unwrap_or(true))
     }
 
     /// Stops a job that was cancelled while it ran, before it pushes or posts anything.

@@ -29,6 +29,10 @@ pub struct Config {
     /// models: the section is kept as YAML and validated by the agent that reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm: Option<serde_norway::Value>,
+    /// How the bot behaves in this repository (`bare_commands: false`...), kept as YAML
+    /// for the bot to read, like `llm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<serde_norway::Value>,
 }
 
 impl Default for Config {
@@ -38,6 +42,7 @@ impl Default for Config {
             products: PathBuf::from("products"),
             warehouse: WarehouseConfig::default(),
             llm: None,
+            bot: None,
         }
     }
 }

@@ -402,3 +402,43 @@ fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
     );
     assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
 }
+
+#[test]
+fn a_repository_can_turn_bare_commands_off() {
+    let bot = start();
+    bot.fake.with_state(|s| {
+        s.files.insert(
+            (REPO.into(), ".hallmark.yml".into()),
+            "bot:\n  bare_commands: false\n".into(),
+        );
+    });
+    assert_eq!(
+        deliver(
+            &bot,
+            "issue_comment",
+            "b-1",
+            comment_on(12, false, "visitor", 801, "/help")
+        ),
+        202
+    );
+    assert!(bot.worker.run_one());
+    assert!(
+        bot.fake.with_state(|s| s.comments.is_empty()),
+        "a bare command is ignored here"
+    );
+    assert_eq!(
+        deliver(
+            &bot,
+            "issue_comment",
+            "b-2",
+            comment_on(12, false, "visitor", 802, "/hallmark help")
+        ),
+        202
+    );
+    assert!(bot.worker.run_one());
+    assert_eq!(
+        bot.fake.with_state(|s| s.comments.len()),
+        1,
+        "the full form still works"
+    );
+}

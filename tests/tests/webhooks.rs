@@ -222,7 +222,8 @@ fn a_slash_command_in_a_comment_is_queued_with_its_author() {
             comment_id: 777,
             command: Ok(hallmark::commands::Command::Revise {
                 feedback: "keep refunds".into()
-            })
+            }),
+            bare: false,
         }
     );
 }

@@ -415,6 +415,40 @@ impl GitHubClient {
             .collect())
     }
 
+    /// A file of the repository's default branch, or `None` when it does not exist.
+    pub async fn file_text(&self, installation: u64, repo: &str, path: &str) -> Result<Option<String>, GitHubError> {
+        use base64::Engine as _;
+        match self
+            .call(
+                installation,
+                Method::GET,
+                &format!("/repos/{repo}/contents/{path}"),
+                None,
+            )
+            .await
+        {
+            Ok((_, _, json)) => {
+                let packed: String = json["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .collect();
+                let bytes =
+                    base64::engine::general_purpose::STANDARD
+                        .decode(packed)
+                        .map_err(|e| GitHubError::Status {
+                            method: "GET".into(),
+                            path: path.into(),
+                            status: 200,
+                            message: format!("the file's content is not base64: {e}"),
+                        })?;
+                Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+            }
+            Err(GitHubError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// An issue's body.
     pub async fn issue_body(&self, installation: u64, repo: &str, number: u64) -> Result<String, GitHubError> {
         let (_, _, json) = self

@@ -34,6 +34,7 @@ impl Trigger {
             Action::Command {
                 comment_id,
                 command: Err(_) | Ok(Command::Help | Command::Explain { .. } | Command::Cancel),
+                ..
             } => format!("{}/{comment_id}", self.product_key()),
             _ => self.product_key(),
         }
@@ -70,6 +71,9 @@ pub enum Action {
         comment_id: u64,
         /// The command, or what was wrong with it.
         command: Result<Command, String>,
+        /// Written as a bare `/<verb>`, which a repository may turn off.
+        #[serde(default)]
+        bare: bool,
     },
 }
 
@@ -145,7 +149,10 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 // Hallmark's own comments quote commands; never answer a bot.
                 return Ok(Routed::Ignored("comment by a bot"));
             }
-            let Some(parsed) = parse_comment(comment["body"].as_str().unwrap_or_default(), syntax) else {
+            let text = comment["body"].as_str().unwrap_or_default();
+            let strict = parse_comment(text, Syntax { bare_verbs: false });
+            let bare = strict.is_none();
+            let Some(parsed) = strict.or_else(|| parse_comment(text, syntax)) else {
                 return Ok(Routed::Ignored("no command in the comment"));
             };
             let issue = &payload["issue"];
@@ -158,6 +165,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 action: Action::Command {
                     comment_id: comment["id"].as_u64().ok_or_else(|| missing("comment.id"))?,
                     command: parsed.map_err(|e| e.to_string()),
+                    bare,
                 },
             })))
         }

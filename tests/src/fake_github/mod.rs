@@ -64,6 +64,8 @@ pub struct State {
     pub pulls: Vec<repos::StoredPull>,
     /// Review comments on pull requests: (repo, number, login, path, body).
     pub review_comments: Vec<(String, u64, String, String, String)>,
+    /// Files of the default branch by (repo, path), for the contents API.
+    pub files: HashMap<(String, String), String>,
     /// Issue bodies by (repo, number).
     pub issues: HashMap<(String, u64), String>,
     /// Reactions on issues: (number, content).
@@ -168,6 +170,7 @@ impl FakeGitHub {
                     get(repos::get_pull).patch(repos::edit_pull),
                 )
                 .route("/repos/{owner}/{repo}/issues/{number}", get(repos::get_issue))
+                .route("/repos/{owner}/{repo}/contents/{*path}", get(repos::get_contents))
                 .route(
                     "/repos/{owner}/{repo}/pulls/{number}/comments",
                     get(repos::list_review_comments),

@@ -210,3 +210,30 @@ pub async fn list_review_comments(
         .collect();
     Json(items).into_response()
 }
+
+/// `GET /repos/{owner}/{repo}/contents/{path}`: a file of the default branch, base64
+/// in `content` as GitHub sends it (with line breaks every 60 characters).
+pub async fn get_contents(
+    State(shared): State<Shared>,
+    Path((owner, repo, path)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    use base64::Engine as _;
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(refused) = gate(&mut s, &headers) {
+        return refused;
+    }
+    match s.files.get(&(format!("{owner}/{repo}"), path.clone())) {
+        Some(text) => {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+            let wrapped: Vec<String> = encoded
+                .as_bytes()
+                .chunks(60)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            Json(json!({"type": "file", "path": path, "encoding": "base64", "content": wrapped.join("\n")}))
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+    }
+}
