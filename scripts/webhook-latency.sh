@@ -20,6 +20,14 @@ pid=$!
 for _ in $(seq 100); do curl -fs http://127.0.0.1:39391/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status"; }
 echo "memory at rest: $(rss)"
-"$bin/webhook-load" 127.0.0.1:39391 load-secret "$count" "$concurrency"
-echo "memory after the load: $(rss)"
+"$bin/webhook-load" 127.0.0.1:39391 load-secret "$count" "$concurrency" &
+load=$!
+peak=0
+while kill -0 "$load" 2>/dev/null; do
+  now=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  [ "$now" -gt "$peak" ] && peak=$now
+  sleep 0.2
+done
+wait "$load"
+echo "memory under load (peak of samples every 0.2 s): $peak kB; after: $(rss)"
 curl -fs http://127.0.0.1:39391/metrics | grep -E 'outcome="queued"|state="queued"'

@@ -12,7 +12,7 @@ use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
 use hallmark::worker::Worker;
-use hallmark_tests::fake_github::FakeGitHub;
+use hallmark_tests::fake_github::{Failure, FakeGitHub};
 use hallmark_tests::http::request;
 use hallmark_tests::remote::retail_remote;
 use hallmark_tests::serve::Background;
@@ -441,4 +441,25 @@ fn a_repository_can_turn_bare_commands_off() {
         1,
         "the full form still works"
     );
+}
+
+#[test]
+fn github_failing_during_a_job_is_retried_and_the_job_still_completes() {
+    let bot = start();
+    // GitHub's front end falls over, then the installation's rate limit is spent for a
+    // second, in the middle of the job's API calls.
+    bot.fake.with_state(|s| {
+        s.failures.extend([
+            Failure::Status(502),
+            Failure::Status(503),
+            Failure::RateLimited { reset_in_secs: 1 },
+        ])
+    });
+    assert_eq!(deliver(&bot, "issues", "f-1", labeled_issue(12, FORM)), 202);
+    assert!(bot.worker.run_one());
+    let (pulls, failures_left) = bot.fake.with_state(|s| (s.pulls.clone(), s.failures.len()));
+    assert_eq!(failures_left, 0, "every failure was met");
+    assert_eq!(pulls.len(), 1, "the job completed: no job lost");
+    let job = bot.queue.job(1).unwrap().unwrap();
+    assert_eq!((job.state, job.error), (hallmark::queue::JobState::Done, None));
 }
