@@ -6,7 +6,9 @@
 //! and updates the same pull request and comments, so it is simply run again.
 
 use crate::agent::context::PromotionRequest;
+use crate::agent::drafter::Drafter;
 use crate::agent::job::{promote, Events, JobOptions, Promotion, Stage};
+use crate::agent::llm::{LlmConfig, LlmDrafter};
 use crate::agent::rules::RulesDrafter;
 use crate::commands::{Command, HELP};
 use crate::git::{checkout_branch, clone_fresh, commit_promotion, detach_head, push_branch, track_remote_branch};
@@ -42,6 +44,8 @@ pub struct Worker {
     pub write_permission: Permission,
     /// Drives the forge calls (the promotion itself is blocking work).
     pub runtime: tokio::runtime::Runtime,
+    /// The key for repositories whose `.hallmark.yml` configures a language model.
+    pub llm_key: Option<Secret>,
 }
 
 /// Updates the tracking comment as the promotion moves.
@@ -253,7 +257,7 @@ impl Worker {
             &project,
             warehouse.as_ref(),
             &request,
-            &mut RulesDrafter::default(),
+            self.drafter(&project, job)?.as_mut(),
             &JobOptions::default(),
             &tracker,
         )
@@ -271,9 +275,15 @@ impl Worker {
             .map(|c| summary_line(&c.summary))
             .unwrap_or_else(|| "not checked".into());
         Ok(format!(
-            "@{} revised with your feedback in commit {} on `{head}`: {verdict}. The `rules` drafter records feedback in PROMOTION.md; the `llm` drafter acts on it.",
+            "@{} revised with your feedback in commit {} on `{head}` ({} drafter): {verdict}.{}",
             t.actor,
-            &committed.commit[..12.min(committed.commit.len())]
+            &committed.commit[..12.min(committed.commit.len())],
+            promotion.drafter,
+            if promotion.drafter == "rules" {
+                " The rules drafter records feedback in PROMOTION.md; a language model configured in `.hallmark.yml` acts on it."
+            } else {
+                ""
+            }
         ))
     }
 
@@ -347,6 +357,21 @@ impl Worker {
             .unwrap_or(true))
     }
 
+    /// The repository's drafter: its configured language model, else the rules. The
+    /// model's transcript is kept under `work_dir/transcripts/job-<id>.jsonl`.
+    fn drafter(&self, project: &Project, job: &Job) -> Result<Box<dyn Drafter>, String> {
+        match LlmConfig::from_project(project)? {
+            Some(config) => {
+                let transcript = self.work_dir.join("transcripts").join(format!("job-{}.jsonl", job.id));
+                let key = self.llm_key.as_ref().map(|k| k.expose().to_string());
+                Ok(Box::new(
+                    LlmDrafter::new(config, key, &transcript).map_err(|e| e.to_string())?,
+                ))
+            }
+            None => Ok(Box::new(RulesDrafter::default())),
+        }
+    }
+
     /// Stops a job that was cancelled while it ran, before it pushes or posts anything.
     fn stop_if_cancelled(&self, job: &Job) -> Result<(), String> {
         match self.queue.is_cancelled(job.id) {
@@ -390,7 +415,7 @@ impl Worker {
             &project,
             warehouse.as_ref(),
             request,
-            &mut RulesDrafter::default(),
+            self.drafter(&project, job)?.as_mut(),
             &JobOptions::default(),
             tracker,
         )

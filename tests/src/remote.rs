@@ -6,11 +6,19 @@ use std::path::{Path, PathBuf};
 
 /// Creates `<dir>/remote.git` holding the retail example on `main`; returns its path.
 pub fn retail_remote(dir: &Path) -> PathBuf {
+    retail_remote_with(dir, &[])
+}
+
+/// [`retail_remote`] with more files committed (`.hallmark.yml`, say).
+pub fn retail_remote_with(dir: &Path, extra: &[(&str, &str)]) -> PathBuf {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail");
     let seed = dir.join("seed");
     std::fs::create_dir_all(seed.join("bronze")).expect("seed folder");
     for rel in ["data_standards.md", "bronze/orders.csv", "bronze/customers.csv"] {
         std::fs::copy(example.join(rel), seed.join(rel)).expect("copy the example");
+    }
+    for (rel, text) in extra {
+        std::fs::write(seed.join(rel), text).expect("write an extra file");
     }
     let mut init = git2::RepositoryInitOptions::new();
     init.initial_head("main");

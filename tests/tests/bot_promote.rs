@@ -14,7 +14,8 @@ use hallmark::webhook::signature::sign_github;
 use hallmark::worker::Worker;
 use hallmark_tests::fake_github::{Failure, FakeGitHub};
 use hallmark_tests::http::request;
-use hallmark_tests::remote::retail_remote;
+use hallmark_tests::llm_server::{Reply, ScriptedLlm};
+use hallmark_tests::remote::retail_remote_with;
 use hallmark_tests::serve::Background;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -39,8 +40,13 @@ struct Bot {
 }
 
 fn start() -> Bot {
+    start_with(&[])
+}
+
+/// The bot, with `extra` files committed to the team's repository.
+fn start_with(extra: &[(&str, &str)]) -> Bot {
     let dir = tempfile::tempdir().unwrap();
-    let remote = retail_remote(dir.path());
+    let remote = retail_remote_with(dir.path(), extra);
 
     let public = std::fs::read_to_string(fixture("fixtures/github-app/test-app.public-key.pem")).unwrap();
     let private = std::fs::read_to_string(fixture("fixtures/github-app/test-app.private-key.pem")).unwrap();
@@ -85,6 +91,7 @@ fn start() -> Bot {
             .enable_all()
             .build()
             .unwrap(),
+        llm_key: Some(Secret::new("bot-llm-key")),
     };
     Bot {
         _dir: dir,
@@ -363,18 +370,7 @@ fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
         remote.graph_descendant_of(after, before).unwrap(),
         "on top of the old one, no force push"
     );
-    let plan = remote
-        .find_commit(after)
-        .unwrap()
-        .tree()
-        .unwrap()
-        .get_path(Path::new("products/orders/PROMOTION.md"))
-        .unwrap()
-        .to_object(&remote)
-        .unwrap()
-        .peel_to_blob()
-        .unwrap();
-    let plan = String::from_utf8_lossy(plan.content()).to_string();
+    let plan = file_on_branch(&remote, "hallmark/silver/orders", "products/orders/PROMOTION.md");
     assert!(
         plan.contains("Reviewer feedback from @maintainer:\nname the finance team as the audience"),
         "{plan}"
@@ -462,4 +458,62 @@ fn github_failing_during_a_job_is_retried_and_the_job_still_completes() {
     assert_eq!(pulls.len(), 1, "the job completed: no job lost");
     let job = bot.queue.job(1).unwrap().unwrap();
     assert_eq!((job.state, job.error), (hallmark::queue::JobState::Done, None));
+}
+
+#[test]
+fn a_repository_with_a_language_model_is_promoted_by_it() {
+    let llm = ScriptedLlm::start(vec![
+        Reply::Tools(vec![
+            (
+                "write_file".into(),
+                json!({"path": "products/customers/silver.yml", "content": "name: customers\nlevel: silver\ndescription: One row per customer.\nowner: crm@acme.example\nsources:\n  - name: bronze.customers\n    file: bronze/customers.csv\n    key: [\"Customer ID\"]\nprimary_key: [customer_id]\ncolumns:\n  - { name: customer_id, type: varchar, description: The customer's id. }\n"}).to_string(),
+            ),
+            (
+                "write_file".into(),
+                json!({"path": "products/customers/silver.sql", "content": "SELECT DISTINCT trim(\"Customer ID\") AS customer_id FROM bronze.customers WHERE \"Customer ID\" IS NOT NULL"}).to_string(),
+            ),
+        ]),
+        Reply::tool("finish", json!({"summary": "Only the key, as a first step."})),
+    ]);
+    let config = format!(
+        "llm:\n  base_url: {}\n  model: scripted\n  max_turns: 6\n",
+        llm.base_url()
+    );
+    let bot = start_with(&[(".hallmark.yml", &config)]);
+    let form = FORM.replace("bronze/orders.csv", "bronze/customers.csv");
+    assert_eq!(deliver(&bot, "issues", "l-1", labeled_issue(50, &form)), 202);
+    assert!(bot.worker.run_one());
+
+    let pull = bot.fake.with_state(|s| s.pulls.clone()).pop().expect("a pull request");
+    assert_eq!(pull.head, "hallmark/silver/customers");
+    let requests = llm.requests();
+    assert!(!requests.is_empty());
+    assert_eq!(requests[0].authorization.as_deref(), Some("Bearer bot-llm-key"));
+    let remote = git2::Repository::open_bare(&bot.remote).unwrap();
+    let sql = file_on_branch(&remote, "hallmark/silver/customers", "products/customers/silver.sql");
+    assert!(
+        sql.starts_with("SELECT DISTINCT trim("),
+        "the model's SQL was committed"
+    );
+    let plan = file_on_branch(&remote, "hallmark/silver/customers", "products/customers/PROMOTION.md");
+    assert!(
+        plan.contains("Drafted by Hallmark's `llm` drafter") && plan.contains("Only the key, as a first step."),
+        "{plan}"
+    );
+}
+
+/// A file's text at the tip of `branch` in a bare repository.
+fn file_on_branch(repo: &git2::Repository, branch: &str, path: &str) -> String {
+    let blob = repo
+        .find_reference(&format!("refs/heads/{branch}"))
+        .unwrap()
+        .peel_to_tree()
+        .unwrap()
+        .get_path(Path::new(path))
+        .unwrap()
+        .to_object(repo)
+        .unwrap()
+        .peel_to_blob()
+        .unwrap();
+    String::from_utf8_lossy(blob.content()).into_owned()
 }

@@ -2,10 +2,12 @@
 //! `--workers` threads take jobs from the durable queue and run them. Secrets come
 //! only from the environment (never from flags, which other users can read in the
 //! process list): `HALLMARK_GITHUB_WEBHOOK_SECRET`, and the app's private key in
-//! `HALLMARK_GITHUB_PRIVATE_KEY` or the file named by `HALLMARK_GITHUB_PRIVATE_KEY_FILE`.
+//! `HALLMARK_GITHUB_PRIVATE_KEY` or the file named by `HALLMARK_GITHUB_PRIVATE_KEY_FILE`,
+//! and `HALLMARK_LLM_API_KEY` for repositories that configure a language model.
 
 use super::Outcome;
 use anyhow::Context;
+use hallmark::agent::llm::API_KEY_ENV;
 use hallmark::commands::Syntax;
 use hallmark::github::auth::{AppAuth, Secret};
 use hallmark::github::client::{GitHubClient, Permission, RetryPolicy};
@@ -98,6 +100,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
                 .enable_all()
                 .build()
                 .context("starting a worker runtime")?,
+            llm_key: std::env::var(API_KEY_ENV)
+                .ok()
+                .filter(|k| !k.is_empty())
+                .map(Secret::new),
         };
         std::thread::Builder::new()
             .name(format!("hallmark-worker-{n}"))
