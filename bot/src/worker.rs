@@ -46,6 +46,8 @@ pub struct Worker {
     pub runtime: tokio::runtime::Runtime,
     /// The key for repositories whose `.hallmark.yml` configures a language model.
     pub llm_key: Option<Secret>,
+    /// How many jobs may run at once across every worker sharing the queue.
+    pub concurrency: usize,
 }
 
 /// Updates the tracking comment as the promotion moves.
@@ -86,7 +88,7 @@ impl Events for Tracker<'_> {
 impl Worker {
     /// Takes one job and carries it out; false when there was none.
     pub fn run_one(&self) -> bool {
-        let job = match self.queue.claim(1) {
+        let job = match self.queue.claim(self.concurrency.max(1)) {
             Ok(Some(job)) => job,
             Ok(None) => return false,
             Err(e) => {
@@ -100,8 +102,7 @@ impl Worker {
 
     /// Carries out a job already claimed from the queue, and records its end.
     pub fn run(&self, job: &Job) {
-        let job = job.clone();
-        let outcome = self.process(&job);
+        let outcome = self.process(job);
         if let Err(e) = &outcome {
             tracing::warn!(job = job.id, error = %e, "job failed");
         }

@@ -92,6 +92,7 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
             .build()
             .unwrap(),
         llm_key: Some(Secret::new("bot-llm-key")),
+        concurrency: 1,
     };
     Bot {
         _dir: dir,

@@ -104,6 +104,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
                 .ok()
                 .filter(|k| !k.is_empty())
                 .map(Secret::new),
+            concurrency: args.workers,
         };
         std::thread::Builder::new()
             .name(format!("hallmark-worker-{n}"))
