@@ -6,15 +6,16 @@
 
 use super::infer::Kind;
 use super::infer::{TimestampFormat, COUNTRIES};
+use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 
-/// Quotes an identifier for DuckDB.
+/// Quotes an identifier for DuckDB, as the checks engine's DuckDB dialect does.
 pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    DuckDbDialect.quote_ident(name)
 }
 
-/// Quotes a string literal for DuckDB.
+/// Quotes a string literal for DuckDB, as the checks engine's DuckDB dialect does.
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    DuckDbDialect.string_literal(text)
 }
 
 /// `Order ID` → `order_id`, `E-mail Address` → `e_mail_address`, `customerId` →
