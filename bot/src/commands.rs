@@ -265,8 +265,9 @@ fn is_standard_id(s: &str) -> bool {
         && num.chars().all(|c| c.is_ascii_digit())
 }
 
-/// A file path or a relation name, without anything a shell or SQL would read.
-fn is_source(s: &str) -> bool {
+/// A file path or a relation name, without anything a shell or SQL would read: the
+/// test for a source named in a comment or in the request form.
+pub fn is_source(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 200
         && s.chars().all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))

@@ -3,6 +3,7 @@
 //! is untrusted: values are checked, and what is missing or wrong is listed so the bot
 //! can ask for it in a comment instead of guessing.
 
+use crate::commands::is_source;
 use hallmark_checks::Level;
 
 /// The issue form, in the form `hallmark init` writes to
@@ -81,12 +82,7 @@ pub fn parse_issue_body(body: &str) -> RequestForm {
         match field {
             "source" => {
                 let one = answer.lines().next().unwrap_or_default().trim().trim_matches('`');
-                if !one.is_empty()
-                    && one.len() <= 200
-                    && one.chars().all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
-                    && !one.split('/').any(|p| p == "..")
-                    && !one.starts_with('/')
-                {
+                if is_source(one) {
                     form.source = Some(one.to_string());
                 } else {
                     form.problems.push(format!(
