@@ -17,7 +17,6 @@ use crate::queue::{Job, Queue};
 use crate::request_form::{parse_issue_body, RequestForm};
 use crate::server::route::{Action, Trigger};
 use hallmark_checks::project::CONFIG_FILE;
-use hallmark_checks::render::markdown::summary_line;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 use hallmark_checks::secret::Secret;
@@ -180,11 +179,7 @@ impl Worker {
         };
         match self.promote_and_open_pull(job, trigger, &request, &tracker) {
             Ok((promotion, pull)) => {
-                let verdict = promotion
-                    .checklist
-                    .as_ref()
-                    .map(|c| summary_line(&c.summary))
-                    .unwrap_or_else(|| "not checked".into());
+                let verdict = promotion.summary_line();
                 tracker.say(&format!(
                     "Pull request #{pull} proposes `{}` on `{}`: {verdict}",
                     promotion.target.relation(),
@@ -270,11 +265,7 @@ impl Worker {
         if let Some(checklist) = &promotion.checklist {
             self.post_checklist(t, t.number, checklist)?;
         }
-        let verdict = promotion
-            .checklist
-            .as_ref()
-            .map(|c| summary_line(&c.summary))
-            .unwrap_or_else(|| "not checked".into());
+        let verdict = promotion.summary_line();
         Ok(format!(
             "@{} revised with your feedback in commit {} on `{head}` ({} drafter): {verdict}.{}",
             t.actor,

@@ -9,6 +9,7 @@ use super::files::DraftFiles;
 use super::overlay::stale_variants;
 use super::plan::{bronze_yaml, checklist_of, commit_message, promotion_md, schema_diff, PlanInputs, RoundRecord};
 use super::profile::{profile, Profile};
+use hallmark_checks::render::markdown::summary_line;
 use hallmark_checks::result::{Checklist, ProductReport};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 use hallmark_checks::scan::thousands;
@@ -130,6 +131,15 @@ pub struct Promotion {
 }
 
 impl Promotion {
+    /// The checklist's one-line tally (`✅ passed: 19 passed · …`), for comments and
+    /// summaries.
+    pub fn summary_line(&self) -> String {
+        self.checklist
+            .as_ref()
+            .map(|c| summary_line(&c.summary))
+            .unwrap_or_else(|| "not checked".into())
+    }
+
     /// True when every machine-checkable standard passes (warnings included).
     pub fn all_pass(&self) -> bool {
         self.checklist

@@ -9,7 +9,6 @@ use hallmark::agent::context::PromotionRequest;
 use hallmark::agent::job::JobOptions;
 use hallmark::agent::rules::RulesDrafter;
 use hallmark::git::{checkout_branch, init_repository};
-use hallmark_checks::render::markdown::summary_line;
 use hallmark_checks::{Level, Project};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -135,11 +134,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             "{:<22} branch {:<32} {}",
             promotion.target.relation(),
             promotion.target.branch(),
-            promotion
-                .checklist
-                .as_ref()
-                .map(|c| summary_line(&c.summary))
-                .unwrap_or_else(|| "not checked".into())
+            promotion.summary_line()
         ));
     }
     println!("\n## Summary\n");
