@@ -8,7 +8,9 @@ pub mod comments;
 pub mod repos;
 
 use crate::serve::Background;
+use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -79,9 +81,18 @@ pub struct State {
 /// The state as handlers share it.
 pub type Shared = Arc<Mutex<State>>;
 
-/// What every API request goes through: the log, an injected failure, and GitHub's
-/// authentication (a token this fake issued, as `Bearer` or `token`).
-pub fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
+/// What every API request but the token exchange goes through, as a middleware: the
+/// log, an injected failure, and GitHub's authentication (a token this fake issued,
+/// as `Bearer` or `token`).
+async fn gated(AxumState(shared): AxumState<Shared>, request: Request, next: Next) -> Response {
+    let refused = gate(&mut shared.lock().unwrap_or_else(|p| p.into_inner()), request.headers());
+    match refused {
+        Some(response) => response,
+        None => next.run(request).await,
+    }
+}
+
+fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
     s.log.push(chrono::Utc::now().timestamp_millis());
     if let Some(f) = s.failures.pop_front() {
         return Some(match f {
@@ -144,10 +155,6 @@ impl FakeGitHub {
             shared.lock().unwrap_or_else(|p| p.into_inner()).addr = addr.to_string();
             Router::new()
                 .route(
-                    "/app/installations/{id}/access_tokens",
-                    post(app::create_installation_token),
-                )
-                .route(
                     "/repos/{owner}/{repo}/issues/{number}/comments",
                     get(comments::list).post(comments::create),
                 )
@@ -178,6 +185,11 @@ impl FakeGitHub {
                 .route(
                     "/repos/{owner}/{repo}/issues/{number}/reactions",
                     post(repos::react_to_issue),
+                )
+                .route_layer(middleware::from_fn_with_state(shared.clone(), gated))
+                .route(
+                    "/app/installations/{id}/access_tokens",
+                    post(app::create_installation_token),
                 )
                 .with_state(shared)
         });

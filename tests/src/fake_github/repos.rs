@@ -2,9 +2,9 @@
 //! `head` and `state`), opened (GitHub's 422 when one is already open for the head),
 //! and edited; issue reactions.
 
-use super::{gate, Shared};
+use super::Shared;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -35,15 +35,8 @@ fn to_json(p: &StoredPull) -> Value {
 }
 
 /// `GET /repos/{owner}/{repo}`
-pub async fn get_repo(
-    State(shared): State<Shared>,
-    Path((owner, repo)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
+pub async fn get_repo(State(shared): State<Shared>, Path((owner, repo)): Path<(String, String)>) -> Response {
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     Json(json!({"full_name": format!("{owner}/{repo}"), "default_branch": s.default_branch})).into_response()
 }
 
@@ -52,12 +45,8 @@ pub async fn list_pulls(
     State(shared): State<Shared>,
     Path((owner, repo)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
-    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     let state = q.get("state").map(String::as_str).unwrap_or("open");
     let head = q
@@ -78,7 +67,6 @@ pub async fn list_pulls(
 pub async fn create_pull(
     State(shared): State<Shared>,
     Path((owner, repo)): Path<(String, String)>,
-    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let delay = shared.lock().unwrap_or_else(|p| p.into_inner()).create_pull_delay_ms;
@@ -86,9 +74,6 @@ pub async fn create_pull(
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
     let full = format!("{owner}/{repo}");
     let head = body["head"].as_str().unwrap_or_default().to_string();
     if s.pulls
@@ -120,13 +105,9 @@ pub async fn create_pull(
 pub async fn edit_pull(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
-    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
     let full = format!("{owner}/{repo}");
     match s.pulls.iter_mut().find(|p| p.repo == full && p.number == number) {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
@@ -146,13 +127,9 @@ pub async fn edit_pull(
 pub async fn react_to_issue(
     State(shared): State<Shared>,
     Path((_owner, _repo, number)): Path<(String, String, u64)>,
-    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
     let content = body["content"].as_str().unwrap_or_default().to_string();
     s.issue_reactions.push((number, content.clone()));
     (StatusCode::CREATED, Json(json!({"content": content}))).into_response()
@@ -162,12 +139,8 @@ pub async fn react_to_issue(
 pub async fn get_pull(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
-    headers: HeaderMap,
 ) -> Response {
-    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     match s.pulls.iter().find(|p| p.repo == full && p.number == number) {
         Some(p) => Json(to_json(p)).into_response(),
@@ -179,12 +152,8 @@ pub async fn get_pull(
 pub async fn get_issue(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
-    headers: HeaderMap,
 ) -> Response {
-    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     match s.issues.get(&(format!("{owner}/{repo}"), number)) {
         Some(body) => Json(json!({"number": number, "body": body, "state": "open"})).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
@@ -195,12 +164,8 @@ pub async fn get_issue(
 pub async fn list_review_comments(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
-    headers: HeaderMap,
 ) -> Response {
-    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     let items: Vec<Value> = s
         .review_comments
@@ -216,13 +181,9 @@ pub async fn list_review_comments(
 pub async fn get_contents(
     State(shared): State<Shared>,
     Path((owner, repo, path)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Response {
     use base64::Engine as _;
-    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(refused) = gate(&mut s, &headers) {
-        return refused;
-    }
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     match s.files.get(&(format!("{owner}/{repo}"), path.clone())) {
         Some(text) => {
             let encoded = base64::engine::general_purpose::STANDARD.encode(text);
