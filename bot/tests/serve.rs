@@ -3,7 +3,7 @@
 //! bare remote, and the stateful fake GitHub receiving the pull request.
 
 use hallmark::webhook::signature::sign_github;
-use hallmark_tests::fake_github::FakeGitHub;
+use hallmark_tests::fake_github::{test_app_private_key_file, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::http::request;
 use hallmark_tests::remote::retail_remote;
 use serde_json::json;
@@ -40,11 +40,7 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
 fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
     let dir = tempfile::tempdir().unwrap();
     let remote = retail_remote(dir.path());
-    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/github-app");
-    let fake = FakeGitHub::start(
-        4242,
-        &std::fs::read_to_string(keys.join("test-app.public-key.pem")).unwrap(),
-    );
+    let fake = FakeGitHub::for_test_app();
     let addr = free_port();
     let secret = "serve-test-secret";
     let _server = serve(addr, &fake, &remote, &dir.path().join("data"), secret);
@@ -105,14 +101,13 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
 }
 
 fn serve(addr: SocketAddr, fake: &FakeGitHub, remote: &Path, data: &Path, secret: &str) -> Killed {
-    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/github-app");
     let child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
         .args([
             "serve",
             "--listen",
             &addr.to_string(),
             "--app-id",
-            "4242",
+            &TEST_APP_ID.to_string(),
             "--api-url",
             &fake.url(),
         ])
@@ -125,10 +120,7 @@ fn serve(addr: SocketAddr, fake: &FakeGitHub, remote: &Path, data: &Path, secret
             "1",
         ])
         .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
-        .env(
-            "HALLMARK_GITHUB_PRIVATE_KEY_FILE",
-            keys.join("test-app.private-key.pem"),
-        )
+        .env("HALLMARK_GITHUB_PRIVATE_KEY_FILE", test_app_private_key_file())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -143,11 +135,7 @@ fn serve(addr: SocketAddr, fake: &FakeGitHub, remote: &Path, data: &Path, secret
 fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_request() {
     let dir = tempfile::tempdir().unwrap();
     let remote = retail_remote(dir.path());
-    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/github-app");
-    let fake = FakeGitHub::start(
-        4242,
-        &std::fs::read_to_string(keys.join("test-app.public-key.pem")).unwrap(),
-    );
+    let fake = FakeGitHub::for_test_app();
     // Opening the pull request hangs long enough to kill the bot in the middle of it.
     fake.with_state(|s| s.create_pull_delay_ms = 4_000);
     let data = dir.path().join("data");

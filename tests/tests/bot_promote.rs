@@ -12,7 +12,7 @@ use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
 use hallmark::worker::Worker;
-use hallmark_tests::fake_github::{Failure, FakeGitHub};
+use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::http::request;
 use hallmark_tests::llm_server::{Reply, ScriptedLlm};
 use hallmark_tests::remote::retail_remote_with;
@@ -23,12 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const SECRET: &[u8] = b"bot-test-secret";
-const APP_ID: u64 = 4242;
 const REPO: &str = "acme/retail";
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
 
 struct Bot {
     _dir: tempfile::TempDir,
@@ -48,16 +43,20 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
     let dir = tempfile::tempdir().unwrap();
     let remote = retail_remote_with(dir.path(), extra);
 
-    let public = std::fs::read_to_string(fixture("fixtures/github-app/test-app.public-key.pem")).unwrap();
-    let private = std::fs::read_to_string(fixture("fixtures/github-app/test-app.private-key.pem")).unwrap();
-    let fake = FakeGitHub::start(APP_ID, &public);
+    let fake = FakeGitHub::for_test_app();
     fake.with_state(|s| {
         s.permissions
             .insert((REPO.into(), "maintainer".into()), "maintain".into());
         s.permissions.insert((REPO.into(), "visitor".into()), "read".into());
     });
     let http = reqwest::Client::new();
-    let auth = AppAuth::new(APP_ID, &Secret::new(private), &fake.url(), http.clone()).unwrap();
+    let auth = AppAuth::new(
+        TEST_APP_ID,
+        &Secret::new(test_app_private_key()),
+        &fake.url(),
+        http.clone(),
+    )
+    .unwrap();
     let github = GitHubClient::new(
         http,
         &fake.url(),

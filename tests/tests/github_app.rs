@@ -3,16 +3,15 @@
 //! shortly before they expire, and a refusal names the installation and the reason.
 
 use hallmark::github::auth::{AppAuth, Secret};
-use hallmark_tests::fake_github::FakeGitHub;
-use std::path::Path;
+use hallmark_tests::fake_github::{test_app_private_key, FakeGitHub, TEST_APP_ID};
 
-const APP_ID: u64 = 4242;
-
-fn key(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/github-app")
-            .join(name),
+/// The test app's credentials presented as app `app_id` to `fake`.
+fn auth_as(app_id: u64, fake: &FakeGitHub) -> AppAuth {
+    AppAuth::new(
+        app_id,
+        &Secret::new(test_app_private_key()),
+        &fake.url(),
+        reqwest::Client::new(),
     )
     .unwrap()
 }
@@ -26,14 +25,8 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn installation_tokens_are_fetched_with_a_valid_jwt_and_cached() {
-    let fake = FakeGitHub::start(APP_ID, &key("test-app.public-key.pem"));
-    let auth = AppAuth::new(
-        APP_ID,
-        &Secret::new(key("test-app.private-key.pem")),
-        &fake.url(),
-        reqwest::Client::new(),
-    )
-    .unwrap();
+    let fake = FakeGitHub::for_test_app();
+    let auth = auth_as(TEST_APP_ID, &fake);
     let rt = runtime();
     let first = rt.block_on(auth.installation_token(7)).unwrap();
     let again = rt.block_on(auth.installation_token(7)).unwrap();
@@ -47,15 +40,9 @@ fn installation_tokens_are_fetched_with_a_valid_jwt_and_cached() {
 
 #[test]
 fn a_token_close_to_expiry_is_renewed() {
-    let fake = FakeGitHub::start(APP_ID, &key("test-app.public-key.pem"));
+    let fake = FakeGitHub::for_test_app();
     fake.with_state(|s| s.token_lifetime_secs = 120);
-    let auth = AppAuth::new(
-        APP_ID,
-        &Secret::new(key("test-app.private-key.pem")),
-        &fake.url(),
-        reqwest::Client::new(),
-    )
-    .unwrap();
+    let auth = auth_as(TEST_APP_ID, &fake);
     let rt = runtime();
     let first = rt.block_on(auth.installation_token(7)).unwrap();
     let second = rt.block_on(auth.installation_token(7)).unwrap();
@@ -65,14 +52,8 @@ fn a_token_close_to_expiry_is_renewed() {
 
 #[test]
 fn github_refusing_the_jwt_is_a_clear_error() {
-    let fake = FakeGitHub::start(APP_ID, &key("test-app.public-key.pem"));
-    let wrong_app = AppAuth::new(
-        1,
-        &Secret::new(key("test-app.private-key.pem")),
-        &fake.url(),
-        reqwest::Client::new(),
-    )
-    .unwrap();
+    let fake = FakeGitHub::for_test_app();
+    let wrong_app = auth_as(1, &fake);
     let err = runtime()
         .block_on(wrong_app.installation_token(7))
         .unwrap_err()

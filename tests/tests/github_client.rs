@@ -5,30 +5,19 @@
 use hallmark::github::auth::{AppAuth, Secret};
 use hallmark::github::client::{marker, GitHubClient, Permission, RetryPolicy};
 use hallmark_tests::fake_github::comments::StoredComment;
-use hallmark_tests::fake_github::{Failure, FakeGitHub};
-use std::path::Path;
+use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
 use std::sync::Arc;
 use std::time::Duration;
 
-const APP_ID: u64 = 4242;
 const INSTALLATION: u64 = 7;
 const REPO: &str = "acme/data";
 
-fn key(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/github-app")
-            .join(name),
-    )
-    .unwrap()
-}
-
 fn setup() -> (FakeGitHub, GitHubClient, tokio::runtime::Runtime) {
-    let fake = FakeGitHub::start(APP_ID, &key("test-app.public-key.pem"));
+    let fake = FakeGitHub::for_test_app();
     let http = reqwest::Client::new();
     let auth = AppAuth::new(
-        APP_ID,
-        &Secret::new(key("test-app.private-key.pem")),
+        TEST_APP_ID,
+        &Secret::new(test_app_private_key()),
         &fake.url(),
         http.clone(),
     )

@@ -19,6 +19,25 @@ use serde_json::json;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+/// The id of the test GitHub App whose keys are in `tests/fixtures/github-app`.
+pub const TEST_APP_ID: u64 = 4242;
+
+fn test_app_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/github-app")
+        .join(name)
+}
+
+/// The test app's private key file (PEM, PKCS#1 as GitHub hands them out).
+pub fn test_app_private_key_file() -> std::path::PathBuf {
+    test_app_file("test-app.private-key.pem")
+}
+
+/// The test app's private key.
+pub fn test_app_private_key() -> String {
+    std::fs::read_to_string(test_app_private_key_file()).expect("the test app's private key")
+}
+
 /// A failure the fake answers with instead of doing the next request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
@@ -194,6 +213,13 @@ impl FakeGitHub {
                 .with_state(shared)
         });
         FakeGitHub { server, state }
+    }
+
+    /// The fake for the test app ([`TEST_APP_ID`], its public key).
+    pub fn for_test_app() -> FakeGitHub {
+        let public =
+            std::fs::read_to_string(test_app_file("test-app.public-key.pem")).expect("the test app's public key");
+        Self::start(TEST_APP_ID, &public)
     }
 
     /// The API base URL.
