@@ -21,6 +21,37 @@ impl Drop for Killed {
     }
 }
 
+/// A signed `issues.labeled` delivery with the `promote` label and a request form
+/// asking for `source` in silver.
+fn labeled_issue(number: u64, source: &str) -> String {
+    json!({
+        "action": "labeled",
+        "label": {"name": "promote"},
+        "issue": {"number": number, "body": format!("### Source\n\n{source}\n\n### Target level\n\nsilver\n\n### Owner\n\ndata@acme.example\n"), "labels": []},
+        "repository": {"full_name": "acme/retail"},
+        "installation": {"id": 5},
+        "sender": {"login": "consumer", "type": "User"}
+    })
+    .to_string()
+}
+
+/// Posts `body` as GitHub would, signed with `secret`.
+fn deliver(addr: SocketAddr, secret: &[u8], delivery: &str, body: &str) -> hallmark_tests::http::Response {
+    let sig = sign_github(secret, body.as_bytes());
+    request(
+        addr,
+        "POST",
+        "/webhooks/github",
+        &[
+            ("X-GitHub-Event", "issues"),
+            ("X-GitHub-Delivery", delivery),
+            ("X-Hub-Signature-256", &sig),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap()
+}
+
 fn free_port() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
@@ -45,42 +76,10 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
     let secret = "serve-test-secret";
     let _server = serve(addr, &fake, &remote, &dir.path().join("data"), secret);
 
-    let body = json!({
-        "action": "labeled",
-        "label": {"name": "promote"},
-        "issue": {"number": 21, "body": "### Source\n\nbronze/customers.csv\n\n### Target level\n\nsilver\n\n### Owner\n\ncrm@acme.example\n", "labels": []},
-        "repository": {"full_name": "acme/retail"},
-        "installation": {"id": 5},
-        "sender": {"login": "consumer", "type": "User"}
-    })
-    .to_string();
-    let sig = sign_github(secret.as_bytes(), body.as_bytes());
-    let r = request(
-        addr,
-        "POST",
-        "/webhooks/github",
-        &[
-            ("X-GitHub-Event", "issues"),
-            ("X-GitHub-Delivery", "serve-1"),
-            ("X-Hub-Signature-256", &sig),
-        ],
-        body.as_bytes(),
-    )
-    .unwrap();
+    let body = labeled_issue(21, "bronze/customers.csv");
+    let r = deliver(addr, secret.as_bytes(), "serve-1", &body);
     assert_eq!(r.status, 202, "{}", r.body);
-    let bad = request(
-        addr,
-        "POST",
-        "/webhooks/github",
-        &[
-            ("X-GitHub-Event", "issues"),
-            ("X-GitHub-Delivery", "serve-2"),
-            ("X-Hub-Signature-256", &sign_github(b"nope", body.as_bytes())),
-        ],
-        body.as_bytes(),
-    )
-    .unwrap();
-    assert_eq!(bad.status, 401);
+    assert_eq!(deliver(addr, b"nope", "serve-2", &body).status, 401);
 
     wait_until("the pull request", || fake.with_state(|s| !s.pulls.is_empty()));
     let pull = fake.with_state(|s| s.pulls[0].clone());
@@ -143,27 +142,8 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
     let addr = free_port();
     let first = serve(addr, &fake, &remote, &data, secret);
 
-    let body = json!({
-        "action": "labeled",
-        "label": {"name": "promote"},
-        "issue": {"number": 30, "body": "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n\n### Owner\n\nfinance@acme.example\n", "labels": []},
-        "repository": {"full_name": "acme/retail"},
-        "installation": {"id": 5},
-        "sender": {"login": "consumer", "type": "User"}
-    })
-    .to_string();
-    let sig = sign_github(secret.as_bytes(), body.as_bytes());
-    let headers = [
-        ("X-GitHub-Event", "issues"),
-        ("X-GitHub-Delivery", "restart-1"),
-        ("X-Hub-Signature-256", sig.as_str()),
-    ];
-    assert_eq!(
-        request(addr, "POST", "/webhooks/github", &headers, body.as_bytes())
-            .unwrap()
-            .status,
-        202
-    );
+    let body = labeled_issue(30, "bronze/orders.csv");
+    assert_eq!(deliver(addr, secret.as_bytes(), "restart-1", &body).status, 202);
 
     // The branch is pushed just before the pull request is opened: kill the bot then.
     let bare = git2::Repository::open_bare(&remote).unwrap();
@@ -179,7 +159,7 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
     fake.with_state(|s| s.create_pull_delay_ms = 0);
     let second = serve(addr, &fake, &remote, &data, secret);
     // GitHub retries the delivery after the outage: acknowledged, not run twice.
-    let again = request(addr, "POST", "/webhooks/github", &headers, body.as_bytes()).unwrap();
+    let again = deliver(addr, secret.as_bytes(), "restart-1", &body);
     assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
     wait_until("the pull request", || fake.with_state(|s| !s.pulls.is_empty()));
     wait_until("the tracking comment's last word", || {
