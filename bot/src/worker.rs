@@ -12,7 +12,7 @@ use crate::agent::llm::{LlmConfig, LlmDrafter};
 use crate::agent::rules::RulesDrafter;
 use crate::commands::{Command, HELP};
 use crate::git::{checkout_branch, clone_fresh, commit_promotion, detach_head, push_branch, track_remote_branch};
-use crate::github::client::{GitHubClient, Permission};
+use crate::github::client::{marked, GitHubClient, Permission};
 use crate::queue::{Job, Queue};
 use crate::request_form::{parse_issue_body, RequestForm};
 use crate::server::route::{Action, Trigger};
@@ -49,23 +49,41 @@ pub struct Worker {
     pub concurrency: usize,
 }
 
-/// Updates the tracking comment as the promotion moves.
+/// Updates the tracking comment as the promotion moves. The comment is found (or
+/// posted) once; later updates edit it by id instead of listing the comments again.
 struct Tracker<'a> {
     worker: &'a Worker,
     trigger: &'a Trigger,
+    comment: std::cell::Cell<Option<u64>>,
 }
 
-impl Tracker<'_> {
+impl<'a> Tracker<'a> {
+    fn new(worker: &'a Worker, trigger: &'a Trigger) -> Self {
+        Self {
+            worker,
+            trigger,
+            comment: std::cell::Cell::new(None),
+        }
+    }
+
     fn say(&self, text: &str) {
         let t = self.trigger;
+        let github = &self.worker.github;
+        let installation = t.installation.unwrap_or_default();
         let body = format!("**Hallmark** is working on this request.\n\n{text}");
-        if let Err(e) = self.worker.runtime.block_on(self.worker.github.upsert_comment(
-            t.installation.unwrap_or_default(),
-            &t.repo,
-            t.number,
-            "tracking",
-            &body,
-        )) {
+        let updated = match self.comment.get() {
+            Some(id) => {
+                self.worker
+                    .runtime
+                    .block_on(github.edit_comment(installation, &t.repo, id, &marked("tracking", &body)))
+            }
+            None => self
+                .worker
+                .runtime
+                .block_on(github.upsert_comment(installation, &t.repo, t.number, "tracking", &body))
+                .map(|id| self.comment.set(Some(id))),
+        };
+        if let Err(e) = updated {
             tracing::warn!(error = %e, "cannot update the tracking comment");
         }
     }
@@ -147,7 +165,7 @@ impl Worker {
 
     /// Promotes what `form` asks for on the trigger's issue, or asks for what is missing.
     fn promote_request(&self, job: &Job, trigger: &Trigger, form: &RequestForm) -> Result<(), String> {
-        let tracker = Tracker { worker: self, trigger };
+        let tracker = Tracker::new(self, trigger);
         let mut missing: Vec<String> = Vec::new();
         if form.source.is_none() {
             missing.push("the **source** (a bronze file or table, e.g. `bronze/orders.csv`)".into());
@@ -245,10 +263,7 @@ impl Worker {
             text,
             owner: spec.owner,
         };
-        let tracker = Tracker {
-            worker: self,
-            trigger: t,
-        };
+        let tracker = Tracker::new(self, t);
         let promotion = promote(
             &project,
             warehouse.as_ref(),

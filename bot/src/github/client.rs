@@ -124,6 +124,11 @@ pub fn marker(key: &str) -> String {
     format!("<!-- hallmark:{key} -->")
 }
 
+/// A comment's text with its marker first, as [`GitHubClient::upsert_comment`] writes it.
+pub fn marked(key: &str, body: &str) -> String {
+    format!("{}\n{body}", marker(key))
+}
+
 /// The client, for one app; each call names the installation it acts for.
 #[derive(Debug, Clone)]
 pub struct GitHubClient {
@@ -351,7 +356,7 @@ impl GitHubClient {
         body: &str,
     ) -> Result<u64, GitHubError> {
         let mark = marker(key);
-        let text = format!("{mark}\n{body}");
+        let text = marked(key, body);
         let existing = self
             .comments(installation, repo, number)
             .await?
