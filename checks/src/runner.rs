@@ -95,23 +95,7 @@ pub fn run_checks(
         if is_selected {
             progress.product_started(&relation, reports.len(), total);
         }
-        let failed_input = product.spec.sources.iter().find_map(|s| {
-            bind_errors
-                .get(&s.name)
-                .or_else(|| build_errors.get(&s.name))
-                .map(|e| format!("source `{}` is unusable: {e}", s.name))
-        });
-        let (sql, sql_path) = product.transform(warehouse.dialect().name());
-        let built = match failed_input {
-            Some(e) => Err(e),
-            None => warehouse
-                .materialize(&relation, sql)
-                .and_then(|_| warehouse.describe(&relation))
-                .map_err(|e| format!("building {relation} from {} failed: {e}", sql_path.display())),
-        };
-        if let Err(e) = &built {
-            build_errors.insert(relation.clone(), e.clone());
-        }
+        let built = build_one(product, warehouse, &bind_errors, &mut build_errors);
         if is_selected {
             let report = check_product(project, product, built, warehouse, options);
             progress.product_finished(&report);
@@ -175,6 +159,56 @@ fn dependencies(project: &Project, product: &Product) -> Vec<String> {
 /// The selected products plus everything they depend on, dependencies first. A cycle
 /// is broken where it is found; the product that then misses its input reports the
 /// warehouse's error rather than looping.
+/// Builds `product` from its SQL once its inputs are there: its catalogue columns, or
+/// why it could not be built (also recorded in `build_errors` for what reads it).
+fn build_one(
+    product: &Product,
+    warehouse: &dyn Warehouse,
+    bind_errors: &HashMap<String, String>,
+    build_errors: &mut HashMap<String, String>,
+) -> Result<Vec<ColumnInfo>, String> {
+    let relation = product.spec.relation();
+    let failed_input = product.spec.sources.iter().find_map(|s| {
+        bind_errors
+            .get(&s.name)
+            .or_else(|| build_errors.get(&s.name))
+            .map(|e| format!("source `{}` is unusable: {e}", s.name))
+    });
+    let (sql, sql_path) = product.transform(warehouse.dialect().name());
+    let built = match failed_input {
+        Some(e) => Err(e),
+        None => warehouse
+            .materialize(&relation, sql)
+            .and_then(|_| warehouse.describe(&relation))
+            .map_err(|e| format!("building {relation} from {} failed: {e}", sql_path.display())),
+    };
+    if let Err(e) = &built {
+        build_errors.insert(relation, e.clone());
+    }
+    built
+}
+
+/// Builds the selected products and everything they read, without checking them, for
+/// callers that only need the relations to exist (the promotion agent reading a
+/// silver product before it drafts gold). `Err` says why a selected product could not
+/// be built.
+pub fn build_products(project: &Project, warehouse: &dyn Warehouse, selection: &Selection) -> Result<(), String> {
+    let bind_errors = bind_sources(project, warehouse);
+    let selected: Vec<&Product> = project
+        .products
+        .iter()
+        .filter(|p| selection.includes(&p.spec))
+        .collect();
+    let mut build_errors = HashMap::new();
+    for product in needed_products(project, &selected) {
+        let _ = build_one(product, warehouse, &bind_errors, &mut build_errors);
+    }
+    match selected.iter().find_map(|p| build_errors.get(&p.spec.relation())) {
+        Some(e) => Err(e.clone()),
+        None => Ok(()),
+    }
+}
+
 fn needed_products<'a>(project: &'a Project, selected: &[&'a Product]) -> Vec<&'a Product> {
     fn visit<'a>(project: &'a Project, p: &'a Product, seen: &mut Vec<String>, order: &mut Vec<&'a Product>) {
         let rel = p.spec.relation();

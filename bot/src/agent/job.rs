@@ -11,7 +11,7 @@ use super::plan::{bronze_yaml, checklist_of, commit_message, promotion_md, schem
 use super::profile::{profile, Profile};
 use hallmark_checks::render::markdown::summary_line;
 use hallmark_checks::result::{Checklist, ProductReport};
-use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
+use hallmark_checks::runner::{build_products, RunOptions, Selection};
 use hallmark_checks::scan::thousands;
 use hallmark_checks::spec::parse_spec;
 use hallmark_checks::warehouse::{Warehouse, WarehouseError};
@@ -163,7 +163,7 @@ pub fn promote(
     events.stage(&Stage::Profiling {
         source: source_name.clone(),
     });
-    prepare_source(project, warehouse, &source, &options.run)?;
+    prepare_source(project, warehouse, &source)?;
     let profile = profile(warehouse, &source_name).map_err(|error| JobError::Source {
         source_name: source_name.clone(),
         error,
@@ -332,22 +332,13 @@ fn finish(
 
 /// Makes the source readable: binds a bronze source, or builds the product a gold
 /// target reads (with everything it depends on).
-fn prepare_source(
-    project: &Project,
-    warehouse: &dyn Warehouse,
-    source: &ResolvedSource,
-    run: &RunOptions,
-) -> Result<(), JobError> {
+fn prepare_source(project: &Project, warehouse: &dyn Warehouse, source: &ResolvedSource) -> Result<(), JobError> {
     if source.spec.is_product() {
         let selection = Selection {
             product: Some(source.spec.name.clone()),
             level: None,
         };
-        let checklist = run_checks(project, warehouse, &selection, run, &NoProgress);
-        if let Some(e) = checklist.products.first().and_then(|r| r.error.clone()) {
-            return Err(JobError::SourceProduct(source.spec.name.clone(), e));
-        }
-        Ok(())
+        build_products(project, warehouse, &selection).map_err(|e| JobError::SourceProduct(source.spec.name.clone(), e))
     } else {
         warehouse
             .bind_source(&source.spec.name, &source.location)
