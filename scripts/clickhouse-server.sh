@@ -5,7 +5,9 @@
 #
 # Two users: `hallmark` (password from HALLMARK_CLICKHOUSE_PASSWORD, default
 # `hallmark-dev`) builds products in sandbox databases, and `hallmark_reader`
-# (same password, profile readonly=2) can only read. Installs Debian's
+# (same password, profile readonly=1 with the read limits) can only read: the server
+# refuses its writes, setting changes and table functions. `hallmark_lax_reader`
+# (readonly=2) exists for the test that such a reader is refused. Installs Debian's
 # clickhouse-server with apt when it is missing. Waits until the server answers /ping.
 set -euo pipefail
 
@@ -29,6 +31,18 @@ fi
 mkdir -p "$dir"/{data,tmp,user_files,format_schemas,log}
 hash=$(printf '%s' "$password" | sha256sum | cut -d' ' -f1)
 
+# Servers with SQL access control take per-user grants in users.xml: there the two
+# users get only what they need, and none of the source privileges (URL, FILE, REMOTE,
+# S3...) that table functions require. Debian's 18.16 has no access control (its
+# `--version` is not even an option); there readonly=1 is the wall.
+major=$(clickhouse-server --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+' | head -n1 | cut -d. -f1 || true)
+builder_grants=""
+reader_grants=""
+if [ -n "$major" ] && [ "$major" -ge 23 ]; then
+    builder_grants="<grants><query>GRANT SHOW, SELECT, INSERT, CREATE DATABASE, CREATE TABLE, DROP DATABASE, DROP TABLE ON *.*</query></grants>"
+    reader_grants="<grants><query>GRANT SHOW, SELECT ON *.*</query></grants>"
+fi
+
 cat >"$dir/users.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
@@ -36,9 +50,21 @@ cat >"$dir/users.xml" <<XML
         <default>
             <max_memory_usage>4000000000</max_memory_usage>
         </default>
+        <!-- readonly=1: the server refuses every write, every setting change and
+             every table function (url, file, remote...), so the limits that
+             Hallmark would otherwise send with each query live here. -->
         <reader>
-            <readonly>2</readonly>
+            <readonly>1</readonly>
+            <max_memory_usage>4000000000</max_memory_usage>
+            <max_execution_time>300</max_execution_time>
+            <max_result_rows>10000</max_result_rows>
+            <result_overflow_mode>break</result_overflow_mode>
         </reader>
+        <!-- For the test that a readonly=2 reader is refused: that level allows
+             table functions. -->
+        <lax_reader>
+            <readonly>2</readonly>
+        </lax_reader>
     </profiles>
     <users>
         <hallmark>
@@ -46,13 +72,22 @@ cat >"$dir/users.xml" <<XML
             <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
             <profile>default</profile>
             <quota>default</quota>
+            $builder_grants
         </hallmark>
         <hallmark_reader>
             <password_sha256_hex>$hash</password_sha256_hex>
             <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
             <profile>reader</profile>
             <quota>default</quota>
+            $reader_grants
         </hallmark_reader>
+        <hallmark_lax_reader>
+            <password_sha256_hex>$hash</password_sha256_hex>
+            <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+            <profile>lax_reader</profile>
+            <quota>default</quota>
+            $reader_grants
+        </hallmark_lax_reader>
         <default>
             <password_sha256_hex>$hash</password_sha256_hex>
             <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>

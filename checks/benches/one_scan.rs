@@ -109,7 +109,7 @@ impl Backend {
                         CAST(number % 100000 AS Decimal(18, 2)) / 100 AS amount,
                         toDateTime('2024-01-01 00:00:00', 'UTC') + (number % 31536000) AS ordered_at,
                         ['shipped', 'pending', 'delivered'][number % 3 + 1] AS status
-                 FROM numbers({ROWS})"
+                 FROM (SELECT number FROM system.numbers LIMIT {ROWS})"
             ),
         }
     }

@@ -7,6 +7,7 @@
 pub mod catalogue;
 pub mod dialect;
 pub mod error;
+pub mod exposure;
 pub mod level;
 pub mod plan;
 pub mod project;

@@ -78,7 +78,9 @@ pub struct ClickHouseConfig {
     #[serde(default = "default_clickhouse_user")]
     pub user: String,
     /// A read-only user for every query that only reads (checks, samples, the
-    /// agent's queries). Without one, those queries run as `user` with `readonly=2`.
+    /// agent's queries), whose profile must say `readonly = 1` (a `readonly = 2`
+    /// profile is refused: it lets table functions through). Without one, those
+    /// queries run as `user` with `readonly = 1` sent along.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reader: Option<String>,
     /// Scratch databases are named `<prefix>_<job>`.

@@ -3,14 +3,14 @@
 //! catalogue and the spec, and fetches samples only for what failed.
 
 use crate::catalogue::{CheckKind, Cost};
+use crate::exposure::cap_rows;
 use crate::plan::{glob_matches, normalize_type, plan_product, PlanItem, PlannedCheck};
 use crate::project::Project;
 use crate::result::{CheckResult, Checklist, ProductReport, Samples, Status, Summary, SCHEMA_VERSION};
 use crate::rule::Severity;
-use crate::sandbox::validate_select_with;
 use crate::scan::{self, thousands, ScanContext, Verdict};
 use crate::spec::{Product, ProductSpec};
-use crate::warehouse::{ColumnInfo, QueryKind, Rows, SourceLocation, Warehouse};
+use crate::warehouse::{ColumnInfo, QueryKind, Rows, SourceLocation, Warehouse, WarehouseError};
 use crate::Level;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -118,12 +118,9 @@ fn bind_sources(project: &Project, warehouse: &dyn Warehouse) -> HashMap<String,
     let mut bound: BTreeMap<String, SourceLocation> = BTreeMap::new();
     for p in &project.products {
         for s in &p.spec.sources {
-            let loc = match (&s.file, &s.table) {
-                (Some(f), _) => SourceLocation::File(project.root.join(f)),
-                (None, Some(t)) => SourceLocation::Table(t.clone()),
-                (None, None) => SourceLocation::Product,
-            };
-            bound.entry(s.name.clone()).or_insert(loc);
+            bound
+                .entry(s.name.clone())
+                .or_insert_with(|| SourceLocation::of(s, &project.root));
         }
     }
     bound
@@ -388,7 +385,7 @@ pub fn check_product(
         let Some(r) = results[*i].as_mut() else { continue };
         if matches!(r.status, Status::Fail | Status::Warn) && r.samples.is_none() && c.kind.cost() == Cost::Scan {
             if let Some(sql) = scan::sample_query(c, &ctx) {
-                r.samples = fetch_samples(warehouse, &sql);
+                r.samples = samples_of(warehouse.query(QueryKind::Sample, &sql));
             }
         }
     }
@@ -449,8 +446,10 @@ fn run_scan(
     }
 }
 
-fn fetch_samples(warehouse: &dyn Warehouse, sql: &str) -> Option<Samples> {
-    match warehouse.query(QueryKind::Sample, sql) {
+/// Failing rows as the checklist shows them: every name and value capped, since
+/// they are data that a pull-request comment will carry.
+fn samples_of(fetched: Result<Rows, WarehouseError>) -> Option<Samples> {
+    match fetched.map(cap_rows) {
         Ok(rows) => Some(Samples {
             columns: rows.columns,
             rows: rows
@@ -662,12 +661,12 @@ fn own_query_result(
             }
         }
         CheckKind::CustomSql(p) => {
-            let body = match validate_select_with(&p.sql.replace("{table}", &rel), d.forbidden_functions()) {
+            let body = match warehouse.screen(&p.sql.replace("{table}", &rel)) {
                 Ok(b) => b,
                 Err(e) => return error_result(check, format!("custom SQL refused: {e}")),
             };
             let sql = format!("SELECT count(*) AS failures FROM (\n{body}\n) AS hm_failures");
-            match warehouse.query(QueryKind::Custom, &sql) {
+            match warehouse.query_untrusted(QueryKind::Custom, &sql) {
                 Err(e) => CheckResult {
                     sql: Some(sql),
                     ..error_result(check, e.to_string())
@@ -682,10 +681,10 @@ fn own_query_result(
                     };
                     let mut r = verdict_result(check, v, Some(sql));
                     if n > 0 {
-                        r.samples = fetch_samples(
-                            warehouse,
+                        r.samples = samples_of(warehouse.query_untrusted(
+                            QueryKind::Sample,
                             &format!("SELECT * FROM (\n{body}\n) AS hm_failures LIMIT {}", ctx.sample_limit),
-                        );
+                        ));
                     }
                     r
                 }

@@ -2,6 +2,7 @@
 //! files among them), a scripted OpenAI-compatible server and a small HTTP client. The end-to-end tests
 //! live under `tests/`.
 
+pub mod canary;
 pub mod fake_github;
 pub mod http;
 pub mod llm_server;

@@ -180,11 +180,7 @@ fn bronze_source(project: &Project, wanted: &str) -> Result<ResolvedSource, Requ
         .flat_map(|p| p.spec.sources.iter())
         .find(|s| !s.is_product() && (s.name == wanted || s.file.as_deref() == Some(wanted)));
     if let Some(s) = declared {
-        let location = match (&s.file, &s.table) {
-            (Some(f), _) => SourceLocation::File(project.root.join(f)),
-            (None, Some(t)) => SourceLocation::Table(t.clone()),
-            (None, None) => SourceLocation::Product,
-        };
+        let location = SourceLocation::of(s, &project.root);
         return Ok(ResolvedSource {
             spec: SourceSpec {
                 key: Vec::new(),
@@ -212,7 +208,10 @@ fn bronze_source(project: &Project, wanted: &str) -> Result<ResolvedSource, Requ
                 table: None,
                 key: Vec::new(),
             },
-            location: SourceLocation::File(project.root.join(wanted)),
+            location: SourceLocation::File {
+                path: project.root.join(wanted),
+                root: project.root.clone(),
+            },
         })
     } else {
         let plain = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_');

@@ -126,9 +126,22 @@ impl Dialect for ClickHouseDialect {
         }
     }
 
+    /// ClickHouse's table functions that reach files, URLs and other servers. Reads
+    /// under `readonly = 1` refuse every table function on their own; the list gives
+    /// the friendlier error first.
     fn forbidden_functions(&self) -> &'static [&'static str] {
         &[
             "file",
+            "fileCluster",
+            "urlCluster",
+            "hdfsCluster",
+            "gcs",
+            "oss",
+            "cosn",
+            "deltaLake",
+            "hudi",
+            "iceberg",
+            "azureBlobStorageCluster",
             "url",
             "remote",
             "remoteSecure",

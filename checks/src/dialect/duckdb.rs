@@ -20,21 +20,47 @@ impl Dialect for DuckDbDialect {
         format!("'{}'", text.replace('\'', "''"))
     }
 
+    /// DuckDB's readers of files, URLs and other databases, the functions that change
+    /// logging or profiling (which write files), and `getenv`. The sealed database
+    /// refuses all of them on its own; the list gives the friendlier error first.
     fn forbidden_functions(&self) -> &'static [&'static str] {
         &[
             "read_csv",
             "read_csv_auto",
             "read_parquet",
             "parquet_scan",
+            "parquet_metadata",
+            "parquet_schema",
+            "parquet_file_metadata",
+            "parquet_kv_metadata",
+            "parquet_full_metadata",
+            "parquet_bloom_probe",
             "read_json",
             "read_json_auto",
+            "read_json_objects",
+            "read_json_objects_auto",
             "read_ndjson",
             "read_ndjson_auto",
+            "read_ndjson_objects",
             "read_text",
             "read_blob",
+            "read_duckdb",
             "glob",
             "sniff_csv",
-            "query_table",
+            "iceberg_scan",
+            "delta_scan",
+            "read_xlsx",
+            "st_read",
+            "sqlite_scan",
+            "postgres_scan",
+            "mysql_scan",
+            "arrow_scan",
+            "enable_logging",
+            "disable_logging",
+            "truncate_duckdb_logs",
+            "enable_profiling",
+            "disable_profiling",
+            "getenv",
         ]
     }
 

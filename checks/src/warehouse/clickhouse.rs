@@ -4,19 +4,30 @@
 //! warehouse opens and dropped when it is dropped: products are built there as
 //! `Memory` tables (`silver.orders` becomes `<sandbox>.silver__orders`), CSV sources
 //! are loaded there as text, and a product's SQL is pointed at them by rewriting its
-//! qualified relation names. Bronze tables are only read: every query that reads runs
-//! as the configured reader user, or with `readonly=2`, and product SQL must pass the
-//! statement guard (one SELECT, no table functions) before it is wrapped in
-//! `CREATE TABLE … AS`. Every query carries `max_execution_time`; reads also carry
-//! `max_result_rows`.
+//! qualified relation names.
+//!
+//! Every read (checks, samples, the agent's queries) runs under `readonly = 1`, where
+//! the server itself refuses writes, setting changes and every table function (`url`,
+//! `file`, `remote`, `s3`...; "Table functions are forbidden in readonly mode" on every
+//! release from 18.16 on): as the configured reader, whose profile must say
+//! `readonly = 1` (its limits then come from that profile, since such a user cannot
+//! change settings), or else as the builder with `readonly = 1` and the limits sent
+//! with each read. A reader whose profile says `readonly = 2` is refused at connect,
+//! since that level lets table functions through. Before the builder runs a product's
+//! SELECT, the same SELECT is run as a reader with `LIMIT 0`, so a table function
+//! anywhere in it is refused by the server before a user that could run it sees it.
+//! Every builder statement carries `max_execution_time`.
 //!
 //! The server's version is read at connect time, and the dialect uses newer syntax
 //! only where the server has it; the crate's row validation is turned off because
 //! 18.16 (Debian's package) lacks the `RowBinaryWithNamesAndTypes` format.
 
-use super::{ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError};
+use super::{
+    resolve_source_file, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError,
+};
 use crate::dialect::{ClickHouseDialect, Dialect, ServerVersion};
-use crate::sandbox::{rewrite_relations, validate_select_with};
+use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
+use crate::sandbox::{rewrite_relations, SandboxError, Screen};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -61,6 +72,17 @@ pub struct ClickHouseWarehouse {
     log: Mutex<Vec<QueryRecord>>,
     /// Whether this run created the sandbox, so a failed connect drops nothing.
     sandbox_created: bool,
+    screen: Screen,
+}
+
+/// How reads are kept at `readonly = 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadGuard {
+    /// The reader's own profile says `readonly = 1`; nothing is sent with a read.
+    Profile,
+    /// The reading user may change settings, so `readonly = 1` and the limits go with
+    /// each read.
+    PerQuery,
 }
 
 /// A ClickHouse server answered with an error, or could not be reached.
@@ -93,9 +115,10 @@ fn clean_message(text: &str) -> String {
         .unwrap_or(body)
         .trim()
         .trim_end_matches('.');
+    let body = shorten_error(body);
     match code {
         Some(code) => format!("{body} (ClickHouse error {code})"),
-        None => body.to_string(),
+        None => body,
     }
 }
 
@@ -127,6 +150,64 @@ fn tsv_escape(value: &str, out: &mut String) {
     }
 }
 
+/// Reads, as the reading user and sending nothing, the `readonly` level and limits
+/// its profile gives it, and decides how its reads stay at `readonly = 1`.
+fn read_guard(
+    runtime: &tokio::runtime::Runtime,
+    reader: &clickhouse::Client,
+    user: &str,
+    limits: Limits,
+    url: &str,
+) -> Result<ReadGuard, WarehouseError> {
+    let sql =
+        "SELECT name, value FROM system.settings WHERE name IN ('readonly', 'max_execution_time', 'max_result_rows')";
+    let deadline = Duration::from_secs(10) + limits.timeout;
+    let bytes = runtime
+        .block_on(async {
+            tokio::time::timeout(deadline, async {
+                reader
+                    .query_raw(sql)
+                    .fetch_bytes("TSVWithNamesAndTypes")?
+                    .collect()
+                    .await
+            })
+            .await
+        })
+        .map_err(|_| WarehouseError::Open(format!("ClickHouse at {url} does not answer")))?
+        .map_err(|e| {
+            WarehouseError::Open(format!(
+                "ClickHouse at {url} does not answer: {}",
+                sql_error(e, limits.timeout)
+            ))
+        })?;
+    let rows = parse_tsv_with_types(&bytes, 10)?;
+    let setting = |name: &str| {
+        rows.rows
+            .iter()
+            .find(|r| r.first().and_then(|v| v.as_str()) == Some(name))
+            .and_then(|r| r.get(1).and_then(|v| v.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    };
+    match setting("readonly").as_str() {
+        "0" => Ok(ReadGuard::PerQuery),
+        "1" => {
+            let time = setting("max_execution_time");
+            if time == "0" {
+                tracing::warn!(
+                    user,
+                    "the reader's profile sets no max_execution_time; reads are bounded only by Hallmark's own deadline"
+                );
+            }
+            tracing::info!(user, max_execution_time = %time, max_result_rows = %setting("max_result_rows"), "reading as a readonly=1 user");
+            Ok(ReadGuard::Profile)
+        }
+        other => Err(WarehouseError::Open(format!(
+            "ClickHouse user `{user}` reads with readonly={other}, which lets table functions (url, file, remote) through; \
+             give it a profile with readonly=1, or leave `reader` out to read as `user` under readonly=1"
+        ))),
+    }
+}
+
 impl ClickHouseWarehouse {
     /// Connects, reads the server version and creates the scratch database `sandbox`
     /// (a plain lowercase name, `hallmark_sandbox_<job>`).
@@ -144,28 +225,35 @@ impl ClickHouseWarehouse {
             let mut c = clickhouse::Client::default()
                 .with_url(conn.url.clone())
                 .with_user(user.to_string())
-                .with_validation(false)
-                .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string());
+                .with_validation(false);
             if let Some(p) = password {
                 c = c.with_password(p.expose().to_string());
             }
             c
         };
-        let builder = client(&conn.user, &conn.password);
-        let reader = match &conn.reader {
-            Some(user) => client(
-                user,
+        let builder = client(&conn.user, &conn.password)
+            .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string());
+        let (reader_user, reader_password) = match &conn.reader {
+            Some(user) => (
+                user.as_str(),
                 if conn.reader_password.is_some() {
                     &conn.reader_password
                 } else {
                     &conn.password
                 },
             ),
-            None => client(&conn.user, &conn.password).with_setting("readonly", "2"),
+            None => (conn.user.as_str(), &conn.password),
         };
-        let reader = reader
-            .with_setting("max_result_rows", limits.max_rows.to_string())
-            .with_setting("result_overflow_mode", "break");
+        let bare_reader = client(reader_user, reader_password);
+        let guard = read_guard(&runtime, &bare_reader, reader_user, limits, &conn.url)?;
+        let reader = match guard {
+            ReadGuard::Profile => bare_reader,
+            ReadGuard::PerQuery => bare_reader
+                .with_setting("readonly", "1")
+                .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string())
+                .with_setting("max_result_rows", limits.max_rows.to_string())
+                .with_setting("result_overflow_mode", "break"),
+        };
         let mut wh = Self {
             runtime,
             builder,
@@ -176,6 +264,7 @@ impl ClickHouseWarehouse {
             limits,
             log: Mutex::new(Vec::new()),
             sandbox_created: false,
+            screen: Screen::default(),
         };
         let version_rows = wh
             .read(QueryKind::Setup, "SELECT version() AS version")
@@ -196,6 +285,14 @@ impl ClickHouseWarehouse {
         .map_err(|e| WarehouseError::Open(format!("cannot create the sandbox database `{sandbox}`: {e}")))?;
         wh.sandbox_created = true;
         Ok(wh)
+    }
+
+    /// This warehouse with the lexer's screen switched off, for the attack suite that
+    /// proves the server refuses on its own.
+    #[doc(hidden)]
+    pub fn without_lexer(mut self) -> Self {
+        self.screen = Screen::engine_only();
+        self
     }
 
     /// The server release, as detected.
@@ -260,7 +357,8 @@ impl ClickHouseWarehouse {
         parse_tsv_with_types(&bytes, self.limits.max_rows)
     }
 
-    fn load_csv(&self, name: &str, path: &Path) -> Result<(), WarehouseError> {
+    /// Loads the CSV file at `real` (the resolved `path`) into the sandbox as text.
+    fn load_csv(&self, name: &str, path: &Path, real: &Path) -> Result<(), WarehouseError> {
         let file_error = |message: String| WarehouseError::SourceFile {
             path: path.to_path_buf(),
             message,
@@ -268,7 +366,7 @@ impl ClickHouseWarehouse {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_path(path)
+            .from_path(real)
             .map_err(|e| file_error(e.to_string()))?;
         let headers: Vec<String> = reader
             .headers()
@@ -433,14 +531,9 @@ impl Warehouse for ClickHouseWarehouse {
     fn bind_source(&self, name: &str, location: &SourceLocation) -> Result<(), WarehouseError> {
         match location {
             SourceLocation::Product => Ok(()),
-            SourceLocation::File(path) => {
-                if !path.is_file() {
-                    return Err(WarehouseError::SourceFile {
-                        path: path.clone(),
-                        message: "no such file".into(),
-                    });
-                }
-                let ext = path
+            SourceLocation::File { path, root } => {
+                let real = resolve_source_file(path, root)?;
+                let ext = real
                     .extension()
                     .and_then(|e| e.to_str())
                     .unwrap_or("")
@@ -453,7 +546,7 @@ impl Warehouse for ClickHouseWarehouse {
                         ),
                     });
                 }
-                self.load_csv(name, path)
+                self.load_csv(name, path, &real)
             }
             SourceLocation::Table(table) => {
                 let (db, t) = table
@@ -476,8 +569,12 @@ impl Warehouse for ClickHouseWarehouse {
     }
 
     fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError> {
-        let select = validate_select_with(select_sql, self.dialect.forbidden_functions())?;
+        let select = self.screen(select_sql)?;
         let select = rewrite_relations(&select, |name| self.dialect.mapped(name))?;
+        // The server judges the SELECT as a reader first: under readonly=1 a table
+        // function anywhere in it is refused before the builder, which could run it,
+        // ever sees it.
+        self.read(QueryKind::Preflight, &format!("SELECT * FROM (\n{select}\n) LIMIT 0"))?;
         let d = &self.dialect;
         let table = format!(
             "{}.{}",
@@ -506,7 +603,7 @@ impl Warehouse for ClickHouseWarehouse {
             .rows
             .into_iter()
             .map(|r| ColumnInfo {
-                name: r.first().and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                name: cap(r.first().and_then(|v| v.as_str()).unwrap_or_default(), MAX_NAME_CHARS).into_owned(),
                 type_name: r.get(1).and_then(|v| v.as_str()).unwrap_or_default().to_string(),
             })
             .collect())
@@ -516,10 +613,14 @@ impl Warehouse for ClickHouseWarehouse {
         self.read(kind, sql)
     }
 
-    fn select_untrusted(&self, sql: &str) -> Result<Rows, WarehouseError> {
-        let select = validate_select_with(sql, self.dialect.forbidden_functions())?;
+    fn screen(&self, sql: &str) -> Result<String, SandboxError> {
+        self.screen.apply(sql, self.dialect.forbidden_functions())
+    }
+
+    fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
+        let select = self.screen(sql)?;
         let select = rewrite_relations(&select, |name| self.dialect.mapped(name))?;
-        self.read(QueryKind::Agent, &select)
+        self.read(kind, &select).map(cap_rows)
     }
 
     fn queries(&self) -> Vec<QueryRecord> {

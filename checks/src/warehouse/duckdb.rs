@@ -1,39 +1,74 @@
 //! Embedded DuckDB, the default warehouse.
 //!
 //! Products are built in an in-memory database, one schema per level (`silver`,
-//! `gold`), which is the sandbox: it disappears with the process. A user's database
-//! file, when configured, is attached READ_ONLY as `warehouse`, so nothing Hallmark
-//! runs can change it. File sources become views over DuckDB's readers.
+//! `gold`), which disappears with the process. A user's database file, when
+//! configured, is attached READ_ONLY as `warehouse`, so nothing Hallmark runs can
+//! change it.
+//!
+//! The database is sealed before it is handed out: external access is off (no file,
+//! URL or glob can be read or written, except the attached database and one private
+//! staging folder), extensions are neither installed nor loaded on demand, and the
+//! configuration is locked, so no statement can undo any of it. File sources are read
+//! into tables through the staging folder: the declared file is linked (or copied)
+//! there, loaded, and removed again, so the product can never name any other path.
+//! SQL that Hallmark did not write runs through DuckDB's own `query()` table function,
+//! whose parser accepts exactly one SELECT: a second statement, a `SET` or an `ATTACH`
+//! is refused by the engine even when the lexer's screen is off.
 
-use super::{ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError};
+use super::{
+    resolve_source_file, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError,
+};
 use crate::dialect::{Dialect, DuckDbDialect};
-use crate::sandbox::validate_select_with;
+use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
+use crate::sandbox::{SandboxError, Screen};
 use duckdb::types::ValueRef;
 use duckdb::Connection;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 /// The alias under which a user's database file is attached.
 pub const ATTACHED_ALIAS: &str = "warehouse";
 
+/// The settings a sealed database must show, checked after sealing so that a DuckDB
+/// release that renamed one fails loudly instead of running open.
+const SEALED: &[(&str, &str)] = &[
+    ("enable_external_access", "false"),
+    ("autoinstall_known_extensions", "false"),
+    ("autoload_known_extensions", "false"),
+    ("lock_configuration", "true"),
+];
+
 /// A DuckDB warehouse.
 pub struct DuckDbWarehouse {
     conn: Mutex<Connection>,
     limits: Limits,
     log: Mutex<Vec<QueryRecord>>,
+    screen: Screen,
+    /// The only folder the sealed database may read files from; empty between binds.
+    staging: PathBuf,
+    /// Owns the staging and spill folders, removed with the warehouse.
+    _private: tempfile::TempDir,
+    /// Names given to staged files.
+    next_stage: AtomicUsize,
+    /// What each file source was loaded from, so that binding it again is free.
+    bound_files: Mutex<HashMap<String, FileFingerprint>>,
+}
+
+/// A file as loaded: its real path, size and modification time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileFingerprint {
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
 }
 
 impl DuckDbWarehouse {
     /// An in-memory warehouse with no attached database: sources are files.
     pub fn in_memory(limits: Limits) -> Result<Self, WarehouseError> {
-        let conn = Connection::open_in_memory().map_err(|e| WarehouseError::Open(e.to_string()))?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-            limits,
-            log: Mutex::new(Vec::new()),
-        })
+        Self::open(None, limits)
     }
 
     /// An in-memory warehouse with `path` attached read-only as `warehouse`, so its
@@ -45,15 +80,91 @@ impl DuckDbWarehouse {
                 path.display()
             )));
         }
-        let wh = Self::in_memory(limits)?;
-        let sql = format!(
-            "ATTACH {} AS {} (READ_ONLY)",
-            wh.dialect().string_literal(&path.to_string_lossy()),
-            ATTACHED_ALIAS
-        );
-        wh.run(QueryKind::Setup, &sql, |c| c.execute_batch(&sql))
-            .map_err(|e| WarehouseError::Open(e.to_string()))?;
+        Self::open(Some(path), limits)
+    }
+
+    /// This warehouse with the lexer's screen switched off, for the attack suite that
+    /// proves the sealed engine refuses on its own.
+    #[doc(hidden)]
+    pub fn without_lexer(mut self) -> Self {
+        self.screen = Screen::engine_only();
+        self
+    }
+
+    /// Opens the database, attaches `attach`, and seals it.
+    fn open(attach: Option<&Path>, limits: Limits) -> Result<Self, WarehouseError> {
+        let open_err = |e: &dyn std::fmt::Display| WarehouseError::Open(e.to_string());
+        let private = tempfile::Builder::new()
+            .prefix("hallmark-duckdb-")
+            .tempdir()
+            .map_err(|e| open_err(&format!("cannot make the private staging folder: {e}")))?;
+        let root = private.path().canonicalize().map_err(|e| open_err(&e))?;
+        let staging = root.join("staging");
+        std::fs::create_dir(&staging).map_err(|e| open_err(&e))?;
+        let config = duckdb::Config::default()
+            .enable_autoload_extension(false)
+            .and_then(|c| c.with("autoinstall_known_extensions", "false"))
+            .map_err(|e| open_err(&e))?;
+        let conn = Connection::open_in_memory_with_flags(config).map_err(|e| open_err(&e))?;
+        let wh = Self {
+            conn: Mutex::new(conn),
+            limits,
+            log: Mutex::new(Vec::new()),
+            screen: Screen::default(),
+            staging,
+            _private: private,
+            next_stage: AtomicUsize::new(0),
+            bound_files: Mutex::new(HashMap::new()),
+        };
+        let d = wh.dialect();
+        let mut setup = vec![
+            format!(
+                "SET temp_directory = {}",
+                d.string_literal(&root.join("spill").to_string_lossy())
+            ),
+            format!(
+                "SET allowed_directories = [{}]",
+                d.string_literal(&format!("{}/", wh.staging.display()))
+            ),
+        ];
+        if let Some(path) = attach {
+            setup.push(format!(
+                "ATTACH {} AS {} (READ_ONLY)",
+                d.string_literal(&path.to_string_lossy()),
+                ATTACHED_ALIAS
+            ));
+        }
+        setup.push("SET enable_external_access = false".into());
+        setup.push("SET lock_configuration = true".into());
+        for sql in &setup {
+            wh.run(QueryKind::Setup, sql, |c| c.execute_batch(sql))
+                .map_err(|e| open_err(&e))?;
+        }
+        wh.verify_sealed()?;
         Ok(wh)
+    }
+
+    /// Reads the sealing settings back: a database that is not sealed is not used.
+    fn verify_sealed(&self) -> Result<(), WarehouseError> {
+        let d = self.dialect();
+        for (name, expected) in SEALED {
+            let sql = format!(
+                "SELECT CAST(current_setting({}) AS VARCHAR) AS v",
+                d.string_literal(name)
+            );
+            let rows = self.query(QueryKind::Setup, &sql)?;
+            let actual = rows
+                .first("v")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if actual != *expected {
+                return Err(WarehouseError::Open(format!(
+                    "DuckDB did not seal: `{name}` is `{actual}`, expected `{expected}`"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Runs a statement on the connection under the time limit, and logs it.
@@ -100,34 +211,92 @@ impl DuckDbWarehouse {
         }
         Ok(())
     }
+
+    /// `FROM query('<sql>')`: the untrusted statement as one string literal that
+    /// DuckDB's parser must read as exactly one SELECT.
+    fn as_single_select(&self, sql: &str) -> String {
+        format!("FROM query({})", self.dialect().string_literal(sql))
+    }
+
+    /// Loads the file source `name` from `path` (inside `root`) into a table, through
+    /// the staging folder; a file already loaded unchanged is not read again.
+    fn bind_file(&self, name: &str, path: &Path, root: &Path) -> Result<(), WarehouseError> {
+        let real = resolve_source_file(path, root)?;
+        let file_error = |message: String| WarehouseError::SourceFile {
+            path: path.to_path_buf(),
+            message,
+        };
+        let meta = std::fs::metadata(&real).map_err(|e| file_error(e.to_string()))?;
+        let fingerprint = FileFingerprint {
+            path: real.clone(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        };
+        let files = || self.bound_files.lock().unwrap_or_else(|p| p.into_inner());
+        if files().get(name) == Some(&fingerprint) {
+            return Ok(());
+        }
+        let extension = reader_extension(&real).ok_or_else(|| {
+            file_error(format!(
+                "unknown file type `.{}`; use .csv, .parquet or .json",
+                real.extension().and_then(|e| e.to_str()).unwrap_or("")
+            ))
+        })?;
+        let staged = self.staging.join(format!(
+            "{}.{extension}",
+            self.next_stage.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::hard_link(&real, &staged)
+            .or_else(|_| std::fs::copy(&real, &staged).map(|_| ()))
+            .map_err(|e| file_error(format!("cannot stage the file for reading: {e}")))?;
+        let d = self.dialect();
+        let loaded = self.ensure_schema(name).and_then(|()| {
+            let sql = format!(
+                "CREATE OR REPLACE TABLE {} AS SELECT * FROM {}",
+                d.quote_relation(name),
+                reader(extension, &d.string_literal(&staged.to_string_lossy()))
+            );
+            self.run(QueryKind::Setup, &sql, |c| c.execute_batch(&sql))
+        });
+        let _ = std::fs::remove_file(&staged);
+        loaded?;
+        files().insert(name.to_string(), fingerprint);
+        Ok(())
+    }
 }
 
 /// DuckDB prefixes messages with the error class and repeats context; keep it short.
+/// The message is also shortened (see [`shorten_error`]), since DuckDB quotes the
+/// values it could not convert.
 fn clean_message(msg: &str) -> String {
-    msg.lines()
+    let joined = msg
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    shorten_error(&joined)
 }
 
-fn reader_for(path: &Path, d: &dyn Dialect) -> Result<String, WarehouseError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let lit = d.string_literal(&path.to_string_lossy());
+/// The reader a file needs, by its extension: `csv`, `parquet` or `json`.
+fn reader_extension(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {
+        "csv" | "tsv" | "txt" => Some("csv"),
+        "parquet" => Some("parquet"),
+        "json" | "jsonl" | "ndjson" => Some("json"),
+        _ => None,
+    }
+}
+
+/// DuckDB's reader of a staged file (a string literal) of `kind`.
+fn reader(kind: &str, literal: &str) -> String {
+    match kind {
         // Bronze is read as text: messy files keep every value, and typing is the
         // transform's job.
-        "csv" | "tsv" | "txt" => Ok(format!("read_csv({lit}, header = true, all_varchar = true)")),
-        "parquet" => Ok(format!("read_parquet({lit})")),
-        "json" | "jsonl" | "ndjson" => Ok(format!("read_json_auto({lit})")),
-        other => Err(WarehouseError::SourceFile {
-            path: path.to_path_buf(),
-            message: format!("unknown file type `.{other}`; use .csv, .parquet or .json"),
-        }),
+        "csv" => format!("read_csv({literal}, header = true, all_varchar = true)"),
+        "parquet" => format!("read_parquet({literal})"),
+        _ => format!("read_json_auto({literal})"),
     }
 }
 
@@ -165,34 +334,33 @@ impl Warehouse for DuckDbWarehouse {
 
     fn bind_source(&self, name: &str, location: &SourceLocation) -> Result<(), WarehouseError> {
         let d = self.dialect();
-        let body = match location {
-            SourceLocation::Product => return Ok(()),
-            SourceLocation::File(path) => {
-                if !path.is_file() {
-                    return Err(WarehouseError::SourceFile {
-                        path: path.clone(),
-                        message: "no such file".into(),
-                    });
-                }
-                format!("SELECT * FROM {}", reader_for(path, d)?)
-            }
+        match location {
+            SourceLocation::Product => Ok(()),
+            SourceLocation::File { path, root } => self.bind_file(name, path, root),
             SourceLocation::Table(table) => {
-                format!("SELECT * FROM {}.{}", ATTACHED_ALIAS, d.quote_relation(table))
+                self.ensure_schema(name)?;
+                let sql = format!(
+                    "CREATE OR REPLACE VIEW {} AS SELECT * FROM {}.{}",
+                    d.quote_relation(name),
+                    ATTACHED_ALIAS,
+                    d.quote_relation(table)
+                );
+                self.run(QueryKind::Setup, &sql, |c| c.execute_batch(&sql))
             }
-        };
-        self.ensure_schema(name)?;
-        let sql = format!("CREATE OR REPLACE VIEW {} AS {body}", d.quote_relation(name));
-        self.run(QueryKind::Setup, &sql, |c| c.execute_batch(&sql))
+        }
     }
 
     fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError> {
-        let select = validate_select_with(select_sql, self.dialect().forbidden_functions())?;
+        let select = self.screen(select_sql)?;
         self.ensure_schema(relation)?;
         let sql = format!(
-            "CREATE OR REPLACE TABLE {} AS\n{select}\n",
-            self.dialect().quote_relation(relation)
+            "CREATE OR REPLACE TABLE {} AS {}",
+            self.dialect().quote_relation(relation),
+            self.as_single_select(&select)
         );
-        self.run(QueryKind::Materialize, &sql, |c| c.execute_batch(&sql))
+        // One prepared statement: the only SQL in it that is not Hallmark's is the
+        // string that `query()` parses.
+        self.run(QueryKind::Materialize, &sql, |c| c.execute(&sql, []).map(|_| ()))
     }
 
     fn describe(&self, relation: &str) -> Result<Vec<ColumnInfo>, WarehouseError> {
@@ -212,7 +380,7 @@ impl Warehouse for DuckDbWarehouse {
             .rows
             .into_iter()
             .map(|r| ColumnInfo {
-                name: r[0].as_str().unwrap_or_default().to_string(),
+                name: cap(r[0].as_str().unwrap_or_default(), MAX_NAME_CHARS).into_owned(),
                 type_name: r[1].as_str().unwrap_or_default().to_string(),
             })
             .collect())
@@ -237,6 +405,16 @@ impl Warehouse for DuckDbWarehouse {
             }
             Ok(Rows { columns, rows: out })
         })
+    }
+
+    fn screen(&self, sql: &str) -> Result<String, SandboxError> {
+        self.screen.apply(sql, self.dialect().forbidden_functions())
+    }
+
+    fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
+        let select = self.screen(sql)?;
+        self.query(kind, &format!("SELECT * {}", self.as_single_select(&select)))
+            .map(cap_rows)
     }
 
     fn queries(&self) -> Vec<QueryRecord> {

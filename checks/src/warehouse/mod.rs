@@ -1,13 +1,21 @@
 //! The warehouse boundary: where products are built and measured. Each backend keeps
 //! its own walls (read-only sources, a scratch schema for products, time and row
 //! limits) and logs every query it runs, so that tests can count them.
+//!
+//! SQL that Hallmark did not write (a product's transform, a custom check, the
+//! agent's queries) goes only through [`Warehouse::materialize`] and
+//! [`Warehouse::query_untrusted`]: the lexer screens it first for a friendly error,
+//! and the engine refuses on its own whatever the lexer misses (DuckDB sealed against
+//! files, extensions and configuration changes; ClickHouse reading under
+//! `readonly = 1`). What such SQL returns is capped before it can reach a checklist,
+//! a transcript or a model.
 
 pub mod clickhouse;
 pub mod duckdb;
 
 use crate::dialect::Dialect;
 use crate::sandbox::SandboxError;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Limits every statement runs under.
@@ -35,6 +43,9 @@ pub enum QueryKind {
     Setup,
     /// Building a product from its SQL.
     Materialize,
+    /// A product's SELECT run as a reader with `LIMIT 0` before it is built, so the
+    /// server refuses what a reader may not do (ClickHouse).
+    Preflight,
     /// Reading the catalogue (column names and types).
     Metadata,
     /// The single aggregate query over a product's rows.
@@ -89,12 +100,58 @@ impl Rows {
 /// Where a source's rows live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceLocation {
-    /// A CSV, Parquet or JSON file (the extension says which).
-    File(PathBuf),
+    /// A CSV, Parquet or JSON file (the extension says which) inside the repository
+    /// at `root`; a path that resolves outside it (through a symbolic link) is refused
+    /// when the source is bound.
+    File {
+        /// The file, `root` joined with the spec's relative path.
+        path: PathBuf,
+        /// The repository it must stay inside.
+        root: PathBuf,
+    },
     /// A table of the warehouse, by its name there.
     Table(String),
     /// Another product of the repository, already built under its own name.
     Product,
+}
+
+impl SourceLocation {
+    /// The location a spec's source names: its file inside `root`, its table, or
+    /// else another product.
+    pub fn of(spec: &crate::spec::SourceSpec, root: &Path) -> SourceLocation {
+        match (&spec.file, &spec.table) {
+            (Some(f), _) => SourceLocation::File {
+                path: root.join(f),
+                root: root.to_path_buf(),
+            },
+            (None, Some(t)) => SourceLocation::Table(t.clone()),
+            (None, None) => SourceLocation::Product,
+        }
+    }
+}
+
+/// The real path of a file source, after checking that it exists and that it stays
+/// inside the repository once symbolic links are followed: a link committed in a pull
+/// request must not point the warehouse (or Hallmark's own CSV loader) at a file of
+/// the host.
+pub fn resolve_source_file(path: &Path, root: &Path) -> Result<PathBuf, WarehouseError> {
+    let error = |message: &str| WarehouseError::SourceFile {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    };
+    if !path.is_file() {
+        return Err(error("no such file"));
+    }
+    let real = path.canonicalize().map_err(|e| error(&e.to_string()))?;
+    let real_root = root
+        .canonicalize()
+        .map_err(|e| error(&format!("the repository root: {e}")))?;
+    if !real.starts_with(&real_root) {
+        return Err(error(
+            "resolves to a file outside the repository (through a symbolic link); sources must be files of the repository",
+        ));
+    }
+    Ok(real)
 }
 
 /// Why the warehouse could not do what was asked.
@@ -139,8 +196,9 @@ pub trait Warehouse {
     /// Makes `name` (`bronze.orders`) readable by product SQL.
     fn bind_source(&self, name: &str, location: &SourceLocation) -> Result<(), WarehouseError>;
 
-    /// Builds `relation` (`silver.orders`) in the scratch area from one SELECT, after
-    /// the sandbox has checked it. Replaces an earlier build.
+    /// Builds `relation` (`silver.orders`) in the scratch area from one SELECT that
+    /// someone else wrote, after [`Warehouse::screen`] and under the engine's own
+    /// sandbox. Replaces an earlier build.
     fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError>;
 
     /// The columns of `relation`, from the catalogue.
@@ -149,13 +207,15 @@ pub trait Warehouse {
     /// Runs one read-only query that Hallmark wrote itself.
     fn query(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError>;
 
-    /// Runs a query someone else wrote (the agent's `run_query`): refused unless it is
-    /// one SELECT without file or network readers, then run like [`Warehouse::query`]
-    /// with relation names resolved as product SQL resolves them.
-    fn select_untrusted(&self, sql: &str) -> Result<Rows, WarehouseError> {
-        let select = crate::sandbox::validate_select_with(sql, self.dialect().forbidden_functions())?;
-        self.query(QueryKind::Agent, &select)
-    }
+    /// The lexer's screen of SQL that Hallmark did not write: one SELECT without file,
+    /// network or SQL-running functions. Returns the statement to run.
+    fn screen(&self, sql: &str) -> Result<String, SandboxError>;
+
+    /// Runs a query someone else wrote (the agent's `run_query`, a custom check):
+    /// screened, relation names resolved as product SQL resolves them, run where the
+    /// engine refuses anything but a read of the declared relations, and with every
+    /// text cell and column name capped (see [`crate::exposure`]).
+    fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError>;
 
     /// Every query run so far, in order.
     fn queries(&self) -> Vec<QueryRecord>;

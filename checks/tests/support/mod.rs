@@ -36,7 +36,8 @@ pub enum Backend {
 /// The test server: `HALLMARK_TEST_CLICKHOUSE_URL` (default `http://127.0.0.1:8123`),
 /// user `hallmark` building products and the read-only `hallmark_reader` reading them
 /// (both made by the start script), password `HALLMARK_CLICKHOUSE_PASSWORD` (default
-/// the script's `hallmark-dev`). The CLI tests cover the other read path, `readonly=2`.
+/// the script's `hallmark-dev`). The CLI tests cover the other read path: `hallmark`
+/// reading with `readonly=1` sent along.
 pub fn clickhouse_connection() -> Connection {
     Connection {
         url: std::env::var("HALLMARK_TEST_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8123".into()),
@@ -136,6 +137,23 @@ impl Backend {
                     Limits::default(),
                 )
                 .unwrap(),
+            ),
+        }
+    }
+
+    /// A fresh warehouse whose lexer screen is off, so only the engine's own walls
+    /// stand between the SQL and the host.
+    pub fn open_engine_only(self) -> Box<dyn Warehouse> {
+        match self {
+            Backend::DuckDb => Box::new(DuckDbWarehouse::in_memory(Limits::default()).unwrap().without_lexer()),
+            Backend::ClickHouse => Box::new(
+                ClickHouseWarehouse::connect(
+                    &clickhouse_connection(),
+                    &unique("hallmark_sandbox_test"),
+                    Limits::default(),
+                )
+                .unwrap()
+                .without_lexer(),
             ),
         }
     }

@@ -7,6 +7,8 @@ use super::super::context::Context;
 use super::super::drafter::Problems;
 use super::super::files::{product_path, DraftFiles};
 use super::super::profile::{profile, Profile};
+use hallmark_checks::exposure::{cap, MAX_NAME_CHARS, MAX_VALUE_CHARS};
+use hallmark_checks::warehouse::QueryKind;
 use serde_json::{json, Value};
 use std::path::{Component, Path};
 
@@ -114,7 +116,11 @@ impl<'a, 'c> Toolbox<'a, 'c> {
     }
 
     fn query(&self, sql: &str) -> Result<Value, String> {
-        let rows = self.ctx.warehouse.select_untrusted(sql).map_err(|e| e.to_string())?;
+        let rows = self
+            .ctx
+            .warehouse
+            .query_untrusted(QueryKind::Agent, sql)
+            .map_err(|e| e.to_string())?;
         let truncated = rows.rows.len() > MAX_ROWS_SHOWN;
         Ok(json!({
             "columns": rows.columns,
@@ -201,20 +207,22 @@ impl<'a, 'c> Toolbox<'a, 'c> {
     }
 }
 
-/// A profile as the model sees it: the inference included.
+/// A profile as the model sees it: the inference included, and every value and name
+/// capped as untrusted results are (see `hallmark_checks::exposure`).
 pub fn profile_json(p: &Profile) -> Value {
+    let value = |v: &str| cap(v, MAX_VALUE_CHARS).into_owned();
     json!({
         "relation": p.source,
         "rows": p.rows,
         "sampled_rows": p.sampled,
         "columns": p.columns.iter().map(|c| json!({
-            "name": c.name,
+            "name": cap(&c.name, MAX_NAME_CHARS),
             "type": c.source_type,
             "nulls": c.nulls,
             "distinct": c.distinct,
-            "min": c.min,
-            "max": c.max,
-            "top_values": c.top,
+            "min": c.min.as_deref().map(value),
+            "max": c.max.as_deref().map(value),
+            "top_values": c.top.iter().map(|(v, n)| (value(v), n)).collect::<Vec<_>>(),
             "looks_like": format!("{:?}", c.inferred.kind),
             "suggested_type": c.inferred.silver_type,
             "suggested_tags": c.inferred.tags,
