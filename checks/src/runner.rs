@@ -611,14 +611,26 @@ fn own_query_result(
                     format!("no source `{}` in the spec", p.source.as_deref().unwrap_or("?")),
                 );
             };
-            let keys: Vec<String> = source.key.iter().map(|k| d.quote_ident(k)).collect();
+            // A key that is NULL, empty or only whitespace is no key, on either side;
+            // keys are compared trimmed.
+            let keys: Vec<String> = source.key.iter().map(|k| d.key_text(&d.quote_ident(k))).collect();
             let distinct = if keys.is_empty() {
                 "count(*)".to_string()
             } else {
                 d.count_distinct(&keys)
             };
+            let product_rows = match product.spec.primary_key.as_slice() {
+                [] => format!("SELECT count(*) FROM {rel}"),
+                pk => format!(
+                    "SELECT count(*) FROM {rel} WHERE {}",
+                    pk.iter()
+                        .map(|k| format!("{} IS NOT NULL", d.key_text(&d.quote_ident(k))))
+                        .collect::<Vec<_>>()
+                        .join(" AND ")
+                ),
+            };
             let sql = format!(
-                "SELECT (SELECT count(*) FROM {rel}) AS product_rows, count(*) AS source_rows, {distinct} AS source_keys FROM {}",
+                "SELECT ({product_rows}) AS product_rows, count(*) AS source_rows, {distinct} AS source_keys FROM {}",
                 d.quote_relation(&source.name)
             );
             match warehouse.query(QueryKind::Source, &sql) {

@@ -190,6 +190,11 @@ impl Dialect for ClickHouseDialect {
         format!("toString({expr})")
     }
 
+    fn key_text(&self, expr: &str) -> String {
+        // `trimBoth` is younger than 18.16; a regular expression is on every release.
+        format!("nullIf(replaceRegexpAll(toString({expr}), '^\\\\s+|\\\\s+$', ''), '')")
+    }
+
     fn epoch_seconds(&self, expr: &str) -> String {
         format!("toUnixTimestamp(toDateTime({expr}))")
     }

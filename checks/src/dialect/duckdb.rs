@@ -98,6 +98,10 @@ impl Dialect for DuckDbDialect {
         format!("CAST({expr} AS VARCHAR)")
     }
 
+    fn key_text(&self, expr: &str) -> String {
+        format!("nullif(trim(CAST({expr} AS VARCHAR)), '')")
+    }
+
     fn epoch_seconds(&self, expr: &str) -> String {
         format!("epoch(CAST({expr} AS TIMESTAMP))")
     }

@@ -80,6 +80,10 @@ pub trait Dialect: Send + Sync {
     /// `expr` as text, for samples and for pattern and length checks.
     fn cast_text(&self, expr: &str) -> String;
 
+    /// `expr` as trimmed text, NULL when it is NULL, empty or only whitespace: what a
+    /// key is when keys are counted, on either side of a reconciliation.
+    fn key_text(&self, expr: &str) -> String;
+
     /// Seconds since the Unix epoch of a timestamp or date expression.
     fn epoch_seconds(&self, expr: &str) -> String;
 

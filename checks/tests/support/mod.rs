@@ -166,6 +166,15 @@ impl Backend {
         }
     }
 
+    /// `expr` (text) without surrounding whitespace, in this backend's SQL (18.16 has
+    /// no `trim`).
+    pub fn trim(self, expr: &str) -> String {
+        match self {
+            Backend::DuckDb => format!("trim({expr})"),
+            Backend::ClickHouse => format!("replaceRegexpAll({expr}, '^\\\\s+|\\\\s+$', '')"),
+        }
+    }
+
     /// `expr` (text) as a 32-bit integer, in this backend's SQL.
     pub fn cast_int(self, expr: &str) -> String {
         match self {
