@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod dialect;
 pub mod error;
 pub mod exposure;
+pub mod guards;
 pub mod level;
 pub mod plan;
 pub mod project;

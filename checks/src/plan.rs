@@ -65,6 +65,12 @@ pub enum PlanItem {
         origin: Origin,
         /// Which selector matched nothing.
         reason: String,
+        /// The tag the selector asked for, if it selects by tag: the checks engine
+        /// then looks for a column that looks like it should carry the tag, and fails
+        /// the standard rather than calling it not applicable.
+        tag: Option<String>,
+        /// The rule's severity, for that failure.
+        severity: Severity,
     },
 }
 
@@ -92,6 +98,8 @@ pub fn plan_product(standards: &[Standard], spec: &ProductSpec) -> Vec<PlanItem>
                 items.push(PlanItem::NotApplicable {
                     origin,
                     reason: format!("no column matches {}", sel.describe()),
+                    tag: sel.tag.clone(),
+                    severity: rule.severity,
                 });
                 continue;
             }

@@ -33,6 +33,25 @@ pub struct Config {
     /// for the bot to read, like `llm`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot: Option<serde_norway::Value>,
+    /// What a promotion (and every check of a silver product) must keep of bronze.
+    pub promotion: PromotionConfig,
+}
+
+/// `promotion:` in `.hallmark.yml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PromotionConfig {
+    /// The share of a column's bronze values a silver product may set aside (leave
+    /// NULL); beyond it the product fails. `0.01` is 1 %.
+    pub max_set_aside: f64,
+}
+
+impl Default for PromotionConfig {
+    fn default() -> Self {
+        Self {
+            max_set_aside: crate::guards::DEFAULT_MAX_SET_ASIDE,
+        }
+    }
 }
 
 impl Default for Config {
@@ -43,6 +62,7 @@ impl Default for Config {
             warehouse: WarehouseConfig::default(),
             llm: None,
             bot: None,
+            promotion: PromotionConfig::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::catalogue::{CheckKind, Cost};
 use crate::exposure::cap_rows;
+use crate::guards;
 use crate::plan::{glob_matches, normalize_type, plan_product, PlanItem, PlannedCheck};
 use crate::project::Project;
 use crate::result::{CheckResult, Checklist, ProductReport, Samples, Status, Summary, SCHEMA_VERSION};
@@ -289,6 +290,7 @@ pub fn check_product(
         .to_string();
     let mut results: Vec<Option<CheckResult>> = vec![None; plan.len()];
     let mut checks: Vec<(usize, &PlannedCheck)> = Vec::new();
+    let mut unmatched = Vec::new();
     for (i, item) in plan.iter().enumerate() {
         match item {
             PlanItem::Check(c) => checks.push((i, c)),
@@ -308,21 +310,21 @@ pub fn check_product(
                     reason: (!prose.is_empty()).then(|| prose.clone()),
                 })
             }
-            PlanItem::NotApplicable { origin, reason } => {
-                results[i] = Some(CheckResult {
-                    standard_id: origin.id.clone(),
-                    title: origin.title.clone(),
-                    check: "not_applicable".into(),
-                    columns: Vec::new(),
-                    severity: Severity::Warn,
-                    status: Status::NotApplicable,
-                    figure: reason.clone(),
-                    failing: None,
-                    total: None,
-                    sql: None,
-                    samples: None,
-                    reason: None,
-                })
+            PlanItem::NotApplicable {
+                origin,
+                reason,
+                tag,
+                severity,
+            } => {
+                unmatched.push((i, origin, reason.as_str(), tag.as_deref(), *severity));
+                results[i] = Some(guards::unmatched_tag(
+                    &origin.id,
+                    &origin.title,
+                    reason,
+                    None,
+                    *severity,
+                    &[],
+                ));
             }
         }
     }
@@ -346,6 +348,16 @@ pub fn check_product(
             return finish(results, None, Some(e));
         }
     };
+    for (i, origin, reason, tag, severity) in unmatched {
+        results[i] = Some(guards::unmatched_tag(
+            &origin.id,
+            &origin.title,
+            reason,
+            tag,
+            severity,
+            &columns,
+        ));
+    }
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let types: Vec<String> = columns.iter().map(|c| normalize_type(&c.type_name)).collect();
     let reference_time = options.reference_time.format("%Y-%m-%d %H:%M:%S").to_string();
@@ -381,6 +393,11 @@ pub fn check_product(
     }
 
     let row_count = run_scan(&scan_checks, &ctx, warehouse, &mut results);
+    results.extend(
+        guards::kept_values(product, &columns, warehouse, project.config.promotion.max_set_aside)
+            .into_iter()
+            .map(Some),
+    );
     for (i, c) in &checks {
         let Some(r) = results[*i].as_mut() else { continue };
         if matches!(r.status, Status::Fail | Status::Warn) && r.samples.is_none() && c.kind.cost() == Cost::Scan {

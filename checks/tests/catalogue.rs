@@ -319,9 +319,22 @@ fn warn_severity_reports_without_failing(b: Backend) {
 }
 
 fn a_selector_that_matches_nothing_is_not_applicable(b: Backend) {
-    let (good, _) = both(b, "columns: { tag: pii }\ncheck: not_null");
+    let (good, _) = both(b, "columns: { tag: loyalty_tier }\ncheck: not_null");
     assert_eq!(good.status, Status::NotApplicable);
-    assert_eq!(good.figure, "no column matches tag=pii");
+    assert_eq!(good.figure, "no column matches tag=loyalty_tier");
+}
+
+/// A standard for a tag no column carries, while a column looks like it should (an
+/// `email` column and a `pii` standard), fails instead of passing as not applicable.
+fn an_untagged_lookalike_fails_the_standard(b: Backend) {
+    let (good, _) = both(b, "columns: { tag: pii }\ncheck: not_null");
+    assert_eq!(good.status, Status::Fail);
+    assert_eq!(
+        good.figure,
+        "no column carries `pii`, but `email` looks like personal data; tag it, or rename it if it is not"
+    );
+    let (warned, _) = both(b, "columns: { tag: pii }\ncheck: not_null\nseverity: warn");
+    assert_eq!(warned.status, Status::Warn);
 }
 
 fn a_standard_without_rule_needs_human_review(b: Backend) {
@@ -363,5 +376,6 @@ on_every_backend!(
     custom_sql,
     warn_severity_reports_without_failing,
     a_selector_that_matches_nothing_is_not_applicable,
+    an_untagged_lookalike_fails_the_standard,
     a_standard_without_rule_needs_human_review,
 );

@@ -60,6 +60,8 @@ pub enum QueryKind {
     Profile,
     /// A query the promotion agent (a language model) wrote.
     Agent,
+    /// A guard's own measure (values kept from the source, see `crate::guards`).
+    Guard,
 }
 
 /// One query a backend ran.
