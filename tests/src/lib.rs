@@ -6,6 +6,7 @@ pub mod canary;
 pub mod fake_github;
 pub mod http;
 pub mod llm_server;
+pub mod messy;
 pub mod remote;
 pub mod retail;
 pub mod rng;

@@ -1,0 +1,698 @@
+//! Messy bronze sets with known truth, for judging promotions row by row.
+//!
+//! Each seed draws a data set of a made-up team: an entity, header spellings, and
+//! columns of the kinds bronze exports really hold — keys with duplicates (the latest
+//! version wins) and blank keys, timestamps in several spellings in one column
+//! (day-first among them, epoch seconds and milliseconds, offsets), amounts with
+//! thousands separators, decimal commas, currency symbols or units before or after,
+//! whole numbers with separators, booleans spelled four ways, percentages, codes whose
+//! standard lists them in upper case (selected by name), countries, e-mail addresses
+//! and free text — written as a CSV with repeated header rows, empty rows and trailing
+//! delimiters mixed in. Beside the CSV it writes the standards a team would have for
+//! it, and the truth: for every key that must reach silver, the value each silver
+//! column must hold, as canonical text (`1234.50`, `2024-05-01 10:00:00` UTC,
+//! `true`), which a test compares with the product through plain SQL.
+
+use crate::rng::Rng;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::fmt::Write;
+
+/// How a truth value is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TruthKind {
+    /// Whole numbers, `1234`.
+    Integer,
+    /// Two decimals, `1234.50`.
+    Decimal,
+    /// UTC, `2024-05-01 10:00:00`.
+    Timestamp,
+    /// `true` or `false`.
+    Boolean,
+    /// Text as it must read.
+    Text,
+}
+
+/// One silver column the truth has.
+#[derive(Debug, Clone)]
+pub struct TruthColumn {
+    /// The bronze header.
+    pub header: String,
+    /// The silver name it must get (snake_case of the header).
+    pub name: String,
+    /// How it is compared.
+    pub kind: TruthKind,
+}
+
+/// A generated set.
+#[derive(Debug, Clone)]
+pub struct MessySet {
+    /// The seed that made it.
+    pub seed: u64,
+    /// The product's name (`shipments`); the bronze file is `bronze/<name>.csv`.
+    pub product: String,
+    /// The bronze CSV.
+    pub csv: String,
+    /// `data_standards.md`.
+    pub standards: String,
+    /// The silver columns the truth has, the key first.
+    pub columns: Vec<TruthColumn>,
+    /// The truth: one row per key that must reach silver, values as canonical text
+    /// (`None` for NULL), in the order of `columns`.
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl MessySet {
+    /// The truth as a CSV with the silver names as header; NULL is an empty field.
+    pub fn truth_csv(&self) -> String {
+        let mut out = String::new();
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+        out.push_str(&names.join(","));
+        out.push('\n');
+        for r in &self.rows {
+            let cells: Vec<String> = r.iter().map(|v| csv_field(v.as_deref().unwrap_or(""))).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n']) || v != v.trim() {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// A timestamp spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    IsoSpace,
+    IsoZulu,
+    IsoOffset,
+    UsOffset,
+    DayFirst,
+    EpochSeconds,
+    EpochMillis,
+}
+
+impl Spelling {
+    fn render(self, t: DateTime<Utc>, rng: &mut Rng) -> String {
+        match self {
+            Spelling::IsoSpace => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Spelling::IsoZulu => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            Spelling::IsoOffset => {
+                let hours = *rng.pick(&[1i64, 2, -4, 5]);
+                let local = t + Duration::hours(hours);
+                format!(
+                    "{}{}{:02}:00",
+                    local.format("%Y-%m-%dT%H:%M:%S"),
+                    if hours < 0 { '-' } else { '+' },
+                    hours.abs()
+                )
+            }
+            Spelling::UsOffset => (t - Duration::hours(5)).format("%m/%d/%Y %H:%M:%S -0500").to_string(),
+            Spelling::DayFirst => t.format("%d/%m/%Y %H:%M").to_string(),
+            Spelling::EpochSeconds => t.timestamp().to_string(),
+            Spelling::EpochMillis => (t.timestamp() * 1000 + rng.below(1000) as i64).to_string(),
+        }
+    }
+
+    /// The instant as this spelling can carry it (day-first has no seconds).
+    fn truncate(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Spelling::DayFirst => t - Duration::seconds(t.timestamp() % 60),
+            _ => t,
+        }
+    }
+}
+
+/// A way of writing amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Money {
+    /// `1234.50`.
+    Plain,
+    /// `$1,234.50`.
+    DollarThousands,
+    /// `1,234.50 USD`.
+    CodeAfter,
+    /// `1.234,50 €`.
+    EuroComma,
+    /// `1'234.50 CHF`.
+    Swiss,
+    /// `1 234,50`.
+    SpaceComma,
+}
+
+fn group(int: u64, sep: &str) -> String {
+    let digits = int.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+impl Money {
+    fn render(self, cents: u64) -> String {
+        let (int, frac) = (cents / 100, cents % 100);
+        match self {
+            Money::Plain => format!("{int}.{frac:02}"),
+            Money::DollarThousands => format!("${}.{frac:02}", group(int, ",")),
+            Money::CodeAfter => format!("{}.{frac:02} USD", group(int, ",")),
+            Money::EuroComma => format!("{},{frac:02} €", group(int, ".")),
+            Money::Swiss => format!("{}.{frac:02} CHF", group(int, "'")),
+            Money::SpaceComma => format!("{},{frac:02}", group(int, " ")),
+        }
+    }
+
+    fn is_currency(self) -> bool {
+        !matches!(self, Money::Plain | Money::SpaceComma)
+    }
+}
+
+const ENTITIES: &[(&str, &str)] = &[
+    ("shipments", "Shipment"),
+    ("readings", "Reading"),
+    ("invoices", "Invoice"),
+    ("tickets", "Ticket"),
+    ("bookings", "Booking"),
+];
+
+const CODES: &[&str] = &["OPEN", "CLOSED", "PENDING", "ON_HOLD"];
+const COUNTRIES: &[(&str, &[&str])] = &[
+    ("US", &["US", "us", "United States", "USA"]),
+    ("DE", &["DE", "Germany", "germany"]),
+    ("FR", &["FR", "France"]),
+    ("GB", &["GB", "UK", "United Kingdom"]),
+    ("JP", &["JP", "Japan"]),
+];
+const WORDS: &[&str] = &[
+    "fragile",
+    "call first",
+    "gate 4",
+    "left at door",
+    "signed",
+    "2nd floor",
+    "n/a",
+];
+
+/// A header in one of the styles teams use, with the snake_case name silver gives it.
+fn header(style: u64, words: &[&str]) -> (String, String) {
+    let snake = words.join("_");
+    let h = match style {
+        0 => words
+            .iter()
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        1 => {
+            let mut out = words[0].to_string();
+            for w in &words[1..] {
+                let mut c = w.chars();
+                out.push_str(
+                    &c.next()
+                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                        .unwrap_or_default(),
+                );
+            }
+            out
+        }
+        2 => snake.to_uppercase(),
+        _ => snake.clone(),
+    };
+    (h, snake)
+}
+
+/// Makes one cell: given the generator and the key (or, for the change time, the
+/// version), the bronze text and the truth value.
+type Cell = Box<dyn Fn(&mut Rng, usize) -> (String, Option<String>)>;
+
+/// One generated column: its truth column and how its cells are made.
+struct Column {
+    truth: TruthColumn,
+    cell: Cell,
+}
+
+/// Generates the set of `seed`.
+pub fn generate(seed: u64) -> MessySet {
+    let mut rng = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5EED);
+    let (product, entity) = *rng.pick(ENTITIES);
+    let style = rng.below(4);
+    let base = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
+    let mut standards = String::from("# Data standards\n\n");
+    let mut std_n = 0;
+    let mut standard = |title: &str, rule: &str| {
+        std_n += 1;
+        let _ = write!(
+            standards,
+            "## STD-{std_n:03} {title}\nApplies to: silver\n\n```rule\n{rule}\n```\n\n"
+        );
+    };
+    standard(
+        "Keys are present and unique",
+        "columns: { role: primary_key }\ncheck: primary_key",
+    );
+    standard(
+        "Every key of bronze reaches silver once",
+        "check: { row_count_reconciliation: { tolerance: 0 } }",
+    );
+
+    let entity_word = entity.to_lowercase();
+    let mut columns: Vec<Column> = Vec::new();
+    // The key: integers or prefixed codes.
+    let (key_h, key_n) = header(style, &[&entity_word, "id"]);
+    let code_keys = rng.chance(0.4);
+    columns.push(Column {
+        truth: TruthColumn {
+            header: key_h,
+            name: key_n,
+            kind: if code_keys { TruthKind::Text } else { TruthKind::Integer },
+        },
+        cell: Box::new(move |_, key| {
+            let v = if code_keys {
+                format!("K-{key:06}")
+            } else {
+                (key + 1000).to_string()
+            };
+            (v.clone(), Some(v))
+        }),
+    });
+    // When the row last changed: the latest version of a key wins by it.
+    let updated_words: &[&str] = words_from(
+        &mut rng,
+        &[&["updated", "at"][..], &["last", "modified"], &["changed", "at"]],
+    );
+    let (upd_h, upd_n) = header(style, updated_words);
+    let upd_spellings: Vec<Spelling> = pick_spellings(&mut rng);
+    columns.push(Column {
+        truth: TruthColumn {
+            header: upd_h,
+            name: upd_n,
+            kind: TruthKind::Timestamp,
+        },
+        cell: Box::new(move |rng, version| {
+            let s = *rng.pick(&upd_spellings);
+            // Later versions are later by whole days, so no spelling's precision can
+            // reorder them.
+            let t = s
+                .truncate(base + Duration::days(30 * version as i64 + 1) + Duration::seconds(rng.below(80_000) as i64));
+            (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
+        }),
+    });
+    // An event time without a telling name half the time.
+    if rng.chance(0.9) {
+        let words: &[&str] = words_from(
+            &mut rng,
+            &[
+                &["delivered", "on"][..],
+                &["read", "at"],
+                &["opened"],
+                &["event", "time"],
+            ],
+        );
+        let (h, n) = header(style, words);
+        let spellings = pick_spellings(&mut rng);
+        standard(
+            "Event times are timestamps",
+            "columns: { tag: event_time }\ntype: timestamp",
+        );
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Timestamp,
+            },
+            cell: Box::new(move |rng, _| {
+                if rng.chance(0.03) {
+                    return (String::new(), None);
+                }
+                let s = *rng.pick(&spellings);
+                let t = s.truncate(base + Duration::seconds(rng.below(600 * 86_400) as i64));
+                (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
+            }),
+        });
+    }
+    // Amounts of money, or weights with units.
+    if rng.chance(0.9) {
+        let money = *rng.pick(&[
+            Money::Plain,
+            Money::DollarThousands,
+            Money::CodeAfter,
+            Money::EuroComma,
+            Money::Swiss,
+            Money::SpaceComma,
+        ]);
+        let weights = !money.is_currency() && rng.chance(0.5);
+        let words: &[&str] = if weights {
+            &["weight"]
+        } else {
+            words_from(&mut rng, &[&["amount"][..], &["total"], &["net", "price"]])
+        };
+        let (h, n) = header(style, words);
+        if money.is_currency() {
+            standard(
+                "Money is a decimal of two places",
+                "columns: { tag: currency }\ntype: decimal(18,2)",
+            );
+        }
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Decimal,
+            },
+            cell: Box::new(move |rng, _| {
+                if rng.chance(0.02) {
+                    return (" ".into(), None);
+                }
+                let cents = rng.below(250_000_000);
+                if weights {
+                    // `12,345.6 lb`: one decimal, thousands by comma.
+                    let tenths = cents / 10;
+                    let text = format!("{}.{} lb", group(tenths / 10, ","), tenths % 10);
+                    return (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)));
+                }
+                (money.render(cents), Some(format!("{}.{:02}", cents / 100, cents % 100)))
+            }),
+        });
+    }
+    // Whole numbers with thousands separators.
+    if rng.chance(0.6) {
+        let (h, n) = header(
+            style,
+            words_from(&mut rng, &[&["quantity"][..], &["units"], &["page", "views"]]),
+        );
+        let sep = *rng.pick(&[",", " ", "'"]);
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Integer,
+            },
+            cell: Box::new(move |rng, _| {
+                let v = if rng.chance(0.5) {
+                    rng.below(999)
+                } else {
+                    rng.below(5_000_000)
+                };
+                (group(v, sep), Some(v.to_string()))
+            }),
+        });
+    }
+    // Booleans.
+    if rng.chance(0.7) {
+        let spelling = rng.below(4);
+        let words: &[&str] = if spelling == 3 {
+            words_from(&mut rng, &[&["is", "active"][..], &["has", "warranty"]])
+        } else {
+            words_from(&mut rng, &[&["paid"][..], &["returned"], &["is", "active"]])
+        };
+        let (h, n) = header(style, words);
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Boolean,
+            },
+            cell: Box::new(move |rng, _| {
+                let b = rng.chance(0.5);
+                let text = match spelling {
+                    0 => *rng.pick(if b { &["yes", "Yes", "YES"] } else { &["no", "No", "NO"] }),
+                    1 => *rng.pick(if b { &["y", "Y", "y"] } else { &["n", "N", "n"] }),
+                    2 => *rng.pick(if b {
+                        &["true", "TRUE", "True"]
+                    } else {
+                        &["false", "FALSE", "False"]
+                    }),
+                    _ => {
+                        if b {
+                            "1"
+                        } else {
+                            "0"
+                        }
+                    }
+                };
+                (text.to_string(), Some(b.to_string()))
+            }),
+        });
+    }
+    // Percentages, kept as percent points.
+    if rng.chance(0.5) {
+        let (h, n) = header(style, words_from(&mut rng, &[&["discount"][..], &["tax", "rate"]]));
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Decimal,
+            },
+            cell: Box::new(move |rng, _| {
+                let tenths = rng.below(1000);
+                let text = if tenths % 10 == 0 {
+                    format!("{}%", tenths / 10)
+                } else {
+                    format!(
+                        "{}.{}{}",
+                        tenths / 10,
+                        tenths % 10,
+                        if rng.chance(0.5) { "%" } else { " %" }
+                    )
+                };
+                (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)))
+            }),
+        });
+    }
+    // A code the standards list in upper case, selected by name.
+    if rng.chance(0.8) {
+        let (h, n) = header(
+            style,
+            words_from(&mut rng, &[&["status", "code"][..], &["priority"], &["stage"]]),
+        );
+        standard(
+            "Codes are from the list",
+            &format!(
+                "columns: {{ name: {n} }}\ncheck: {{ accepted_values: {{ values: [{}] }} }}",
+                CODES.join(", ")
+            ),
+        );
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Text,
+            },
+            cell: Box::new(|rng, _| {
+                let code = *rng.pick(CODES);
+                let text = match rng.below(4) {
+                    0 => code.to_lowercase(),
+                    1 => format!(" {code} "),
+                    _ => code.to_string(),
+                };
+                (text, Some(code.to_string()))
+            }),
+        });
+    }
+    if rng.chance(0.6) {
+        let (h, n) = header(style, words_from(&mut rng, &[&["country"][..], &["ship", "country"]]));
+        standard(
+            "Countries are ISO 3166-1 alpha-2",
+            "columns: { tag: country }\ncheck: { pattern: { regex: \"[A-Z]{2}\" } }",
+        );
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Text,
+            },
+            cell: Box::new(|rng, _| {
+                let (code, names) = *rng.pick(COUNTRIES);
+                (rng.pick(names).to_string(), Some(code.to_string()))
+            }),
+        });
+    }
+    if rng.chance(0.5) {
+        let (h, n) = header(style, words_from(&mut rng, &[&["contact", "email"][..], &["email"]]));
+        standard(
+            "E-mail addresses are lower case",
+            "columns: { tag: email }\ncheck: { pattern: { regex: \"[a-z0-9._%+-]+@[a-z0-9.-]+\\\\.[a-z]{2,}\" } }",
+        );
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Text,
+            },
+            cell: Box::new(|rng, key| {
+                let user = format!("user{}", key % 977);
+                let domain = *rng.pick(&["example.com", "Example.ORG", "mail.example.net"]);
+                let text = match rng.below(3) {
+                    0 => format!(" {}@{domain} ", user.to_uppercase()),
+                    1 => format!("{user}@{domain}"),
+                    _ => format!("{}@{domain}", capitalize(&user)),
+                };
+                (text, Some(format!("{user}@{domain}").to_lowercase()))
+            }),
+        });
+    }
+    if rng.chance(0.5) {
+        let (h, n) = header(style, &["notes"]);
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Text,
+            },
+            cell: Box::new(|rng, _| {
+                if rng.chance(0.2) {
+                    return (String::new(), None);
+                }
+                let w = *rng.pick(WORDS);
+                (format!("  {w} "), Some(w.to_string()))
+            }),
+        });
+    }
+
+    let trailing_delimiter = rng.chance(0.3);
+    let keys = 150 + rng.below(250) as usize;
+    let mut csv = String::new();
+    let headers: Vec<String> = columns.iter().map(|c| csv_field(&c.truth.header)).collect();
+    let header_line = format!("{}{}", headers.join(","), if trailing_delimiter { "," } else { "" });
+    csv.push_str(&header_line);
+    csv.push('\n');
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    for key in 0..keys {
+        let versions = if rng.chance(0.15) { 2 + rng.below(2) as usize } else { 1 };
+        let blank_key = rng.chance(0.02);
+        let mut latest: Vec<Option<String>> = Vec::new();
+        for version in 0..versions {
+            let mut texts = Vec::new();
+            let mut truths = Vec::new();
+            for (i, c) in columns.iter().enumerate() {
+                let (text, truth) = if i == 1 {
+                    (c.cell)(&mut rng, version)
+                } else {
+                    (c.cell)(&mut rng, key)
+                };
+                texts.push(if i == 0 && blank_key { "   ".to_string() } else { text });
+                truths.push(truth);
+            }
+            lines.push(texts);
+            latest = truths;
+        }
+        if !blank_key {
+            rows.push(latest);
+        }
+    }
+    // Versions of a key arrive in any order; so do keys.
+    for i in (1..lines.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        lines.swap(i, j);
+    }
+    let width = columns.len();
+    let mut rendered: Vec<String> = lines
+        .iter()
+        .map(|texts| {
+            let fields: Vec<String> = texts.iter().map(|t| csv_field(t)).collect();
+            format!("{}{}", fields.join(","), if trailing_delimiter { "," } else { "" })
+        })
+        .collect();
+    // Files concatenated with their headers, and empty rows.
+    for _ in 0..rng.below(3) {
+        let at = rng.below(rendered.len() as u64) as usize;
+        rendered.insert(at, header_line.clone());
+    }
+    for _ in 0..rng.below(3) {
+        let at = rng.below(rendered.len() as u64) as usize;
+        rendered.insert(at, ",".repeat(width - 1 + usize::from(trailing_delimiter)));
+    }
+    for line in rendered {
+        csv.push_str(&line);
+        csv.push('\n');
+    }
+    MessySet {
+        seed,
+        product: product.to_string(),
+        csv,
+        standards,
+        columns: columns.into_iter().map(|c| c.truth).collect(),
+        rows,
+    }
+}
+
+/// One of several header spellings (lists of words).
+fn words_from<'a>(rng: &mut Rng, options: &[&'a [&'a str]]) -> &'a [&'a str] {
+    options[rng.below(options.len() as u64) as usize]
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// One to three timestamp spellings for a column; day-first and month-first slashes
+/// never share a column (nothing could tell them apart).
+fn pick_spellings(rng: &mut Rng) -> Vec<Spelling> {
+    let all = [
+        Spelling::IsoSpace,
+        Spelling::IsoZulu,
+        Spelling::IsoOffset,
+        Spelling::UsOffset,
+        Spelling::DayFirst,
+        Spelling::EpochSeconds,
+        Spelling::EpochMillis,
+    ];
+    let mut out: Vec<Spelling> = Vec::new();
+    for _ in 0..1 + rng.below(3) {
+        let s = *rng.pick(&all);
+        let clash = (s == Spelling::DayFirst && out.contains(&Spelling::UsOffset))
+            || (s == Spelling::UsOffset && out.contains(&Spelling::DayFirst));
+        if !out.contains(&s) && !clash {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_makes_the_same_set() {
+        assert_eq!(generate(7).csv, generate(7).csv);
+        assert_ne!(generate(7).csv, generate(8).csv);
+    }
+
+    #[test]
+    fn the_truth_has_one_row_per_surviving_key() {
+        for seed in 0..20 {
+            let set = generate(seed);
+            let mut keys: Vec<&str> = set.rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
+            let n = keys.len();
+            keys.sort();
+            keys.dedup();
+            assert_eq!(keys.len(), n, "seed {seed}");
+            assert!(n > 100, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn money_renders_in_every_style() {
+        assert_eq!(Money::DollarThousands.render(123_456_789), "$1,234,567.89");
+        assert_eq!(Money::EuroComma.render(123_450), "1.234,50 €");
+        assert_eq!(Money::Swiss.render(123_450), "1'234.50 CHF");
+        assert_eq!(Money::SpaceComma.render(5), "0,05");
+    }
+}
