@@ -84,8 +84,18 @@ pub fn kept_values(
             d.quote_relation(relation)
         )
     };
+    // A value that is its column's name is a repeated header row, not a value.
     let bronze_sql = present(
-        pairs.iter().map(|(b, _)| d.key_text(&d.quote_ident(b))).collect(),
+        pairs
+            .iter()
+            .map(|(b, _)| {
+                format!(
+                    "nullif({}, {})",
+                    d.key_text(&d.quote_ident(b)),
+                    d.string_literal(b.trim())
+                )
+            })
+            .collect(),
         &source.name,
     );
     let product_sql = present(pairs.iter().map(|(_, p)| d.quote_ident(p)).collect(), &spec.relation());

@@ -629,8 +629,19 @@ fn own_query_result(
                 );
             };
             // A key that is NULL, empty or only whitespace is no key, on either side;
-            // keys are compared trimmed.
-            let keys: Vec<String> = source.key.iter().map(|k| d.key_text(&d.quote_ident(k))).collect();
+            // keys are compared trimmed. Nor is a key that is the key column's own
+            // name: a header repeated where files were concatenated.
+            let keys: Vec<String> = source
+                .key
+                .iter()
+                .map(|k| {
+                    format!(
+                        "nullif({}, {})",
+                        d.key_text(&d.quote_ident(k)),
+                        d.string_literal(k.trim())
+                    )
+                })
+                .collect();
             let distinct = if keys.is_empty() {
                 "count(*)".to_string()
             } else {

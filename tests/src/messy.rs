@@ -303,9 +303,10 @@ pub fn generate(seed: u64) -> MessySet {
         cell: Box::new(move |rng, version| {
             let s = *rng.pick(&upd_spellings);
             // Later versions are later by whole days, so no spelling's precision can
-            // reorder them.
-            let t = s
-                .truncate(base + Duration::days(30 * version as i64 + 1) + Duration::seconds(rng.below(80_000) as i64));
+            // reorder them; the days spread over the month, so a day-first column has
+            // values that decide it.
+            let days = 40 * version as i64 + rng.below(30) as i64;
+            let t = s.truncate(base + Duration::days(days) + Duration::seconds(rng.below(80_000) as i64));
             (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
         }),
     });

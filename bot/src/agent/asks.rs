@@ -5,6 +5,9 @@
 //! for `decimal(38,4)` gets that type.
 
 use hallmark_checks::catalogue::{CheckKind, Literal};
+use hallmark_checks::plan::selects;
+use hallmark_checks::rule::ColumnSelector;
+use hallmark_checks::spec::{ColumnSpec, ProductSpec};
 use hallmark_checks::standards::Standard;
 use hallmark_checks::Level;
 
@@ -34,11 +37,21 @@ pub struct Asks {
 
 /// What the standards applying to `level` ask of columns tagged `tag`.
 pub fn asks_for_tag(standards: &[Standard], level: Level, tag: &str) -> Asks {
+    asks_where(standards, level, |sel| sel.tag.as_deref() == Some(tag))
+}
+
+/// What the standards applying to the spec's level ask of `column`, whatever their
+/// selector picks it by: a tag, its name, a name pattern, its type or its role.
+pub fn asks_for_column(standards: &[Standard], column: &ColumnSpec, spec: &ProductSpec) -> Asks {
+    asks_where(standards, spec.level, |sel| selects(sel, column, spec))
+}
+
+/// What the standards whose selector satisfies `picks` ask.
+fn asks_where(standards: &[Standard], level: Level, picks: impl Fn(&ColumnSelector) -> bool) -> Asks {
     let mut asks = Asks::default();
     for s in standards.iter().filter(|s| s.applies_to(level)) {
         let Some(rule) = &s.rule else { continue };
-        let selects = rule.columns.as_ref().is_some_and(|c| c.tag.as_deref() == Some(tag));
-        if !selects {
+        if !rule.columns.as_ref().is_some_and(&picks) {
             continue;
         }
         asks.standards.push(s.id.clone());

@@ -5,7 +5,8 @@
 //! The rules drafter turns an [`Inferred`] into SQL; the profile shows it to people and
 //! to the LLM drafter. Everything here is pure: the values come from the profile query.
 
-use chrono::{DateTime, NaiveDateTime};
+use super::numbers::number_style;
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -14,34 +15,97 @@ use std::sync::LazyLock;
 pub enum TimestampFormat {
     /// `2024-05-01 10:00:00`, taken as UTC.
     IsoSpace,
+    /// `2024-05-01 10:00`, taken as UTC.
+    IsoSpaceMinutes,
     /// `2024-05-01T10:00:00Z`.
     IsoZulu,
     /// `2024-05-01T10:00:00+02:00`.
     IsoOffset,
+    /// `2024-05-01T10:00:00`, taken as UTC.
+    IsoLocal,
+    /// `2024-05-01`, midnight UTC.
+    IsoDate,
     /// `05/01/2024 10:00:00 -0500` (month first, US style).
     UsOffset,
+    /// `05/01/2024 10:00:00`, month first.
+    MonthFirst,
+    /// `05/01/2024 10:00`, month first.
+    MonthFirstMinutes,
+    /// `05/01/2024`, month first.
+    MonthFirstDate,
+    /// `01/05/2024 10:00:00`, day first.
+    DayFirst,
+    /// `01/05/2024 10:00`, day first.
+    DayFirstMinutes,
+    /// `01/05/2024`, day first.
+    DayFirstDate,
+    /// `01.05.2024 10:00`, day first with dots.
+    DottedMinutes,
+    /// `01.05.2024`, day first with dots.
+    DottedDate,
     /// `1714557600`, seconds since the epoch.
     EpochSeconds,
+    /// `1714557600123`, milliseconds since the epoch.
+    EpochMillis,
+}
+
+/// Whether a slashed date reads day first or month first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlashOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+impl SlashOrder {
+    fn other(self) -> SlashOrder {
+        match self {
+            SlashOrder::DayFirst => SlashOrder::MonthFirst,
+            SlashOrder::MonthFirst => SlashOrder::DayFirst,
+        }
+    }
 }
 
 impl TimestampFormat {
     /// Every format, in the order the drafter tries them.
-    pub const ALL: [TimestampFormat; 5] = [
+    pub const ALL: [TimestampFormat; 17] = [
         TimestampFormat::IsoSpace,
+        TimestampFormat::IsoSpaceMinutes,
         TimestampFormat::IsoZulu,
         TimestampFormat::IsoOffset,
+        TimestampFormat::IsoLocal,
+        TimestampFormat::IsoDate,
         TimestampFormat::UsOffset,
+        TimestampFormat::MonthFirst,
+        TimestampFormat::MonthFirstMinutes,
+        TimestampFormat::MonthFirstDate,
+        TimestampFormat::DayFirst,
+        TimestampFormat::DayFirstMinutes,
+        TimestampFormat::DayFirstDate,
+        TimestampFormat::DottedMinutes,
+        TimestampFormat::DottedDate,
         TimestampFormat::EpochSeconds,
+        TimestampFormat::EpochMillis,
     ];
 
     /// The `strptime` pattern, for the formats that have one.
     pub fn strptime(self) -> Option<&'static str> {
         match self {
             TimestampFormat::IsoSpace => Some("%Y-%m-%d %H:%M:%S"),
+            TimestampFormat::IsoSpaceMinutes => Some("%Y-%m-%d %H:%M"),
             TimestampFormat::IsoZulu => Some("%Y-%m-%dT%H:%M:%SZ"),
             TimestampFormat::IsoOffset => Some("%Y-%m-%dT%H:%M:%S%z"),
+            TimestampFormat::IsoLocal => Some("%Y-%m-%dT%H:%M:%S"),
+            TimestampFormat::IsoDate => Some("%Y-%m-%d"),
             TimestampFormat::UsOffset => Some("%m/%d/%Y %H:%M:%S %z"),
-            TimestampFormat::EpochSeconds => None,
+            TimestampFormat::MonthFirst => Some("%m/%d/%Y %H:%M:%S"),
+            TimestampFormat::MonthFirstMinutes => Some("%m/%d/%Y %H:%M"),
+            TimestampFormat::MonthFirstDate => Some("%m/%d/%Y"),
+            TimestampFormat::DayFirst => Some("%d/%m/%Y %H:%M:%S"),
+            TimestampFormat::DayFirstMinutes => Some("%d/%m/%Y %H:%M"),
+            TimestampFormat::DayFirstDate => Some("%d/%m/%Y"),
+            TimestampFormat::DottedMinutes => Some("%d.%m.%Y %H:%M"),
+            TimestampFormat::DottedDate => Some("%d.%m.%Y"),
+            TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis => None,
         }
     }
 
@@ -50,32 +114,145 @@ impl TimestampFormat {
         matches!(self, TimestampFormat::IsoOffset | TimestampFormat::UsOffset)
     }
 
-    /// The format of `text`, if it is a timestamp Hallmark reads.
-    pub fn of(text: &str) -> Option<TimestampFormat> {
-        let t = text.trim();
-        if t.len() >= 9 && t.len() <= 10 && t.bytes().all(|b| b.is_ascii_digit()) {
-            // Seconds between 1973-03 and 2286: plausible event times, not ids.
-            return Some(TimestampFormat::EpochSeconds);
-        }
-        TimestampFormat::ALL.into_iter().find(|f| match f.strptime() {
-            Some(p) if f.has_offset() => DateTime::parse_from_str(t, p).is_ok(),
-            Some(p) => NaiveDateTime::parse_from_str(t, p).is_ok(),
-            None => false,
-        })
+    /// Whether the pattern has only a date.
+    fn date_only(self) -> bool {
+        matches!(
+            self,
+            TimestampFormat::IsoDate
+                | TimestampFormat::MonthFirstDate
+                | TimestampFormat::DayFirstDate
+                | TimestampFormat::DottedDate
+        )
     }
+
+    /// Whether it counts from the epoch rather than spelling a date.
+    pub fn is_epoch(self) -> bool {
+        matches!(self, TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis)
+    }
+
+    /// The slash order a format assumes, for the slashed ones.
+    fn slash_order(self) -> Option<SlashOrder> {
+        match self {
+            TimestampFormat::UsOffset
+            | TimestampFormat::MonthFirst
+            | TimestampFormat::MonthFirstMinutes
+            | TimestampFormat::MonthFirstDate => Some(SlashOrder::MonthFirst),
+            TimestampFormat::DayFirst | TimestampFormat::DayFirstMinutes | TimestampFormat::DayFirstDate => {
+                Some(SlashOrder::DayFirst)
+            }
+            _ => None,
+        }
+    }
+
+    /// True when `t` (trimmed) is a timestamp of this format.
+    fn parses(self, t: &str) -> bool {
+        let digits = t.bytes().all(|b| b.is_ascii_digit());
+        match self {
+            // Seconds between 1973-03 and 2286, and milliseconds of the same span:
+            // plausible event times, not ids (the caller also asks the name).
+            TimestampFormat::EpochSeconds => (9..=10).contains(&t.len()) && digits,
+            TimestampFormat::EpochMillis => (12..=13).contains(&t.len()) && digits,
+            f => match f.strptime() {
+                Some(p) if f.has_offset() => DateTime::parse_from_str(t, p).is_ok(),
+                Some(p) if f.date_only() => NaiveDate::parse_from_str(t, p).is_ok(),
+                Some(p) => NaiveDateTime::parse_from_str(t, p).is_ok(),
+                None => false,
+            },
+        }
+    }
+
+    /// Every format `text` could be: a slashed date with both fields up to 12 is
+    /// both day first and month first.
+    pub fn candidates(text: &str) -> Vec<TimestampFormat> {
+        let t = text.trim();
+        TimestampFormat::ALL.into_iter().filter(|f| f.parses(t)).collect()
+    }
+
+    /// The first format `text` is, for one value alone, with no column to decide.
+    pub fn of(text: &str) -> Option<TimestampFormat> {
+        Self::candidates(text).into_iter().next()
+    }
+}
+
+/// The formats of a column of timestamps, decided over all its values: which slash
+/// order (a value with 13..31 in the first field is day first, in the second field
+/// month first), and the doubt when no value decides. Returns the share of values
+/// that are timestamps, the formats, and the doubt.
+fn timestamp_formats(values: &[&str], epochs_allowed: bool) -> (f64, Vec<TimestampFormat>, Option<String>) {
+    let per_value: Vec<Vec<TimestampFormat>> = values
+        .iter()
+        .map(|v| {
+            TimestampFormat::candidates(v)
+                .into_iter()
+                .filter(|f| epochs_allowed || !f.is_epoch())
+                .collect()
+        })
+        .collect();
+    let only = |order: SlashOrder| {
+        per_value.iter().any(|c| {
+            c.iter().any(|f| f.slash_order() == Some(order)) && c.iter().all(|f| f.slash_order() != Some(order.other()))
+        })
+    };
+    let slashed = per_value.iter().any(|c| c.iter().any(|f| f.slash_order().is_some()));
+    let (order, doubt) = match (only(SlashOrder::DayFirst), only(SlashOrder::MonthFirst)) {
+        (true, false) => (Some(SlashOrder::DayFirst), None),
+        (false, true) => (Some(SlashOrder::MonthFirst), None),
+        (true, true) => (
+            None,
+            Some("dates are written both day first and month first; slashed dates are left NULL".to_string()),
+        ),
+        (false, false) if slashed => (
+            Some(SlashOrder::MonthFirst),
+            Some(
+                "no slashed date has a day above 12, so nothing tells day first from month first; read month first (US)"
+                    .to_string(),
+            ),
+        ),
+        (false, false) => (None, None),
+    };
+    let keep = |f: &TimestampFormat| match (f.slash_order(), order) {
+        (None, _) => true,
+        (Some(o), Some(decided)) => o == decided,
+        (Some(_), None) => false,
+    };
+    let mut formats: Vec<TimestampFormat> = Vec::new();
+    let mut parsed = 0;
+    for c in &per_value {
+        if let Some(f) = c.iter().copied().find(keep) {
+            parsed += 1;
+            formats.push(f);
+        }
+    }
+    formats.sort();
+    formats.dedup();
+    let share = if values.is_empty() {
+        0.0
+    } else {
+        parsed as f64 / values.len() as f64
+    };
+    (share, formats, doubt)
 }
 
 /// What the values of a column are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
-    /// Whole numbers.
+    /// Whole numbers, possibly with thousands separators.
     Integer,
-    /// Money or other decimals, possibly with currency symbols, codes or thousands
-    /// separators; `currency` when any value carried a symbol or code.
+    /// Money or other decimals, with the column's separators, currency symbols or
+    /// codes and units; `currency` when any value carried a symbol or code.
     Decimal {
         /// A currency symbol or code was seen.
         currency: bool,
+        /// The decimal separator, `.` or `,`.
+        decimal: char,
     },
+    /// Percentages (`12.5%`), kept as percent points.
+    Percent {
+        /// The decimal separator, `.` or `,`.
+        decimal: char,
+    },
+    /// Yes/no values in any spelling (`yes`, `Y`, `true`, `1`).
+    Boolean,
     /// Points in time, in these spellings.
     Timestamp(Vec<TimestampFormat>),
     /// Email addresses.
@@ -99,6 +276,8 @@ pub struct Inferred {
     pub silver_type: &'static str,
     /// Tags for the spec, so standards that select by tag find the column.
     pub tags: Vec<&'static str>,
+    /// What the values left undecided, for the plan (`1,234` could be either).
+    pub doubt: Option<String>,
 }
 
 /// How many of the sampled values must fit a kind for it to be chosen: bronze is
@@ -107,10 +286,6 @@ pub struct Inferred {
 pub const MIN_SHARE: f64 = 0.95;
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$").unwrap());
-static DECIMAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^-?\s*[$€£¥]?\s*-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*[A-Za-z]{3})?$").unwrap()
-});
-static INTEGER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^-?\d{1,18}$").unwrap());
 
 /// ISO 4217 codes the inference recognizes.
 pub const CURRENCY_CODES: &[&str] = &[
@@ -160,10 +335,46 @@ pub fn country_code(text: &str) -> Option<&'static str> {
 /// At most this many distinct values make a text column a category.
 const MAX_CATEGORIES: usize = 20;
 
+/// The words of a column name, lower case: `Delivered On`, `delivered_on` and
+/// `deliveredOn` are all `delivered`, `on`.
+pub fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Spellings of true and of false, lower case.
+pub const TRUE_WORDS: &[&str] = &["true", "t", "yes", "y", "1"];
+/// See [`TRUE_WORDS`].
+pub const FALSE_WORDS: &[&str] = &["false", "f", "no", "n", "0"];
+
 /// Infers a column from its name, its sampled non-null values and its distinct count
-/// over the whole table.
+/// over the whole table. A value equal to the column's own name is a header row
+/// repeated inside the data, not a value, and is left out.
 pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
-    let values: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    let values: Vec<&str> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty() && *v != name.trim())
+        .collect();
     let share = |ok: &dyn Fn(&str) -> bool| -> f64 {
         if values.is_empty() {
             0.0
@@ -172,27 +383,61 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
         }
     };
     let lname = name.to_ascii_lowercase();
-    let timey = ["date", "time", "_at", " at", "ts", "updated", "created"]
+    let words = name_words(name);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let id_like = ["id", "no", "number", "num", "code", "key", "account", "ref"]
         .iter()
-        .any(|w| lname.contains(w));
+        .any(|w| words.contains(w));
+    let timey = [
+        "date", "time", "ts", "updated", "created", "modified", "changed", "when", "at", "on",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
+    // Epoch numbers are timestamps when the name says so, when the column also spells
+    // dates, or when every one falls in 2000..2040 and the name is not an id's.
+    let spelled_dates = values
+        .iter()
+        .any(|v| TimestampFormat::candidates(v).iter().any(|f| !f.is_epoch()));
+    let epochs_plausible = !id_like
+        && values.iter().all(|v| {
+            v.parse::<i64>().is_ok_and(|n| {
+                let secs = if v.len() >= 12 { n / 1000 } else { n };
+                (946_684_800..2_208_988_800).contains(&secs)
+            })
+        });
+    let epochs_allowed = timey || spelled_dates || epochs_plausible;
+    let yes_no_name = matches!(words.first(), Some(&("is" | "has" | "was" | "can" | "should")))
+        || words
+            .iter()
+            .any(|w| ["flag", "active", "enabled", "deleted", "paid", "returned"].contains(w));
+    let lower_in = |v: &str, list: &[&str]| list.contains(&v.to_ascii_lowercase().as_str());
+    let only_digits_01 = values.iter().all(|v| *v == "0" || *v == "1");
 
+    let mut doubt = None;
+    let numbers = number_style(&values, CURRENCY_CODES);
+    let (ts_share, formats, ts_doubt) = timestamp_formats(&values, epochs_allowed);
     let kind = if values.is_empty() {
         Kind::Text
-    } else if share(&|v| TimestampFormat::of(v).is_some_and(|f| f != TimestampFormat::EpochSeconds || timey))
-        >= MIN_SHARE
+    } else if share(&|v| lower_in(v, TRUE_WORDS) || lower_in(v, FALSE_WORDS)) >= MIN_SHARE
+        && (!only_digits_01 || yes_no_name)
     {
-        let mut formats: Vec<TimestampFormat> = values.iter().filter_map(|v| TimestampFormat::of(v)).collect();
-        formats.sort();
-        formats.dedup();
+        Kind::Boolean
+    } else if ts_share >= MIN_SHARE && !formats.is_empty() {
+        doubt = ts_doubt;
         Kind::Timestamp(formats)
-    } else if share(&|v| INTEGER.is_match(v)) >= MIN_SHARE {
-        Kind::Integer
-    } else if share(&|v| DECIMAL.is_match(v)) >= MIN_SHARE {
-        let currency = values
-            .iter()
-            .filter(|v| DECIMAL.is_match(v))
-            .any(|v| v.contains(['$', '€', '£', '¥']) || v.ends_with(|c: char| c.is_ascii_alphabetic()));
-        Kind::Decimal { currency }
+    } else if let Some((n_share, style)) = numbers.filter(|(s, _)| *s >= MIN_SHARE) {
+        let _ = n_share;
+        doubt = style.doubt.clone();
+        if style.percent {
+            Kind::Percent { decimal: style.decimal }
+        } else if !style.fractional && !style.currency && style.unit.is_none() {
+            Kind::Integer
+        } else {
+            Kind::Decimal {
+                currency: style.currency,
+                decimal: style.decimal,
+            }
+        }
     } else if share(&|v| EMAIL.is_match(v)) >= MIN_SHARE {
         Kind::Email
     } else if share(&|v| country_code(v).is_some()) >= MIN_SHARE {
@@ -207,8 +452,10 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
 
     let (silver_type, mut tags): (&'static str, Vec<&'static str>) = match &kind {
         Kind::Integer => ("bigint", vec![]),
-        Kind::Decimal { currency: true } => ("decimal(18,2)", vec!["currency"]),
-        Kind::Decimal { currency: false } => ("decimal(18,2)", vec![]),
+        Kind::Decimal { currency: true, .. } => ("decimal(18,2)", vec!["currency"]),
+        Kind::Decimal { currency: false, .. } => ("decimal(18,4)", vec![]),
+        Kind::Percent { .. } => ("decimal(18,4)", vec!["percent"]),
+        Kind::Boolean => ("boolean", vec![]),
         Kind::Timestamp(_) => ("timestamp", vec!["event_time"]),
         Kind::Email => ("varchar", vec!["email", "pii"]),
         Kind::Country => ("varchar", vec!["country"]),
@@ -226,6 +473,7 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
         kind,
         silver_type,
         tags,
+        doubt,
     }
 }
 
@@ -241,22 +489,114 @@ mod tests {
             "2024-05-01T10:00:00+02:00",
             "05/01/2024 10:00:00 -0500",
             "1714557600",
+            "1714557600123",
+            "2024-05-01",
         ];
-        let i = infer("Order Date", &v, 5);
-        assert_eq!(i.kind, Kind::Timestamp(TimestampFormat::ALL.to_vec()));
+        let i = infer("Order Date", &v, 7);
+        assert_eq!(
+            i.kind,
+            Kind::Timestamp(vec![
+                TimestampFormat::IsoSpace,
+                TimestampFormat::IsoZulu,
+                TimestampFormat::IsoOffset,
+                TimestampFormat::IsoDate,
+                TimestampFormat::UsOffset,
+                TimestampFormat::EpochSeconds,
+                TimestampFormat::EpochMillis,
+            ])
+        );
         assert_eq!(i.silver_type, "timestamp");
         assert_eq!(i.tags, ["event_time"]);
-        // Ten-digit numbers in a column that is not about time are ids, not epochs.
+        // Ten-digit numbers in a column named like an id are ids, not epochs.
         assert_eq!(infer("account", &["1714557600", "1714557601"], 2).kind, Kind::Integer);
+        // Without a telling name, epochs are times when all fall in 2000..2040.
+        assert!(matches!(
+            infer("opened", &["1714557600", "1700000000123"], 2).kind,
+            Kind::Timestamp(_)
+        ));
+        assert_eq!(infer("opened", &["1714557600", "99"], 2).kind, Kind::Integer);
     }
 
     #[test]
-    fn amounts_with_symbols_and_codes_are_money() {
+    fn day_first_is_decided_by_a_value_that_can_only_be_day_first() {
+        let i = infer(
+            "shipped",
+            &["02/01/2023 10:00", "25/12/2023 08:30", "2023-05-01 10:00:00"],
+            3,
+        );
+        assert_eq!(
+            i.kind,
+            Kind::Timestamp(vec![TimestampFormat::IsoSpace, TimestampFormat::DayFirstMinutes])
+        );
+        assert_eq!(i.doubt, None);
+        let i = infer("shipped", &["02/01/2023 10:00", "12/25/2023 08:30"], 2);
+        assert_eq!(i.kind, Kind::Timestamp(vec![TimestampFormat::MonthFirstMinutes]));
+        let i = infer("shipped", &["02/01/2023", "03/04/2023"], 2);
+        assert_eq!(i.kind, Kind::Timestamp(vec![TimestampFormat::MonthFirstDate]));
+        assert!(i.doubt.unwrap().contains("nothing tells day first from month first"));
+    }
+
+    #[test]
+    fn amounts_with_symbols_codes_and_separators_are_money() {
         let v = ["1392.32 GBP", "$1,847.26", "€ 12.00", "-5.00", "10.50"];
         let i = infer("Amount", &v, 5);
-        assert_eq!(i.kind, Kind::Decimal { currency: true });
+        assert_eq!(
+            i.kind,
+            Kind::Decimal {
+                currency: true,
+                decimal: '.'
+            }
+        );
         assert_eq!(i.silver_type, "decimal(18,2)");
         assert_eq!(i.tags, ["currency"]);
+        let eu = infer("Total", &["1.234,50 €", "12,00 €"], 2);
+        assert_eq!(
+            eu.kind,
+            Kind::Decimal {
+                currency: true,
+                decimal: ','
+            }
+        );
+        let weight = infer("Weight", &["12,345.6 lb", "3.2 lb"], 2);
+        assert_eq!(
+            weight.kind,
+            Kind::Decimal {
+                currency: false,
+                decimal: '.'
+            }
+        );
+        assert_eq!(infer("Units", &["1,234", "987", "1,234,567"], 3).kind, Kind::Integer);
+        assert_eq!(infer("Phone", &["+1 555 4370", "+1 555 2290"], 2).kind, Kind::Text);
+    }
+
+    #[test]
+    fn booleans_and_percentages() {
+        assert_eq!(infer("Paid", &["yes", "No", "YES"], 2).kind, Kind::Boolean);
+        assert_eq!(infer("returned", &["Y", "n"], 2).kind, Kind::Boolean);
+        assert_eq!(infer("hasWarranty", &["1", "0", "1"], 2).kind, Kind::Boolean);
+        assert_eq!(
+            infer("visits", &["1", "0", "1"], 2).kind,
+            Kind::Integer,
+            "0/1 counts stay numbers"
+        );
+        assert_eq!(
+            infer("Discount", &["12.5%", "7 %"], 2).kind,
+            Kind::Percent { decimal: '.' }
+        );
+    }
+
+    #[test]
+    fn names_split_into_words_however_they_are_written() {
+        assert_eq!(name_words("deliveredOn"), ["delivered", "on"]);
+        assert_eq!(name_words("Delivered On"), ["delivered", "on"]);
+        assert_eq!(name_words("DELIVERED_ON"), ["delivered", "on"]);
+    }
+
+    #[test]
+    fn a_repeated_header_is_not_a_value() {
+        let mut v = vec!["10.00"; 10];
+        v.extend(["Price"; 3]);
+        assert!(matches!(infer("Price", &v, 2).kind, Kind::Decimal { .. }));
     }
 
     #[test]
@@ -282,7 +622,10 @@ mod tests {
     fn a_few_stray_values_do_not_keep_a_column_text() {
         let mut v = vec!["10.00"; 99];
         v.push("n/a");
-        assert_eq!(infer("price", &v, 2).kind, Kind::Decimal { currency: false });
+        assert!(matches!(
+            infer("price", &v, 2).kind,
+            Kind::Decimal { currency: false, .. }
+        ));
         let prices: Vec<String> = (0..90).map(|i| format!("{i}.50")).collect();
         let mut v: Vec<&str> = prices.iter().map(String::as_str).collect();
         v.extend(["n/a"; 10]);

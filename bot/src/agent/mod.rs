@@ -9,6 +9,7 @@ pub mod files;
 pub mod infer;
 pub mod job;
 pub mod llm;
+pub mod numbers;
 pub mod overlay;
 pub mod plan;
 pub mod profile;

@@ -5,7 +5,7 @@
 //! many, and the plan says so) rather than failing the build.
 
 use super::infer::Kind;
-use super::infer::{TimestampFormat, COUNTRIES};
+use super::infer::{TimestampFormat, COUNTRIES, FALSE_WORDS, TRUE_WORDS};
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 
 /// Quotes an identifier for DuckDB, as the checks engine's DuckDB dialect does.
@@ -49,11 +49,22 @@ pub fn snake_case(name: &str) -> String {
 pub fn silver_expr(column: &str, kind: &Kind) -> String {
     let raw = ident(column);
     let trimmed = format!("nullif(trim(CAST({raw} AS VARCHAR)), '')");
+    let words = |list: &[&str]| list.iter().map(|w| literal(w)).collect::<Vec<_>>().join(", ");
     match kind {
-        Kind::Integer => format!("TRY_CAST({trimmed} AS BIGINT)"),
-        Kind::Decimal { .. } => {
-            format!("TRY_CAST(nullif(regexp_replace({trimmed}, '[^0-9.-]', '', 'g'), '') AS DECIMAL(18, 2))")
+        // Grouped by threes with one character, or plain digits; anything else NULL.
+        Kind::Integer => format!(
+            "CASE WHEN regexp_full_match({trimmed}, '[-+]?([0-9]{{1,3}}([ ,.''][0-9]{{3}})+|[0-9]+)') THEN TRY_CAST(regexp_replace({trimmed}, '[^0-9-]', '', 'g') AS BIGINT) END"
+        ),
+        Kind::Decimal { currency, decimal } => {
+            let scale = if *currency { 2 } else { 4 };
+            format!("TRY_CAST({} AS DECIMAL(18, {scale}))", number_text(&trimmed, *decimal))
         }
+        Kind::Percent { decimal } => format!("TRY_CAST({} AS DECIMAL(18, 4))", number_text(&trimmed, *decimal)),
+        Kind::Boolean => format!(
+            "CASE WHEN lower({trimmed}) IN ({}) THEN true WHEN lower({trimmed}) IN ({}) THEN false END",
+            words(TRUE_WORDS),
+            words(FALSE_WORDS)
+        ),
         Kind::Timestamp(formats) => timestamp_expr(&trimmed, formats),
         Kind::Email => format!("lower({trimmed})"),
         Kind::Country => country_expr(&trimmed),
@@ -63,15 +74,27 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
     }
 }
 
+/// The digits, sign and decimal point of a number written with `decimal` as its
+/// decimal separator: symbols, codes, units and grouping characters removed.
+fn number_text(text: &str, decimal: char) -> String {
+    match decimal {
+        ',' => format!("nullif(replace(regexp_replace({text}, '[^0-9,-]', '', 'g'), ',', '.'), '')"),
+        _ => format!("nullif(regexp_replace({text}, '[^0-9.-]', '', 'g'), '')"),
+    }
+}
+
 /// Tries each spelling seen in bronze; offsets are applied, so every value is UTC.
 fn timestamp_expr(text: &str, formats: &[TimestampFormat]) -> String {
     let parts: Vec<String> = formats
         .iter()
-        .map(|f| match f.strptime() {
-            Some(p) if f.has_offset() => format!("CAST(try_strptime({text}, {}) AS TIMESTAMP)", literal(p)),
-            Some(p) => format!("try_strptime({text}, {})", literal(p)),
-            None => format!(
-                "CASE WHEN regexp_full_match({text}, '[0-9]{{9,10}}') THEN CAST(to_timestamp(CAST({text} AS BIGINT)) AS TIMESTAMP) END"
+        .map(|f| match (f, f.strptime()) {
+            (_, Some(p)) if f.has_offset() => format!("CAST(try_strptime({text}, {}) AS TIMESTAMP)", literal(p)),
+            (_, Some(p)) => format!("try_strptime({text}, {})", literal(p)),
+            (TimestampFormat::EpochMillis, None) => format!(
+                "CASE WHEN regexp_full_match({text}, '[0-9]{{12,13}}') THEN make_timestamp(CAST({text} AS BIGINT) * 1000) END"
+            ),
+            (_, None) => format!(
+                "CASE WHEN regexp_full_match({text}, '[0-9]{{9,10}}') THEN make_timestamp(CAST({text} AS BIGINT) * 1000000) END"
             ),
         })
         .collect();
@@ -147,8 +170,23 @@ pub fn silver_select(
         }
     }
     let outputs = outputs.join(",\n    ");
+    // A row whose every value is its column's name is a header repeated where files
+    // were concatenated: never data.
+    let mut sources: Vec<&str> = columns.iter().map(|c| c.source.as_str()).collect();
+    sources.dedup();
+    let header_row = sources
+        .iter()
+        .map(|s| {
+            format!(
+                "coalesce(trim(CAST({} AS VARCHAR)) = {}, false)",
+                ident(s),
+                literal(s.trim())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
     let mut sql = format!(
-        "-- Drafted by Hallmark's rules drafter from {source}.\nWITH typed AS (\n    SELECT\n{}\n    FROM {source}\n)",
+        "-- Drafted by Hallmark's rules drafter from {source}.\nWITH typed AS (\n    SELECT\n{}\n    FROM {source}\n    WHERE NOT ({header_row})\n)",
         typed.join(",\n")
     );
     match key {

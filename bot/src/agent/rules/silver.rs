@@ -3,7 +3,7 @@
 //! makes is written down in `notes`, which become the promotion plan, so a reviewer
 //! sees why a column got its type or why rows were dropped.
 
-use super::super::asks::{asks_for_tag, Case};
+use super::super::asks::{asks_for_column, Case};
 use super::super::context::Context;
 use super::super::infer::Kind;
 use super::super::profile::{ColumnProfile, Profile};
@@ -49,8 +49,19 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
 
     let mut outputs = Vec::new();
     let mut columns = Vec::new();
+    let key_name = key.map(|i| names[i].clone());
     for (i, c) in profile.columns.iter().enumerate() {
         let name = names[i].clone();
+        if is_trailing_empty(c, profile.rows) {
+            notes.push(format!(
+                "Bronze column `{}` holds no value in any row and has no name of its own (a trailing delimiter): left out.",
+                c.name
+            ));
+            continue;
+        }
+        if let Some(doubt) = &c.inferred.doubt {
+            notes.push(format!("`{name}`: {doubt}."));
+        }
         let mut tags: Vec<String> = c.inferred.tags.iter().map(|t| t.to_string()).collect();
         if Some(i) != key {
             if let Some(stem) = name.strip_suffix("_id") {
@@ -60,14 +71,30 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         let mut type_name = c.inferred.silver_type.to_string();
         let mut expr = silver_expr(&c.name, &c.inferred.kind);
         let mut extra = None;
-        for tag in &tags {
-            let asks = asks_for_tag(standards, Level::Silver, tag);
+        // Whatever a standard selects the column by (tag, name, pattern, type, role),
+        // what it asks of the column shapes the draft.
+        let provisional = ColumnSpec {
+            name: name.clone(),
+            type_name: type_name.clone(),
+            description: None,
+            tags: tags.clone(),
+            checks: Vec::new(),
+        };
+        let shape = ProductSpec {
+            name: product.to_string(),
+            level: Level::Silver,
+            description: None,
+            owner: None,
+            sources: Vec::new(),
+            primary_key: key_name.iter().cloned().collect(),
+            columns: Vec::new(),
+            checks: Vec::new(),
+        };
+        {
+            let asks = asks_for_column(standards, &provisional, &shape);
             if let Some(t) = &asks.type_name {
                 if *t != type_name {
-                    notes.push(format!(
-                        "`{name}` is typed {t}, as {} ask of tag `{tag}`.",
-                        asks.standards.join(", ")
-                    ));
+                    notes.push(format!("`{name}` is typed {t}, as {} ask.", asks.standards.join(", ")));
                     type_name = t.clone();
                     expr = format!("TRY_CAST({expr} AS {})", t.to_uppercase());
                 }
@@ -87,6 +114,14 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
             }
             if let (Some(case), Kind::Category | Kind::Text) = (asks.case, &c.inferred.kind) {
                 let trimmed = silver_expr(&c.name, &Kind::Text);
+                notes.push(format!(
+                    "`{name}` is {} case, as the values {} accept are.",
+                    match case {
+                        Case::Lower => "lower",
+                        Case::Upper => "upper",
+                    },
+                    asks.standards.join(", ")
+                ));
                 expr = match case {
                     Case::Lower => format!("lower({trimmed})"),
                     Case::Upper => format!("upper({trimmed})"),
@@ -145,7 +180,6 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
             None => "Duplicates: one row per key; no `updated`-like timestamp, so ties are broken by every column.".into(),
         });
     }
-    let key_name = key.map(|i| names[i].clone());
     let asides: Vec<SetAside> = set_aside.iter().map(|(s, _)| s.clone()).collect();
     let sql = silver_select(&source.name, &outputs, key_name.as_deref(), latest.as_deref(), &asides);
     let entity = product.strip_suffix('s').unwrap_or(product);
@@ -163,6 +197,16 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         checks: Vec::new(),
     };
     SilverDraft { spec, sql, notes }
+}
+
+/// A column with no value in any row whose name DuckDB made up (`column05`) or that
+/// has none: what a trailing delimiter leaves.
+fn is_trailing_empty(c: &ColumnProfile, rows: u64) -> bool {
+    let generated = c.name.trim().is_empty()
+        || c.name
+            .strip_prefix("column")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    generated && c.nulls >= rows
 }
 
 /// snake_case names for every column, made unique with a numeric suffix.
@@ -209,11 +253,13 @@ fn choose_key(product: &str, profile: &Profile, names: &[String]) -> Option<usiz
 /// A description of where the column comes from and what was done to it.
 fn describe(c: &ColumnProfile, type_name: &str) -> String {
     let what = match &c.inferred.kind {
-        Kind::Integer => "a whole number".to_string(),
-        Kind::Decimal { currency: true } => {
+        Kind::Integer => "a whole number, thousands separators removed".to_string(),
+        Kind::Decimal { currency: true, .. } => {
             "an amount; currency symbols, codes and thousands separators removed".into()
         }
-        Kind::Decimal { currency: false } => "a decimal number".into(),
+        Kind::Decimal { currency: false, .. } => "a decimal number; units and thousands separators removed".into(),
+        Kind::Percent { .. } => "a percentage in percent points (12.5 is 12.5 %)".into(),
+        Kind::Boolean => "true or false, from yes/no, y/n, true/false or 1/0".into(),
         Kind::Timestamp(f) => format!("a point in time in UTC, parsed from {} spelling(s) in bronze", f.len()),
         Kind::Email => "an email address, lower case".into(),
         Kind::Country => "an ISO 3166-1 alpha-2 country code, mapped from names and codes".into(),
