@@ -14,6 +14,10 @@
 //!   timestamp, or a name that says it holds event times), instead of passing as not
 //!   applicable.
 //!
+//! - **Kinds hidden in text.** When a standard selects a tag, a text column that
+//!   holds that kind anyway (its name says event times and 90 % of its values are
+//!   timestamps) fails: the standard cannot see a column that should carry its tag.
+//!
 //! They run in the checks engine, so `hallmark check` on a hand-written product and
 //! every drafter's promotion are held to them alike.
 
@@ -148,6 +152,157 @@ pub fn kept_values(
         });
     }
     out
+}
+
+/// A kind a standard's tag stands for, recognized in text columns by name and values.
+struct HiddenKind {
+    tag: &'static str,
+    what: &'static str,
+    /// Words of a column name that suggest the kind.
+    words: &'static [&'static str],
+    /// The last word of a name that suggests it.
+    last_words: &'static [&'static str],
+    /// An RE2 pattern most values of such a column match (trimmed).
+    pattern: &'static str,
+}
+
+const HIDDEN_KINDS: &[HiddenKind] = &[
+    HiddenKind {
+        tag: "event_time",
+        what: "event times",
+        words: &[
+            "date",
+            "time",
+            "timestamp",
+            "datetime",
+            "when",
+            "created",
+            "updated",
+            "modified",
+            "changed",
+            "opened",
+            "closed",
+            "delivered",
+            "shipped",
+        ],
+        last_words: &["at", "on", "ts"],
+        pattern: r"\d{4}-\d{2}-\d{2}([ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}( .*)?|\d{9,10}|\d{12,13}",
+    },
+    HiddenKind {
+        tag: "currency",
+        what: "amounts of money",
+        words: &[
+            "amount", "price", "revenue", "total", "cost", "fee", "paid", "balance", "subtotal",
+        ],
+        last_words: &[],
+        pattern: r"([$€£¥]|[A-Z]{3})?\s*[-+]?\d[\d.,' ]*\s*([$€£¥]|[A-Za-z]{3})?",
+    },
+];
+
+/// The share of values a text column must have of a kind to be said to hold it.
+const HIDDEN_SHARE: f64 = 0.9;
+
+/// The lines for text columns of the built product that hold a kind some standard
+/// selects by tag (`event_time`, `currency`) without carrying the tag.
+pub fn hidden_kinds(
+    standards: &[crate::standards::Standard],
+    product: &Product,
+    columns: &[ColumnInfo],
+    warehouse: &dyn Warehouse,
+) -> Vec<CheckResult> {
+    let spec = &product.spec;
+    let d = warehouse.dialect();
+    let mut candidates: Vec<(&HiddenKind, &ColumnInfo, Vec<String>)> = Vec::new();
+    for kind in HIDDEN_KINDS {
+        let selecting: Vec<String> = standards
+            .iter()
+            .filter(|s| s.applies_to(spec.level))
+            .filter(|s| {
+                s.rule
+                    .as_ref()
+                    .and_then(|r| r.columns.as_ref())
+                    .and_then(|c| c.tag.as_deref())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(kind.tag))
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        if selecting.is_empty() {
+            continue;
+        }
+        for c in columns {
+            let t = normalize_type(&c.type_name);
+            let text = t.starts_with("varchar") || t.starts_with("string") || t.starts_with("text");
+            let tagged = spec
+                .columns
+                .iter()
+                .any(|s| s.name == c.name && s.tags.iter().any(|g| g.eq_ignore_ascii_case(kind.tag)));
+            let lower = c.name.to_ascii_lowercase();
+            let words: Vec<&str> = lower
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let named = words.iter().any(|w| kind.words.contains(w))
+                || words.last().is_some_and(|w| kind.last_words.contains(w));
+            if text && !tagged && named {
+                candidates.push((kind, c, selecting.clone()));
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let measures: Vec<String> = candidates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (kind, c, _))| {
+            let value = d.key_text(&d.quote_ident(&c.name));
+            [
+                format!("count({value}) AS hm_n_{i}"),
+                format!("{} AS hm_k_{i}", d.count_if(&d.regex_full_match(&value, kind.pattern))),
+            ]
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {}",
+        measures.join(", "),
+        d.quote_relation(&spec.relation())
+    );
+    let Ok(rows) = warehouse.query(QueryKind::Guard, &sql) else {
+        return Vec::new();
+    };
+    let get = |name: &str| rows.first(name).and_then(|v| v.as_u64()).unwrap_or(0);
+    candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (kind, c, selecting))| {
+            let (n, k) = (get(&format!("hm_n_{i}")), get(&format!("hm_k_{i}")));
+            (n > 0 && k as f64 / n as f64 >= HIDDEN_SHARE).then(|| CheckResult {
+                standard_id: GUARD_ID.into(),
+                title: format!("Columns that hold {} are typed and tagged", kind.what),
+                check: "hidden_kind".into(),
+                columns: vec![c.name.clone()],
+                severity: Severity::Error,
+                status: Status::Fail,
+                figure: format!(
+                    "`{}` is text, but {} of its {} values look like {}; it carries no `{}`, so {} cannot see it",
+                    c.name,
+                    thousands(k),
+                    thousands(n),
+                    kind.what,
+                    kind.tag,
+                    selecting.join(", ")
+                ),
+                failing: Some(k),
+                total: Some(n),
+                sql: Some(sql.clone()),
+                samples: None,
+                reason: Some(format!(
+                    "type the column and tag it `{}`, or rename it if it does not hold {}",
+                    kind.tag, kind.what
+                )),
+            })
+        })
+        .collect()
 }
 
 /// A column of the built product that looks like it should carry `tag`, with what it

@@ -396,6 +396,7 @@ pub fn check_product(
     results.extend(
         guards::kept_values(product, &columns, warehouse, project.config.promotion.max_set_aside)
             .into_iter()
+            .chain(guards::hidden_kinds(&project.standards, product, &columns, warehouse))
             .map(Some),
     );
     for (i, c) in &checks {

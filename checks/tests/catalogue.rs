@@ -337,6 +337,35 @@ fn an_untagged_lookalike_fails_the_standard(b: Backend) {
     assert_eq!(warned.status, Status::Warn);
 }
 
+/// A text column that holds event times while a standard selects `event_time` fails,
+/// though another column carries the tag and the standard passes on it.
+fn event_times_hidden_in_text_fail(b: Backend) {
+    let repo = Repo::on(b);
+    repo.standard("columns: { tag: event_time }\ncheck: not_null").product(
+        "  - { name: ordered_at, type: timestamp, description: When, tags: [event_time] }\n  - { name: delivered_on, type: varchar, description: Delivered }\n  - { name: note, type: varchar, description: Free text }\n",
+        &[],
+        &literal_table(
+            b,
+            &[("ordered_at", Type::Timestamp), ("delivered_on", Type::Text), ("note", Type::Text)],
+            &[
+                &[Some("2024-05-01 10:00:00"), Some("02/05/2024 10:00"), Some("left at door")],
+                &[Some("2024-05-02 10:00:00"), Some("1714557600"), Some("signed")],
+                &[Some("2024-05-03 10:00:00"), None, Some("2024-05-03")],
+            ],
+        ),
+    );
+    let (list, _) = repo.check();
+    let results = &list.products[0].results;
+    let hidden: Vec<_> = results.iter().filter(|r| r.check == "hidden_kind").collect();
+    assert_eq!(hidden.len(), 1, "{results:#?}");
+    assert_eq!(hidden[0].status, Status::Fail);
+    assert_eq!(
+        hidden[0].figure,
+        "`delivered_on` is text, but 2 of its 2 values look like event times; it carries no `event_time`, so T-001 cannot see it"
+    );
+    assert!(!list.passed());
+}
+
 fn a_standard_without_rule_needs_human_review(b: Backend) {
     let repo = Repo::on(b);
     repo.write(
@@ -377,5 +406,6 @@ on_every_backend!(
     warn_severity_reports_without_failing,
     a_selector_that_matches_nothing_is_not_applicable,
     an_untagged_lookalike_fails_the_standard,
+    event_times_hidden_in_text_fail,
     a_standard_without_rule_needs_human_review,
 );
