@@ -126,6 +126,11 @@ fn silver_customers_pass_in_one_round_keeping_every_address() {
     assert_eq!(p.rounds.len(), 1, "{:?}", p.rounds);
     let sql = p.files.get("products/customers/silver.sql").unwrap();
     assert!(!sql.contains("_nonconforming"), "nothing is set aside: {sql}");
+    let plan = p.files.get("products/customers/PROMOTION.md").unwrap();
+    assert!(
+        plan.contains("## Coverage\n\n") && plan.contains("bronze columns are checked by a standard"),
+        "{plan}"
+    );
     // Personal values never reach the recorded profile.
     let bronze = p.files.get("products/customers/bronze.yml").unwrap();
     assert!(!bronze.contains("@example.com"), "{bronze}");

@@ -36,8 +36,8 @@ pub const GUARD_ID: &str = "hallmark";
 pub const DEFAULT_MAX_SET_ASIDE: f64 = 0.01;
 
 /// A name reduced to its lowercase letters and digits, so `Order ID`, `order_id` and
-/// `OrderId` are one name.
-fn bare(name: &str) -> String {
+/// `OrderId` are one name: how a product column is matched to its bronze column.
+pub fn bare(name: &str) -> String {
     name.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())

@@ -7,7 +7,9 @@ use super::context::{problems_of, resolve, Context, PromotionRequest, RequestErr
 use super::drafter::{DraftError, Drafter, Previous, Problems};
 use super::files::DraftFiles;
 use super::overlay::stale_variants;
-use super::plan::{bronze_yaml, checklist_of, commit_message, promotion_md, schema_diff, PlanInputs, RoundRecord};
+use super::plan::{
+    bronze_yaml, checklist_of, commit_message, coverage_line, promotion_md, schema_diff, PlanInputs, RoundRecord,
+};
 use super::profile::{profile, Profile};
 use hallmark_checks::render::markdown::summary_line;
 use hallmark_checks::result::{Checklist, ProductReport};
@@ -306,6 +308,15 @@ fn finish(
         checklist: checklist.as_ref(),
         schema_diff: &diff,
         deletions: &deletions,
+        coverage: (ctx.target.level == Level::Silver)
+            .then_some(report.as_ref())
+            .flatten()
+            .map(|r| {
+                coverage_line(
+                    &ctx.profile.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+                    r,
+                )
+            }),
     });
     let path = format!("products/{}/PROMOTION.md", ctx.target.folder);
     files.write(&path, md).map_err(|e| write_err(&path, e.to_string()))?;

@@ -163,6 +163,41 @@ pub struct PlanInputs<'a> {
     pub schema_diff: &'a str,
     /// Files the promotion removes.
     pub deletions: &'a [String],
+    /// Which bronze columns a standard checks, for a silver promotion.
+    pub coverage: Option<String>,
+}
+
+/// The coverage line of a silver promotion: how many of the `bronze` columns some
+/// standard measures in `report` (through the product column of the same name), and
+/// which ones none does, so a reviewer sees what a green checklist says nothing about.
+pub fn coverage_line(bronze: &[String], report: &hallmark_checks::result::ProductReport) -> String {
+    use hallmark_checks::guards::{bare, GUARD_ID};
+    use hallmark_checks::Status;
+    let checked = |column: &str| {
+        report.results.iter().any(|r| {
+            r.standard_id != GUARD_ID
+                && matches!(r.status, Status::Pass | Status::Fail | Status::Warn | Status::Error)
+                && r.columns.iter().any(|c| bare(c) == bare(column))
+        })
+    };
+    let uncovered: Vec<String> = bronze
+        .iter()
+        .filter(|c| !checked(c))
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let covered = bronze.len() - uncovered.len();
+    if uncovered.is_empty() {
+        format!(
+            "{covered} of {} bronze columns are checked by a standard.",
+            bronze.len()
+        )
+    } else {
+        format!(
+            "{covered} of {} bronze columns are checked by a standard; no standard checks {}.",
+            bronze.len(),
+            uncovered.join(", ")
+        )
+    }
 }
 
 /// `PROMOTION.md`.
@@ -194,6 +229,9 @@ pub fn promotion_md(p: &PlanInputs<'_>) -> String {
             "- Removed {}: it was the previous transform for one warehouse and no longer matches the product.",
             p.deletions.join(", ")
         );
+    }
+    if let Some(line) = &p.coverage {
+        let _ = writeln!(out, "\n## Coverage\n\n{line}");
     }
     let _ = writeln!(out, "\n## Rounds\n");
     for r in p.rounds {
@@ -267,6 +305,46 @@ pub fn commit_message(target: &Target, source: &str, checklist: Option<&Checklis
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coverage_names_the_bronze_columns_no_standard_measures() {
+        use hallmark_checks::result::{CheckResult, ProductReport, Summary};
+        use hallmark_checks::rule::Severity;
+        use hallmark_checks::Status;
+        let result = |id: &str, column: &str, status: Status| CheckResult {
+            standard_id: id.into(),
+            title: String::new(),
+            check: "not_null".into(),
+            columns: vec![column.into()],
+            severity: Severity::Error,
+            status,
+            figure: String::new(),
+            failing: None,
+            total: None,
+            sql: None,
+            samples: None,
+            reason: None,
+        };
+        let results = vec![
+            result("S-1", "order_id", Status::Pass),
+            result("S-2", "amount", Status::Fail),
+            result("hallmark", "notes", Status::Pass),
+            result("S-3", "phone", Status::NotApplicable),
+        ];
+        let report = ProductReport {
+            product: "silver.orders".into(),
+            spec: String::new(),
+            rows: Some(1),
+            error: None,
+            summary: Summary::of(&results),
+            results,
+        };
+        let bronze = ["Order ID", "Amount", "Notes", "Phone"].map(String::from);
+        assert_eq!(
+            coverage_line(&bronze, &report),
+            "2 of 4 bronze columns are checked by a standard; no standard checks `Notes`, `Phone`."
+        );
+    }
 
     #[test]
     fn backtick_runs_are_measured() {
