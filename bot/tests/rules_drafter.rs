@@ -177,6 +177,51 @@ fn setting_aside_a_fifth_of_the_addresses_fails_the_round() {
     assert!(!list.passed(), "the committed product fails `hallmark check` too");
 }
 
+/// Every measure and dimension a gold request names is in the product, or the
+/// checklist says it is not: an average of a column the source lacks fails the
+/// promotion, and the ones that are there pass by name.
+#[test]
+fn gold_lists_what_the_request_names_and_fails_on_what_it_cannot_make() {
+    let dir = example_repo();
+    let root = dir.path();
+    let silver = run(root, "bronze/orders.csv", Level::Silver, None, "");
+    commit_promotion(root, &silver).unwrap();
+    checkout_branch(root, "hallmark/silver/orders").unwrap();
+    let p = run(
+        root,
+        "silver.orders",
+        Level::Gold,
+        Some("daily_revenue"),
+        "Order count, revenue, average amount and average basket size by day and ship country.",
+    );
+    let results = &p.checklist.as_ref().unwrap().products[0].results;
+    let requested: Vec<(String, Status)> = results
+        .iter()
+        .filter(|r| r.standard_id == "request")
+        .map(|r| (r.figure.clone(), r.status))
+        .collect();
+    assert_eq!(
+        requested,
+        [
+            ("measure \"count\": `order_count`".to_string(), Status::Pass),
+            ("measure \"revenue\": `amount_total`".to_string(), Status::Pass),
+            ("measure \"average amount\": `avg_amount`".to_string(), Status::Pass),
+            (
+                "measure \"average basket\": not in the product".to_string(),
+                Status::Fail
+            ),
+            ("dimension \"ship country\": `ship_country`".to_string(), Status::Pass),
+        ],
+        "{results:#?}"
+    );
+    assert!(!p.all_pass());
+    let plan = p.files.get("products/orders/PROMOTION.md").unwrap();
+    assert!(
+        plan.contains("Not done: the request asks for \"average basket\""),
+        "{plan}"
+    );
+}
+
 #[test]
 fn gold_from_the_drafted_silver_passes_every_machine_checkable_gold_standard() {
     let dir = example_repo();

@@ -7,9 +7,10 @@ use super::drafter::Problems;
 use super::files::DraftFiles;
 use super::overlay::with_drafts;
 use super::profile::Profile;
+use super::request_terms::request_results;
 use super::rules::gold::Grain;
 use super::transform::snake_case;
-use hallmark_checks::result::ProductReport;
+use hallmark_checks::result::{ProductReport, Summary};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 use hallmark_checks::spec::{Product, SourceSpec};
 use hallmark_checks::standards::Standard;
@@ -304,11 +305,20 @@ impl Context<'_> {
             level: Some(self.target.level),
         };
         let checklist = run_checks(&project, self.warehouse, &selection, &self.options, &NoProgress);
-        checklist
+        let mut report = checklist
             .products
             .into_iter()
             .next()
-            .ok_or_else(|| Problems::Lint(format!("{} was not selected for checks", self.target.relation())))
+            .ok_or_else(|| Problems::Lint(format!("{} was not selected for checks", self.target.relation())))?;
+        // Whoever drafted it, a gold product holds what the request names, or the
+        // checklist says what it lacks.
+        if self.target.level == Level::Gold && report.error.is_none() {
+            report
+                .results
+                .extend(request_results(&self.request.text, &drafted.spec));
+            report.summary = Summary::of(&report.results);
+        }
+        Ok(report)
     }
 }
 

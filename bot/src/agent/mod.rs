@@ -14,5 +14,6 @@ pub mod overlay;
 pub mod plan;
 pub mod profile;
 pub mod prompts;
+pub mod request_terms;
 pub mod rules;
 pub mod transform;

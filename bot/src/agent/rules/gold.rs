@@ -5,6 +5,8 @@
 
 use super::super::asks::asks_for_tag;
 use super::super::context::Context;
+use super::super::infer::name_words;
+use super::super::request_terms::{request_terms, MeasureKind};
 use super::super::transform::{ident, literal, snake_case};
 use super::LATEST_MARKERS;
 use hallmark_checks::spec::{ColumnSpec, ProductSpec, SourceSpec};
@@ -156,10 +158,34 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
                 .join(", ")
         ));
     }
-    let money: Vec<&Col> = cols
+    let terms = request_terms(text);
+    let asks = |kind: MeasureKind| terms.measures.iter().any(|m| m.kind == kind);
+    let mut money: Vec<&Col> = cols
         .iter()
         .filter(|c| has_tag(c, "currency") && is_type(c, "decimal"))
         .collect();
+    if money.is_empty() && asks(MeasureKind::Revenue) {
+        // Revenue asked for, no column tagged as money: an amount-like number is it.
+        let amount_like = ["amount", "price", "total", "revenue", "sales", "value", "net", "gross"];
+        money = cols
+            .iter()
+            .filter(|c| {
+                (is_type(c, "decimal") || is_type(c, "double"))
+                    && name_words(&c.spec.name)
+                        .iter()
+                        .any(|w| amount_like.contains(&w.as_str()))
+            })
+            .collect();
+        match money.first() {
+            Some(m) => notes.push(format!(
+                "The request asks for revenue; `{}` carries no `currency` tag, but its name says it is an amount, so it is summed.",
+                m.spec.name
+            )),
+            None => notes.push(
+                "Not done: the request asks for revenue, but no column of the source holds an amount.".into(),
+            ),
+        }
+    }
     if !money.is_empty() {
         if let Some(code) = cols.iter().find(|c| has_tag(c, "currency_code")) {
             if !dims.iter().any(|d| d.spec.name == code.spec.name) {
@@ -316,6 +342,72 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
             format!(
                 "Number of distinct `{}` values among the {} rows of the {}{per}.",
                 r.spec.name,
+                silver.spec.relation(),
+                grain.part()
+            ),
+            &[],
+        ));
+    }
+
+    for m in &terms.measures {
+        let of = m.of.join("_");
+        let numeric = |c: &&Col| {
+            ["decimal", "double", "bigint", "integer", "float"]
+                .iter()
+                .any(|t| is_type(c, t))
+        };
+        let target = cols
+            .iter()
+            .filter(|c| c.spec.name != time.spec.name && !dims.iter().any(|d| d.spec.name == c.spec.name))
+            .find(|c| c.spec.name == of || c.spec.name.contains(&of));
+        let (name, expr, type_name, what) = match (m.kind, target) {
+            (MeasureKind::Average, Some(c)) if numeric(&c) => (
+                format!("avg_{}", c.spec.name),
+                format!("CAST(avg({}) AS DECIMAL(18, 4))", ident(&c.spec.name)),
+                "decimal(18,4)",
+                format!("Mean of `{}`", c.spec.name),
+            ),
+            (MeasureKind::Sum, Some(c)) if numeric(&c) => (
+                format!("{}_total", c.spec.name),
+                format!("coalesce(sum({}), 0)", ident(&c.spec.name)),
+                if is_type(c, "decimal") {
+                    "decimal(38,4)"
+                } else {
+                    "hugeint"
+                },
+                format!("Sum of `{}`", c.spec.name),
+            ),
+            (MeasureKind::Distinct, Some(c)) => (
+                format!("{}_count", c.spec.name.strip_suffix("_id").unwrap_or(&c.spec.name)),
+                format!("count(DISTINCT {})", ident(&c.spec.name)),
+                "bigint",
+                format!("Number of distinct `{}` values", c.spec.name),
+            ),
+            (MeasureKind::Average | MeasureKind::Sum | MeasureKind::Distinct, _) => {
+                notes.push(format!(
+                    "Not done: the request asks for \"{}\", but {} has no {} column `{of}`.",
+                    m.phrase,
+                    silver.spec.relation(),
+                    if m.kind == MeasureKind::Distinct {
+                        ""
+                    } else {
+                        "numeric "
+                    }
+                ));
+                continue;
+            }
+            (MeasureKind::Count | MeasureKind::Revenue, _) => continue,
+        };
+        if columns.iter().any(|c| c.name == name) {
+            continue;
+        }
+        notes.push(format!("`{name}`: {what}, as the request asks (\"{}\").", m.phrase));
+        select.push(format!("{expr} AS {}", ident(&name)));
+        columns.push(metric(
+            &name,
+            type_name,
+            format!(
+                "{what} among the {} rows of the {}{per}.",
                 silver.spec.relation(),
                 grain.part()
             ),
