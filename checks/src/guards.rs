@@ -305,6 +305,43 @@ pub fn hidden_kinds(
         .collect()
 }
 
+/// The line that counts the rows `product` holds back in its quarantine relation,
+/// when it has one (built with the product).
+pub fn quarantine_count(product: &Product, warehouse: &dyn Warehouse) -> Option<CheckResult> {
+    product.quarantine.as_ref()?;
+    let rel = product.quarantine_relation();
+    let sql = format!("SELECT count(*) AS n FROM {}", warehouse.dialect().quote_relation(&rel));
+    let (status, figure, failing) = match warehouse.query(QueryKind::Guard, &sql) {
+        Ok(rows) => {
+            let n = rows.first("n").and_then(|v| v.as_u64()).unwrap_or(0);
+            (
+                Status::Pass,
+                format!(
+                    "{} {} held back in `{rel}`",
+                    thousands(n),
+                    if n == 1 { "row is" } else { "rows are" }
+                ),
+                Some(n),
+            )
+        }
+        Err(e) => (Status::Error, format!("not counted: {e}"), None),
+    };
+    Some(CheckResult {
+        standard_id: GUARD_ID.into(),
+        title: "Rows the standards keep out of this level are held back and counted".into(),
+        check: "quarantine".into(),
+        columns: Vec::new(),
+        severity: Severity::Warn,
+        status,
+        figure,
+        failing,
+        total: None,
+        sql: Some(sql),
+        samples: None,
+        reason: None,
+    })
+}
+
 /// A column of the built product that looks like it should carry `tag`, with what it
 /// looks like; `None` when nothing does or the tag is not one Hallmark recognizes.
 pub fn untagged_evidence(tag: &str, columns: &[ColumnInfo]) -> Option<(String, &'static str)> {

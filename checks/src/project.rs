@@ -3,7 +3,7 @@
 
 use crate::error::{yaml_error_line, yaml_error_message, SourceError, SourceErrors};
 use crate::level::Level;
-use crate::spec::{level_from_file_name, parse_spec, DialectSql, Product};
+use crate::spec::{level_from_file_name, parse_spec, quarantine_path, DialectSql, Product, QuarantineSql};
 use crate::standards::{parse_standards, Standard};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -265,12 +265,22 @@ fn load_products(dir: &Path, errors: &mut Vec<SourceError>) -> Vec<Product> {
                             }
                         })
                         .collect();
+                    let qpath = quarantine_path(&path);
+                    let quarantine = match std::fs::read_to_string(&qpath) {
+                        Ok(sql) => Some(QuarantineSql { sql, path: qpath }),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                        Err(e) => {
+                            errors.push(SourceError::new(&qpath, 0, format!("cannot read: {e}")));
+                            None
+                        }
+                    };
                     products.push(Product {
                         spec,
                         sql,
                         spec_path: path,
                         sql_path,
                         dialect_sql,
+                        quarantine,
                     })
                 }
                 Err(e) => errors.push(SourceError::new(

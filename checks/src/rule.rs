@@ -138,6 +138,12 @@ pub struct Rule {
     /// How much a failure matters; `error` when absent.
     #[serde(default)]
     pub severity: Severity,
+    /// Rows whose selected values fail the checks must not reach this level: the
+    /// checks still run on the product (and must find no such row), and a product
+    /// that holds such rows back puts them in `<level>.<name>_quarantine`, built from
+    /// its `<level>.quarantine.sql` and counted on the checklist.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quarantine: bool,
 }
 
 impl Rule {
@@ -186,6 +192,12 @@ impl Rule {
                     ));
                 }
             }
+        }
+        if self.quarantine && checks.iter().any(|c| c.scope() != Scope::Column) {
+            out.push((
+                "`quarantine: true` holds back rows by the values of columns: use it with column checks only".into(),
+                "quarantine".into(),
+            ));
         }
         for c in &checks {
             match (c.scope(), &self.columns) {

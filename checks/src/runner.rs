@@ -180,6 +180,17 @@ fn build_one(
             .and_then(|_| warehouse.describe(&relation))
             .map_err(|e| format!("building {relation} from {} failed: {e}", sql_path.display())),
     };
+    // The rows it holds back are part of the product: no quarantine, no product.
+    let built = built.and_then(|columns| match &product.quarantine {
+        None => Ok(columns),
+        Some(q) => {
+            let rel = product.quarantine_relation();
+            warehouse
+                .materialize(&rel, &q.sql)
+                .map(|_| columns)
+                .map_err(|e| format!("building {rel} from {} failed: {e}", q.path.display()))
+        }
+    });
     if let Err(e) = &built {
         build_errors.insert(relation, e.clone());
     }
@@ -397,6 +408,7 @@ pub fn check_product(
         guards::kept_values(product, &columns, warehouse, project.config.promotion.max_set_aside)
             .into_iter()
             .chain(guards::hidden_kinds(&project.standards, product, &columns, warehouse))
+            .chain(guards::quarantine_count(product, warehouse))
             .map(Some),
     );
     for (i, c) in &checks {
@@ -658,8 +670,16 @@ fn own_query_result(
                         .join(" AND ")
                 ),
             };
+            // Rows held back in the quarantine reached silver's door: they count.
+            let product_rows = match &product.quarantine {
+                None => format!("({product_rows})"),
+                Some(_) => format!(
+                    "(({product_rows}) + ({}))",
+                    product_rows.replacen(&rel, &d.quote_relation(&product.quarantine_relation()), 1)
+                ),
+            };
             let sql = format!(
-                "SELECT ({product_rows}) AS product_rows, count(*) AS source_rows, {distinct} AS source_keys FROM {}",
+                "SELECT {product_rows} AS product_rows, count(*) AS source_rows, {distinct} AS source_keys FROM {}",
                 d.quote_relation(&source.name)
             );
             match warehouse.query(QueryKind::Source, &sql) {

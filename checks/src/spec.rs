@@ -120,6 +120,24 @@ pub struct Product {
     /// Transforms written for one warehouse's SQL (`silver.clickhouse.sql`), by
     /// dialect name, used instead of `sql` on that warehouse.
     pub dialect_sql: Vec<DialectSql>,
+    /// The SELECT of the rows the product holds back (`silver.quarantine.sql`), built
+    /// as `<level>.<name>_quarantine`, when the product has one.
+    pub quarantine: Option<QuarantineSql>,
+}
+
+/// The SELECT of a product's quarantined rows, and its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantineSql {
+    /// The SELECT.
+    pub sql: String,
+    /// Its file.
+    pub path: PathBuf,
+}
+
+/// The file next to a spec that holds its quarantine SELECT: `silver.yml` →
+/// `silver.quarantine.sql`.
+pub fn quarantine_path(spec_path: &Path) -> PathBuf {
+    spec_path.with_extension("quarantine.sql")
 }
 
 /// A product transform in one warehouse's SQL dialect.
@@ -134,6 +152,11 @@ pub struct DialectSql {
 }
 
 impl Product {
+    /// The relation the quarantined rows are built as, `silver.orders_quarantine`.
+    pub fn quarantine_relation(&self) -> String {
+        format!("{}_quarantine", self.spec.relation())
+    }
+
     /// The transform to run on a warehouse speaking `dialect`, and its file: the
     /// dialect's own (`silver.clickhouse.sql`) when there is one, else `silver.sql`.
     pub fn transform(&self, dialect: &str) -> (&str, &Path) {

@@ -366,6 +366,46 @@ fn event_times_hidden_in_text_fail(b: Backend) {
     assert!(!list.passed());
 }
 
+/// A product that holds rows back builds its quarantine too: the checklist counts
+/// the rows, and reconciliation counts them with the product's.
+fn quarantined_rows_are_counted_and_reconciled(b: Backend) {
+    let repo = Repo::on(b);
+    repo.write(
+        "data_standards.md",
+        "## T-001 Every key arrives\nApplies to: silver\n```rule\ncheck: { row_count_reconciliation: { tolerance: 0 } }\n```\n\n## T-002 Only key 1 is good\nApplies to: silver\n```rule\ncolumns: { name: id }\ncheck: { accepted_values: { values: ['1'] } }\nquarantine: true\n```\n",
+    );
+    repo.product(
+        "  - { name: id, type: varchar, description: Row id }\n",
+        &["id"],
+        "SELECT DISTINCT \"Id\" AS id FROM bronze.src WHERE \"Id\" = '1'",
+    );
+    repo.write(
+        "products/t/silver.quarantine.sql",
+        "SELECT DISTINCT \"Id\" AS id, 'not 1' AS quarantine_reason FROM bronze.src WHERE \"Id\" = '2'",
+    );
+    let (list, _) = repo.check();
+    let results = &list.products[0].results;
+    let figure = |check: &str| {
+        results
+            .iter()
+            .find(|r| r.check == check)
+            .map(|r| (r.status, r.figure.clone()))
+            .unwrap_or_else(|| panic!("no {check}: {results:#?}"))
+    };
+    assert_eq!(
+        figure("row_count_reconciliation"),
+        (
+            Status::Pass,
+            "2 rows vs 2 source distinct keys (Id) (4 source rows): 0.00% apart, tolerance 0.00%".into()
+        )
+    );
+    assert_eq!(
+        figure("quarantine"),
+        (Status::Pass, "1 row is held back in `silver.t_quarantine`".into())
+    );
+    assert_eq!(figure("accepted_values").0, Status::Pass);
+}
+
 fn a_standard_without_rule_needs_human_review(b: Backend) {
     let repo = Repo::on(b);
     repo.write(
@@ -407,5 +447,6 @@ on_every_backend!(
     a_selector_that_matches_nothing_is_not_applicable,
     an_untagged_lookalike_fails_the_standard,
     event_times_hidden_in_text_fail,
+    quarantined_rows_are_counted_and_reconciled,
     a_standard_without_rule_needs_human_review,
 );

@@ -17,6 +17,10 @@ use crate::rng::Rng;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::fmt::Write;
 
+/// The truth of a value whose row a standard keeps out of silver (the row is then not
+/// in the truth at all: it belongs in the product's quarantine).
+const HELD_BACK: &str = "\u{1}held back";
+
 /// How a truth value is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TruthKind {
@@ -59,6 +63,8 @@ pub struct MessySet {
     /// The truth: one row per key that must reach silver, values as canonical text
     /// (`None` for NULL), in the order of `columns`.
     pub rows: Vec<Vec<Option<String>>>,
+    /// The keys a standard keeps out of silver: they belong in the quarantine.
+    pub held_back: Vec<String>,
 }
 
 impl MessySet {
@@ -327,6 +333,15 @@ pub fn generate(seed: u64) -> MessySet {
             "Event times are timestamps",
             "columns: { tag: event_time }\ntype: timestamp",
         );
+        // Half the teams keep rows with impossible event times out of silver; their
+        // exports have some.
+        let outliers = rng.chance(0.5);
+        if outliers {
+            standard(
+                "Event times fall in 2000..2040, else the row is held back",
+                "columns: { tag: event_time }\ncheck: { range: { min: \"2000-01-01\", max: \"2040-01-01\" } }\nquarantine: true",
+            );
+        }
         columns.push(Column {
             truth: TruthColumn {
                 header: h,
@@ -336,6 +351,13 @@ pub fn generate(seed: u64) -> MessySet {
             cell: Box::new(move |rng, _| {
                 if rng.chance(0.03) {
                     return (String::new(), None);
+                }
+                if outliers && rng.chance(0.04) {
+                    let year = *rng.pick(&[1901, 1970, 1989, 2091]);
+                    let t = Utc
+                        .with_ymd_and_hms(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32, 3, 4, 5)
+                        .unwrap();
+                    return (Spelling::IsoSpace.render(t, rng), Some(HELD_BACK.to_string()));
                 }
                 let s = *rng.pick(&spellings);
                 let t = s.truncate(base + Duration::seconds(rng.below(600 * 86_400) as i64));
@@ -570,6 +592,7 @@ pub fn generate(seed: u64) -> MessySet {
     csv.push_str(&header_line);
     csv.push('\n');
     let mut rows = Vec::new();
+    let mut held_back = Vec::new();
     let mut lines = Vec::new();
     for key in 0..keys {
         let versions = if rng.chance(0.15) { 2 + rng.below(2) as usize } else { 1 };
@@ -590,7 +613,12 @@ pub fn generate(seed: u64) -> MessySet {
             lines.push(texts);
             latest = truths;
         }
-        if !blank_key {
+        if blank_key {
+            continue;
+        }
+        if latest.iter().any(|v| v.as_deref() == Some(HELD_BACK)) {
+            held_back.push(latest[0].clone().unwrap_or_default());
+        } else {
             rows.push(latest);
         }
     }
@@ -627,6 +655,7 @@ pub fn generate(seed: u64) -> MessySet {
         standards,
         columns: columns.into_iter().map(|c| c.truth).collect(),
         rows,
+        held_back,
     }
 }
 

@@ -182,6 +182,44 @@ fn judge(set: &MessySet, root: &std::path::Path, p: &Promotion) -> Verdict {
             )
         })
         .collect();
+    // The held-back keys are in the quarantine, and only they; the checklist counts them.
+    let quarantine = p
+        .files
+        .get(&format!("products/{}/silver.quarantine.sql", p.target.folder));
+    let mut held: Vec<String> = match quarantine {
+        None => Vec::new(),
+        Some(q) => {
+            conn.execute_batch(&format!("CREATE TABLE quarantine AS {q}"))
+                .unwrap_or_else(|e| panic!("seed {}: the quarantine SQL does not run: {e}\n{q}", set.seed));
+            let mut stmt = conn
+                .prepare(&format!("SELECT CAST(\"{key}\" AS VARCHAR) FROM quarantine"))
+                .unwrap();
+            let keys = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            keys
+        }
+    };
+    held.sort();
+    let mut expected = set.held_back.clone();
+    expected.sort();
+    assert_eq!(held, expected, "seed {}: the quarantine holds other keys", set.seed);
+    if !expected.is_empty() {
+        let counted = p.checklist.as_ref().unwrap().products[0]
+            .results
+            .iter()
+            .find(|r| r.check == "quarantine")
+            .map(|r| r.figure.clone());
+        let n = expected.len();
+        let want = format!(
+            "{n} {} held back in `silver.{}_quarantine`",
+            if n == 1 { "row is" } else { "rows are" },
+            set.product
+        );
+        assert_eq!(counted.as_deref(), Some(want.as_str()), "seed {}", set.seed);
+    }
     Verdict {
         right: row[0] as usize,
         total: row[1] as usize + extra,
@@ -192,7 +230,7 @@ fn judge(set: &MessySet, root: &std::path::Path, p: &Promotion) -> Verdict {
 
 #[test]
 fn promotions_of_generated_messy_sets_are_right_row_by_row() {
-    let (mut right, mut total) = (0, 0);
+    let (mut right, mut total, mut held) = (0, 0, 0);
     let mut failures = Vec::new();
     let mut green_on_wrong = Vec::new();
     // `HALLMARK_MESSY_SETS=500` judges more sets, for a longer look.
@@ -202,6 +240,7 @@ fn promotions_of_generated_messy_sets_are_right_row_by_row() {
         .unwrap_or(SETS);
     for seed in 1..=sets {
         let set = generate(seed);
+        held += set.held_back.len();
         let dir = tempfile::tempdir().unwrap();
         let p = promote_set(&set, dir.path());
         let v = judge(&set, dir.path(), &p);
@@ -217,7 +256,8 @@ fn promotions_of_generated_messy_sets_are_right_row_by_row() {
             }
         }
     }
-    eprintln!("generated sets: {right} of {total} rows right");
+    eprintln!("generated sets: {right} of {total} rows right, {held} rows held back");
+    assert!(held > 0, "no set exercised the quarantine");
     assert!(
         green_on_wrong.is_empty(),
         "green checklists on wrong products, seeds {green_on_wrong:?}:\n{}",

@@ -4,7 +4,7 @@
 
 use super::files::DraftFiles;
 use hallmark_checks::project::DIALECTS;
-use hallmark_checks::spec::{level_from_file_name, parse_spec, DialectSql, Product};
+use hallmark_checks::spec::{level_from_file_name, parse_spec, DialectSql, Product, QuarantineSql};
 use hallmark_checks::{Level, Project, SourceError, SourceErrors};
 
 /// `base` with the products of `files` added or replacing those at the same path.
@@ -60,12 +60,18 @@ pub fn with_drafts(base: &Project, files: &DraftFiles) -> Result<Project, Source
         project
             .products
             .retain(|p| p.spec_path != path && p.spec.relation() != relation);
+        let quarantine_rel = format!("{stem}.quarantine.sql");
+        let quarantine = files.get(&quarantine_rel).map(|sql| QuarantineSql {
+            sql: sql.to_string(),
+            path: base.root.join(&quarantine_rel),
+        });
         project.products.push(Product {
             spec,
             sql: sql.to_string(),
             spec_path: path,
             sql_path: base.root.join(&sql_rel),
             dialect_sql,
+            quarantine,
         });
     }
     if !errors.is_empty() {
@@ -89,8 +95,9 @@ pub fn stale_variants(base: &Project, files: &DraftFiles) -> Vec<String> {
         if files.get(&rel).is_none() {
             continue;
         }
-        for v in &p.dialect_sql {
-            if let Ok(vrel) = v.path.strip_prefix(&base.root) {
+        let quarantine = p.quarantine.iter().map(|q| &q.path);
+        for path in p.dialect_sql.iter().map(|v| &v.path).chain(quarantine) {
+            if let Ok(vrel) = path.strip_prefix(&base.root) {
                 let vrel = vrel.to_string_lossy().replace('\\', "/");
                 if files.get(&vrel).is_none() {
                     stale.push(vrel);

@@ -142,17 +142,38 @@ pub struct SetAside {
     pub flag: String,
 }
 
+/// A condition under which a row must not reach silver, with the standard behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantine {
+    /// The condition over the typed, deduplicated row.
+    pub condition: String,
+    /// Why, for the quarantined row's `quarantine_reason`.
+    pub reason: String,
+}
+
+/// The silver SQL: the product's SELECT, and the SELECT of the rows it holds back
+/// when a standard keeps rows out of silver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilverSql {
+    /// `silver.sql`.
+    pub product: String,
+    /// `silver.quarantine.sql`, when rows are held back.
+    pub quarantine: Option<String>,
+}
+
 /// The silver SELECT: typed columns from `source`, rows with a null key dropped, and
 /// one row per key — the latest by `latest_by` when given — with ties broken by every
 /// column so the result is deterministic. Values in `set_aside` are replaced by NULL
-/// and flagged.
+/// and flagged; rows that meet a `quarantine` condition go to the quarantine SELECT
+/// instead, with the reason.
 pub fn silver_select(
     source: &str,
     columns: &[OutputColumn],
     key: Option<&str>,
     latest_by: Option<&str>,
     set_aside: &[SetAside],
-) -> String {
+    quarantine: &[Quarantine],
+) -> SilverSql {
     let typed: Vec<String> = columns
         .iter()
         .map(|c| format!("        {} AS {}", c.expr, ident(&c.name)))
@@ -185,28 +206,51 @@ pub fn silver_select(
         })
         .collect::<Vec<_>>()
         .join(" AND ");
-    let mut sql = format!(
+    let mut ctes = format!(
         "-- Drafted by Hallmark's rules drafter from {source}.\nWITH typed AS (\n    SELECT\n{}\n    FROM {source}\n    WHERE NOT ({header_row})\n)",
         typed.join(",\n")
     );
-    match key {
+    let from = match key {
         Some(key) => {
             let mut order = Vec::new();
             if let Some(latest) = latest_by {
                 order.push(format!("{} DESC NULLS LAST", ident(latest)));
             }
             order.extend(names.iter().map(|n| format!("{n} NULLS LAST")));
-            sql.push_str(&format!(
-                ",\nranked AS (\n    SELECT *, row_number() OVER (PARTITION BY {k} ORDER BY {}) AS hm_version\n    FROM typed\n    WHERE {k} IS NOT NULL\n)\nSELECT\n    {outputs}\nFROM ranked\nWHERE hm_version = 1\n",
+            ctes.push_str(&format!(
+                ",\nranked AS (\n    SELECT *, row_number() OVER (PARTITION BY {k} ORDER BY {}) AS hm_version\n    FROM typed\n    WHERE {k} IS NOT NULL\n)",
                 order.join(", "),
                 k = ident(key),
             ));
+            "FROM ranked\nWHERE hm_version = 1"
         }
-        None => sql.push_str(&format!(
-            ",\ndistinct_rows AS (\n    SELECT DISTINCT * FROM typed\n)\nSELECT\n    {outputs}\nFROM distinct_rows\n"
+        None => {
+            ctes.push_str(",\ndistinct_rows AS (\n    SELECT DISTINCT * FROM typed\n)");
+            "FROM distinct_rows\nWHERE true"
+        }
+    };
+    let held = quarantine
+        .iter()
+        .map(|q| format!("({})", q.condition))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    if quarantine.is_empty() {
+        return SilverSql {
+            product: format!("{ctes}\nSELECT\n    {outputs}\n{from}\n"),
+            quarantine: None,
+        };
+    }
+    let reasons = quarantine
+        .iter()
+        .map(|q| format!("WHEN {} THEN {}", q.condition, literal(&q.reason)))
+        .collect::<Vec<_>>()
+        .join("\n        ");
+    SilverSql {
+        product: format!("{ctes}\nSELECT\n    {outputs}\n{from}\n  AND NOT coalesce({held}, false)\n"),
+        quarantine: Some(format!(
+            "{ctes}\nSELECT\n    {outputs},\n    CASE\n        {reasons}\n    END AS quarantine_reason\n{from}\n  AND coalesce({held}, false)\n"
         )),
     }
-    sql
 }
 
 #[cfg(test)]
@@ -244,7 +288,7 @@ mod tests {
                 expr: silver_expr("Updated At", &Kind::Timestamp(vec![TimestampFormat::IsoZulu])),
             },
         ];
-        let sql = silver_select("bronze.orders", &cols, Some("order_id"), Some("updated_at"), &[]);
+        let sql = silver_select("bronze.orders", &cols, Some("order_id"), Some("updated_at"), &[], &[]).product;
         assert!(sql.contains("PARTITION BY \"order_id\" ORDER BY \"updated_at\" DESC NULLS LAST, \"order_id\" NULLS LAST, \"updated_at\" NULLS LAST"), "{sql}");
         assert!(sql.contains("WHERE \"order_id\" IS NOT NULL"), "{sql}");
         assert!(

@@ -36,14 +36,14 @@ impl Drafter for RulesDrafter {
         if let Some(previous) = previous {
             self.revise(ctx, previous)?;
         }
-        let (spec, sql, notes) = match ctx.target.level {
+        let (spec, sql, quarantine, notes) = match ctx.target.level {
             Level::Silver => {
                 let d = silver::draft_silver(ctx, &self.set_aside);
-                (d.spec, d.sql, d.notes)
+                (d.spec, d.sql.product, d.sql.quarantine, d.notes)
             }
             Level::Gold => {
                 let d = gold::draft_gold(ctx).map_err(DraftError::Request)?;
-                (d.spec, d.sql, d.notes)
+                (d.spec, d.sql, None, d.notes)
             }
             Level::Bronze => return Err(DraftError::Request("bronze is not drafted".into())),
         };
@@ -55,6 +55,11 @@ impl Drafter for RulesDrafter {
             .write(&ctx.target.spec_path(), format!("{header}{yaml}"))
             .and_then(|_| files.write(&ctx.target.sql_path(), sql))
             .map_err(|e| DraftError::Request(e.to_string()))?;
+        if let Some(q) = quarantine {
+            let sql_path = ctx.target.sql_path();
+            let path = format!("{}.quarantine.sql", sql_path.strip_suffix(".sql").unwrap_or(&sql_path));
+            files.write(&path, q).map_err(|e| DraftError::Request(e.to_string()))?;
+        }
         Ok(Draft {
             files,
             notes,

@@ -7,8 +7,13 @@ use super::super::asks::{asks_for_column, Case};
 use super::super::context::Context;
 use super::super::infer::Kind;
 use super::super::profile::{ColumnProfile, Profile};
-use super::super::transform::{ident, silver_expr, silver_select, snake_case, OutputColumn, SetAside};
+use super::super::transform::{
+    ident, silver_expr, silver_select, snake_case, OutputColumn, Quarantine, SetAside, SilverSql,
+};
 use super::LATEST_MARKERS;
+use hallmark_checks::dialect::DuckDbDialect;
+use hallmark_checks::plan::{normalize_type, selects};
+use hallmark_checks::scan::value_failure;
 use hallmark_checks::spec::{ColumnSpec, ProductSpec};
 use hallmark_checks::Level;
 
@@ -17,8 +22,8 @@ use hallmark_checks::Level;
 pub struct SilverDraft {
     /// The spec, ready to be written as `silver.yml`.
     pub spec: ProductSpec,
-    /// The SELECT, ready to be written as `silver.sql`.
-    pub sql: String,
+    /// The SELECTs, ready to be written as `silver.sql` and `silver.quarantine.sql`.
+    pub sql: SilverSql,
     /// What the drafter decided and why, one line each.
     pub notes: Vec<String>,
 }
@@ -181,7 +186,21 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         });
     }
     let asides: Vec<SetAside> = set_aside.iter().map(|(s, _)| s.clone()).collect();
-    let sql = silver_select(&source.name, &outputs, key_name.as_deref(), latest.as_deref(), &asides);
+    let held = quarantine_conditions(standards, &columns, key_name.as_deref(), product);
+    for q in &held {
+        notes.push(format!(
+            "Rows where {} do not reach silver: they are held back in `silver.{product}_quarantine`, with the reason.",
+            q.reason
+        ));
+    }
+    let sql = silver_select(
+        &source.name,
+        &outputs,
+        key_name.as_deref(),
+        latest.as_deref(),
+        &asides,
+        &held,
+    );
     let entity = product.strip_suffix('s').unwrap_or(product);
     let spec = ProductSpec {
         name: product.to_string(),
@@ -197,6 +216,45 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         checks: Vec::new(),
     };
     SilverDraft { spec, sql, notes }
+}
+
+/// The conditions under which a standard with `quarantine: true` keeps a row out of
+/// silver: each of its value checks, failed on a column it selects.
+fn quarantine_conditions(
+    standards: &[hallmark_checks::standards::Standard],
+    columns: &[ColumnSpec],
+    key: Option<&str>,
+    product: &str,
+) -> Vec<Quarantine> {
+    let shape = ProductSpec {
+        name: product.to_string(),
+        level: Level::Silver,
+        description: None,
+        owner: None,
+        sources: Vec::new(),
+        primary_key: key.map(str::to_string).into_iter().collect(),
+        columns: columns.to_vec(),
+        checks: Vec::new(),
+    };
+    let mut out = Vec::new();
+    for s in standards.iter().filter(|s| s.applies_to(Level::Silver)) {
+        let Some(rule) = s.rule.as_ref().filter(|r| r.quarantine) else {
+            continue;
+        };
+        let Some(sel) = &rule.columns else { continue };
+        for c in columns.iter().filter(|c| selects(sel, c, &shape)) {
+            for kind in rule.checks() {
+                let col_type = normalize_type(&c.type_name);
+                if let Some(condition) = value_failure(&kind, &ident(&c.name), Some(&col_type), &DuckDbDialect) {
+                    out.push(Quarantine {
+                        condition,
+                        reason: format!("`{}` fails {} ({})", c.name, s.id, kind.name()),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A column with no value in any row whose name DuckDB made up (`column05`) or that
