@@ -566,6 +566,36 @@ pub fn generate(seed: u64) -> MessySet {
             }),
         });
     }
+    // A JSON payload whose shape drifted in some rows; some teams keep those out.
+    if rng.chance(0.4) {
+        let (h, n) = header(style, &["payload"]);
+        let strict = rng.chance(0.6);
+        if strict {
+            standard(
+                "Payloads have the current shape, else the row is held back",
+                &format!(
+                    "columns: {{ name: {n} }}\ncheck: {{ pattern: {{ regex: '\\{{\"v\": 2, \"sku\": \"[A-Z][0-9]+\"\\}}' }} }}\nquarantine: true"
+                ),
+            );
+        }
+        columns.push(Column {
+            truth: TruthColumn {
+                header: h,
+                name: n,
+                kind: TruthKind::Text,
+            },
+            cell: Box::new(move |rng, _| {
+                let sku = format!("{}{}", *rng.pick(&["A", "B", "Q"]), rng.below(900) + 10);
+                if rng.chance(0.04) {
+                    let drifted = format!("{{\"version\": \"1\", \"SKU\": \"{sku}\"}}");
+                    let truth = if strict { HELD_BACK.to_string() } else { drifted.clone() };
+                    return (drifted, Some(truth));
+                }
+                let current = format!("{{\"v\": 2, \"sku\": \"{sku}\"}}");
+                (current.clone(), Some(current))
+            }),
+        });
+    }
     if rng.chance(0.5) {
         let (h, n) = header(style, &["notes"]);
         columns.push(Column {
