@@ -35,6 +35,15 @@ fn run(root: &Path, source: &str, level: Level, product: Option<&str>, text: &st
     promote_with_rules(root, &request).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Promotes silver orders, checks their branch out, and promotes `request` to
+/// `gold.daily_revenue` from them.
+fn gold_on_drafted_silver(root: &Path, request: &str) -> Promotion {
+    let silver = run(root, "bronze/orders.csv", Level::Silver, None, "");
+    commit_promotion(root, &silver).unwrap();
+    checkout_branch(root, "hallmark/silver/orders").unwrap();
+    run(root, "silver.orders", Level::Gold, Some("daily_revenue"), request)
+}
+
 fn assert_machine_checkable_pass(p: &Promotion, expected_pass: &[&str]) {
     let s = statuses(p);
     let not_passing: Vec<_> = s
@@ -183,15 +192,8 @@ fn setting_aside_a_fifth_of_the_addresses_fails_the_round() {
 #[test]
 fn gold_lists_what_the_request_names_and_fails_on_what_it_cannot_make() {
     let dir = example_repo();
-    let root = dir.path();
-    let silver = run(root, "bronze/orders.csv", Level::Silver, None, "");
-    commit_promotion(root, &silver).unwrap();
-    checkout_branch(root, "hallmark/silver/orders").unwrap();
-    let p = run(
-        root,
-        "silver.orders",
-        Level::Gold,
-        Some("daily_revenue"),
+    let p = gold_on_drafted_silver(
+        dir.path(),
         "Order count, revenue, average amount and average basket size by day and ship country.",
     );
     let results = &p.checklist.as_ref().unwrap().products[0].results;
@@ -226,17 +228,7 @@ fn gold_lists_what_the_request_names_and_fails_on_what_it_cannot_make() {
 fn gold_from_the_drafted_silver_passes_every_machine_checkable_gold_standard() {
     let dir = example_repo();
     let root = dir.path();
-    let silver = run(root, "bronze/orders.csv", Level::Silver, None, "");
-    commit_promotion(root, &silver).unwrap();
-    checkout_branch(root, "hallmark/silver/orders").unwrap();
-
-    let p = run(
-        root,
-        "silver.orders",
-        Level::Gold,
-        Some("daily_revenue"),
-        "Daily revenue by ship country, with order and customer counts.",
-    );
+    let p = gold_on_drafted_silver(root, "Daily revenue by ship country, with order and customer counts.");
     assert_machine_checkable_pass(
         &p,
         &[

@@ -85,53 +85,42 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
             tags: tags.clone(),
             checks: Vec::new(),
         };
-        let shape = ProductSpec {
-            name: product.to_string(),
-            level: Level::Silver,
-            description: None,
-            owner: None,
-            sources: Vec::new(),
-            primary_key: key_name.iter().cloned().collect(),
-            columns: Vec::new(),
-            checks: Vec::new(),
-        };
-        {
-            let asks = asks_for_column(standards, &provisional, &shape);
-            if let Some(t) = &asks.type_name {
-                if *t != type_name {
-                    notes.push(format!("`{name}` is typed {t}, as {} ask.", asks.standards.join(", ")));
-                    type_name = t.clone();
-                    expr = format!("TRY_CAST({expr} AS {})", t.to_uppercase());
-                }
+        let shape = silver_shape(product, key_name.as_deref(), Vec::new());
+        let asks = asks_for_column(standards, &provisional, &shape);
+        if let Some(t) = &asks.type_name {
+            if *t != type_name {
+                notes.push(format!("`{name}` is typed {t}, as {} ask.", asks.standards.join(", ")));
+                type_name = t.clone();
+                expr = format!("TRY_CAST({expr} AS {})", t.to_uppercase());
             }
-            if asks.min == Some(0.0) && matches!(c.inferred.kind, Kind::Decimal { .. } | Kind::Integer) {
-                let flag = format!("{name}_was_negative");
-                notes.push(format!(
+        }
+        if asks.min == Some(0.0) && matches!(c.inferred.kind, Kind::Decimal { .. } | Kind::Integer) {
+            let flag = format!("{name}_was_negative");
+            notes.push(format!(
                     "`{name}` must be non-negative ({}): it holds the absolute value, and `{flag}` marks the rows whose bronze value was negative (refunds, reversals), so nothing is lost.",
                     asks.standards.join(", ")
                 ));
-                extra = Some(OutputColumn {
-                    source: c.name.clone(),
-                    name: flag.clone(),
-                    expr: format!("coalesce({expr} < 0, false)"),
-                });
-                expr = format!("abs({expr})");
-            }
-            if let (Some(case), Kind::Category | Kind::Text) = (asks.case, &c.inferred.kind) {
-                let trimmed = silver_expr(&c.name, &Kind::Text);
-                notes.push(format!(
-                    "`{name}` is {} case, as the values {} accept are.",
-                    match case {
-                        Case::Lower => "lower",
-                        Case::Upper => "upper",
-                    },
-                    asks.standards.join(", ")
-                ));
-                expr = match case {
-                    Case::Lower => format!("lower({trimmed})"),
-                    Case::Upper => format!("upper({trimmed})"),
-                };
-            }
+            extra = Some(OutputColumn {
+                source: c.name.clone(),
+                name: flag.clone(),
+                expr: format!("coalesce({expr} < 0, false)"),
+            });
+            expr = format!("abs({expr})");
+        }
+        if let (Some(case), Kind::Category | Kind::Text) = (asks.case, &c.inferred.kind) {
+            let trimmed = silver_expr(&c.name, &Kind::Text);
+            notes.push(format!(
+                "`{name}` is {} case, as the values {} accept are.",
+                match case {
+                    Case::Lower => "lower",
+                    Case::Upper => "upper",
+                },
+                asks.standards.join(", ")
+            ));
+            expr = match case {
+                Case::Lower => format!("lower({trimmed})"),
+                Case::Upper => format!("upper({trimmed})"),
+            };
         }
         columns.push(ColumnSpec {
             name: name.clone(),
@@ -218,6 +207,21 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
     SilverDraft { spec, sql, notes }
 }
 
+/// A silver spec with just what a selector can look at (name, key, columns), for
+/// asking which standards select a column before the whole spec exists.
+fn silver_shape(product: &str, key: Option<&str>, columns: Vec<ColumnSpec>) -> ProductSpec {
+    ProductSpec {
+        name: product.to_string(),
+        level: Level::Silver,
+        description: None,
+        owner: None,
+        sources: Vec::new(),
+        primary_key: key.map(str::to_string).into_iter().collect(),
+        columns,
+        checks: Vec::new(),
+    }
+}
+
 /// The conditions under which a standard with `quarantine: true` keeps a row out of
 /// silver: each of its value checks, failed on a column it selects.
 fn quarantine_conditions(
@@ -226,16 +230,7 @@ fn quarantine_conditions(
     key: Option<&str>,
     product: &str,
 ) -> Vec<Quarantine> {
-    let shape = ProductSpec {
-        name: product.to_string(),
-        level: Level::Silver,
-        description: None,
-        owner: None,
-        sources: Vec::new(),
-        primary_key: key.map(str::to_string).into_iter().collect(),
-        columns: columns.to_vec(),
-        checks: Vec::new(),
-    };
+    let shape = silver_shape(product, key, columns.to_vec());
     let mut out = Vec::new();
     for s in standards.iter().filter(|s| s.applies_to(Level::Silver)) {
         let Some(rule) = s.rule.as_ref().filter(|r| r.quarantine) else {
