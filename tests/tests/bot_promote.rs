@@ -65,6 +65,7 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
             attempts: 3,
             backoff: Duration::from_millis(10),
             max_rate_limit_wait: Duration::from_secs(5),
+            secondary_wait: Duration::from_millis(20),
         },
     );
     let queue = Arc::new(Queue::open(&dir.path().join("queue.sqlite")).unwrap());

@@ -26,6 +26,7 @@ fn setup() -> (FakeGitHub, GitHubClient, tokio::runtime::Runtime) {
         attempts: 4,
         backoff: Duration::from_millis(20),
         max_rate_limit_wait: Duration::from_secs(10),
+        secondary_wait: Duration::from_millis(30),
     };
     let client = GitHubClient::new(http, &fake.url(), Arc::new(auth), retry);
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -103,6 +104,8 @@ fn permissions_and_reactions() {
             ("cy", "write"),
             ("dee", "triage"),
             ("eve", "read"),
+            ("fay", "deployer:write"),
+            ("gus", "auditor:read"),
         ] {
             s.permissions.insert((REPO.into(), user.into()), role.into());
         }
@@ -114,6 +117,8 @@ fn permissions_and_reactions() {
     assert_eq!(p("cy"), Permission::Write);
     assert_eq!(p("dee"), Permission::Triage);
     assert_eq!(p("eve"), Permission::Read);
+    assert_eq!(p("fay"), Permission::Write, "a custom role whose base is write");
+    assert_eq!(p("gus"), Permission::Read, "a custom role whose base is read");
     assert_eq!(
         p("mallory"),
         Permission::None,
@@ -127,6 +132,38 @@ fn permissions_and_reactions() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("HTTP 422") && err.contains("Validation Failed"), "{err}");
+}
+
+/// GitHub's secondary rate limits (403 or 429 with quota left) are waited out —
+/// `retry-after` when given, else the configured minute, doubling — and the write
+/// goes through once.
+#[test]
+fn secondary_rate_limits_are_waited_out() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.failures.extend([
+            Failure::SecondaryLimit {
+                status: 403,
+                retry_after: None,
+            },
+            Failure::SecondaryLimit {
+                status: 429,
+                retry_after: Some(1),
+            },
+            Failure::SecondaryLimit {
+                status: 403,
+                retry_after: None,
+            },
+        ]);
+    });
+    rt.block_on(client.comment(INSTALLATION, REPO, 1, "hello")).unwrap();
+    let (log, n) = fake.with_state(|s| (s.log.clone(), s.comments.len()));
+    assert_eq!((log.len(), n), (4, 1), "three limits, then the comment, once");
+    assert!(log[2] - log[1] >= 1000, "retry-after: 1 was honoured: {log:?}");
+    assert!(
+        log[3] - log[2] >= 60,
+        "the wait doubled after the second bare limit: {log:?}"
+    );
 }
 
 #[test]

@@ -64,6 +64,9 @@ pub struct RetryPolicy {
     /// The longest wait for a rate-limit reset; a later reset gives up (the job is
     /// retried by the queue later rather than holding a worker for an hour).
     pub max_rate_limit_wait: Duration,
+    /// The first wait after a secondary rate limit that names no `retry-after`;
+    /// doubled each time. GitHub asks for at least a minute.
+    pub secondary_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -72,6 +75,7 @@ impl Default for RetryPolicy {
             attempts: 5,
             backoff: Duration::from_secs(1),
             max_rate_limit_wait: Duration::from_secs(120),
+            secondary_wait: Duration::from_secs(60),
         }
     }
 }
@@ -94,6 +98,31 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// The level an answer of the collaborator-permission API grants. The user's
+    /// `permissions` flags decide when given; else `permission` (admin, write, read,
+    /// none), raised by `role_name` only where that names a finer base role (maintain,
+    /// triage): a custom role keeps its base level instead of reading as no access.
+    fn of_answer(json: &Value) -> Permission {
+        if let Some(flags) = json["user"]["permissions"].as_object() {
+            let levels = [
+                ("admin", Permission::Admin),
+                ("maintain", Permission::Maintain),
+                ("push", Permission::Write),
+                ("triage", Permission::Triage),
+                ("pull", Permission::Read),
+            ];
+            if let Some((_, level)) = levels
+                .iter()
+                .find(|(key, _)| flags.get(*key).and_then(Value::as_bool) == Some(true))
+            {
+                return *level;
+            }
+        }
+        let base = Permission::parse(json["permission"].as_str().unwrap_or_default());
+        let role = Permission::parse(json["role_name"].as_str().unwrap_or_default());
+        base.max(role)
+    }
+
     fn parse(role: &str) -> Permission {
         match role {
             "admin" => Permission::Admin,
@@ -168,6 +197,7 @@ impl GitHubClient {
             format!("{}{path}", self.api)
         };
         let mut backoff = self.retry.backoff;
+        let mut secondary = self.retry.secondary_wait;
         let mut last = String::new();
         for attempt in 1..=self.retry.attempts.max(1) {
             let token = self.auth.installation_token(installation).await?;
@@ -225,11 +255,32 @@ impl GitHubClient {
             } else {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             };
+            // A secondary rate limit (the quota is not spent, GitHub still says wait):
+            // `retry-after` when given, else at least a minute, doubling.
+            if (status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS)
+                && error_message(&json).to_lowercase().contains("secondary rate limit")
+            {
+                let wait = secondary;
+                secondary *= 2;
+                if wait > self.retry.max_rate_limit_wait {
+                    return Err(GitHubError::GaveUp {
+                        method: method.to_string(),
+                        path: path.to_string(),
+                        attempts: attempt,
+                        last: format!("secondary rate limit; GitHub asks to wait {} s more", wait.as_secs()),
+                    });
+                }
+                tracing::warn!(
+                    path,
+                    wait_secs = wait.as_secs_f64(),
+                    "GitHub secondary rate limit; waiting"
+                );
+                last = "secondary rate limit".into();
+                tokio::time::sleep(wait).await;
+                continue;
+            }
             if !status.is_success() {
-                let message = json["message"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| json.to_string());
+                let message = error_message(&json);
                 return Err(GitHubError::Status {
                     method: method.to_string(),
                     path: path.to_string(),
@@ -274,12 +325,7 @@ impl GitHubClient {
             )
             .await
         {
-            Ok((_, _, json)) => Ok(Permission::parse(
-                json["role_name"]
-                    .as_str()
-                    .or(json["permission"].as_str())
-                    .unwrap_or_default(),
-            )),
+            Ok((_, _, json)) => Ok(Permission::of_answer(&json)),
             Err(GitHubError::Status { status: 404, .. }) => Ok(Permission::None),
             Err(e) => Err(e),
         }
@@ -540,6 +586,37 @@ fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     None
 }
 
+/// GitHub's error text: its `message`, and each `errors[].message` (or the code and
+/// field) after it, since "Validation Failed" alone says nothing.
+fn error_message(json: &Value) -> String {
+    let Some(message) = json["message"].as_str() else {
+        return match json {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+    };
+    let details: Vec<String> = json["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            e["message"].as_str().map(str::to_string).or_else(|| {
+                let code = e["code"].as_str()?;
+                Some(match e["field"].as_str() {
+                    Some(f) => format!("{code} ({f})"),
+                    None => code.to_string(),
+                })
+            })
+        })
+        .collect();
+    if details.is_empty() {
+        message.to_string()
+    } else {
+        format!("{message}: {}", details.join("; "))
+    }
+}
+
 /// The `rel="next"` URL of a `Link` header.
 fn next_link(headers: &HeaderMap) -> Option<String> {
     let link = headers.get("link")?.to_str().ok()?;
@@ -554,6 +631,44 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn validation_errors_keep_their_details() {
+        let body = json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "message": "A pull request already exists for acme:hallmark/silver/orders."}], "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"});
+        assert_eq!(
+            error_message(&body),
+            "Validation Failed: A pull request already exists for acme:hallmark/silver/orders."
+        );
+        let body = json!({"message": "Validation Failed", "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}]});
+        assert_eq!(error_message(&body), "Validation Failed: missing_field (title)");
+    }
+
+    #[test]
+    fn custom_roles_keep_their_base_permission() {
+        let answer = |v: Value| Permission::of_answer(&v);
+        assert_eq!(
+            answer(json!({"permission": "write", "role_name": "deployer"})),
+            Permission::Write
+        );
+        assert_eq!(
+            answer(json!({"permission": "read", "role_name": "triage"})),
+            Permission::Triage
+        );
+        assert_eq!(
+            answer(json!({"permission": "write", "role_name": "maintain"})),
+            Permission::Maintain
+        );
+        assert_eq!(
+            answer(json!({"permission": "none", "role_name": "deployer"})),
+            Permission::None
+        );
+        assert_eq!(
+            answer(
+                json!({"permission": "read", "role_name": "auditor", "user": {"permissions": {"admin": false, "maintain": false, "push": true, "triage": true, "pull": true}}})
+            ),
+            Permission::Write
+        );
+    }
 
     #[test]
     fn link_headers_give_the_next_page() {

@@ -157,12 +157,15 @@ pub async fn permission(
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     match s.permissions.get(&(format!("{owner}/{repo}"), user.clone())) {
         Some(role) => {
-            let permission = match role.as_str() {
+            // A custom role reads `<name>:<base>`; GitHub reports its name and the
+            // base's permission.
+            let (role_name, base) = role.split_once(':').unwrap_or((role.as_str(), role.as_str()));
+            let permission = match base {
                 "maintain" => "write",
                 "triage" => "read",
                 other => other,
             };
-            Json(json!({"permission": permission, "role_name": role, "user": {"login": user}})).into_response()
+            Json(json!({"permission": permission, "role_name": role_name, "user": {"login": user}})).into_response()
         }
         None => (
             StatusCode::NOT_FOUND,

@@ -48,6 +48,14 @@ pub enum Failure {
         /// Seconds until the reset.
         reset_in_secs: i64,
     },
+    /// A secondary rate limit: this status (403 or 429) with quota left, GitHub's
+    /// message, and `retry-after` when given.
+    SecondaryLimit {
+        /// 403 or 429.
+        status: u16,
+        /// The `retry-after` seconds, if sent.
+        retry_after: Option<u64>,
+    },
 }
 
 /// Everything the fake remembers.
@@ -73,7 +81,8 @@ pub struct State {
     pub edits: usize,
     /// Reactions: (comment id, content).
     pub reactions: Vec<(u64, String)>,
-    /// Roles: (repo, user) → `admin`, `maintain`, `write`, `triage`, `read`.
+    /// Roles: (repo, user) → `admin`, `maintain`, `write`, `triage`, `read`, or a
+    /// custom role as `<name>:<base>` (`deployer:write`), as GitHub reports it.
     pub permissions: HashMap<(String, String), String>,
     /// The largest `per_page` honoured (GitHub: 100).
     pub max_per_page: usize,
@@ -120,6 +129,20 @@ fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
                 "<html><body>Server Error</body></html>",
             )
                 .into_response(),
+            Failure::SecondaryLimit { status, retry_after } => {
+                let mut r = (
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+                    Json(json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"})),
+                )
+                    .into_response();
+                let h = r.headers_mut();
+                h.insert("x-ratelimit-limit", "5000".parse().expect("header"));
+                h.insert("x-ratelimit-remaining", "4987".parse().expect("header"));
+                if let Some(secs) = retry_after {
+                    h.insert("retry-after", secs.to_string().parse().expect("header"));
+                }
+                r
+            }
             Failure::RateLimited { reset_in_secs } => {
                 let reset = chrono::Utc::now().timestamp() + reset_in_secs;
                 let mut r = (
