@@ -166,6 +166,24 @@ fn secondary_rate_limits_are_waited_out() {
     );
 }
 
+/// A token GitHub revoked is dropped and a new one fetched, once; every request,
+/// the token exchange included, names the API version.
+#[test]
+fn a_revoked_token_is_replaced_and_every_request_names_the_api_version() {
+    let (fake, client, rt) = setup();
+    rt.block_on(client.comment(INSTALLATION, REPO, 1, "first")).unwrap();
+    fake.with_state(|s| s.tokens.clear());
+    rt.block_on(client.comment(INSTALLATION, REPO, 1, "after the revocation"))
+        .unwrap();
+    let (tokens, comments, versions) = fake.with_state(|s| (s.tokens.len(), s.comments.len(), s.api_versions.clone()));
+    assert_eq!((tokens, comments), (1, 2), "one new token, both comments");
+    assert!(versions.len() >= 5, "{versions:?}");
+    assert!(
+        versions.iter().all(|v| v.as_deref() == Some("2022-11-28")),
+        "{versions:?}"
+    );
+}
+
 #[test]
 fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
     let (fake, client, rt) = setup();

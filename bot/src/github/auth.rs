@@ -51,6 +51,9 @@ struct TokenResponse {
     expires_at: String,
 }
 
+/// The REST API version Hallmark is written against, sent with every request.
+pub const API_VERSION: &str = "2022-11-28";
+
 /// A GitHub App's identity and its cache of installation tokens.
 pub struct AppAuth {
     app_id: u64,
@@ -97,6 +100,15 @@ impl AppAuth {
             .map_err(|e| AuthError::Sign(e.to_string()))
     }
 
+    /// Drops the cached token of `installation`, after GitHub refused it (revoked, or
+    /// the installation's permissions changed), so the next call fetches a new one.
+    pub fn forget(&self, installation: u64) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&installation);
+    }
+
     /// An installation token: the cached one while it has more than
     /// [`RENEW_BEFORE`] left, else a new one from GitHub.
     pub async fn installation_token(&self, installation: u64) -> Result<Secret, AuthError> {
@@ -112,6 +124,7 @@ impl AppAuth {
             .post(format!("{}/app/installations/{installation}/access_tokens", self.api))
             .bearer_auth(jwt.expose())
             .header("accept", "application/vnd.github+json")
+            .header("x-github-api-version", API_VERSION)
             .header("user-agent", "hallmark")
             .send()
             .await

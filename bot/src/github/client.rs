@@ -198,6 +198,7 @@ impl GitHubClient {
         };
         let mut backoff = self.retry.backoff;
         let mut secondary = self.retry.secondary_wait;
+        let mut refreshed = false;
         let mut last = String::new();
         for attempt in 1..=self.retry.attempts.max(1) {
             let token = self.auth.installation_token(installation).await?;
@@ -206,7 +207,7 @@ impl GitHubClient {
                 .request(method.clone(), &url)
                 .bearer_auth(token.expose())
                 .header("accept", "application/vnd.github+json")
-                .header("x-github-api-version", "2022-11-28")
+                .header("x-github-api-version", super::auth::API_VERSION)
                 .header("user-agent", "hallmark");
             if let Some(b) = body {
                 req = req.json(b);
@@ -223,6 +224,18 @@ impl GitHubClient {
             let status = response.status();
             let headers = response.headers().clone();
             let text = response.text().await.unwrap_or_default();
+            // A revoked token: drop it and fetch a new one, once.
+            if status == StatusCode::UNAUTHORIZED && !refreshed {
+                refreshed = true;
+                tracing::warn!(
+                    installation,
+                    path,
+                    "GitHub refused the installation token; fetching a new one"
+                );
+                self.auth.forget(installation);
+                last = "HTTP 401".into();
+                continue;
+            }
             if status.is_server_error() {
                 last = format!("HTTP {status}");
                 tracing::warn!(%status, path, attempt, "GitHub server error; retrying");
@@ -546,7 +559,10 @@ impl GitHubClient {
         let open = self
             .list(
                 installation,
-                &format!("/repos/{repo}/pulls?state=open&head={owner}:{head}"),
+                &format!(
+                    "/repos/{repo}/pulls?state=open&head={}",
+                    percent_encode(&format!("{owner}:{head}"))
+                ),
             )
             .await?;
         if let Some(number) = open.iter().find_map(|p| p["number"].as_u64()) {
@@ -584,6 +600,16 @@ fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_millis(wait_ms));
     }
     None
+}
+
+/// `text` percent-encoded for a query value (RFC 3986 unreserved characters kept).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// GitHub's error text: its `message`, and each `errors[].message` (or the code and
@@ -631,6 +657,15 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            percent_encode("acme:hallmark/silver/orders"),
+            "acme%3Ahallmark%2Fsilver%2Forders"
+        );
+        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
+    }
 
     #[test]
     fn validation_errors_keep_their_details() {

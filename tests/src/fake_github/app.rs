@@ -30,6 +30,7 @@ pub async fn create_installation_token(
     headers: HeaderMap,
 ) -> (StatusCode, Json<Value>) {
     let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    super::record_api_version(&mut s, &headers);
     let Some(jwt) = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())

@@ -104,6 +104,18 @@ pub struct State {
     pub create_pull_delay_ms: u64,
     /// When each API request arrived (Unix ms).
     pub log: Vec<i64>,
+    /// The `X-GitHub-Api-Version` of every request, the token exchange included.
+    pub api_versions: Vec<Option<String>>,
+}
+
+/// Records the request's `X-GitHub-Api-Version`.
+pub(crate) fn record_api_version(s: &mut State, headers: &HeaderMap) {
+    s.api_versions.push(
+        headers
+            .get("x-github-api-version")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    );
 }
 
 /// The state as handlers share it.
@@ -122,6 +134,7 @@ async fn gated(AxumState(shared): AxumState<Shared>, request: Request, next: Nex
 
 fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
     s.log.push(chrono::Utc::now().timestamp_millis());
+    record_api_version(s, headers);
     if let Some(f) = s.failures.pop_front() {
         return Some(match f {
             Failure::Status(code) => (
