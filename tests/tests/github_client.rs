@@ -44,6 +44,7 @@ fn human_comment(id: u64, body: &str) -> StoredComment {
         body: body.into(),
         login: "ana".into(),
         user_type: "User".into(),
+        app_id: None,
     }
 }
 
@@ -182,6 +183,34 @@ fn a_revoked_token_is_replaced_and_every_request_names_the_api_version() {
         versions.iter().all(|v| v.as_deref() == Some("2022-11-28")),
         "{versions:?}"
     );
+}
+
+/// Another app's comment carrying our marker is not ours: the checklist is posted as
+/// a comment of our own and the other app's is left alone.
+#[test]
+fn another_apps_comment_with_our_marker_is_left_alone() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.comments.push(StoredComment {
+            app_id: Some(999),
+            login: "copycat[bot]".into(),
+            user_type: "Bot".into(),
+            ..human_comment(40, &format!("{}\nnot Hallmark's", marker("checklist")))
+        });
+    });
+    let id = rt
+        .block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "ours"))
+        .unwrap();
+    assert_ne!(id, 40);
+    let bodies = fake.with_state(|s| s.comments.iter().map(|c| (c.id, c.body.clone())).collect::<Vec<_>>());
+    assert_eq!(bodies[0].1, format!("{}\nnot Hallmark's", marker("checklist")));
+    assert_eq!(bodies.len(), 2);
+    // Run again: our own comment is found and kept, not a third one.
+    let again = rt
+        .block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "ours, updated"))
+        .unwrap();
+    assert_eq!(again, id);
+    assert_eq!(fake.with_state(|s| s.comments.len()), 2);
 }
 
 #[test]

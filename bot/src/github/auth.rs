@@ -100,6 +100,11 @@ impl AppAuth {
             .map_err(|e| AuthError::Sign(e.to_string()))
     }
 
+    /// The app's id, which GitHub puts on everything the app writes.
+    pub fn app_id(&self) -> u64 {
+        self.app_id
+    }
+
     /// Drops the cached token of `installation`, after GitHub refused it (revoked, or
     /// the installation's permissions changed), so the next call fetches a new one.
     pub fn forget(&self, installation: u64) {

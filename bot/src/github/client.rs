@@ -144,8 +144,8 @@ pub struct Comment {
     pub body: String,
     /// Who wrote it.
     pub author: String,
-    /// True when a bot (an app) wrote it.
-    pub by_bot: bool,
+    /// The app that wrote it (`performed_via_github_app.id`), if an app did.
+    pub app_id: Option<u64>,
 }
 
 /// The hidden marker that finds a comment of Hallmark's again: `<!-- hallmark:<key> -->`.
@@ -373,7 +373,7 @@ impl GitHubClient {
                 id: c["id"].as_u64().unwrap_or_default(),
                 body: c["body"].as_str().unwrap_or_default().to_string(),
                 author: c["user"]["login"].as_str().unwrap_or_default().to_string(),
-                by_bot: c["user"]["type"].as_str() == Some("Bot"),
+                app_id: c["performed_via_github_app"]["id"].as_u64(),
             })
             .collect())
     }
@@ -404,8 +404,9 @@ impl GitHubClient {
     }
 
     /// Updates Hallmark's comment marked `key` on `number`, or posts it: one comment
-    /// per key however often it runs. Only comments written by a bot count, so a
-    /// person quoting the marker cannot have their comment overwritten.
+    /// per key however often it runs. Only comments this app wrote count
+    /// (`performed_via_github_app.id`), so neither a person quoting the marker nor
+    /// another app copying it can have their comment overwritten.
     pub async fn upsert_comment(
         &self,
         installation: u64,
@@ -420,7 +421,7 @@ impl GitHubClient {
             .comments(installation, repo, number)
             .await?
             .into_iter()
-            .find(|c| c.by_bot && c.body.starts_with(&mark));
+            .find(|c| c.app_id == Some(self.auth.app_id()) && c.body.starts_with(&mark));
         match existing {
             Some(c) => {
                 if c.body != text {

@@ -24,10 +24,14 @@ pub struct StoredComment {
     pub login: String,
     /// `User` or `Bot`.
     pub user_type: String,
+    /// The app that wrote it (`performed_via_github_app.id`), for comments an app
+    /// posted with its installation token.
+    pub app_id: Option<u64>,
 }
 
 fn to_json(c: &StoredComment) -> Value {
-    json!({"id": c.id, "body": c.body, "user": {"login": c.login, "type": c.user_type}})
+    let app = c.app_id.map(|id| json!({"id": id, "slug": format!("app-{id}")}));
+    json!({"id": c.id, "body": c.body, "user": {"login": c.login, "type": c.user_type}, "performed_via_github_app": app})
 }
 
 /// `GET /repos/{owner}/{repo}/issues/{number}/comments`
@@ -96,6 +100,7 @@ pub async fn create(
         body: text.to_string(),
         login: s.bot_login.clone(),
         user_type: "Bot".into(),
+        app_id: Some(s.app_id),
     };
     let out = to_json(&c);
     s.comments.push(c);
