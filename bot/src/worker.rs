@@ -69,7 +69,7 @@ impl<'a> Tracker<'a> {
     fn say(&self, text: &str) {
         let t = self.trigger;
         let github = &self.worker.github;
-        let installation = t.installation.unwrap_or_default();
+        let installation = t.installation;
         let body = format!("**Hallmark** is working on this request.\n\n{text}");
         let updated = match self.comment.get() {
             Some(id) => {
@@ -182,7 +182,7 @@ impl Worker {
             return Ok(());
         }
         let _ = self.runtime.block_on(self.github.react_to_issue(
-            trigger.installation.unwrap_or_default(),
+            trigger.installation,
             &trigger.repo,
             trigger.number,
             "eyes",
@@ -216,7 +216,7 @@ impl Worker {
     /// reviewer's feedback as part of the request, commits on top, pushes, and updates
     /// the checklist comment. Returns the reply for the reviewer.
     fn revise(&self, job: &Job, t: &Trigger, feedback: &str) -> Result<String, String> {
-        let installation = t.installation.unwrap_or_default();
+        let installation = t.installation;
         let head = self
             .runtime
             .block_on(self.github.pull_head(installation, &t.repo, t.number))
@@ -303,7 +303,7 @@ impl Worker {
         }
         let token = self
             .runtime
-            .block_on(self.github.installation_token(t.installation.unwrap_or_default()))
+            .block_on(self.github.installation_token(t.installation))
             .map_err(|e| e.to_string())?;
         clone_fresh(&(self.remote)(&t.repo), &dir, Some(&token)).map_err(|e| e.to_string())?;
         Ok((dir, token))
@@ -324,7 +324,7 @@ impl Worker {
 
     /// Checks a pull request's branch again and updates its checklist comment.
     fn recheck(&self, job: &Job, t: &Trigger) -> Result<(), String> {
-        let installation = t.installation.unwrap_or_default();
+        let installation = t.installation;
         let head = self
             .runtime
             .block_on(self.github.pull_head(installation, &t.repo, t.number))
@@ -349,10 +349,7 @@ impl Worker {
     fn bare_commands_allowed(&self, t: &Trigger) -> Result<bool, String> {
         let text = self
             .runtime
-            .block_on(
-                self.github
-                    .file_text(t.installation.unwrap_or_default(), &t.repo, CONFIG_FILE),
-            )
+            .block_on(self.github.file_text(t.installation, &t.repo, CONFIG_FILE))
             .map_err(|e| e.to_string())?;
         let Some(text) = text else { return Ok(true) };
         let config: serde_norway::Value =
@@ -392,7 +389,7 @@ impl Worker {
     fn post_checklist(&self, t: &Trigger, pull: u64, checklist: &Checklist) -> Result<(), String> {
         self.runtime
             .block_on(self.github.upsert_comment(
-                t.installation.unwrap_or_default(),
+                t.installation,
                 &t.repo,
                 pull,
                 "checklist",
@@ -409,7 +406,7 @@ impl Worker {
         request: &PromotionRequest,
         tracker: &Tracker<'_>,
     ) -> Result<(Promotion, u64), String> {
-        let installation = t.installation.unwrap_or_default();
+        let installation = t.installation;
         let (dir, token) = self.fresh_clone(t, &format!("job-{}", job.id))?;
         let url = (self.remote)(&t.repo);
         let (project, warehouse) = Self::project_and_warehouse(&dir, job)?;
@@ -498,7 +495,7 @@ impl Worker {
     /// Answers a slash command. Only `help` and `explain` are open to everyone; the
     /// rest need write access. Verbs the worker cannot carry out yet say so.
     fn command(&self, job: &Job, t: &Trigger, comment: u64, command: &Result<Command, String>) -> Result<(), String> {
-        let installation = t.installation.unwrap_or_default();
+        let installation = t.installation;
         let reply = |text: String| {
             self.runtime
                 .block_on(self.github.comment(installation, &t.repo, t.number, &text))

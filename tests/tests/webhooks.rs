@@ -101,7 +101,7 @@ fn every_fixture_payload_gets_a_2xx() {
 #[test]
 fn a_bad_signature_is_refused_and_queues_nothing() {
     let s = start();
-    let body = json!({"action": "labeled", "label": {"name": "promote"}, "issue": {"number": 1}, "repository": {"full_name": "a/b"}, "sender": {"login": "x"}}).to_string();
+    let body = json!({"action": "labeled", "label": {"name": "promote"}, "issue": {"number": 1}, "repository": {"full_name": "a/b"}, "installation": {"id": 1}, "sender": {"login": "x"}}).to_string();
     for sig in [
         Some(sign_github(b"wrong-secret", body.as_bytes())),
         Some("sha256=00".to_string()),
@@ -151,7 +151,7 @@ fn a_repeated_delivery_queues_one_job_and_an_oversized_body_is_refused() {
     let job = s.queue.claim(1).unwrap().unwrap();
     let trigger: Trigger = serde_json::from_str(&job.payload).unwrap();
     assert_eq!(job.key, "acme/data#12");
-    assert_eq!(trigger.installation, Some(99));
+    assert_eq!(trigger.installation, 99);
     assert!(
         matches!(trigger.action, Action::PromoteIssue { ref source, .. } if source.as_deref() == Some("bronze/orders.csv"))
     );
@@ -173,6 +173,7 @@ fn a_slash_command_in_a_comment_is_queued_with_its_author() {
             "issue": {"number": 5, "pull_request": {"url": "x"}},
             "comment": {"id": 777, "body": body, "user": {"login": "reviewer", "type": user_type}},
             "repository": {"full_name": "acme/data"},
+            "installation": {"id": 1},
             "sender": {"login": "reviewer", "type": user_type}
         })
         .to_string()

@@ -13,8 +13,9 @@ use serde_json::Value;
 pub struct Trigger {
     /// `owner/name`.
     pub repo: String,
-    /// The GitHub App installation that sent it (absent in some payloads).
-    pub installation: Option<u64>,
+    /// The GitHub App installation that sent it: every job acts through it, so a
+    /// delivery without one is refused at routing.
+    pub installation: u64,
     /// The issue or pull request number.
     pub number: u64,
     /// True when `number` is a pull request.
@@ -129,9 +130,12 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
             let form: RequestForm = parse_issue_body(issue["body"].as_str().unwrap_or_default());
             Ok(Routed::Work(Box::new(Trigger {
                 repo: repo(&payload).ok_or_else(|| missing("repository.full_name"))?,
-                installation: payload["installation"]["id"].as_u64(),
+                installation: payload["installation"]["id"]
+                    .as_u64()
+                    .ok_or_else(|| missing("installation.id"))?,
                 number: issue["number"].as_u64().ok_or_else(|| missing("issue.number"))?,
-                pull_request: false,
+                // `issues` events fire for pull requests too.
+                pull_request: !issue["pull_request"].is_null(),
                 actor: payload["sender"]["login"].as_str().unwrap_or_default().to_string(),
                 action: Action::PromoteIssue {
                     source: form.source,
@@ -158,7 +162,9 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
             let issue = &payload["issue"];
             Ok(Routed::Work(Box::new(Trigger {
                 repo: repo(&payload).ok_or_else(|| missing("repository.full_name"))?,
-                installation: payload["installation"]["id"].as_u64(),
+                installation: payload["installation"]["id"]
+                    .as_u64()
+                    .ok_or_else(|| missing("installation.id"))?,
                 number: issue["number"].as_u64().ok_or_else(|| missing("issue.number"))?,
                 pull_request: !issue["pull_request"].is_null(),
                 actor: comment["user"]["login"].as_str().unwrap_or_default().to_string(),
@@ -203,7 +209,8 @@ mod tests {
             panic!("not routed")
         };
         assert_eq!(t.key(), "acme/data#7");
-        assert_eq!(t.installation, Some(42));
+        assert_eq!(t.installation, 42);
+        assert!(!t.pull_request);
         assert_eq!(
             t.action,
             Action::PromoteIssue {
@@ -223,6 +230,20 @@ mod tests {
             route("issues", &labeled("promote", "Bot"), "promote", Syntax::default()).unwrap(),
             Routed::Ignored("sent by a bot")
         );
+    }
+
+    #[test]
+    fn a_delivery_without_an_installation_is_refused_and_pull_requests_are_marked() {
+        let mut payload: Value = serde_json::from_slice(&labeled("promote", "User")).unwrap();
+        payload["issue"]["pull_request"] = json!({"url": "https://api.github.com/repos/acme/data/pulls/7"});
+        let Routed::Work(t) = route("issues", payload.to_string().as_bytes(), "promote", Syntax::default()).unwrap()
+        else {
+            panic!("not routed")
+        };
+        assert!(t.pull_request, "an issues event about a pull request");
+        payload.as_object_mut().unwrap().remove("installation");
+        let err = route("issues", payload.to_string().as_bytes(), "promote", Syntax::default()).unwrap_err();
+        assert_eq!(err.to_string(), "the `issues` payload has no `installation.id`");
     }
 
     #[test]
