@@ -63,6 +63,11 @@ pub enum Delivery {
         /// The job's id.
         job: Option<i64>,
     },
+    /// A new delivery of a request already queued (or just run) as `job`.
+    SameRequest {
+        /// The job that answers it.
+        job: i64,
+    },
 }
 
 /// A job as stored.
@@ -162,6 +167,23 @@ impl Queue {
         }
         let queued = match job {
             Some((key, kind, payload)) => {
+                // The same request twice (a form with the label sends `issues.opened`
+                // carrying it, then `issues.labeled`): one job. Same key and payload,
+                // while the first waits or runs or for ten minutes after.
+                let same: Option<i64> = tx
+                    .query_row(
+                        "SELECT id FROM jobs WHERE key = ?1 AND kind = ?2 AND payload = ?3
+                         AND (state IN ('queued', 'running')
+                              OR created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 minutes'))
+                         ORDER BY id DESC LIMIT 1",
+                        params![key, kind, payload],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(job) = same {
+                    tx.commit()?;
+                    return Ok(Delivery::SameRequest { job });
+                }
                 tx.execute(
                     "INSERT INTO jobs (key, kind, payload) VALUES (?1, ?2, ?3)",
                     params![key, kind, payload],
@@ -306,6 +328,23 @@ mod tests {
         assert_eq!((job.id, job.attempts, job.payload.as_str()), (id, 2, r#"{"issue": 7}"#));
         q.finish(id, None).unwrap();
         assert_eq!(q.claim(1).unwrap(), None);
+    }
+
+    #[test]
+    fn the_same_request_delivered_twice_is_one_job() {
+        let q = Queue::in_memory().unwrap();
+        let Delivery::New { job: Some(id) } = q.accept_delivery("d-1", Some(("k", "promote", "{}"))).unwrap() else {
+            panic!("queued")
+        };
+        assert_eq!(
+            q.accept_delivery("d-2", Some(("k", "promote", "{}"))).unwrap(),
+            Delivery::SameRequest { job: id }
+        );
+        assert!(matches!(
+            q.accept_delivery("d-3", Some(("k", "promote", "{\"other\": 1}")))
+                .unwrap(),
+            Delivery::New { job: Some(_) }
+        ));
     }
 
     #[test]

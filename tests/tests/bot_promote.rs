@@ -178,10 +178,14 @@ fn a_labeled_issue_becomes_a_pull_request_with_a_checklist_and_a_rerun_opens_no_
     }
     let tip = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
 
-    // The same request again (a redelivery with a new id, or a job re-run after a
-    // crash): still one pull request and one checklist; the branch only moves forward
-    // (the new checklist has a new reference time), never by force.
-    assert_eq!(deliver(&bot, "issues", "d-2", labeled_issue(12, FORM)), 202);
+    // The same request delivered again with a new id: the same job, nothing queued.
+    assert_eq!(deliver(&bot, "issues", "d-2", labeled_issue(12, FORM)), 200);
+    assert_eq!(bot.queue.claim(1).unwrap(), None);
+    // The job run again (after a crash): still one pull request and one checklist;
+    // the branch only moves forward (the new checklist has a new reference time),
+    // never by force.
+    let first = bot.queue.job(1).unwrap().expect("the first job");
+    bot.queue.enqueue(&first.key, &first.kind, &first.payload).unwrap();
     assert!(bot.worker.run_one());
     let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
     assert_eq!(pulls.len(), 1);

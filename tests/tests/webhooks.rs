@@ -73,6 +73,35 @@ fn queued(s: &Server) -> i64 {
     s.queue.counts().unwrap().iter().map(|(_, n)| *n).sum()
 }
 
+/// A request form with `labels: [promote]` makes GitHub send `issues.opened` carrying
+/// the label and then `issues.labeled`: the real fixture pair, given our label and an
+/// installation, queues exactly one job.
+#[test]
+fn a_form_filed_issue_opened_and_labeled_is_one_job() {
+    let s = start();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/webhooks/github/issues");
+    let load = |name: &str| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap();
+        v["installation"] = json!({"id": 5});
+        v["issue"]["labels"] = json!([{"name": "promote"}]);
+        v["issue"]["body"] = json!("### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n");
+        v
+    };
+    let opened = load("opened.payload.json");
+    let mut labeled = load("labeled.payload.json");
+    labeled["label"] = json!({"name": "promote"});
+    labeled["sender"] = opened["sender"].clone();
+    assert_eq!(opened["issue"]["number"], labeled["issue"]["number"]);
+    let first = deliver(&s, "issues", "form-1", opened.to_string().as_bytes(), None);
+    assert_eq!(first.status, 202, "{}", first.body);
+    let second = deliver(&s, "issues", "form-2", labeled.to_string().as_bytes(), None);
+    assert_eq!(
+        (second.status, second.body.as_str()),
+        (200, "the same request as job 1\n")
+    );
+    assert_eq!(queued(&s), 1);
+}
+
 #[test]
 fn every_fixture_payload_gets_a_2xx() {
     let s = start();

@@ -131,6 +131,11 @@ async fn github_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, 
             m.repeated.fetch_add(1, Ordering::Relaxed);
             (StatusCode::OK, "already received\n".into())
         }
+        (Ok(Ok(Delivery::SameRequest { job })), _) => {
+            m.repeated.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(delivery, event, job, "the same request as a queued job");
+            (StatusCode::OK, format!("the same request as job {job}\n"))
+        }
         (Ok(Ok(Delivery::New { job: Some(id) })), _) => {
             m.queued.fetch_add(1, Ordering::Relaxed);
             tracing::info!(delivery, event, job = id, "queued");
