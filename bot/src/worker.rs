@@ -165,6 +165,33 @@ impl Worker {
 
     /// Promotes what `form` asks for on the trigger's issue, or asks for what is missing.
     fn promote_request(&self, job: &Job, trigger: &Trigger, form: &RequestForm) -> Result<(), String> {
+        // Anyone who can open an issue can send `issues.opened` with the label, so
+        // starting a promotion asks the same permission as `/hallmark promote`.
+        let required = self.promote_permission(trigger)?;
+        let permission = self
+            .runtime
+            .block_on(
+                self.github
+                    .permission(trigger.installation, &trigger.repo, &trigger.actor),
+            )
+            .map_err(|e| e.to_string())?;
+        if permission < required {
+            tracing::info!(repo = %trigger.repo, actor = %trigger.actor, "a promotion request below the required permission");
+            return self
+                .runtime
+                .block_on(self.github.comment(
+                    trigger.installation,
+                    &trigger.repo,
+                    trigger.number,
+                    &format!(
+                        "@{} thanks for the request! Starting a promotion here needs {} access; a maintainer can comment `/hallmark promote` on this issue to start it.",
+                        trigger.actor,
+                        required.name()
+                    ),
+                ))
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+        }
         let tracker = Tracker::new(self, trigger);
         let mut missing: Vec<String> = Vec::new();
         if form.source.is_none() {
@@ -344,21 +371,38 @@ impl Worker {
         self.post_checklist(t, t.number, &checklist)
     }
 
-    /// Whether the repository accepts bare `/<verb>` commands: yes, unless its
-    /// `.hallmark.yml` says `bot: { bare_commands: false }`.
-    fn bare_commands_allowed(&self, t: &Trigger) -> Result<bool, String> {
+    /// The `bot:` setting `name` of the repository's `.hallmark.yml` on its default
+    /// branch, if it sets one.
+    fn bot_setting(&self, t: &Trigger, name: &str) -> Result<Option<serde_norway::Value>, String> {
         let text = self
             .runtime
             .block_on(self.github.file_text(t.installation, &t.repo, CONFIG_FILE))
             .map_err(|e| e.to_string())?;
-        let Some(text) = text else { return Ok(true) };
+        let Some(text) = text else { return Ok(None) };
         let config: serde_norway::Value =
             serde_norway::from_str(&text).map_err(|e| format!("{CONFIG_FILE} is not valid YAML: {e}"))?;
-        Ok(config
-            .get("bot")
-            .and_then(|b| b.get("bare_commands"))
-            .and_then(serde_norway::Value::as_bool)
+        Ok(config.get("bot").and_then(|b| b.get(name)).cloned())
+    }
+
+    /// Whether the repository accepts bare `/<verb>` commands: yes, unless its
+    /// `.hallmark.yml` says `bot: { bare_commands: false }`.
+    fn bare_commands_allowed(&self, t: &Trigger) -> Result<bool, String> {
+        Ok(self
+            .bot_setting(t, "bare_commands")?
+            .and_then(|v| v.as_bool())
             .unwrap_or(true))
+    }
+
+    /// The least permission that may start a promotion (the label, the request form,
+    /// `/hallmark promote`): `bot: { promote_permission: triage }` in `.hallmark.yml`,
+    /// else the one every changing verb needs.
+    fn promote_permission(&self, t: &Trigger) -> Result<Permission, String> {
+        match self.bot_setting(t, "promote_permission")? {
+            None => Ok(self.write_permission),
+            Some(v) => v.as_str().and_then(Permission::from_name).ok_or_else(|| {
+                format!("{CONFIG_FILE}: `bot.promote_permission` must be read, triage, write, maintain or admin")
+            }),
+        }
     }
 
     /// The repository's drafter: its configured language model, else the rules. The
@@ -507,18 +551,23 @@ impl Worker {
             Ok(c) => c,
         };
         if command.changes_anything() {
+            let required = match command {
+                Command::Promote { .. } => self.promote_permission(t)?,
+                _ => self.write_permission,
+            };
             let permission = self
                 .runtime
                 .block_on(self.github.permission(installation, &t.repo, &t.actor))
                 .map_err(|e| e.to_string())?;
-            if permission < self.write_permission {
+            if permission < required {
                 let _ = self
                     .runtime
                     .block_on(self.github.react_to_comment(installation, &t.repo, comment, "confused"));
                 return reply(format!(
-                    "@{} thanks for the suggestion! `/hallmark {}` changes the repository, so it needs write access here; a maintainer can run it for you.",
+                    "@{} thanks for the suggestion! `/hallmark {}` changes the repository, so it needs {} access here; a maintainer can run it for you.",
                     t.actor,
-                    command.verb()
+                    command.verb(),
+                    required.name()
                 ));
             }
         }

@@ -21,8 +21,19 @@ impl Drop for Killed {
     }
 }
 
+/// The fake GitHub where `consumer` has write access to `acme/retail`.
+fn fake_with_consumer() -> FakeGitHub {
+    let fake = FakeGitHub::for_test_app();
+    fake.with_state(|s| {
+        s.permissions
+            .insert(("acme/retail".into(), "consumer".into()), "write".into())
+    });
+    fake
+}
+
 /// A signed `issues.labeled` delivery with the `promote` label and a request form
-/// asking for `source` in silver.
+/// asking for `source` in silver, labelled by `consumer`, who may promote (see
+/// [`fake_with_consumer`]).
 fn labeled_issue(number: u64, source: &str) -> String {
     json!({
         "action": "labeled",
@@ -71,7 +82,7 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
 fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
     let dir = tempfile::tempdir().unwrap();
     let remote = retail_remote(dir.path());
-    let fake = FakeGitHub::for_test_app();
+    let fake = fake_with_consumer();
     let addr = free_port();
     let secret = "serve-test-secret";
     let _server = serve(addr, &fake, &remote, &dir.path().join("data"), secret);
@@ -134,7 +145,7 @@ fn serve(addr: SocketAddr, fake: &FakeGitHub, remote: &Path, data: &Path, secret
 fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_request() {
     let dir = tempfile::tempdir().unwrap();
     let remote = retail_remote(dir.path());
-    let fake = FakeGitHub::for_test_app();
+    let fake = fake_with_consumer();
     // Opening the pull request hangs long enough to kill the bot in the middle of it.
     fake.with_state(|s| s.create_pull_delay_ms = 4_000);
     let data = dir.path().join("data");

@@ -48,6 +48,7 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
         s.permissions
             .insert((REPO.into(), "maintainer".into()), "maintain".into());
         s.permissions.insert((REPO.into(), "visitor".into()), "read".into());
+        s.permissions.insert((REPO.into(), "consumer".into()), "write".into());
     });
     let http = reqwest::Client::new();
     let auth = AppAuth::new(
@@ -401,6 +402,41 @@ fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
             .any(|c| c.body.starts_with("@maintainer revised with your feedback in commit")),
         "{on_pull:?}"
     );
+    assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
+}
+
+/// Anyone who can open an issue can file the form with the label; starting a
+/// promotion asks the permission `/hallmark promote` does (write by default), and a
+/// repository can lower it with `bot.promote_permission`.
+#[test]
+fn a_form_from_someone_without_write_access_is_answered_not_promoted() {
+    let bot = start();
+    let mut opened = labeled_issue(21, FORM);
+    opened["action"] = json!("opened");
+    opened["sender"] = json!({"login": "visitor", "type": "User"});
+    assert_eq!(deliver(&bot, "issues", "v-1", opened.clone()), 202);
+    assert!(bot.worker.run_one());
+    let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.len(), s.comments.clone()));
+    assert_eq!(pulls, 0, "no promotion for a reader");
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0]
+            .body
+            .starts_with("@visitor thanks for the request! Starting a promotion here needs write access"),
+        "{}",
+        comments[0].body
+    );
+
+    // The repository lets readers start promotions: the same request now promotes.
+    bot.fake.with_state(|s| {
+        s.files.insert(
+            (REPO.into(), ".hallmark.yml".into()),
+            "bot:\n  promote_permission: read\n".into(),
+        );
+    });
+    opened["issue"]["number"] = json!(22);
+    assert_eq!(deliver(&bot, "issues", "v-2", opened), 202);
+    assert!(bot.worker.run_one());
     assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
 }
 

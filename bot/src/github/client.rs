@@ -54,6 +54,9 @@ pub enum GitHubError {
     },
 }
 
+/// The most waits one call makes for GitHub's rate limits.
+const MAX_WAITS: u32 = 6;
+
 /// How hard the client tries.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -121,6 +124,24 @@ impl Permission {
         let base = Permission::parse(json["permission"].as_str().unwrap_or_default());
         let role = Permission::parse(json["role_name"].as_str().unwrap_or_default());
         base.max(role)
+    }
+
+    /// The permission a configuration names (`triage`, `write`...), if it is one.
+    pub fn from_name(name: &str) -> Option<Permission> {
+        let p = Permission::parse(name.trim());
+        (p != Permission::None || name.trim() == "none").then_some(p)
+    }
+
+    /// The name GitHub gives the level.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::None => "no",
+            Permission::Read => "read",
+            Permission::Triage => "triage",
+            Permission::Write => "write",
+            Permission::Maintain => "maintain",
+            Permission::Admin => "admin",
+        }
     }
 
     fn parse(role: &str) -> Permission {
@@ -200,7 +221,13 @@ impl GitHubClient {
         let mut secondary = self.retry.secondary_wait;
         let mut refreshed = false;
         let mut last = String::new();
-        for attempt in 1..=self.retry.attempts.max(1) {
+        // Failed attempts (5xx, no answer) are bounded by the policy; waits GitHub asks
+        // for (rate limits, a refreshed token) are not failures and do not count,
+        // though each wait is bounded and so is their number.
+        let mut attempt = 0;
+        let mut waits = 0;
+        while attempt < self.retry.attempts.max(1) && waits <= MAX_WAITS {
+            attempt += 1;
             let token = self.auth.installation_token(installation).await?;
             let mut req = self
                 .http
@@ -234,6 +261,7 @@ impl GitHubClient {
                 );
                 self.auth.forget(installation);
                 last = "HTTP 401".into();
+                attempt -= 1;
                 continue;
             }
             if status.is_server_error() {
@@ -260,6 +288,8 @@ impl GitHubClient {
                     );
                     last = "rate limited".into();
                     tokio::time::sleep(wait).await;
+                    attempt -= 1;
+                    waits += 1;
                     continue;
                 }
             }
@@ -290,6 +320,8 @@ impl GitHubClient {
                 );
                 last = "secondary rate limit".into();
                 tokio::time::sleep(wait).await;
+                attempt -= 1;
+                waits += 1;
                 continue;
             }
             if !status.is_success() {
@@ -306,7 +338,7 @@ impl GitHubClient {
         Err(GitHubError::GaveUp {
             method: method.to_string(),
             path: path.to_string(),
-            attempts: self.retry.attempts,
+            attempts: attempt,
             last,
         })
     }

@@ -35,7 +35,7 @@ fn main() {
                 let mut lat = Vec::new();
                 for i in (t..count).step_by(threads) {
                     let body = format!(
-                        r#"{{"action":"created","issue":{{"number":{}}},"comment":{{"id":{i},"body":"/hallmark recheck","user":{{"login":"reviewer","type":"User"}}}},"repository":{{"full_name":"acme/load"}},"sender":{{"login":"reviewer","type":"User"}}}}"#,
+                        r#"{{"action":"created","issue":{{"number":{}}},"comment":{{"id":{i},"body":"/hallmark recheck","user":{{"login":"reviewer","type":"User"}}}},"repository":{{"full_name":"acme/load"}},"installation":{{"id":1}},"sender":{{"login":"reviewer","type":"User"}}}}"#,
                         1 + i % 50
                     );
                     let sig = sign(secret.as_bytes(), body.as_bytes());
