@@ -213,6 +213,41 @@ fn another_apps_comment_with_our_marker_is_left_alone() {
     assert_eq!(fake.with_state(|s| s.comments.len()), 2);
 }
 
+/// GitHub may do a write and then answer 502: the comment and the pull request are
+/// looked for again before they are written again, so each exists once.
+#[test]
+fn a_write_whose_answer_is_lost_is_not_done_twice() {
+    let (fake, client, rt) = setup();
+    // The comment list, then the post that is done and answered 502.
+    fake.with_state(|s| s.failures.extend([Failure::Status(503), Failure::AfterWrite(502)]));
+    let id = rt
+        .block_on(client.upsert_comment(INSTALLATION, REPO, 3, "checklist", "the checklist"))
+        .unwrap();
+    let comments = fake.with_state(|s| s.comments.clone());
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert_eq!(comments[0].id, id);
+
+    // Listing first finds nothing; the create is done and answered 502; the list
+    // after it finds the pull request, which is updated rather than opened again.
+    fake.with_state(|s| {
+        s.failures.clear();
+        s.failures.extend([Failure::Status(502), Failure::AfterWrite(502)]);
+    });
+    let number = rt
+        .block_on(client.open_or_update_pull(
+            INSTALLATION,
+            REPO,
+            "hallmark/silver/orders",
+            "main",
+            "Silver orders",
+            "body",
+        ))
+        .unwrap();
+    let pulls = fake.with_state(|s| s.pulls.clone());
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert_eq!(pulls[0].number, number);
+}
+
 #[test]
 fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
     let (fake, client, rt) = setup();
@@ -223,8 +258,8 @@ fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
     assert!(id > 0);
     assert_eq!(
         fake.with_state(|s| (s.log.len(), s.comments.len())),
-        (3, 1),
-        "two failures, then the comment, once"
+        (4, 1),
+        "the post fails, the look for it fails and is retried, then the comment, once"
     );
 
     fake.with_state(|s| {

@@ -212,6 +212,30 @@ impl GitHubClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(StatusCode, HeaderMap, Value), GitHubError> {
+        self.call_with(installation, method, path, body, true).await
+    }
+
+    /// A write that must not happen twice (a new comment, a new pull request): rate
+    /// limits are waited out, but a 5xx or a lost answer is returned rather than
+    /// retried, since GitHub may have done the write; the caller looks for it first.
+    async fn write_once(
+        &self,
+        installation: u64,
+        path: &str,
+        body: &Value,
+    ) -> Result<(StatusCode, HeaderMap, Value), GitHubError> {
+        self.call_with(installation, Method::POST, path, Some(body), false)
+            .await
+    }
+
+    async fn call_with(
+        &self,
+        installation: u64,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry_failures: bool,
+    ) -> Result<(StatusCode, HeaderMap, Value), GitHubError> {
         let url = if path.starts_with("http") {
             path.to_string()
         } else {
@@ -241,6 +265,13 @@ impl GitHubClient {
             }
             let response = match req.send().await {
                 Ok(r) => r,
+                Err(e) if !retry_failures => {
+                    return Err(GitHubError::Http {
+                        method: method.to_string(),
+                        path: path.to_string(),
+                        message: e.without_url().to_string(),
+                    })
+                }
                 Err(e) => {
                     last = e.without_url().to_string();
                     tokio::time::sleep(backoff).await;
@@ -263,6 +294,14 @@ impl GitHubClient {
                 last = "HTTP 401".into();
                 attempt -= 1;
                 continue;
+            }
+            if status.is_server_error() && !retry_failures {
+                return Err(GitHubError::Status {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                    status: status.as_u16(),
+                    message: format!("HTTP {status}"),
+                });
             }
             if status.is_server_error() {
                 last = format!("HTTP {status}");
@@ -410,17 +449,38 @@ impl GitHubClient {
             .collect())
     }
 
-    /// Posts a comment; returns its id.
+    /// Posts a comment; returns its id. When GitHub's answer is lost, a comment of
+    /// this app with the same text is looked for before posting again.
     pub async fn comment(&self, installation: u64, repo: &str, number: u64, body: &str) -> Result<u64, GitHubError> {
-        let (_, _, json) = self
-            .call(
-                installation,
-                Method::POST,
-                &format!("/repos/{repo}/issues/{number}/comments"),
-                Some(&json!({ "body": body })),
-            )
-            .await?;
-        Ok(json["id"].as_u64().unwrap_or_default())
+        let mut backoff = self.retry.backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .write_once(
+                    installation,
+                    &format!("/repos/{repo}/issues/{number}/comments"),
+                    &json!({ "body": body }),
+                )
+                .await
+            {
+                Ok((_, _, json)) => return Ok(json["id"].as_u64().unwrap_or_default()),
+                Err(e) if attempt < self.retry.attempts.max(1) && lost_answer(&e) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    let posted = self
+                        .comments(installation, repo, number)
+                        .await?
+                        .into_iter()
+                        .rev()
+                        .find(|c| c.app_id == Some(self.auth.app_id()) && c.body == body);
+                    if let Some(c) = posted {
+                        return Ok(c.id);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Replaces the text of a comment.
@@ -449,19 +509,38 @@ impl GitHubClient {
     ) -> Result<u64, GitHubError> {
         let mark = marker(key);
         let text = marked(key, body);
-        let existing = self
-            .comments(installation, repo, number)
-            .await?
-            .into_iter()
-            .find(|c| c.app_id == Some(self.auth.app_id()) && c.body.starts_with(&mark));
-        match existing {
-            Some(c) => {
+        let mut backoff = self.retry.backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let existing = self
+                .comments(installation, repo, number)
+                .await?
+                .into_iter()
+                .find(|c| c.app_id == Some(self.auth.app_id()) && c.body.starts_with(&mark));
+            if let Some(c) = existing {
                 if c.body != text {
                     self.edit_comment(installation, repo, c.id, &text).await?;
                 }
-                Ok(c.id)
+                return Ok(c.id);
             }
-            None => self.comment(installation, repo, number, &text).await,
+            // Posted once; when the answer is lost, look for the marker again first.
+            match self
+                .write_once(
+                    installation,
+                    &format!("/repos/{repo}/issues/{number}/comments"),
+                    &json!({ "body": text }),
+                )
+                .await
+            {
+                Ok((_, _, json)) => return Ok(json["id"].as_u64().unwrap_or_default()),
+                Err(e) if attempt < self.retry.attempts.max(1) && lost_answer(&e) => {
+                    tracing::warn!(repo, number, error = %e, "posting the comment may have worked; looking for it");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 }
@@ -589,34 +668,48 @@ impl GitHubClient {
         body: &str,
     ) -> Result<u64, GitHubError> {
         let owner = repo.split('/').next().unwrap_or_default();
-        let open = self
-            .list(
-                installation,
-                &format!(
-                    "/repos/{repo}/pulls?state=open&head={}",
-                    percent_encode(&format!("{owner}:{head}"))
-                ),
-            )
-            .await?;
-        if let Some(number) = open.iter().find_map(|p| p["number"].as_u64()) {
-            self.call(
-                installation,
-                Method::PATCH,
-                &format!("/repos/{repo}/pulls/{number}"),
-                Some(&json!({ "title": title, "body": body })),
-            )
-            .await?;
-            return Ok(number);
+        let mut backoff = self.retry.backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let open = self
+                .list(
+                    installation,
+                    &format!(
+                        "/repos/{repo}/pulls?state=open&head={}",
+                        percent_encode(&format!("{owner}:{head}"))
+                    ),
+                )
+                .await?;
+            if let Some(number) = open.iter().find_map(|p| p["number"].as_u64()) {
+                self.call(
+                    installation,
+                    Method::PATCH,
+                    &format!("/repos/{repo}/pulls/{number}"),
+                    Some(&json!({ "title": title, "body": body })),
+                )
+                .await?;
+                return Ok(number);
+            }
+            // Opened once: when the answer is lost, or GitHub says one already
+            // exists (another run got there first), list again and update that one.
+            match self
+                .write_once(
+                    installation,
+                    &format!("/repos/{repo}/pulls"),
+                    &json!({ "title": title, "body": body, "head": head, "base": base }),
+                )
+                .await
+            {
+                Ok((_, _, json)) => return Ok(json["number"].as_u64().unwrap_or_default()),
+                Err(e) if attempt < self.retry.attempts.max(1) && (lost_answer(&e) || pull_exists(&e)) => {
+                    tracing::warn!(repo, head, error = %e, "opening the pull request may have worked; looking for it");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        let (_, _, json) = self
-            .call(
-                installation,
-                Method::POST,
-                &format!("/repos/{repo}/pulls"),
-                Some(&json!({ "title": title, "body": body, "head": head, "base": base })),
-            )
-            .await?;
-        Ok(json["number"].as_u64().unwrap_or_default())
     }
 }
 
@@ -633,6 +726,21 @@ fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_millis(wait_ms));
     }
     None
+}
+
+/// True when a write may have happened though its answer says otherwise: a 5xx, or
+/// no answer at all.
+fn lost_answer(e: &GitHubError) -> bool {
+    match e {
+        GitHubError::Http { .. } => true,
+        GitHubError::Status { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// True for GitHub's 422 "A pull request already exists for owner:branch".
+fn pull_exists(e: &GitHubError) -> bool {
+    matches!(e, GitHubError::Status { status: 422, message, .. } if message.contains("already exists"))
 }
 
 /// `text` percent-encoded for a query value (RFC 3986 unreserved characters kept).
@@ -690,6 +798,26 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn an_existing_pull_request_and_a_lost_answer_are_recognized() {
+        let status = |status: u16, message: &str| GitHubError::Status {
+            method: "POST".into(),
+            path: "/repos/a/b/pulls".into(),
+            status,
+            message: message.into(),
+        };
+        assert!(pull_exists(&status(
+            422,
+            "Validation Failed: A pull request already exists for a:x."
+        )));
+        assert!(!pull_exists(&status(
+            422,
+            "Validation Failed: No commits between main and x"
+        )));
+        assert!(lost_answer(&status(502, "HTTP 502")));
+        assert!(!lost_answer(&status(404, "Not Found")));
+    }
 
     #[test]
     fn query_values_are_percent_encoded() {

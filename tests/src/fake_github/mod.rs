@@ -43,6 +43,9 @@ pub fn test_app_private_key() -> String {
 pub enum Failure {
     /// This status (502, 503...) with an HTML body, as GitHub's front end sends.
     Status(u16),
+    /// The request is carried out, and then answered with this status anyway (GitHub
+    /// created the comment or the pull request, and the answer was lost).
+    AfterWrite(u16),
     /// 403 with `x-ratelimit-remaining: 0` and a reset this many seconds ahead.
     RateLimited {
         /// Seconds until the reset.
@@ -125,6 +128,30 @@ pub type Shared = Arc<Mutex<State>>;
 /// log, an injected failure, and GitHub's authentication (a token this fake issued,
 /// as `Bearer` or `token`).
 async fn gated(AxumState(shared): AxumState<Shared>, request: Request, next: Next) -> Response {
+    let after_write = {
+        let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+        match s.failures.front() {
+            Some(Failure::AfterWrite(code)) => {
+                let code = *code;
+                s.failures.pop_front();
+                s.log.push(chrono::Utc::now().timestamp_millis());
+                record_api_version(&mut s, request.headers());
+                if let Some(refused) = unauthorized(&s, request.headers()) {
+                    return refused;
+                }
+                Some(code)
+            }
+            _ => None,
+        }
+    };
+    if let Some(code) = after_write {
+        let _done = next.run(request).await;
+        return (
+            StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY),
+            "<html><body>Server Error</body></html>",
+        )
+            .into_response();
+    }
     let refused = gate(&mut shared.lock().unwrap_or_else(|p| p.into_inner()), request.headers());
     match refused {
         Some(response) => response,
@@ -137,7 +164,7 @@ fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
     record_api_version(s, headers);
     if let Some(f) = s.failures.pop_front() {
         return Some(match f {
-            Failure::Status(code) => (
+            Failure::Status(code) | Failure::AfterWrite(code) => (
                 StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY),
                 "<html><body>Server Error</body></html>",
             )
@@ -171,6 +198,11 @@ fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
             }
         });
     }
+    unauthorized(s, headers)
+}
+
+/// GitHub's 401 unless the request carries a token this fake issued.
+fn unauthorized(s: &State, headers: &HeaderMap) -> Option<Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
