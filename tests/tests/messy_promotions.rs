@@ -3,7 +3,9 @@
 //! plain DuckDB connection of the test's own and compared with the truth by one SQL
 //! query per set, column by column and by type, so no code of Hallmark's decides what
 //! is right. A promotion whose checklist is green on a wrong product is counted apart:
-//! it is the worst failure there is. Failures print the seed.
+//! it is the worst failure there is. Failures print the seed, three wrong values per
+//! column with their bronze text; `HALLMARK_MESSY_SQL=<seed>` also prints that set's
+//! standards and drafted SQL, and `HALLMARK_MESSY_SETS=<n>` judges more sets.
 
 use hallmark::agent::context::PromotionRequest;
 use hallmark::agent::job::{promote, JobOptions, NoEvents, Promotion};
