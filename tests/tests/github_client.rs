@@ -248,6 +248,33 @@ fn a_write_whose_answer_is_lost_is_not_done_twice() {
     assert_eq!(pulls[0].number, number);
 }
 
+/// Review comments come from every page, and an installation GitHub does not know is
+/// named in the error.
+#[test]
+fn review_comments_are_paginated_and_an_unknown_installation_is_named() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.max_per_page = 5;
+        for i in 0..12 {
+            s.review_comments
+                .push((REPO.into(), 4, "ana".into(), format!("f{i}.sql"), format!("note {i}")));
+        }
+    });
+    let notes = rt.block_on(client.review_comments(INSTALLATION, REPO, 4)).unwrap();
+    assert_eq!(notes.len(), 12);
+    assert_eq!(notes[11], "@ana on f11.sql: note 11");
+
+    fake.with_state(|s| s.installations = vec![INSTALLATION]);
+    let err = rt
+        .block_on(client.comment(404_404, REPO, 1, "hello"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("installation 404404: HTTP 404") && err.contains("Not Found"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
     let (fake, client, rt) = setup();

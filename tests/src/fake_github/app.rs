@@ -53,6 +53,14 @@ pub async fn create_installation_token(
     if claims.exp - claims.iat > 600 {
         return unauthorized("'Expiration time' claim ('exp') is too far in the future");
     }
+    if !s.installations.is_empty() && !s.installations.contains(&id) {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(
+                json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", "status": "404"}),
+            ),
+        );
+    }
     let token = format!("ghs_fake{}_{}", id, s.tokens.len() + 1);
     s.tokens.push((id, token.clone()));
     let expires_at = chrono::Utc::now() + chrono::Duration::seconds(s.token_lifetime_secs);

@@ -47,35 +47,8 @@ pub async fn list(
         .iter()
         .filter(|c| c.repo == full && c.number == number)
         .collect();
-    let per_page = q
-        .get("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(30)
-        .clamp(1, s.max_per_page);
-    let page = q.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
-    let last = all.len().div_ceil(per_page).max(1);
-    let items: Vec<Value> = all
-        .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .map(|c| to_json(c))
-        .collect();
-    let base = format!(
-        "http://{}/repos/{full}/issues/{number}/comments?per_page={per_page}",
-        s.addr
-    );
-    let mut links = Vec::new();
-    if page < last {
-        links.push(format!("<{base}&page={}>; rel=\"next\"", page + 1));
-        links.push(format!("<{base}&page={last}>; rel=\"last\""));
-    }
-    let mut response = Json(items).into_response();
-    if !links.is_empty() {
-        response
-            .headers_mut()
-            .insert("link", links.join(", ").parse().expect("a header value"));
-    }
-    response
+    let items: Vec<Value> = all.iter().map(|c| to_json(c)).collect();
+    super::paginated(&s, items, &q, &format!("/repos/{full}/issues/{number}/comments"))
 }
 
 /// `POST /repos/{owner}/{repo}/issues/{number}/comments`

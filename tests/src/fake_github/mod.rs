@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use comments::StoredComment;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
@@ -109,6 +109,41 @@ pub struct State {
     pub log: Vec<i64>,
     /// The `X-GitHub-Api-Version` of every request, the token exchange included.
     pub api_versions: Vec<Option<String>>,
+    /// The installations that exist; empty means any id is one.
+    pub installations: Vec<u64>,
+}
+
+/// One page of `items` as GitHub serves a list: `per_page` (default 30, at most
+/// `max_per_page`), `page`, and a `Link` header with `next` and `last` while there
+/// are more; other query parameters are kept in the links.
+pub(crate) fn paginated(s: &State, items: Vec<Value>, q: &HashMap<String, String>, path: &str) -> Response {
+    let per_page = q
+        .get("per_page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, s.max_per_page);
+    let page = q.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let last = items.len().div_ceil(per_page).max(1);
+    let mut kept: Vec<String> = q
+        .iter()
+        .filter(|(k, _)| *k != "page" && *k != "per_page")
+        .map(|(k, v)| format!("{k}={}", v.replace(':', "%3A").replace('/', "%2F")))
+        .collect();
+    kept.sort();
+    kept.push(format!("per_page={per_page}"));
+    let base = format!("http://{}{path}?{}", s.addr, kept.join("&"));
+    let body: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let mut response = Json(body).into_response();
+    if page < last {
+        let links = format!(
+            "<{base}&page={}>; rel=\"next\", <{base}&page={last}>; rel=\"last\"",
+            page + 1
+        );
+        response
+            .headers_mut()
+            .insert("link", links.parse().expect("a header value"));
+    }
+    response
 }
 
 /// Records the request's `X-GitHub-Api-Version`.

@@ -60,7 +60,7 @@ pub async fn list_pulls(
         .filter(|p| head.as_ref().is_none_or(|h| *h == p.head))
         .map(to_json)
         .collect();
-    Json(items).into_response()
+    super::paginated(&s, items, &q, &format!("/repos/{full}/pulls"))
 }
 
 /// `POST /repos/{owner}/{repo}/pulls`
@@ -164,6 +164,7 @@ pub async fn get_issue(
 pub async fn list_review_comments(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
@@ -173,7 +174,7 @@ pub async fn list_review_comments(
         .filter(|c| c.0 == full && c.1 == number)
         .map(|c| json!({"user": {"login": c.2, "type": "User"}, "path": c.3, "body": c.4}))
         .collect();
-    Json(items).into_response()
+    super::paginated(&s, items, &q, &format!("/repos/{full}/pulls/{number}/comments"))
 }
 
 /// `GET /repos/{owner}/{repo}/contents/{path}`: a file of the default branch, base64
