@@ -178,6 +178,11 @@ fn a_revoked_token_is_replaced_and_every_request_names_the_api_version() {
         .unwrap();
     let (tokens, comments, versions) = fake.with_state(|s| (s.tokens.len(), s.comments.len(), s.api_versions.clone()));
     assert_eq!((tokens, comments), (1, 2), "one new token, both comments");
+    // A token that expired while cached (a clock that drifted) is replaced the same way.
+    fake.with_state(|s| s.expire_tokens());
+    rt.block_on(client.comment(INSTALLATION, REPO, 1, "after the expiry"))
+        .unwrap();
+    assert_eq!(fake.with_state(|s| (s.tokens.len(), s.comments.len())), (2, 3));
     assert!(versions.len() >= 5, "{versions:?}");
     assert!(
         versions.iter().all(|v| v.as_deref() == Some("2022-11-28")),

@@ -111,6 +111,18 @@ pub struct State {
     pub api_versions: Vec<Option<String>>,
     /// The installations that exist; empty means any id is one.
     pub installations: Vec<u64>,
+    /// When each issued token expires (Unix seconds); an expired token gets 401.
+    pub token_expiry: HashMap<String, i64>,
+}
+
+impl State {
+    /// Lets every issued token expire now, as an hour passing would.
+    pub fn expire_tokens(&mut self) {
+        let now = chrono::Utc::now().timestamp();
+        for at in self.token_expiry.values_mut() {
+            *at = now - 1;
+        }
+    }
 }
 
 /// One page of `items` as GitHub serves a list: `per_page` (default 30, at most
@@ -242,8 +254,13 @@ fn unauthorized(s: &State, headers: &HeaderMap) -> Option<Response> {
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("token ")));
+    let now = chrono::Utc::now().timestamp();
     match token {
-        Some(t) if s.tokens.iter().any(|(_, issued)| issued == t) => None,
+        Some(t)
+            if s.tokens.iter().any(|(_, issued)| issued == t) && s.token_expiry.get(t).is_none_or(|at| *at > now) =>
+        {
+            None
+        }
         _ => Some(
             (
                 StatusCode::UNAUTHORIZED,
