@@ -425,8 +425,7 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
     } else if ts_share >= MIN_SHARE && !formats.is_empty() {
         doubt = ts_doubt;
         Kind::Timestamp(formats)
-    } else if let Some((n_share, style)) = numbers.filter(|(s, _)| *s >= MIN_SHARE) {
-        let _ = n_share;
+    } else if let Some((_, style)) = numbers.filter(|(share, _)| *share >= MIN_SHARE) {
         doubt = style.doubt.clone();
         if style.percent {
             Kind::Percent { decimal: style.decimal }
