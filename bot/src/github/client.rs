@@ -228,6 +228,44 @@ impl GitHubClient {
             .await
     }
 
+    /// POSTs `body` to `path` at most once per answer: whenever the write may have
+    /// happened without its answer arriving (a 5xx, no answer, or a failure `also`
+    /// accepts), `find` looks for it before it is written again. `find` runs first
+    /// too when `find_first` (an upsert), else only after such a failure.
+    async fn post_once<T, F, Fut>(
+        &self,
+        installation: u64,
+        path: &str,
+        body: &Value,
+        find_first: bool,
+        also: fn(&GitHubError) -> bool,
+        find: F,
+    ) -> Result<Once<T>, GitHubError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, GitHubError>>,
+    {
+        let mut backoff = self.retry.backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if find_first || attempt > 1 {
+                if let Some(found) = find().await? {
+                    return Ok(Once::Found(found));
+                }
+            }
+            match self.write_once(installation, path, body).await {
+                Ok((_, _, json)) => return Ok(Once::Written(json)),
+                Err(e) if attempt < self.retry.attempts.max(1) && (lost_answer(&e) || also(&e)) => {
+                    tracing::warn!(path, error = %e, "the write may have happened; looking for it before writing again");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     async fn call_with(
         &self,
         installation: u64,
@@ -310,54 +348,37 @@ impl GitHubClient {
                 backoff *= 2;
                 continue;
             }
-            if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
-                if let Some(wait) = rate_limit_wait(&headers) {
-                    if wait > self.retry.max_rate_limit_wait {
-                        return Err(GitHubError::GaveUp {
-                            method: method.to_string(),
-                            path: path.to_string(),
-                            attempts: attempt,
-                            last: format!("rate limited for another {} s", wait.as_secs()),
-                        });
-                    }
-                    tracing::warn!(
-                        path,
-                        wait_secs = wait.as_secs_f64(),
-                        "GitHub rate limit; waiting for the reset"
-                    );
-                    last = "rate limited".into();
-                    tokio::time::sleep(wait).await;
-                    attempt -= 1;
-                    waits += 1;
-                    continue;
-                }
-            }
             let json: Value = if text.trim().is_empty() {
                 Value::Null
             } else {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             };
-            // A secondary rate limit (the quota is not spent, GitHub still says wait):
-            // `retry-after` when given, else at least a minute, doubling.
-            if (status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS)
-                && error_message(&json).to_lowercase().contains("secondary rate limit")
-            {
+            // A spent rate limit (`x-ratelimit-remaining: 0`, or `retry-after`) is
+            // waited out until its reset; a secondary one (the quota is not spent,
+            // GitHub still says wait) for `secondary_wait`, doubling each time.
+            let limited = status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS;
+            let wait = if !limited {
+                None
+            } else if let Some(wait) = rate_limit_wait(&headers) {
+                Some((wait, "rate limited"))
+            } else if error_message(&json).to_lowercase().contains("secondary rate limit") {
                 let wait = secondary;
                 secondary *= 2;
+                Some((wait, "secondary rate limit"))
+            } else {
+                None
+            };
+            if let Some((wait, why)) = wait {
                 if wait > self.retry.max_rate_limit_wait {
                     return Err(GitHubError::GaveUp {
                         method: method.to_string(),
                         path: path.to_string(),
                         attempts: attempt,
-                        last: format!("secondary rate limit; GitHub asks to wait {} s more", wait.as_secs()),
+                        last: format!("{why} for another {} s", wait.as_secs()),
                     });
                 }
-                tracing::warn!(
-                    path,
-                    wait_secs = wait.as_secs_f64(),
-                    "GitHub secondary rate limit; waiting"
-                );
-                last = "secondary rate limit".into();
+                tracing::warn!(path, wait_secs = wait.as_secs_f64(), why, "GitHub asks to wait");
+                last = why.into();
                 tokio::time::sleep(wait).await;
                 attempt -= 1;
                 waits += 1;
@@ -452,34 +473,22 @@ impl GitHubClient {
     /// Posts a comment; returns its id. When GitHub's answer is lost, a comment of
     /// this app with the same text is looked for before posting again.
     pub async fn comment(&self, installation: u64, repo: &str, number: u64, body: &str) -> Result<u64, GitHubError> {
-        let mut backoff = self.retry.backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self
-                .write_once(
-                    installation,
-                    &format!("/repos/{repo}/issues/{number}/comments"),
-                    &json!({ "body": body }),
-                )
-                .await
-            {
-                Ok((_, _, json)) => return Ok(json["id"].as_u64().unwrap_or_default()),
-                Err(e) if attempt < self.retry.attempts.max(1) && lost_answer(&e) => {
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                    let posted = self
-                        .comments(installation, repo, number)
-                        .await?
-                        .into_iter()
-                        .rev()
-                        .find(|c| c.app_id == Some(self.auth.app_id()) && c.body == body);
-                    if let Some(c) = posted {
-                        return Ok(c.id);
-                    }
-                }
-                Err(e) => return Err(e),
-            }
+        let posted = || async {
+            Ok(self
+                .comments(installation, repo, number)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|c| c.app_id == Some(self.auth.app_id()) && c.body == body)
+                .map(|c| c.id))
+        };
+        let path = format!("/repos/{repo}/issues/{number}/comments");
+        match self
+            .post_once(installation, &path, &json!({ "body": body }), false, never, posted)
+            .await?
+        {
+            Once::Found(id) => Ok(id),
+            Once::Written(json) => Ok(json["id"].as_u64().unwrap_or_default()),
         }
     }
 
@@ -509,38 +518,25 @@ impl GitHubClient {
     ) -> Result<u64, GitHubError> {
         let mark = marker(key);
         let text = marked(key, body);
-        let mut backoff = self.retry.backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let existing = self
+        let ours = || async {
+            Ok(self
                 .comments(installation, repo, number)
                 .await?
                 .into_iter()
-                .find(|c| c.app_id == Some(self.auth.app_id()) && c.body.starts_with(&mark));
-            if let Some(c) = existing {
+                .find(|c| c.app_id == Some(self.auth.app_id()) && c.body.starts_with(&mark)))
+        };
+        let path = format!("/repos/{repo}/issues/{number}/comments");
+        match self
+            .post_once(installation, &path, &json!({ "body": text }), true, never, ours)
+            .await?
+        {
+            Once::Found(c) => {
                 if c.body != text {
                     self.edit_comment(installation, repo, c.id, &text).await?;
                 }
-                return Ok(c.id);
+                Ok(c.id)
             }
-            // Posted once; when the answer is lost, look for the marker again first.
-            match self
-                .write_once(
-                    installation,
-                    &format!("/repos/{repo}/issues/{number}/comments"),
-                    &json!({ "body": text }),
-                )
-                .await
-            {
-                Ok((_, _, json)) => return Ok(json["id"].as_u64().unwrap_or_default()),
-                Err(e) if attempt < self.retry.attempts.max(1) && lost_answer(&e) => {
-                    tracing::warn!(repo, number, error = %e, "posting the comment may have worked; looking for it");
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                }
-                Err(e) => return Err(e),
-            }
+            Once::Written(json) => Ok(json["id"].as_u64().unwrap_or_default()),
         }
     }
 }
@@ -668,10 +664,7 @@ impl GitHubClient {
         body: &str,
     ) -> Result<u64, GitHubError> {
         let owner = repo.split('/').next().unwrap_or_default();
-        let mut backoff = self.retry.backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let open = || async {
             let open = self
                 .list(
                     installation,
@@ -681,7 +674,17 @@ impl GitHubClient {
                     ),
                 )
                 .await?;
-            if let Some(number) = open.iter().find_map(|p| p["number"].as_u64()) {
+            Ok(open.iter().find_map(|p| p["number"].as_u64()))
+        };
+        // Opened once: when the answer is lost, or GitHub says one already exists
+        // (another run got there first), the open one is found and updated.
+        let path = format!("/repos/{repo}/pulls");
+        let request = json!({ "title": title, "body": body, "head": head, "base": base });
+        match self
+            .post_once(installation, &path, &request, true, pull_exists, open)
+            .await?
+        {
+            Once::Found(number) => {
                 self.call(
                     installation,
                     Method::PATCH,
@@ -689,26 +692,9 @@ impl GitHubClient {
                     Some(&json!({ "title": title, "body": body })),
                 )
                 .await?;
-                return Ok(number);
+                Ok(number)
             }
-            // Opened once: when the answer is lost, or GitHub says one already
-            // exists (another run got there first), list again and update that one.
-            match self
-                .write_once(
-                    installation,
-                    &format!("/repos/{repo}/pulls"),
-                    &json!({ "title": title, "body": body, "head": head, "base": base }),
-                )
-                .await
-            {
-                Ok((_, _, json)) => return Ok(json["number"].as_u64().unwrap_or_default()),
-                Err(e) if attempt < self.retry.attempts.max(1) && (lost_answer(&e) || pull_exists(&e)) => {
-                    tracing::warn!(repo, head, error = %e, "opening the pull request may have worked; looking for it");
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                }
-                Err(e) => return Err(e),
-            }
+            Once::Written(json) => Ok(json["number"].as_u64().unwrap_or_default()),
         }
     }
 }
@@ -726,6 +712,17 @@ fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_millis(wait_ms));
     }
     None
+}
+
+/// What a write-once POST came to: the write found already done, or its answer.
+enum Once<T> {
+    Found(T),
+    Written(Value),
+}
+
+/// For writes whose failures other than lost answers are final.
+fn never(_: &GitHubError) -> bool {
+    false
 }
 
 /// True when a write may have happened though its answer says otherwise: a 5xx, or
