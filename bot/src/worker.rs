@@ -147,6 +147,9 @@ impl Worker {
                     description: description.clone(),
                     problems: problems.clone(),
                 };
+                if !self.may_start_promotion(&trigger)? {
+                    return Ok(());
+                }
                 self.promote_request(job, &trigger, &form)
             }
             Action::Command {
@@ -163,10 +166,11 @@ impl Worker {
         }
     }
 
-    /// Promotes what `form` asks for on the trigger's issue, or asks for what is missing.
-    fn promote_request(&self, job: &Job, trigger: &Trigger, form: &RequestForm) -> Result<(), String> {
-        // Anyone who can open an issue can send `issues.opened` with the label, so
-        // starting a promotion asks the same permission as `/hallmark promote`.
+    /// Whether the labeler or form filer may start a promotion. Anyone who can open an
+    /// issue can send `issues.opened` with the label, so it asks the permission
+    /// `/hallmark promote` does (which its own path checks), and answers politely when
+    /// that is missing.
+    fn may_start_promotion(&self, trigger: &Trigger) -> Result<bool, String> {
         let required = self.promote_permission(trigger)?;
         let permission = self
             .runtime
@@ -175,23 +179,27 @@ impl Worker {
                     .permission(trigger.installation, &trigger.repo, &trigger.actor),
             )
             .map_err(|e| e.to_string())?;
-        if permission < required {
-            tracing::info!(repo = %trigger.repo, actor = %trigger.actor, "a promotion request below the required permission");
-            return self
-                .runtime
-                .block_on(self.github.comment(
-                    trigger.installation,
-                    &trigger.repo,
-                    trigger.number,
-                    &format!(
-                        "@{} thanks for the request! Starting a promotion here needs {} access; a maintainer can comment `/hallmark promote` on this issue to start it.",
-                        trigger.actor,
-                        required.name()
-                    ),
-                ))
-                .map(|_| ())
-                .map_err(|e| e.to_string());
+        if permission >= required {
+            return Ok(true);
         }
+        tracing::info!(repo = %trigger.repo, actor = %trigger.actor, "a promotion request below the required permission");
+        self.runtime
+            .block_on(self.github.comment(
+                trigger.installation,
+                &trigger.repo,
+                trigger.number,
+                &format!(
+                    "@{} thanks for the request! Starting a promotion here needs {} access; a maintainer can comment `/hallmark promote` on this issue to start it.",
+                    trigger.actor,
+                    required.name()
+                ),
+            ))
+            .map_err(|e| e.to_string())?;
+        Ok(false)
+    }
+
+    /// Promotes what `form` asks for on the trigger's issue, or asks for what is missing.
+    fn promote_request(&self, job: &Job, trigger: &Trigger, form: &RequestForm) -> Result<(), String> {
         let tracker = Tracker::new(self, trigger);
         let mut missing: Vec<String> = Vec::new();
         if form.source.is_none() {
