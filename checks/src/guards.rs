@@ -154,6 +154,16 @@ pub fn kept_values(
     out
 }
 
+/// The lowercase words of a column name, split at every character that is not a
+/// letter or digit (`delivered_on` → delivered, on).
+fn words_of(name: &str) -> Vec<String> {
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// A kind a standard's tag stands for, recognized in text columns by name and values.
 struct HiddenKind {
     tag: &'static str,
@@ -236,13 +246,9 @@ pub fn hidden_kinds(
                 .columns
                 .iter()
                 .any(|s| s.name == c.name && s.tags.iter().any(|g| g.eq_ignore_ascii_case(kind.tag)));
-            let lower = c.name.to_ascii_lowercase();
-            let words: Vec<&str> = lower
-                .split(|ch: char| !ch.is_ascii_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            let named = words.iter().any(|w| kind.words.contains(w))
-                || words.last().is_some_and(|w| kind.last_words.contains(w));
+            let words = words_of(&c.name);
+            let named = words.iter().any(|w| kind.words.contains(&w.as_str()))
+                || words.last().is_some_and(|w| kind.last_words.contains(&w.as_str()));
             if text && !tagged && named {
                 candidates.push((kind, c, selecting.clone()));
             }
@@ -345,23 +351,9 @@ pub fn quarantine_count(product: &Product, warehouse: &dyn Warehouse) -> Option<
 /// A column of the built product that looks like it should carry `tag`, with what it
 /// looks like; `None` when nothing does or the tag is not one Hallmark recognizes.
 pub fn untagged_evidence(tag: &str, columns: &[ColumnInfo]) -> Option<(String, &'static str)> {
-    // Whole words of the name (`delivered_on` → delivered, on), so `is_at_risk` is
-    // no timestamp and `lifetime` no time.
-    let words = |name: &str, list: &[&str]| {
-        let lower = name.to_ascii_lowercase();
-        let parts: Vec<&str> = lower
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        list.iter().any(|w| parts.contains(w))
-    };
-    let last_word = |name: &str, list: &[&str]| {
-        let lower = name.to_ascii_lowercase();
-        lower
-            .rsplit(|c: char| !c.is_ascii_alphanumeric())
-            .find(|w| !w.is_empty())
-            .is_some_and(|w| list.contains(&w))
-    };
+    // Whole words of the name, so `is_at_risk` is no timestamp and `lifetime` no time.
+    let words = |name: &str, list: &[&str]| words_of(name).iter().any(|w| list.contains(&w.as_str()));
+    let last_word = |name: &str, list: &[&str]| words_of(name).last().is_some_and(|w| list.contains(&w.as_str()));
     let found = |what: &'static str, ok: &dyn Fn(&ColumnInfo) -> bool| {
         columns.iter().find(|c| ok(c)).map(|c| (c.name.clone(), what))
     };
