@@ -243,6 +243,20 @@ fn header(style: u64, words: &[&str]) -> (String, String) {
 /// version), the bronze text and the truth value.
 type Cell = Box<dyn Fn(&mut Rng, usize) -> (String, Option<String>)>;
 
+/// A column named `header` in bronze and `name` in silver, compared as `kind`,
+/// whose cells `cell` makes.
+fn column(
+    header: String,
+    name: String,
+    kind: TruthKind,
+    cell: impl Fn(&mut Rng, usize) -> (String, Option<String>) + 'static,
+) -> Column {
+    Column {
+        truth: TruthColumn { header, name, kind },
+        cell: Box::new(cell),
+    }
+}
+
 /// One generated column: its truth column and how its cells are made.
 struct Column {
     truth: TruthColumn,
@@ -278,21 +292,19 @@ pub fn generate(seed: u64) -> MessySet {
     // The key: integers or prefixed codes.
     let (key_h, key_n) = header(style, &[&entity_word, "id"]);
     let code_keys = rng.chance(0.4);
-    columns.push(Column {
-        truth: TruthColumn {
-            header: key_h,
-            name: key_n,
-            kind: if code_keys { TruthKind::Text } else { TruthKind::Integer },
-        },
-        cell: Box::new(move |_, key| {
+    columns.push(column(
+        key_h,
+        key_n,
+        if code_keys { TruthKind::Text } else { TruthKind::Integer },
+        move |_, key| {
             let v = if code_keys {
                 format!("K-{key:06}")
             } else {
                 (key + 1000).to_string()
             };
             (v.clone(), Some(v))
-        }),
-    });
+        },
+    ));
     // When the row last changed: the latest version of a key wins by it.
     let updated_words: &[&str] = words_from(
         &mut rng,
@@ -300,22 +312,15 @@ pub fn generate(seed: u64) -> MessySet {
     );
     let (upd_h, upd_n) = header(style, updated_words);
     let upd_spellings: Vec<Spelling> = pick_spellings(&mut rng);
-    columns.push(Column {
-        truth: TruthColumn {
-            header: upd_h,
-            name: upd_n,
-            kind: TruthKind::Timestamp,
-        },
-        cell: Box::new(move |rng, version| {
-            let s = *rng.pick(&upd_spellings);
-            // Later versions are later by whole days, so no spelling's precision can
-            // reorder them; the days spread over the month, so a day-first column has
-            // values that decide it.
-            let days = 40 * version as i64 + rng.below(30) as i64;
-            let t = s.truncate(base + Duration::days(days) + Duration::seconds(rng.below(80_000) as i64));
-            (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
-        }),
-    });
+    columns.push(column(upd_h, upd_n, TruthKind::Timestamp, move |rng, version| {
+        let s = *rng.pick(&upd_spellings);
+        // Later versions are later by whole days, so no spelling's precision can
+        // reorder them; the days spread over the month, so a day-first column has
+        // values that decide it.
+        let days = 40 * version as i64 + rng.below(30) as i64;
+        let t = s.truncate(base + Duration::days(days) + Duration::seconds(rng.below(80_000) as i64));
+        (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
+    }));
     // An event time without a telling name half the time.
     if rng.chance(0.9) {
         let words: &[&str] = words_from(
@@ -342,28 +347,21 @@ pub fn generate(seed: u64) -> MessySet {
                 "columns: { tag: event_time }\ncheck: { range: { min: \"2000-01-01\", max: \"2040-01-01\" } }\nquarantine: true",
             );
         }
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Timestamp,
-            },
-            cell: Box::new(move |rng, _| {
-                if rng.chance(0.03) {
-                    return (String::new(), None);
-                }
-                if outliers && rng.chance(0.04) {
-                    let year = *rng.pick(&[1901, 1970, 1989, 2091]);
-                    let t = Utc
-                        .with_ymd_and_hms(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32, 3, 4, 5)
-                        .unwrap();
-                    return (Spelling::IsoSpace.render(t, rng), Some(HELD_BACK.to_string()));
-                }
-                let s = *rng.pick(&spellings);
-                let t = s.truncate(base + Duration::seconds(rng.below(600 * 86_400) as i64));
-                (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Timestamp, move |rng, _| {
+            if rng.chance(0.03) {
+                return (String::new(), None);
+            }
+            if outliers && rng.chance(0.04) {
+                let year = *rng.pick(&[1901, 1970, 1989, 2091]);
+                let t = Utc
+                    .with_ymd_and_hms(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32, 3, 4, 5)
+                    .unwrap();
+                return (Spelling::IsoSpace.render(t, rng), Some(HELD_BACK.to_string()));
+            }
+            let s = *rng.pick(&spellings);
+            let t = s.truncate(base + Duration::seconds(rng.below(600 * 86_400) as i64));
+            (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
+        }));
     }
     // Amounts of money, or weights with units.
     if rng.chance(0.9) {
@@ -388,26 +386,19 @@ pub fn generate(seed: u64) -> MessySet {
                 "columns: { tag: currency }\ntype: decimal(18,2)",
             );
         }
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Decimal,
-            },
-            cell: Box::new(move |rng, _| {
-                if rng.chance(0.02) {
-                    return (" ".into(), None);
-                }
-                let cents = rng.below(250_000_000);
-                if weights {
-                    // `12,345.6 lb`: one decimal, thousands by comma.
-                    let tenths = cents / 10;
-                    let text = format!("{}.{} lb", group(tenths / 10, ","), tenths % 10);
-                    return (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)));
-                }
-                (money.render(cents), Some(format!("{}.{:02}", cents / 100, cents % 100)))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Decimal, move |rng, _| {
+            if rng.chance(0.02) {
+                return (" ".into(), None);
+            }
+            let cents = rng.below(250_000_000);
+            if weights {
+                // `12,345.6 lb`: one decimal, thousands by comma.
+                let tenths = cents / 10;
+                let text = format!("{}.{} lb", group(tenths / 10, ","), tenths % 10);
+                return (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)));
+            }
+            (money.render(cents), Some(format!("{}.{:02}", cents / 100, cents % 100)))
+        }));
     }
     // Whole numbers with thousands separators.
     if rng.chance(0.6) {
@@ -416,21 +407,14 @@ pub fn generate(seed: u64) -> MessySet {
             words_from(&mut rng, &[&["quantity"][..], &["units"], &["page", "views"]]),
         );
         let sep = *rng.pick(&[",", " ", "'"]);
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Integer,
-            },
-            cell: Box::new(move |rng, _| {
-                let v = if rng.chance(0.5) {
-                    rng.below(999)
-                } else {
-                    rng.below(5_000_000)
-                };
-                (group(v, sep), Some(v.to_string()))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Integer, move |rng, _| {
+            let v = if rng.chance(0.5) {
+                rng.below(999)
+            } else {
+                rng.below(5_000_000)
+            };
+            (group(v, sep), Some(v.to_string()))
+        }));
     }
     // Booleans.
     if rng.chance(0.7) {
@@ -441,58 +425,44 @@ pub fn generate(seed: u64) -> MessySet {
             words_from(&mut rng, &[&["paid"][..], &["returned"], &["is", "active"]])
         };
         let (h, n) = header(style, words);
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Boolean,
-            },
-            cell: Box::new(move |rng, _| {
-                let b = rng.chance(0.5);
-                let text = match spelling {
-                    0 => *rng.pick(if b { &["yes", "Yes", "YES"] } else { &["no", "No", "NO"] }),
-                    1 => *rng.pick(if b { &["y", "Y", "y"] } else { &["n", "N", "n"] }),
-                    2 => *rng.pick(if b {
-                        &["true", "TRUE", "True"]
+        columns.push(column(h, n, TruthKind::Boolean, move |rng, _| {
+            let b = rng.chance(0.5);
+            let text = match spelling {
+                0 => *rng.pick(if b { &["yes", "Yes", "YES"] } else { &["no", "No", "NO"] }),
+                1 => *rng.pick(if b { &["y", "Y", "y"] } else { &["n", "N", "n"] }),
+                2 => *rng.pick(if b {
+                    &["true", "TRUE", "True"]
+                } else {
+                    &["false", "FALSE", "False"]
+                }),
+                _ => {
+                    if b {
+                        "1"
                     } else {
-                        &["false", "FALSE", "False"]
-                    }),
-                    _ => {
-                        if b {
-                            "1"
-                        } else {
-                            "0"
-                        }
+                        "0"
                     }
-                };
-                (text.to_string(), Some(b.to_string()))
-            }),
-        });
+                }
+            };
+            (text.to_string(), Some(b.to_string()))
+        }));
     }
     // Percentages, kept as percent points.
     if rng.chance(0.5) {
         let (h, n) = header(style, words_from(&mut rng, &[&["discount"][..], &["tax", "rate"]]));
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Decimal,
-            },
-            cell: Box::new(move |rng, _| {
-                let tenths = rng.below(1000);
-                let text = if tenths % 10 == 0 {
-                    format!("{}%", tenths / 10)
-                } else {
-                    format!(
-                        "{}.{}{}",
-                        tenths / 10,
-                        tenths % 10,
-                        if rng.chance(0.5) { "%" } else { " %" }
-                    )
-                };
-                (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Decimal, move |rng, _| {
+            let tenths = rng.below(1000);
+            let text = if tenths % 10 == 0 {
+                format!("{}%", tenths / 10)
+            } else {
+                format!(
+                    "{}.{}{}",
+                    tenths / 10,
+                    tenths % 10,
+                    if rng.chance(0.5) { "%" } else { " %" }
+                )
+            };
+            (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)))
+        }));
     }
     // A code the standards list in upper case, selected by name.
     if rng.chance(0.8) {
@@ -507,22 +477,15 @@ pub fn generate(seed: u64) -> MessySet {
                 CODES.join(", ")
             ),
         );
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Text,
-            },
-            cell: Box::new(|rng, _| {
-                let code = *rng.pick(CODES);
-                let text = match rng.below(4) {
-                    0 => code.to_lowercase(),
-                    1 => format!(" {code} "),
-                    _ => code.to_string(),
-                };
-                (text, Some(code.to_string()))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Text, |rng, _| {
+            let code = *rng.pick(CODES);
+            let text = match rng.below(4) {
+                0 => code.to_lowercase(),
+                1 => format!(" {code} "),
+                _ => code.to_string(),
+            };
+            (text, Some(code.to_string()))
+        }));
     }
     if rng.chance(0.6) {
         let (h, n) = header(style, words_from(&mut rng, &[&["country"][..], &["ship", "country"]]));
@@ -530,17 +493,10 @@ pub fn generate(seed: u64) -> MessySet {
             "Countries are ISO 3166-1 alpha-2",
             "columns: { tag: country }\ncheck: { pattern: { regex: \"[A-Z]{2}\" } }",
         );
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Text,
-            },
-            cell: Box::new(|rng, _| {
-                let (code, names) = *rng.pick(COUNTRIES);
-                (rng.pick(names).to_string(), Some(code.to_string()))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Text, |rng, _| {
+            let (code, names) = *rng.pick(COUNTRIES);
+            (rng.pick(names).to_string(), Some(code.to_string()))
+        }));
     }
     if rng.chance(0.5) {
         let (h, n) = header(style, words_from(&mut rng, &[&["contact", "email"][..], &["email"]]));
@@ -548,23 +504,16 @@ pub fn generate(seed: u64) -> MessySet {
             "E-mail addresses are lower case",
             "columns: { tag: email }\ncheck: { pattern: { regex: \"[a-z0-9._%+-]+@[a-z0-9.-]+\\\\.[a-z]{2,}\" } }",
         );
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Text,
-            },
-            cell: Box::new(|rng, key| {
-                let user = format!("user{}", key % 977);
-                let domain = *rng.pick(&["example.com", "Example.ORG", "mail.example.net"]);
-                let text = match rng.below(3) {
-                    0 => format!(" {}@{domain} ", user.to_uppercase()),
-                    1 => format!("{user}@{domain}"),
-                    _ => format!("{}@{domain}", capitalize(&user)),
-                };
-                (text, Some(format!("{user}@{domain}").to_lowercase()))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Text, |rng, key| {
+            let user = format!("user{}", key % 977);
+            let domain = *rng.pick(&["example.com", "Example.ORG", "mail.example.net"]);
+            let text = match rng.below(3) {
+                0 => format!(" {}@{domain} ", user.to_uppercase()),
+                1 => format!("{user}@{domain}"),
+                _ => format!("{}@{domain}", capitalize(&user)),
+            };
+            (text, Some(format!("{user}@{domain}").to_lowercase()))
+        }));
     }
     // A JSON payload whose shape drifted in some rows; some teams keep those out.
     if rng.chance(0.4) {
@@ -578,40 +527,26 @@ pub fn generate(seed: u64) -> MessySet {
                 ),
             );
         }
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Text,
-            },
-            cell: Box::new(move |rng, _| {
-                let sku = format!("{}{}", *rng.pick(&["A", "B", "Q"]), rng.below(900) + 10);
-                if rng.chance(0.04) {
-                    let drifted = format!("{{\"version\": \"1\", \"SKU\": \"{sku}\"}}");
-                    let truth = if strict { HELD_BACK.to_string() } else { drifted.clone() };
-                    return (drifted, Some(truth));
-                }
-                let current = format!("{{\"v\": 2, \"sku\": \"{sku}\"}}");
-                (current.clone(), Some(current))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Text, move |rng, _| {
+            let sku = format!("{}{}", *rng.pick(&["A", "B", "Q"]), rng.below(900) + 10);
+            if rng.chance(0.04) {
+                let drifted = format!("{{\"version\": \"1\", \"SKU\": \"{sku}\"}}");
+                let truth = if strict { HELD_BACK.to_string() } else { drifted.clone() };
+                return (drifted, Some(truth));
+            }
+            let current = format!("{{\"v\": 2, \"sku\": \"{sku}\"}}");
+            (current.clone(), Some(current))
+        }));
     }
     if rng.chance(0.5) {
         let (h, n) = header(style, &["notes"]);
-        columns.push(Column {
-            truth: TruthColumn {
-                header: h,
-                name: n,
-                kind: TruthKind::Text,
-            },
-            cell: Box::new(|rng, _| {
-                if rng.chance(0.2) {
-                    return (String::new(), None);
-                }
-                let w = *rng.pick(WORDS);
-                (format!("  {w} "), Some(w.to_string()))
-            }),
-        });
+        columns.push(column(h, n, TruthKind::Text, |rng, _| {
+            if rng.chance(0.2) {
+                return (String::new(), None);
+            }
+            let w = *rng.pick(WORDS);
+            (format!("  {w} "), Some(w.to_string()))
+        }));
     }
 
     let trailing_delimiter = rng.chance(0.3);
