@@ -328,14 +328,6 @@ pub fn check_product(
                 severity,
             } => {
                 unmatched.push((i, origin, reason.as_str(), tag.as_deref(), *severity));
-                results[i] = Some(guards::unmatched_tag(
-                    &origin.id,
-                    &origin.title,
-                    reason,
-                    None,
-                    *severity,
-                    &[],
-                ));
             }
         }
     }
@@ -355,6 +347,17 @@ pub fn check_product(
         Err(e) => {
             for (i, c) in &checks {
                 results[*i] = Some(error_result(c, e.clone()));
+            }
+            // Nothing was built to look for lookalikes in: plainly not applicable.
+            for (i, origin, reason, _, severity) in unmatched {
+                results[i] = Some(guards::unmatched_tag(
+                    &origin.id,
+                    &origin.title,
+                    reason,
+                    None,
+                    severity,
+                    &[],
+                ));
             }
             return finish(results, None, Some(e));
         }
