@@ -150,37 +150,12 @@ fn tsv_escape(value: &str, out: &mut String) {
     }
 }
 
-/// Reads, as the reading user and sending nothing, the `readonly` level and limits
-/// its profile gives it, and decides how its reads stay at `readonly = 1`.
-fn read_guard(
-    runtime: &tokio::runtime::Runtime,
-    reader: &clickhouse::Client,
-    user: &str,
-    limits: Limits,
-    url: &str,
-) -> Result<ReadGuard, WarehouseError> {
-    let sql =
-        "SELECT name, value FROM system.settings WHERE name IN ('readonly', 'max_execution_time', 'max_result_rows')";
-    let deadline = Duration::from_secs(10) + limits.timeout;
-    let bytes = runtime
-        .block_on(async {
-            tokio::time::timeout(deadline, async {
-                reader
-                    .query_raw(sql)
-                    .fetch_bytes("TSVWithNamesAndTypes")?
-                    .collect()
-                    .await
-            })
-            .await
-        })
-        .map_err(|_| WarehouseError::Open(format!("ClickHouse at {url} does not answer")))?
-        .map_err(|e| {
-            WarehouseError::Open(format!(
-                "ClickHouse at {url} does not answer: {}",
-                sql_error(e, limits.timeout)
-            ))
-        })?;
-    let rows = parse_tsv_with_types(&bytes, 10)?;
+/// The reading user's `readonly` level and limits, as its profile gives them.
+const READ_LEVEL_PROBE: &str =
+    "SELECT name, value FROM system.settings WHERE name IN ('readonly', 'max_execution_time', 'max_result_rows')";
+
+/// How `user`'s reads stay at `readonly = 1`, from its answer to [`READ_LEVEL_PROBE`].
+fn read_guard(rows: &Rows, user: &str) -> Result<ReadGuard, WarehouseError> {
     let setting = |name: &str| {
         rows.rows
             .iter()
@@ -244,20 +219,10 @@ impl ClickHouseWarehouse {
             ),
             None => (conn.user.as_str(), &conn.password),
         };
-        let bare_reader = client(reader_user, reader_password);
-        let guard = read_guard(&runtime, &bare_reader, reader_user, limits, &conn.url)?;
-        let reader = match guard {
-            ReadGuard::Profile => bare_reader,
-            ReadGuard::PerQuery => bare_reader
-                .with_setting("readonly", "1")
-                .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string())
-                .with_setting("max_result_rows", limits.max_rows.to_string())
-                .with_setting("result_overflow_mode", "break"),
-        };
         let mut wh = Self {
             runtime,
             builder,
-            reader,
+            reader: client(reader_user, reader_password),
             database: conn.database.clone(),
             sandbox: sandbox.to_string(),
             dialect: ClickHouseDialect::new(ServerVersion { major: 0, minor: 0 }),
@@ -266,6 +231,20 @@ impl ClickHouseWarehouse {
             sandbox_created: false,
             screen: Screen::default(),
         };
+        // The reader as it is, sending nothing: what its profile lets it do decides
+        // how its reads stay at readonly=1.
+        let probe = wh
+            .read(QueryKind::Setup, READ_LEVEL_PROBE)
+            .map_err(|e| WarehouseError::Open(format!("ClickHouse at {} does not answer: {e}", conn.url)))?;
+        if read_guard(&probe, reader_user)? == ReadGuard::PerQuery {
+            wh.reader = wh
+                .reader
+                .clone()
+                .with_setting("readonly", "1")
+                .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string())
+                .with_setting("max_result_rows", limits.max_rows.to_string())
+                .with_setting("result_overflow_mode", "break");
+        }
         let version_rows = wh
             .read(QueryKind::Setup, "SELECT version() AS version")
             .map_err(|e| WarehouseError::Open(format!("ClickHouse at {} does not answer: {e}", conn.url)))?;
