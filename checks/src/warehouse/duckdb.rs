@@ -144,17 +144,19 @@ impl DuckDbWarehouse {
         Ok(wh)
     }
 
-    /// Reads the sealing settings back: a database that is not sealed is not used.
+    /// Reads the sealing settings back, in one query: a database that is not sealed
+    /// is not used.
     fn verify_sealed(&self) -> Result<(), WarehouseError> {
         let d = self.dialect();
-        for (name, expected) in SEALED {
-            let sql = format!(
-                "SELECT CAST(current_setting({}) AS VARCHAR) AS v",
-                d.string_literal(name)
-            );
-            let rows = self.query(QueryKind::Setup, &sql)?;
+        let settings: Vec<String> = SEALED
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| format!("CAST(current_setting({}) AS VARCHAR) AS v{i}", d.string_literal(name)))
+            .collect();
+        let rows = self.query(QueryKind::Setup, &format!("SELECT {}", settings.join(", ")))?;
+        for (i, (name, expected)) in SEALED.iter().enumerate() {
             let actual = rows
-                .first("v")
+                .first(&format!("v{i}"))
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_ascii_lowercase();
