@@ -342,26 +342,9 @@ pub fn check_product(
             results,
         }
     };
-    let columns = match built {
-        Ok(c) => c,
-        Err(e) => {
-            for (i, c) in &checks {
-                results[*i] = Some(error_result(c, e.clone()));
-            }
-            // Nothing was built to look for lookalikes in: plainly not applicable.
-            for (i, origin, reason, _, severity) in unmatched {
-                results[i] = Some(guards::unmatched_tag(
-                    &origin.id,
-                    &origin.title,
-                    reason,
-                    None,
-                    severity,
-                    &[],
-                ));
-            }
-            return finish(results, None, Some(e));
-        }
-    };
+    // A tag standard that matched nothing fails when a built column looks like it
+    // should carry the tag; with nothing built, it is plainly not applicable.
+    let built_columns = built.as_deref().unwrap_or(&[]);
     for (i, origin, reason, tag, severity) in unmatched {
         results[i] = Some(guards::unmatched_tag(
             &origin.id,
@@ -369,9 +352,18 @@ pub fn check_product(
             reason,
             tag,
             severity,
-            &columns,
+            built_columns,
         ));
     }
+    let columns = match built {
+        Ok(c) => c,
+        Err(e) => {
+            for (i, c) in &checks {
+                results[*i] = Some(error_result(c, e.clone()));
+            }
+            return finish(results, None, Some(e));
+        }
+    };
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let types: Vec<String> = columns.iter().map(|c| normalize_type(&c.type_name)).collect();
     let reference_time = options.reference_time.format("%Y-%m-%d %H:%M:%S").to_string();
