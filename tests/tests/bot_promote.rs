@@ -6,8 +6,10 @@
 //! without write access are refused politely.
 
 use hallmark::commands::Syntax;
-use hallmark::github::auth::{AppAuth, Secret};
-use hallmark::github::client::{marker, GitHubClient, Permission, RetryPolicy};
+use hallmark::github::auth::Secret;
+use hallmark::github::client::{marker, GitHubClient};
+use hallmark::github::limits::RetryPolicy;
+use hallmark::github::permission::Permission;
 use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
@@ -50,25 +52,18 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
         s.permissions.insert((REPO.into(), "visitor".into()), "read".into());
         s.permissions.insert((REPO.into(), "consumer".into()), "write".into());
     });
-    let http = reqwest::Client::new();
-    let auth = AppAuth::new(
+    let github = GitHubClient::new(
+        &fake.url(),
         TEST_APP_ID,
         &Secret::new(test_app_private_key()),
-        &fake.url(),
-        http.clone(),
-    )
-    .unwrap();
-    let github = GitHubClient::new(
-        http,
-        &fake.url(),
-        Arc::new(auth),
         RetryPolicy {
             attempts: 3,
             backoff: Duration::from_millis(10),
             max_rate_limit_wait: Duration::from_secs(5),
             secondary_wait: Duration::from_millis(20),
         },
-    );
+    )
+    .unwrap();
     let queue = Arc::new(Queue::open(&dir.path().join("queue.sqlite")).unwrap());
     let state = Arc::new(AppState {
         config: ServerConfig {

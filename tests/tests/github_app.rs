@@ -2,16 +2,18 @@
 //! accepted only when GitHub would accept it, installation tokens are cached until
 //! shortly before they expire, and a refusal names the installation and the reason.
 
-use hallmark::github::auth::{AppAuth, Secret};
+use hallmark::github::auth::Secret;
+use hallmark::github::client::GitHubClient;
+use hallmark::github::limits::RetryPolicy;
 use hallmark_tests::fake_github::{test_app_private_key, FakeGitHub, TEST_APP_ID};
 
 /// The test app's credentials presented as app `app_id` to `fake`.
-fn auth_as(app_id: u64, fake: &FakeGitHub) -> AppAuth {
-    AppAuth::new(
+fn auth_as(app_id: u64, fake: &FakeGitHub) -> GitHubClient {
+    GitHubClient::new(
+        &fake.url(),
         app_id,
         &Secret::new(test_app_private_key()),
-        &fake.url(),
-        reqwest::Client::new(),
+        RetryPolicy::default(),
     )
     .unwrap()
 }

@@ -2,11 +2,12 @@
 //! by their hidden marker across pages and updated in place, permissions, reactions,
 //! and GitHub's bad moments (502, a spent rate limit) survived without losing the call.
 
-use hallmark::github::auth::{AppAuth, Secret};
-use hallmark::github::client::{marker, GitHubClient, Permission, RetryPolicy};
+use hallmark::github::auth::Secret;
+use hallmark::github::client::{marker, GitHubClient};
+use hallmark::github::limits::RetryPolicy;
+use hallmark::github::permission::Permission;
 use hallmark_tests::fake_github::comments::StoredComment;
 use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
-use std::sync::Arc;
 use std::time::Duration;
 
 const INSTALLATION: u64 = 7;
@@ -14,21 +15,13 @@ const REPO: &str = "acme/data";
 
 fn setup() -> (FakeGitHub, GitHubClient, tokio::runtime::Runtime) {
     let fake = FakeGitHub::for_test_app();
-    let http = reqwest::Client::new();
-    let auth = AppAuth::new(
-        TEST_APP_ID,
-        &Secret::new(test_app_private_key()),
-        &fake.url(),
-        http.clone(),
-    )
-    .unwrap();
     let retry = RetryPolicy {
         attempts: 4,
         backoff: Duration::from_millis(20),
         max_rate_limit_wait: Duration::from_secs(10),
         secondary_wait: Duration::from_millis(30),
     };
-    let client = GitHubClient::new(http, &fake.url(), Arc::new(auth), retry);
+    let client = GitHubClient::new(&fake.url(), TEST_APP_ID, &Secret::new(test_app_private_key()), retry).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

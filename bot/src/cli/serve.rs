@@ -9,8 +9,10 @@ use super::Outcome;
 use anyhow::Context;
 use hallmark::agent::llm::API_KEY_ENV;
 use hallmark::commands::Syntax;
-use hallmark::github::auth::{AppAuth, Secret};
-use hallmark::github::client::{GitHubClient, Permission, RetryPolicy};
+use hallmark::github::auth::Secret;
+use hallmark::github::client::GitHubClient;
+use hallmark::github::limits::RetryPolicy;
+use hallmark::github::permission::Permission;
 use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::worker::Worker;
@@ -81,12 +83,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let key = private_key()?;
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
     let queue = Arc::new(Queue::open(&args.data_dir.join("queue.sqlite")).context("opening the job queue")?);
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("building the HTTP client")?;
-    let auth = Arc::new(AppAuth::new(args.app_id, &key, &args.api_url, http.clone())?);
-    let github = GitHubClient::new(http, &args.api_url, auth, RetryPolicy::default());
+    let github = GitHubClient::new(&args.api_url, args.app_id, &key, RetryPolicy::default())?;
 
     for n in 0..args.workers {
         let template = args.git_url.clone();

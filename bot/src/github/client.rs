@@ -1,160 +1,33 @@
-//! A small GitHub REST client for what the bot needs (comments, reactions,
-//! permissions), authenticated as an app installation. It survives GitHub's bad
-//! moments the way GitHub asks: 5xx answers are retried with backoff, and a 403/429
-//! that says the rate limit is spent is retried after `x-ratelimit-reset` (or
-//! `retry-after`), up to a bound, instead of losing the job. Lists follow the
-//! `Link: rel="next"` header.
+//! The GitHub client the bot acts through, on octocrab: one `Octocrab` for the app
+//! (it signs the JWTs), and one per installation, which octocrab gives its token
+//! cache (renewed before expiry, dropped and fetched again once when GitHub answers
+//! 401). Requests go through octocrab's raw methods (`_get`, `_post`, `_patch`), so
+//! status and headers reach the loop below, which survives GitHub's bad moments the
+//! way GitHub asks: 5xx answers are retried with backoff, rate limits are waited out
+//! (see [`super::limits`]), and a write that must not happen twice is looked for
+//! before it is written again. Answers are read into octocrab's models.
+//!
+//! octocrab runs its requests through a `tower::Buffer` whose worker is spawned on
+//! the runtime current when the client is built. The bot calls GitHub from several
+//! runtimes (the server's, one per worker, a test's), so the client owns a small
+//! runtime of its own for that worker, which lives as long as the client.
 
-use super::auth::{AppAuth, AuthError};
-use reqwest::header::HeaderMap;
-use reqwest::{Method, StatusCode};
+use super::auth::{signing_key, AuthError, Secret, API_VERSION, RENEW_BEFORE};
+use super::errors::{error_message, with_details, GitHubError};
+use super::limits::{wait_asked, RetryPolicy, Wait, MAX_WAITS};
+use super::paging::{next_link, percent_encode, relative_to};
+use super::permission::Permission;
+use octocrab::models::{self, AppId, InstallationId};
+use octocrab::secrecy::ExposeSecret as _;
+use octocrab::Octocrab;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Why a call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum GitHubError {
-    /// No installation token.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// The request did not get an answer.
-    #[error("GitHub did not answer {method} {path}: {message}")]
-    Http {
-        /// The method.
-        method: String,
-        /// The path.
-        path: String,
-        /// What happened.
-        message: String,
-    },
-    /// GitHub answered with an error.
-    #[error("GitHub answered {method} {path} with HTTP {status}: {message}")]
-    Status {
-        /// The method.
-        method: String,
-        /// The path.
-        path: String,
-        /// The status.
-        status: u16,
-        /// GitHub's message.
-        message: String,
-    },
-    /// Retries ran out (still 5xx, or the rate limit resets too late).
-    #[error("GitHub kept failing {method} {path} after {attempts} attempts: {last}")]
-    GaveUp {
-        /// The method.
-        method: String,
-        /// The path.
-        path: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last problem.
-        last: String,
-    },
-}
-
-/// The most waits one call makes for GitHub's rate limits.
-const MAX_WAITS: u32 = 6;
-
-/// How hard the client tries.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts per call, the first included.
-    pub attempts: u32,
-    /// The first backoff after a 5xx; doubled each time.
-    pub backoff: Duration,
-    /// The longest wait for a rate-limit reset; a later reset gives up (the job is
-    /// retried by the queue later rather than holding a worker for an hour).
-    pub max_rate_limit_wait: Duration,
-    /// The first wait after a secondary rate limit that names no `retry-after`;
-    /// doubled each time. GitHub asks for at least a minute.
-    pub secondary_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            attempts: 5,
-            backoff: Duration::from_secs(1),
-            max_rate_limit_wait: Duration::from_secs(120),
-            secondary_wait: Duration::from_secs(60),
-        }
-    }
-}
-
-/// A user's permission on a repository, as GitHub's collaborator API reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Permission {
-    /// No access.
-    None,
-    /// Read.
-    Read,
-    /// Triage.
-    Triage,
-    /// Write.
-    Write,
-    /// Maintain.
-    Maintain,
-    /// Admin.
-    Admin,
-}
-
-impl Permission {
-    /// The level an answer of the collaborator-permission API grants. The user's
-    /// `permissions` flags decide when given; else `permission` (admin, write, read,
-    /// none), raised by `role_name` only where that names a finer base role (maintain,
-    /// triage): a custom role keeps its base level instead of reading as no access.
-    fn of_answer(json: &Value) -> Permission {
-        if let Some(flags) = json["user"]["permissions"].as_object() {
-            let levels = [
-                ("admin", Permission::Admin),
-                ("maintain", Permission::Maintain),
-                ("push", Permission::Write),
-                ("triage", Permission::Triage),
-                ("pull", Permission::Read),
-            ];
-            if let Some((_, level)) = levels
-                .iter()
-                .find(|(key, _)| flags.get(*key).and_then(Value::as_bool) == Some(true))
-            {
-                return *level;
-            }
-        }
-        let base = Permission::parse(json["permission"].as_str().unwrap_or_default());
-        let role = Permission::parse(json["role_name"].as_str().unwrap_or_default());
-        base.max(role)
-    }
-
-    /// The permission a configuration names (`triage`, `write`...), if it is one.
-    pub fn from_name(name: &str) -> Option<Permission> {
-        let p = Permission::parse(name.trim());
-        (p != Permission::None || name.trim() == "none").then_some(p)
-    }
-
-    /// The name GitHub gives the level.
-    pub fn name(self) -> &'static str {
-        match self {
-            Permission::None => "no",
-            Permission::Read => "read",
-            Permission::Triage => "triage",
-            Permission::Write => "write",
-            Permission::Maintain => "maintain",
-            Permission::Admin => "admin",
-        }
-    }
-
-    fn parse(role: &str) -> Permission {
-        match role {
-            "admin" => Permission::Admin,
-            "maintain" => Permission::Maintain,
-            "write" | "push" => Permission::Write,
-            "triage" => Permission::Triage,
-            "read" | "pull" => Permission::Read,
-            _ => Permission::None,
-        }
-    }
-}
 
 /// A comment on an issue or pull request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +42,21 @@ pub struct Comment {
     pub app_id: Option<u64>,
 }
 
+/// octocrab's issue comment with the one field its model lacks (0.54):
+/// `performed_via_github_app`, which tells Hallmark's own comments from another
+/// app's that carry the same marker.
+#[derive(Deserialize)]
+struct AppComment {
+    #[serde(flatten)]
+    comment: models::issues::Comment,
+    performed_via_github_app: Option<AppRef>,
+}
+
+#[derive(Deserialize)]
+struct AppRef {
+    id: u64,
+}
+
 /// The hidden marker that finds a comment of Hallmark's again: `<!-- hallmark:<key> -->`.
 pub fn marker(key: &str) -> String {
     format!("<!-- hallmark:{key} -->")
@@ -179,53 +67,281 @@ pub fn marked(key: &str, body: &str) -> String {
     format!("{}\n{body}", marker(key))
 }
 
+/// The methods the bot calls GitHub with.
+#[derive(Debug, Clone, Copy)]
+enum Verb {
+    Get,
+    Post,
+    Patch,
+}
+
+impl Verb {
+    fn name(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Patch => "PATCH",
+        }
+    }
+}
+
+/// The runtime octocrab's request buffer runs on; shut down without blocking when the
+/// last client goes, which may be inside another runtime.
+struct BufferRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for BufferRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// The client, for one app; each call names the installation it acts for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GitHubClient {
-    http: reqwest::Client,
+    app: Octocrab,
+    app_id: u64,
+    /// `https://api.github.com` or a GitHub Enterprise `…/api/v3`, without the slash.
     api: String,
-    auth: Arc<AppAuth>,
+    /// Shared, not cloned: cloning an `Octocrab` copies its token cache (0.54).
+    installations: Arc<Mutex<HashMap<u64, Arc<Octocrab>>>>,
     retry: RetryPolicy,
+    _buffer: Arc<BufferRuntime>,
+}
+
+impl std::fmt::Debug for GitHubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubClient")
+            .field("app_id", &self.app_id)
+            .field("api", &self.api)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GitHubClient {
-    /// A client for the API at `api`.
-    pub fn new(http: reqwest::Client, api: &str, auth: Arc<AppAuth>, retry: RetryPolicy) -> Self {
-        Self {
-            http,
-            api: api.trim_end_matches('/').to_string(),
-            auth,
+    /// A client for app `app_id` with its PEM private key, against the API at `api`
+    /// (`https://api.github.com`, a GitHub Enterprise `https://HOST/api/v3`, or a test
+    /// server). Every request, the token exchange included, names [`API_VERSION`].
+    pub fn new(api: &str, app_id: u64, private_key_pem: &Secret, retry: RetryPolicy) -> Result<Self, AuthError> {
+        let api = api.trim_end_matches('/').to_string();
+        let client_error = |message: String| AuthError::Client {
+            api: api.clone(),
+            message,
+        };
+        let key = signing_key(private_key_pem)?;
+        // octocrab sets the version header on the requests it builds but not on the
+        // token exchange; a default header fills it in there (reqwest adds a default
+        // header only where the request has none, so it is never sent twice).
+        let mut headers = HeaderMap::new();
+        headers.insert("x-github-api-version", HeaderValue::from_static(API_VERSION));
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .default_headers(headers)
+            .build()
+            .map_err(|e| client_error(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("hallmark-github")
+            .enable_all()
+            .build()
+            .map_err(|e| client_error(format!("cannot start its runtime: {e}")))?;
+        let app = {
+            let _inside = runtime.enter();
+            Octocrab::builder()
+                .base_uri(api.as_str())
+                .map_err(|e| client_error(e.to_string()))?
+                .app(AppId(app_id), key)
+                .build_with_reqwest(http)
+                .map_err(|e| client_error(e.to_string()))?
+        };
+        Ok(Self {
+            app,
+            app_id,
+            api,
+            installations: Arc::new(Mutex::new(HashMap::new())),
             retry,
+            _buffer: Arc::new(BufferRuntime(Some(runtime))),
+        })
+    }
+
+    /// The app's id, which GitHub puts on everything the app writes.
+    pub fn app_id(&self) -> u64 {
+        self.app_id
+    }
+
+    /// The octocrab client acting as `installation`, with its own token cache.
+    fn installation(&self, installation: u64) -> Result<Arc<Octocrab>, GitHubError> {
+        let mut all = self.installations.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(crab) = all.get(&installation) {
+            return Ok(crab.clone());
         }
+        let crab = Arc::new(
+            self.app
+                .installation(InstallationId(installation))
+                .map_err(|e| token_error(installation, e))?,
+        );
+        all.insert(installation, crab.clone());
+        Ok(crab)
     }
 
-    /// The installation's access token, for git over HTTPS.
-    pub async fn installation_token(&self, installation: u64) -> Result<super::auth::Secret, GitHubError> {
-        Ok(self.auth.installation_token(installation).await?)
+    /// The installation's access token, for git over HTTPS: the cached one while it
+    /// has more than [`RENEW_BEFORE`] left, else a new one.
+    pub async fn installation_token(&self, installation: u64) -> Result<Secret, GitHubError> {
+        let token = self
+            .installation(installation)?
+            .installation_token_with_buffer(RENEW_BEFORE)
+            .await
+            .map_err(|e| token_error(installation, e))?;
+        Ok(Secret::new(token.expose_secret()))
     }
 
-    /// One call, retried as the module explains. Returns the status, headers and JSON.
+    /// One call, retried as the module explains. Returns the headers and the JSON.
     async fn call(
         &self,
         installation: u64,
-        method: Method,
+        verb: Verb,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<(StatusCode, HeaderMap, Value), GitHubError> {
-        self.call_with(installation, method, path, body, true).await
+    ) -> Result<(HeaderMap, Value), GitHubError> {
+        self.call_with(installation, verb, path, body, true).await
     }
 
-    /// A write that must not happen twice (a new comment, a new pull request): rate
-    /// limits are waited out, but a 5xx or a lost answer is returned rather than
-    /// retried, since GitHub may have done the write; the caller looks for it first.
-    async fn write_once(
+    /// One call whose answer is read into octocrab's model `T` (`what` names it in
+    /// the error when GitHub's answer is not one).
+    async fn fetch<T: DeserializeOwned>(
         &self,
         installation: u64,
+        verb: Verb,
         path: &str,
-        body: &Value,
-    ) -> Result<(StatusCode, HeaderMap, Value), GitHubError> {
-        self.call_with(installation, Method::POST, path, Some(body), false)
-            .await
+        body: Option<&Value>,
+        what: &'static str,
+    ) -> Result<T, GitHubError> {
+        let (_, json) = self.call(installation, verb, path, body).await?;
+        decode(json, verb, path, what)
+    }
+
+    async fn call_with(
+        &self,
+        installation: u64,
+        verb: Verb,
+        path: &str,
+        body: Option<&Value>,
+        retry_failures: bool,
+    ) -> Result<(HeaderMap, Value), GitHubError> {
+        let crab = self.installation(installation)?;
+        let method = verb.name();
+        let failed = |message: String| GitHubError::Http {
+            method: method.into(),
+            path: path.into(),
+            message,
+        };
+        let mut backoff = self.retry.backoff;
+        let mut secondary = self.retry.secondary_wait;
+        let mut last = String::new();
+        // Failed attempts (5xx, no answer) are bounded by the policy; waits GitHub asks
+        // for are not failures and do not count, though each wait is bounded and so is
+        // their number.
+        let mut attempt = 0;
+        let mut waits = 0;
+        while attempt < self.retry.attempts.max(1) && waits <= MAX_WAITS {
+            attempt += 1;
+            let sent = match verb {
+                Verb::Get => crab._get(path).await,
+                Verb::Post => crab._post(path, body).await,
+                Verb::Patch => crab._patch(path, body).await,
+            };
+            let response = match sent {
+                Ok(r) => r,
+                // An error octocrab reports before any answer of the API: the token
+                // exchange failed (it answers, so it is final), or nothing answered.
+                Err(octocrab::Error::GitHub { source, .. })
+                    if retry_failures && source.status_code.is_server_error() =>
+                {
+                    last = format!("HTTP {} from the token exchange", source.status_code);
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    continue;
+                }
+                Err(e @ (octocrab::Error::GitHub { .. } | octocrab::Error::JWT { .. })) => {
+                    return Err(token_error(installation, e))
+                }
+                Err(e) if !retry_failures => return Err(failed(e.to_string())),
+                Err(e) => {
+                    last = e.to_string();
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    continue;
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            let text = match crab.body_to_string(response).await {
+                Ok(text) => text,
+                Err(e) if !retry_failures => return Err(failed(e.to_string())),
+                Err(e) => {
+                    last = e.to_string();
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    continue;
+                }
+            };
+            if status.is_server_error() && !retry_failures {
+                return Err(GitHubError::Status {
+                    method: method.into(),
+                    path: path.into(),
+                    status: status.as_u16(),
+                    message: format!("HTTP {status}"),
+                });
+            }
+            if status.is_server_error() {
+                last = format!("HTTP {status}");
+                tracing::warn!(%status, path, attempt, "GitHub server error; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                continue;
+            }
+            let json: Value = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            };
+            if let Some(Wait { wait, why }) = wait_asked(status, &headers, &error_message(&json), &mut secondary) {
+                if wait > self.retry.max_rate_limit_wait {
+                    return Err(GitHubError::GaveUp {
+                        method: method.into(),
+                        path: path.into(),
+                        attempts: attempt,
+                        last: format!("{why} for another {} s", wait.as_secs()),
+                    });
+                }
+                tracing::warn!(path, wait_secs = wait.as_secs_f64(), why, "GitHub asks to wait");
+                last = why.into();
+                tokio::time::sleep(wait).await;
+                attempt -= 1;
+                waits += 1;
+                continue;
+            }
+            if status == StatusCode::UNAUTHORIZED {
+                // octocrab already dropped the refused token and tried a new one.
+                tracing::warn!(installation, path, "GitHub refused a fresh installation token too");
+            }
+            if !status.is_success() {
+                return Err(GitHubError::Status {
+                    method: method.into(),
+                    path: path.into(),
+                    status: status.as_u16(),
+                    message: error_message(&json),
+                });
+            }
+            return Ok((headers, json));
+        }
+        Err(GitHubError::GaveUp {
+            method: method.into(),
+            path: path.into(),
+            attempts: attempt,
+            last,
+        })
     }
 
     /// POSTs `body` to `path` at most once per answer: whenever the write may have
@@ -254,9 +370,11 @@ impl GitHubClient {
                     return Ok(Once::Found(found));
                 }
             }
-            match self.write_once(installation, path, body).await {
-                Ok((_, _, json)) => return Ok(Once::Written(json)),
-                Err(e) if attempt < self.retry.attempts.max(1) && (lost_answer(&e) || also(&e)) => {
+            // Rate limits are waited out inside; a 5xx or a lost answer comes back
+            // here rather than being retried, since GitHub may have done the write.
+            match self.call_with(installation, Verb::Post, path, Some(body), false).await {
+                Ok((_, json)) => return Ok(Once::Written(json)),
+                Err(e) if attempt < self.retry.attempts.max(1) && (e.answer_lost() || also(&e)) => {
                     tracing::warn!(path, error = %e, "the write may have happened; looking for it before writing again");
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
@@ -266,171 +384,33 @@ impl GitHubClient {
         }
     }
 
-    async fn call_with(
+    /// Every item of a list endpoint, following `Link: rel="next"` on the API's own
+    /// host only (the token is never sent anywhere else).
+    async fn list<T: DeserializeOwned>(
         &self,
         installation: u64,
-        method: Method,
         path: &str,
-        body: Option<&Value>,
-        retry_failures: bool,
-    ) -> Result<(StatusCode, HeaderMap, Value), GitHubError> {
-        let url = if path.starts_with("http") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.api)
-        };
-        let mut backoff = self.retry.backoff;
-        let mut secondary = self.retry.secondary_wait;
-        let mut refreshed = false;
-        let mut last = String::new();
-        // Failed attempts (5xx, no answer) are bounded by the policy; waits GitHub asks
-        // for (rate limits, a refreshed token) are not failures and do not count,
-        // though each wait is bounded and so is their number.
-        let mut attempt = 0;
-        let mut waits = 0;
-        while attempt < self.retry.attempts.max(1) && waits <= MAX_WAITS {
-            attempt += 1;
-            let token = self.auth.installation_token(installation).await?;
-            let mut req = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(token.expose())
-                .header("accept", "application/vnd.github+json")
-                .header("x-github-api-version", super::auth::API_VERSION)
-                .header("user-agent", "hallmark");
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let response = match req.send().await {
-                Ok(r) => r,
-                Err(e) if !retry_failures => {
-                    return Err(GitHubError::Http {
-                        method: method.to_string(),
-                        path: path.to_string(),
-                        message: e.without_url().to_string(),
-                    })
-                }
-                Err(e) => {
-                    last = e.without_url().to_string();
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                    continue;
-                }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let text = response.text().await.unwrap_or_default();
-            // A revoked token: drop it and fetch a new one, once.
-            if status == StatusCode::UNAUTHORIZED && !refreshed {
-                refreshed = true;
-                tracing::warn!(
-                    installation,
-                    path,
-                    "GitHub refused the installation token; fetching a new one"
-                );
-                self.auth.forget(installation);
-                last = "HTTP 401".into();
-                attempt -= 1;
-                continue;
-            }
-            if status.is_server_error() && !retry_failures {
-                return Err(GitHubError::Status {
-                    method: method.to_string(),
-                    path: path.to_string(),
-                    status: status.as_u16(),
-                    message: format!("HTTP {status}"),
-                });
-            }
-            if status.is_server_error() {
-                last = format!("HTTP {status}");
-                tracing::warn!(%status, path, attempt, "GitHub server error; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-                continue;
-            }
-            let json: Value = if text.trim().is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap_or(Value::String(text))
-            };
-            // A spent rate limit (`x-ratelimit-remaining: 0`, or `retry-after`) is
-            // waited out until its reset; a secondary one (the quota is not spent,
-            // GitHub still says wait) for `secondary_wait`, doubling each time.
-            let limited = status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS;
-            let wait = if !limited {
-                None
-            } else if let Some(wait) = rate_limit_wait(&headers) {
-                Some((wait, "rate limited"))
-            } else if error_message(&json).to_lowercase().contains("secondary rate limit") {
-                let wait = secondary;
-                secondary *= 2;
-                Some((wait, "secondary rate limit"))
-            } else {
-                None
-            };
-            if let Some((wait, why)) = wait {
-                if wait > self.retry.max_rate_limit_wait {
-                    return Err(GitHubError::GaveUp {
-                        method: method.to_string(),
-                        path: path.to_string(),
-                        attempts: attempt,
-                        last: format!("{why} for another {} s", wait.as_secs()),
-                    });
-                }
-                tracing::warn!(path, wait_secs = wait.as_secs_f64(), why, "GitHub asks to wait");
-                last = why.into();
-                tokio::time::sleep(wait).await;
-                attempt -= 1;
-                waits += 1;
-                continue;
-            }
-            if !status.is_success() {
-                let message = error_message(&json);
-                return Err(GitHubError::Status {
-                    method: method.to_string(),
-                    path: path.to_string(),
-                    status: status.as_u16(),
-                    message,
-                });
-            }
-            return Ok((status, headers, json));
-        }
-        Err(GitHubError::GaveUp {
-            method: method.to_string(),
-            path: path.to_string(),
-            attempts: attempt,
-            last,
-        })
-    }
-
-    /// Every item of a list endpoint, following `Link: rel="next"`.
-    async fn list(&self, installation: u64, path: &str) -> Result<Vec<Value>, GitHubError> {
+        what: &'static str,
+    ) -> Result<Vec<T>, GitHubError> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut next = Some(format!("{path}{sep}per_page=100"));
         let mut out = Vec::new();
-        while let Some(p) = next.take() {
-            let (_, headers, json) = self.call(installation, Method::GET, &p, None).await?;
-            if let Some(items) = json.as_array() {
-                out.extend(items.iter().cloned());
-            }
-            // Never send the token to a host other than the API's.
-            next = next_link(&headers).filter(|n| n.starts_with(&format!("{}/", self.api)));
+        while let Some(page) = next.take() {
+            let (headers, json) = self.call(installation, Verb::Get, &page, None).await?;
+            let items: Vec<T> = decode(json, Verb::Get, &page, what)?;
+            out.extend(items);
+            next = next_link(&headers).and_then(|link| relative_to(&self.api, &link));
         }
         Ok(out)
     }
+}
 
+impl GitHubClient {
     /// `user`'s permission on `repo` (`owner/name`); none when they are no collaborator.
     pub async fn permission(&self, installation: u64, repo: &str, user: &str) -> Result<Permission, GitHubError> {
-        match self
-            .call(
-                installation,
-                Method::GET,
-                &format!("/repos/{repo}/collaborators/{user}/permission"),
-                None,
-            )
-            .await
-        {
-            Ok((_, _, json)) => Ok(Permission::of_answer(&json)),
+        let path = format!("/repos/{repo}/collaborators/{}/permission", percent_encode(user));
+        match self.call(installation, Verb::Get, &path, None).await {
+            Ok((_, json)) => Ok(Permission::of_answer(&json)),
             Err(GitHubError::Status { status: 404, .. }) => Ok(Permission::None),
             Err(e) => Err(e),
         }
@@ -444,11 +424,33 @@ impl GitHubClient {
         comment: u64,
         content: &str,
     ) -> Result<(), GitHubError> {
-        self.call(
+        let path = format!("/repos/{repo}/issues/comments/{comment}/reactions");
+        self.fetch::<models::reactions::Reaction>(
             installation,
-            Method::POST,
-            &format!("/repos/{repo}/issues/comments/{comment}/reactions"),
+            Verb::Post,
+            &path,
             Some(&json!({ "content": content })),
+            "a reaction",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Reacts to an issue or pull request itself.
+    pub async fn react_to_issue(
+        &self,
+        installation: u64,
+        repo: &str,
+        number: u64,
+        content: &str,
+    ) -> Result<(), GitHubError> {
+        let path = format!("/repos/{repo}/issues/{number}/reactions");
+        self.fetch::<models::reactions::Reaction>(
+            installation,
+            Verb::Post,
+            &path,
+            Some(&json!({ "content": content })),
+            "a reaction",
         )
         .await
         .map(|_| ())
@@ -456,16 +458,20 @@ impl GitHubClient {
 
     /// Every comment on issue or pull request `number`.
     pub async fn comments(&self, installation: u64, repo: &str, number: u64) -> Result<Vec<Comment>, GitHubError> {
-        let items = self
-            .list(installation, &format!("/repos/{repo}/issues/{number}/comments"))
+        let items: Vec<AppComment> = self
+            .list(
+                installation,
+                &format!("/repos/{repo}/issues/{number}/comments"),
+                "a list of issue comments",
+            )
             .await?;
         Ok(items
-            .iter()
+            .into_iter()
             .map(|c| Comment {
-                id: c["id"].as_u64().unwrap_or_default(),
-                body: c["body"].as_str().unwrap_or_default().to_string(),
-                author: c["user"]["login"].as_str().unwrap_or_default().to_string(),
-                app_id: c["performed_via_github_app"]["id"].as_u64(),
+                id: c.comment.id.0,
+                body: c.comment.body.unwrap_or_default(),
+                author: c.comment.user.login,
+                app_id: c.performed_via_github_app.map(|app| app.id),
             })
             .collect())
     }
@@ -479,7 +485,7 @@ impl GitHubClient {
                 .await?
                 .into_iter()
                 .rev()
-                .find(|c| c.app_id == Some(self.auth.app_id()) && c.body == body)
+                .find(|c| c.app_id == Some(self.app_id) && c.body == body)
                 .map(|c| c.id))
         };
         let path = format!("/repos/{repo}/issues/{number}/comments");
@@ -488,17 +494,20 @@ impl GitHubClient {
             .await?
         {
             Once::Found(id) => Ok(id),
-            Once::Written(json) => Ok(json["id"].as_u64().unwrap_or_default()),
+            Once::Written(json) => {
+                decode::<models::issues::Comment>(json, Verb::Post, &path, "an issue comment").map(|c| c.id.0)
+            }
         }
     }
 
     /// Replaces the text of a comment.
     pub async fn edit_comment(&self, installation: u64, repo: &str, id: u64, body: &str) -> Result<(), GitHubError> {
-        self.call(
+        self.fetch::<models::issues::Comment>(
             installation,
-            Method::PATCH,
+            Verb::Patch,
             &format!("/repos/{repo}/issues/comments/{id}"),
             Some(&json!({ "body": body })),
+            "an issue comment",
         )
         .await
         .map(|_| ())
@@ -523,7 +532,7 @@ impl GitHubClient {
                 .comments(installation, repo, number)
                 .await?
                 .into_iter()
-                .find(|c| c.app_id == Some(self.auth.app_id()) && c.body.starts_with(&mark)))
+                .find(|c| c.app_id == Some(self.app_id) && c.body.starts_with(&mark)))
         };
         let path = format!("/repos/{repo}/issues/{number}/comments");
         match self
@@ -536,52 +545,58 @@ impl GitHubClient {
                 }
                 Ok(c.id)
             }
-            Once::Written(json) => Ok(json["id"].as_u64().unwrap_or_default()),
+            Once::Written(json) => {
+                decode::<models::issues::Comment>(json, Verb::Post, &path, "an issue comment").map(|c| c.id.0)
+            }
         }
     }
-}
 
-impl GitHubClient {
     /// The repository's default branch.
     pub async fn default_branch(&self, installation: u64, repo: &str) -> Result<String, GitHubError> {
-        let (_, _, json) = self
-            .call(installation, Method::GET, &format!("/repos/{repo}"), None)
+        let repository: models::Repository = self
+            .fetch(installation, Verb::Get, &format!("/repos/{repo}"), None, "a repository")
             .await?;
-        Ok(json["default_branch"].as_str().unwrap_or("main").to_string())
+        Ok(repository.default_branch.unwrap_or_else(|| "main".into()))
     }
 
     /// The branch a pull request merges (its head ref).
     pub async fn pull_head(&self, installation: u64, repo: &str, number: u64) -> Result<String, GitHubError> {
-        let (_, _, json) = self
-            .call(
+        let pull: models::pulls::PullRequest = self
+            .fetch(
                 installation,
-                Method::GET,
+                Verb::Get,
                 &format!("/repos/{repo}/pulls/{number}"),
                 None,
+                "a pull request",
             )
             .await?;
-        Ok(json["head"]["ref"].as_str().unwrap_or_default().to_string())
+        Ok(pull.head.ref_field)
     }
 
-    /// The review comments on a pull request's diff, as "@user on path: text" lines.
+    /// The review comments on a pull request's diff, as "@user on path: text" lines;
+    /// those of bots (Hallmark's own among them) are left out.
     pub async fn review_comments(
         &self,
         installation: u64,
         repo: &str,
         number: u64,
     ) -> Result<Vec<String>, GitHubError> {
-        let items = self
-            .list(installation, &format!("/repos/{repo}/pulls/{number}/comments"))
+        let items: Vec<models::pulls::Comment> = self
+            .list(
+                installation,
+                &format!("/repos/{repo}/pulls/{number}/comments"),
+                "a list of review comments",
+            )
             .await?;
         Ok(items
             .iter()
-            .filter(|c| c["user"]["type"].as_str() != Some("Bot"))
+            .filter(|c| c.user.as_ref().is_none_or(|u| u.r#type != "Bot"))
             .map(|c| {
                 format!(
                     "@{} on {}: {}",
-                    c["user"]["login"].as_str().unwrap_or("someone"),
-                    c["path"].as_str().unwrap_or("the diff"),
-                    c["body"].as_str().unwrap_or_default().trim()
+                    c.user.as_ref().map_or("someone", |u| u.login.as_str()),
+                    c.path,
+                    c.body.trim()
                 )
             })
             .collect())
@@ -590,66 +605,40 @@ impl GitHubClient {
     /// A file of the repository's default branch, or `None` when it does not exist.
     pub async fn file_text(&self, installation: u64, repo: &str, path: &str) -> Result<Option<String>, GitHubError> {
         use base64::Engine as _;
-        match self
-            .call(
-                installation,
-                Method::GET,
-                &format!("/repos/{repo}/contents/{path}"),
-                None,
-            )
+        let route = format!("/repos/{repo}/contents/{path}");
+        let content: models::repos::Content = match self
+            .fetch(installation, Verb::Get, &route, None, "a file's contents")
             .await
         {
-            Ok((_, _, json)) => {
-                let packed: String = json["content"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .collect();
-                let bytes =
-                    base64::engine::general_purpose::STANDARD
-                        .decode(packed)
-                        .map_err(|e| GitHubError::Status {
-                            method: "GET".into(),
-                            path: path.into(),
-                            status: 200,
-                            message: format!("the file's content is not base64: {e}"),
-                        })?;
-                Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-            }
-            Err(GitHubError::Status { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
+            Ok(content) => content,
+            Err(GitHubError::Status { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // octocrab's `decoded_content` panics on bad base64; decoded here instead.
+        let packed: String = content.content.unwrap_or_default().split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(packed)
+            .map_err(|e| GitHubError::Shape {
+                method: "GET".into(),
+                path: route.clone(),
+                what: "a file's contents",
+                message: format!("the content is not base64: {e}"),
+            })?;
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
     }
 
     /// An issue's body.
     pub async fn issue_body(&self, installation: u64, repo: &str, number: u64) -> Result<String, GitHubError> {
-        let (_, _, json) = self
-            .call(
+        let issue: models::issues::Issue = self
+            .fetch(
                 installation,
-                Method::GET,
+                Verb::Get,
                 &format!("/repos/{repo}/issues/{number}"),
                 None,
+                "an issue",
             )
             .await?;
-        Ok(json["body"].as_str().unwrap_or_default().to_string())
-    }
-
-    /// Reacts to an issue or pull request itself.
-    pub async fn react_to_issue(
-        &self,
-        installation: u64,
-        repo: &str,
-        number: u64,
-        content: &str,
-    ) -> Result<(), GitHubError> {
-        self.call(
-            installation,
-            Method::POST,
-            &format!("/repos/{repo}/issues/{number}/reactions"),
-            Some(&json!({ "content": content })),
-        )
-        .await
-        .map(|_| ())
+        Ok(issue.body.unwrap_or_default())
     }
 
     /// Opens a pull request from `head` into `base`, or updates the title and body of
@@ -665,53 +654,66 @@ impl GitHubClient {
     ) -> Result<u64, GitHubError> {
         let owner = repo.split('/').next().unwrap_or_default();
         let open = || async {
-            let open = self
+            let open: Vec<models::pulls::PullRequest> = self
                 .list(
                     installation,
                     &format!(
                         "/repos/{repo}/pulls?state=open&head={}",
                         percent_encode(&format!("{owner}:{head}"))
                     ),
+                    "a list of pull requests",
                 )
                 .await?;
-            Ok(open.iter().find_map(|p| p["number"].as_u64()))
+            Ok(open.first().map(|p| p.number))
         };
         // Opened once: when the answer is lost, or GitHub says one already exists
         // (another run got there first), the open one is found and updated.
         let path = format!("/repos/{repo}/pulls");
         let request = json!({ "title": title, "body": body, "head": head, "base": base });
         match self
-            .post_once(installation, &path, &request, true, pull_exists, open)
+            .post_once(installation, &path, &request, true, GitHubError::pull_exists, open)
             .await?
         {
             Once::Found(number) => {
-                self.call(
+                self.fetch::<models::pulls::PullRequest>(
                     installation,
-                    Method::PATCH,
+                    Verb::Patch,
                     &format!("/repos/{repo}/pulls/{number}"),
                     Some(&json!({ "title": title, "body": body })),
+                    "a pull request",
                 )
                 .await?;
                 Ok(number)
             }
-            Once::Written(json) => Ok(json["number"].as_u64().unwrap_or_default()),
+            Once::Written(json) => {
+                decode::<models::pulls::PullRequest>(json, Verb::Post, &path, "a pull request").map(|p| p.number)
+            }
         }
     }
 }
 
-/// How long to wait before retrying a rate-limited call, when the answer says.
-fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(secs) = text("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
-        return Some(Duration::from_secs(secs));
-    }
-    if text("x-ratelimit-remaining") == Some("0") {
-        let reset = text("x-ratelimit-reset")?.trim().parse::<i64>().ok()?;
-        let now = chrono::Utc::now();
-        let wait_ms = (reset * 1000 - now.timestamp_millis()).max(0) as u64 + 250;
-        return Some(Duration::from_millis(wait_ms));
-    }
-    None
+/// `json` read as octocrab's model `T`.
+fn decode<T: DeserializeOwned>(json: Value, verb: Verb, path: &str, what: &'static str) -> Result<T, GitHubError> {
+    serde_json::from_value(json).map_err(|e| GitHubError::Shape {
+        method: verb.name().into(),
+        path: path.into(),
+        what,
+        message: e.to_string(),
+    })
+}
+
+/// An octocrab error on the way to an installation token, with GitHub's status and
+/// message when it answered.
+fn token_error(installation: u64, e: octocrab::Error) -> GitHubError {
+    let message = match &e {
+        octocrab::Error::GitHub { source, .. } => format!(
+            "HTTP {}: {}",
+            source.status_code.as_u16(),
+            with_details(&source.message, source.errors.as_deref().unwrap_or_default())
+        ),
+        other => other.to_string(),
+    };
+    GitHubError::Token { installation, message }
 }
 
 /// What a write-once POST came to: the write found already done, or its answer.
@@ -723,171 +725,4 @@ enum Once<T> {
 /// For writes whose failures other than lost answers are final.
 fn never(_: &GitHubError) -> bool {
     false
-}
-
-/// True when a write may have happened though its answer says otherwise: a 5xx, or
-/// no answer at all.
-fn lost_answer(e: &GitHubError) -> bool {
-    match e {
-        GitHubError::Http { .. } => true,
-        GitHubError::Status { status, .. } => *status >= 500,
-        _ => false,
-    }
-}
-
-/// True for GitHub's 422 "A pull request already exists for owner:branch".
-fn pull_exists(e: &GitHubError) -> bool {
-    matches!(e, GitHubError::Status { status: 422, message, .. } if message.contains("already exists"))
-}
-
-/// `text` percent-encoded for a query value (RFC 3986 unreserved characters kept).
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-/// GitHub's error text: its `message`, and each `errors[].message` (or the code and
-/// field) after it, since "Validation Failed" alone says nothing.
-fn error_message(json: &Value) -> String {
-    let Some(message) = json["message"].as_str() else {
-        return match json {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-    };
-    let details: Vec<String> = json["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            e["message"].as_str().map(str::to_string).or_else(|| {
-                let code = e["code"].as_str()?;
-                Some(match e["field"].as_str() {
-                    Some(f) => format!("{code} ({f})"),
-                    None => code.to_string(),
-                })
-            })
-        })
-        .collect();
-    if details.is_empty() {
-        message.to_string()
-    } else {
-        format!("{message}: {}", details.join("; "))
-    }
-}
-
-/// The `rel="next"` URL of a `Link` header.
-fn next_link(headers: &HeaderMap) -> Option<String> {
-    let link = headers.get("link")?.to_str().ok()?;
-    link.split(',').find_map(|part| {
-        let (url, rel) = part.split_once(';')?;
-        rel.contains("rel=\"next\"")
-            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn an_existing_pull_request_and_a_lost_answer_are_recognized() {
-        let status = |status: u16, message: &str| GitHubError::Status {
-            method: "POST".into(),
-            path: "/repos/a/b/pulls".into(),
-            status,
-            message: message.into(),
-        };
-        assert!(pull_exists(&status(
-            422,
-            "Validation Failed: A pull request already exists for a:x."
-        )));
-        assert!(!pull_exists(&status(
-            422,
-            "Validation Failed: No commits between main and x"
-        )));
-        assert!(lost_answer(&status(502, "HTTP 502")));
-        assert!(!lost_answer(&status(404, "Not Found")));
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(
-            percent_encode("acme:hallmark/silver/orders"),
-            "acme%3Ahallmark%2Fsilver%2Forders"
-        );
-        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
-    }
-
-    #[test]
-    fn validation_errors_keep_their_details() {
-        let body = json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "message": "A pull request already exists for acme:hallmark/silver/orders."}], "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"});
-        assert_eq!(
-            error_message(&body),
-            "Validation Failed: A pull request already exists for acme:hallmark/silver/orders."
-        );
-        let body = json!({"message": "Validation Failed", "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}]});
-        assert_eq!(error_message(&body), "Validation Failed: missing_field (title)");
-    }
-
-    #[test]
-    fn custom_roles_keep_their_base_permission() {
-        let answer = |v: Value| Permission::of_answer(&v);
-        assert_eq!(
-            answer(json!({"permission": "write", "role_name": "deployer"})),
-            Permission::Write
-        );
-        assert_eq!(
-            answer(json!({"permission": "read", "role_name": "triage"})),
-            Permission::Triage
-        );
-        assert_eq!(
-            answer(json!({"permission": "write", "role_name": "maintain"})),
-            Permission::Maintain
-        );
-        assert_eq!(
-            answer(json!({"permission": "none", "role_name": "deployer"})),
-            Permission::None
-        );
-        assert_eq!(
-            answer(
-                json!({"permission": "read", "role_name": "auditor", "user": {"permissions": {"admin": false, "maintain": false, "push": true, "triage": true, "pull": true}}})
-            ),
-            Permission::Write
-        );
-    }
-
-    #[test]
-    fn link_headers_give_the_next_page() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            "link",
-            HeaderValue::from_static(
-                "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"",
-            ),
-        );
-        assert_eq!(next_link(&h).as_deref(), Some("https://api.github.com/x?page=2"));
-        h.insert(
-            "link",
-            HeaderValue::from_static("<https://api.github.com/x?page=1>; rel=\"prev\""),
-        );
-        assert_eq!(next_link(&h), None);
-    }
-
-    #[test]
-    fn rate_limit_headers_say_how_long_to_wait() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("3"));
-        assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(3)));
-        let mut h = HeaderMap::new();
-        h.insert("x-ratelimit-remaining", HeaderValue::from_static("12"));
-        assert_eq!(rate_limit_wait(&h), None, "a 403 with quota left is a real refusal");
-        assert!(Permission::parse("maintain") > Permission::Write && Permission::parse("pull") == Permission::Read);
-    }
 }

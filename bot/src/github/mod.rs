@@ -1,5 +1,9 @@
-//! The GitHub edge: app authentication and the REST client the bot's forge
-//! implementation is built on.
+//! The GitHub edge: the app's credentials and the octocrab-based client the bot's
+//! jobs act through, with GitHub's rate limits, pagination and errors handled.
 
 pub mod auth;
 pub mod client;
+pub mod errors;
+pub mod limits;
+mod paging;
+pub mod permission;

@@ -1,7 +1,7 @@
 //! Issue and pull-request comments and their reactions: listed with GitHub's
 //! pagination (`per_page`, `page`, `Link` headers), created, edited.
 
-use super::Shared;
+use super::{shapes, Shared};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -29,9 +29,9 @@ pub struct StoredComment {
     pub app_id: Option<u64>,
 }
 
-fn to_json(c: &StoredComment) -> Value {
-    let app = c.app_id.map(|id| json!({"id": id, "slug": format!("app-{id}")}));
-    json!({"id": c.id, "body": c.body, "user": {"login": c.login, "type": c.user_type}, "performed_via_github_app": app})
+fn to_json(api: &str, c: &StoredComment) -> Value {
+    let author = shapes::user(api, &c.login, &c.user_type);
+    shapes::issue_comment(api, &c.repo, c.number, c.id, &c.body, author, c.app_id)
 }
 
 /// `GET /repos/{owner}/{repo}/issues/{number}/comments`
@@ -47,7 +47,8 @@ pub async fn list(
         .iter()
         .filter(|c| c.repo == full && c.number == number)
         .collect();
-    let items: Vec<Value> = all.iter().map(|c| to_json(c)).collect();
+    let api = s.api();
+    let items: Vec<Value> = all.iter().map(|c| to_json(&api, c)).collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/issues/{number}/comments"))
 }
 
@@ -75,7 +76,7 @@ pub async fn create(
         user_type: "Bot".into(),
         app_id: Some(s.app_id),
     };
-    let out = to_json(&c);
+    let out = to_json(&s.api(), &c);
     s.comments.push(c);
     (StatusCode::CREATED, Json(out)).into_response()
 }
@@ -98,7 +99,7 @@ pub async fn edit(
         Some(c) => {
             c.body = body["body"].as_str().unwrap_or_default().to_string();
             s.edits += 1;
-            let out = to_json(s.comments.iter().find(|c| c.id == id).expect("just edited"));
+            let out = to_json(&s.api(), s.comments.iter().find(|c| c.id == id).expect("just edited"));
             Json(out).into_response()
         }
     }
@@ -120,11 +121,8 @@ pub async fn react(
             .into_response();
     }
     s.reactions.push((id, content.clone()));
-    (
-        StatusCode::CREATED,
-        Json(json!({"id": s.reactions.len(), "content": content})),
-    )
-        .into_response()
+    let out = shapes::reaction(&s.api(), s.reactions.len() as u64, &content, &s.bot_login);
+    (StatusCode::CREATED, Json(out)).into_response()
 }
 
 /// `GET /repos/{owner}/{repo}/collaborators/{user}/permission`
@@ -143,7 +141,15 @@ pub async fn permission(
                 "triage" => "read",
                 other => other,
             };
-            Json(json!({"permission": permission, "role_name": role_name, "user": {"login": user}})).into_response()
+            // The user is a `collaborator`: a user with the base role's flags.
+            let rank = ["read", "triage", "write", "maintain", "admin"]
+                .iter()
+                .position(|r| *r == base)
+                .unwrap_or(0);
+            let mut collaborator = shapes::user(&s.api(), &user, "User");
+            collaborator["permissions"] = json!({"pull": true, "triage": rank >= 1, "push": rank >= 2, "maintain": rank >= 3, "admin": rank >= 4});
+            collaborator["role_name"] = json!(role_name);
+            Json(json!({"permission": permission, "role_name": role_name, "user": collaborator})).into_response()
         }
         None => (
             StatusCode::NOT_FOUND,

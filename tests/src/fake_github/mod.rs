@@ -6,6 +6,7 @@
 pub mod app;
 pub mod comments;
 pub mod repos;
+pub mod shapes;
 
 use crate::serve::Background;
 use axum::extract::{Request, State as AxumState};
@@ -116,6 +117,11 @@ pub struct State {
 }
 
 impl State {
+    /// The API's base URL, for the URLs inside resources and links.
+    pub fn api(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// Lets every issued token expire now, as an hour passing would.
     pub fn expire_tokens(&mut self) {
         let now = chrono::Utc::now().timestamp();
@@ -143,7 +149,7 @@ pub(crate) fn paginated(s: &State, items: Vec<Value>, q: &HashMap<String, String
         .collect();
     kept.sort();
     kept.push(format!("per_page={per_page}"));
-    let base = format!("http://{}{path}?{}", s.addr, kept.join("&"));
+    let base = format!("{}{path}?{}", s.api(), kept.join("&"));
     let body: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
     let mut response = Json(body).into_response();
     if page < last {
@@ -160,12 +166,13 @@ pub(crate) fn paginated(s: &State, items: Vec<Value>, q: &HashMap<String, String
 
 /// Records the request's `X-GitHub-Api-Version`.
 pub(crate) fn record_api_version(s: &mut State, headers: &HeaderMap) {
-    s.api_versions.push(
-        headers
-            .get("x-github-api-version")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    );
+    // Every value, so a header sent twice shows (GitHub refuses `2022-11-28, 2022-11-28`).
+    let values: Vec<&str> = headers
+        .get_all("x-github-api-version")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    s.api_versions.push((!values.is_empty()).then(|| values.join(", ")));
 }
 
 /// The state as handlers share it.

@@ -2,7 +2,7 @@
 //! `head` and `state`), opened (GitHub's 422 when one is already open for the head),
 //! and edited; issue reactions.
 
-use super::Shared;
+use super::{shapes, Shared};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -29,15 +29,19 @@ pub struct StoredPull {
     pub state: String,
 }
 
-fn to_json(p: &StoredPull) -> Value {
-    json!({"number": p.number, "title": p.title, "body": p.body, "state": p.state,
-           "head": {"ref": p.head}, "base": {"ref": p.base}})
+fn to_json(api: &str, p: &StoredPull) -> Value {
+    shapes::pull(api, &p.repo, p.number, &p.head, &p.base, &p.title, &p.body, &p.state)
 }
 
 /// `GET /repos/{owner}/{repo}`
 pub async fn get_repo(State(shared): State<Shared>, Path((owner, repo)): Path<(String, String)>) -> Response {
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    Json(json!({"full_name": format!("{owner}/{repo}"), "default_branch": s.default_branch})).into_response()
+    Json(shapes::repository(
+        &s.api(),
+        &format!("{owner}/{repo}"),
+        &s.default_branch,
+    ))
+    .into_response()
 }
 
 /// `GET /repos/{owner}/{repo}/pulls`
@@ -58,7 +62,7 @@ pub async fn list_pulls(
         .iter()
         .filter(|p| p.repo == full && (state == "all" || p.state == state))
         .filter(|p| head.as_ref().is_none_or(|h| *h == p.head))
-        .map(to_json)
+        .map(|p| to_json(&s.api(), p))
         .collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/pulls"))
 }
@@ -82,7 +86,12 @@ pub async fn create_pull(
     {
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"message": "Validation Failed", "errors": [{"message": format!("A pull request already exists for {owner}:{head}.")}]})),
+            Json(json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "PullRequest", "code": "custom", "message": format!("A pull request already exists for {owner}:{head}.")}],
+                "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+                "status": "422"
+            })),
         )
             .into_response();
     }
@@ -96,7 +105,7 @@ pub async fn create_pull(
         body: body["body"].as_str().unwrap_or_default().to_string(),
         state: "open".into(),
     };
-    let out = to_json(&pull);
+    let out = to_json(&s.api(), &pull);
     s.pulls.push(pull);
     (StatusCode::CREATED, Json(out)).into_response()
 }
@@ -109,6 +118,7 @@ pub async fn edit_pull(
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
+    let api = s.api();
     match s.pulls.iter_mut().find(|p| p.repo == full && p.number == number) {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
         Some(p) => {
@@ -118,7 +128,7 @@ pub async fn edit_pull(
             if let Some(b) = body["body"].as_str() {
                 p.body = b.to_string();
             }
-            Json(to_json(p)).into_response()
+            Json(to_json(&api, p)).into_response()
         }
     }
 }
@@ -132,7 +142,8 @@ pub async fn react_to_issue(
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let content = body["content"].as_str().unwrap_or_default().to_string();
     s.issue_reactions.push((number, content.clone()));
-    (StatusCode::CREATED, Json(json!({"content": content}))).into_response()
+    let out = shapes::reaction(&s.api(), 9_000 + s.issue_reactions.len() as u64, &content, &s.bot_login);
+    (StatusCode::CREATED, Json(out)).into_response()
 }
 
 /// `GET /repos/{owner}/{repo}/pulls/{number}`
@@ -143,7 +154,7 @@ pub async fn get_pull(
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     match s.pulls.iter().find(|p| p.repo == full && p.number == number) {
-        Some(p) => Json(to_json(p)).into_response(),
+        Some(p) => Json(to_json(&s.api(), p)).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
 }
@@ -154,8 +165,12 @@ pub async fn get_issue(
     Path((owner, repo, number)): Path<(String, String, u64)>,
 ) -> Response {
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.issues.get(&(format!("{owner}/{repo}"), number)) {
-        Some(body) => Json(json!({"number": number, "body": body, "state": "open"})).into_response(),
+    let full = format!("{owner}/{repo}");
+    match s.issues.get(&(full.clone(), number)) {
+        Some(body) => {
+            let author = shapes::user(&s.api(), "consumer", "User");
+            Json(shapes::issue(&s.api(), &full, number, "A data product", body, author)).into_response()
+        }
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
 }
@@ -171,8 +186,12 @@ pub async fn list_review_comments(
     let items: Vec<Value> = s
         .review_comments
         .iter()
-        .filter(|c| c.0 == full && c.1 == number)
-        .map(|c| json!({"user": {"login": c.2, "type": "User"}, "path": c.3, "body": c.4}))
+        .enumerate()
+        .filter(|(_, c)| c.0 == full && c.1 == number)
+        .map(|(i, c)| {
+            let author = shapes::user(&s.api(), &c.2, "User");
+            shapes::review_comment(&s.api(), &full, number, 80_000 + i as u64, author, &c.3, &c.4)
+        })
         .collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/pulls/{number}/comments"))
 }
@@ -193,8 +212,15 @@ pub async fn get_contents(
                 .chunks(60)
                 .map(|c| String::from_utf8_lossy(c).into_owned())
                 .collect();
-            Json(json!({"type": "file", "path": path, "encoding": "base64", "content": wrapped.join("\n")}))
-                .into_response()
+            let full = format!("{owner}/{repo}");
+            Json(shapes::content_file(
+                &s.api(),
+                &full,
+                &path,
+                text.len(),
+                &wrapped.join("\n"),
+            ))
+            .into_response()
         }
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
