@@ -3,10 +3,10 @@
 //! bare remote, and the stateful fake GitHub receiving the pull request.
 
 use hallmark::webhook::signature::sign_github;
+use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::fake_github::{test_app_private_key_file, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::http::request;
 use hallmark_tests::remote::retail_remote;
-use serde_json::json;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -35,15 +35,15 @@ fn fake_with_consumer() -> FakeGitHub {
 /// asking for `source` in silver, labelled by `consumer`, who may promote (see
 /// [`fake_with_consumer`]).
 fn labeled_issue(number: u64, source: &str) -> String {
-    json!({
-        "action": "labeled",
-        "label": {"name": "promote"},
-        "issue": {"number": number, "body": format!("### Source\n\n{source}\n\n### Target level\n\nsilver\n\n### Owner\n\ndata@acme.example\n"), "labels": []},
-        "repository": {"full_name": "acme/retail"},
-        "installation": {"id": 5},
-        "sender": {"login": "consumer", "type": "User"}
-    })
-    .to_string()
+    let body = format!("### Source\n\n{source}\n\n### Target level\n\nsilver\n\n### Owner\n\ndata@acme.example\n");
+    let issue = IssueSpec {
+        repo: "acme/retail",
+        number,
+        body: &body,
+        labels: &["promote"],
+        pull_request: false,
+    };
+    deliveries::issues("labeled", &issue, Some("promote"), Some(5), Sender::user("consumer")).to_string()
 }
 
 /// Posts `body` as GitHub would, signed with `secret`.

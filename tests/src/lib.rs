@@ -3,6 +3,7 @@
 //! live under `tests/`.
 
 pub mod canary;
+pub mod deliveries;
 pub mod fake_github;
 pub mod http;
 pub mod llm_server;

@@ -14,6 +14,7 @@ use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
 use hallmark::worker::Worker;
+use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::http::request;
 use hallmark_tests::llm_server::{Reply, ScriptedLlm};
@@ -119,14 +120,14 @@ fn deliver(bot: &Bot, event: &str, delivery: &str, payload: serde_json::Value) -
 }
 
 fn labeled_issue(number: u64, body: &str) -> serde_json::Value {
-    json!({
-        "action": "labeled",
-        "label": {"name": "promote"},
-        "issue": {"number": number, "title": "Clean orders", "body": body, "labels": [{"name": "promote"}]},
-        "repository": {"full_name": REPO},
-        "installation": {"id": 99},
-        "sender": {"login": "consumer", "type": "User"}
-    })
+    let issue = IssueSpec {
+        repo: REPO,
+        number,
+        body,
+        labels: &["promote"],
+        pull_request: false,
+    };
+    deliveries::issues("labeled", &issue, Some("promote"), Some(99), Sender::user("consumer"))
 }
 
 const FORM: &str = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n\n### Product name\n\n_No response_\n\n### Owner\n\nfinance-data@acme.example\n\n### What do you need, and why?\n\nOne row per order for the finance dashboards.\n";
@@ -191,6 +192,35 @@ fn a_labeled_issue_becomes_a_pull_request_with_a_checklist_and_a_rerun_opens_no_
     assert_eq!(bot.queue.claim(1).unwrap(), None);
 }
 
+/// GitHub's request form with `labels: [promote]` sends `issues.opened` carrying the
+/// label and then `issues.labeled`: replayed from the real fixture pair, the request
+/// is one job, one pull request and one checklist.
+#[test]
+fn a_form_filed_with_the_label_is_promoted_once() {
+    let bot = start();
+    let issue = IssueSpec {
+        repo: REPO,
+        number: 31,
+        body: FORM,
+        labels: &["promote"],
+        pull_request: false,
+    };
+    let opened = deliveries::issues("opened", &issue, None, Some(99), Sender::user("consumer"));
+    let labeled = deliveries::issues("labeled", &issue, Some("promote"), Some(99), Sender::user("consumer"));
+    assert_eq!(deliver(&bot, "issues", "form-opened", opened), 202);
+    assert_eq!(deliver(&bot, "issues", "form-labeled", labeled), 200);
+    assert!(bot.worker.run_one());
+    assert!(!bot.worker.run_one(), "no second job");
+    let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert!(pulls[0].body.starts_with("Closes #31"), "{}", pulls[0].body);
+    let checklists = comments
+        .iter()
+        .filter(|c| c.number == pulls[0].number && c.body.starts_with(&marker("checklist")))
+        .count();
+    assert_eq!(checklists, 1);
+}
+
 #[test]
 fn a_request_missing_its_source_is_answered_with_what_is_needed() {
     let bot = start();
@@ -212,16 +242,7 @@ fn a_request_missing_its_source_is_answered_with_what_is_needed() {
 #[test]
 fn commands_are_answered_by_permission_with_help_explain_and_cancel() {
     let bot = start();
-    let comment = |login: &str, id: u64, body: &str| {
-        json!({
-            "action": "created",
-            "issue": {"number": 12},
-            "comment": {"id": id, "body": body, "user": {"login": login, "type": "User"}},
-            "repository": {"full_name": REPO},
-            "installation": {"id": 99},
-            "sender": {"login": login, "type": "User"}
-        })
-    };
+    let comment = |login: &str, id: u64, body: &str| comment_on(12, false, login, id, body);
     assert_eq!(
         deliver(
             &bot,
@@ -272,18 +293,14 @@ fn commands_are_answered_by_permission_with_help_explain_and_cancel() {
 }
 
 fn comment_on(number: u64, pull_request: bool, login: &str, id: u64, body: &str) -> serde_json::Value {
-    let mut issue = json!({"number": number});
-    if pull_request {
-        issue["pull_request"] = json!({"url": "x"});
-    }
-    json!({
-        "action": "created",
-        "issue": issue,
-        "comment": {"id": id, "body": body, "user": {"login": login, "type": "User"}},
-        "repository": {"full_name": REPO},
-        "installation": {"id": 99},
-        "sender": {"login": login, "type": "User"}
-    })
+    let issue = IssueSpec {
+        repo: REPO,
+        number,
+        body: "",
+        labels: &[],
+        pull_request,
+    };
+    deliveries::comment_created(&issue, id, body, Some(99), Sender::user(login))
 }
 
 #[test]
@@ -406,10 +423,17 @@ fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
 #[test]
 fn a_form_from_someone_without_write_access_is_answered_not_promoted() {
     let bot = start();
-    let mut opened = labeled_issue(21, FORM);
-    opened["action"] = json!("opened");
-    opened["sender"] = json!({"login": "visitor", "type": "User"});
-    assert_eq!(deliver(&bot, "issues", "v-1", opened.clone()), 202);
+    let opened = |number: u64| {
+        let issue = IssueSpec {
+            repo: REPO,
+            number,
+            body: FORM,
+            labels: &["promote"],
+            pull_request: false,
+        };
+        deliveries::issues("opened", &issue, None, Some(99), Sender::user("visitor"))
+    };
+    assert_eq!(deliver(&bot, "issues", "v-1", opened(21)), 202);
     assert!(bot.worker.run_one());
     let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.len(), s.comments.clone()));
     assert_eq!(pulls, 0, "no promotion for a reader");
@@ -429,8 +453,7 @@ fn a_form_from_someone_without_write_access_is_answered_not_promoted() {
             "bot:\n  promote_permission: read\n".into(),
         );
     });
-    opened["issue"]["number"] = json!(22);
-    assert_eq!(deliver(&bot, "issues", "v-2", opened), 202);
+    assert_eq!(deliver(&bot, "issues", "v-2", opened(22)), 202);
     assert!(bot.worker.run_one());
     assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
 }

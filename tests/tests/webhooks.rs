@@ -9,8 +9,8 @@ use hallmark::queue::Queue;
 use hallmark::server::route::{Action, Trigger};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
+use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::http::{request, Response};
-use serde_json::json;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -79,19 +79,15 @@ fn queued(s: &Server) -> i64 {
 #[test]
 fn a_form_filed_issue_opened_and_labeled_is_one_job() {
     let s = start();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/webhooks/github/issues");
-    let load = |name: &str| -> serde_json::Value {
-        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap();
-        v["installation"] = json!({"id": 5});
-        v["issue"]["labels"] = json!([{"name": "promote"}]);
-        v["issue"]["body"] = json!("### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n");
-        v
+    let issue = IssueSpec {
+        repo: "Codertocat/Hello-World",
+        number: 1,
+        body: "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n",
+        labels: &["promote"],
+        pull_request: false,
     };
-    let opened = load("opened.payload.json");
-    let mut labeled = load("labeled.payload.json");
-    labeled["label"] = json!({"name": "promote"});
-    labeled["sender"] = opened["sender"].clone();
-    assert_eq!(opened["issue"]["number"], labeled["issue"]["number"]);
+    let opened = deliveries::issues("opened", &issue, None, Some(5), Sender::user("Codertocat"));
+    let labeled = deliveries::issues("labeled", &issue, Some("promote"), Some(5), Sender::user("Codertocat"));
     let first = deliver(&s, "issues", "form-1", opened.to_string().as_bytes(), None);
     assert_eq!(first.status, 202, "{}", first.body);
     let second = deliver(&s, "issues", "form-2", labeled.to_string().as_bytes(), None);
@@ -130,7 +126,14 @@ fn every_fixture_payload_gets_a_2xx() {
 #[test]
 fn a_bad_signature_is_refused_and_queues_nothing() {
     let s = start();
-    let body = json!({"action": "labeled", "label": {"name": "promote"}, "issue": {"number": 1}, "repository": {"full_name": "a/b"}, "installation": {"id": 1}, "sender": {"login": "x"}}).to_string();
+    let issue = IssueSpec {
+        repo: "a/b",
+        number: 1,
+        body: "",
+        labels: &["promote"],
+        pull_request: false,
+    };
+    let body = deliveries::issues("labeled", &issue, Some("promote"), Some(1), Sender::user("x")).to_string();
     for sig in [
         Some(sign_github(b"wrong-secret", body.as_bytes())),
         Some("sha256=00".to_string()),
@@ -165,15 +168,14 @@ fn a_bad_signature_is_refused_and_queues_nothing() {
 #[test]
 fn a_repeated_delivery_queues_one_job_and_an_oversized_body_is_refused() {
     let s = start();
-    let body = json!({
-        "action": "labeled",
-        "label": {"name": "promote"},
-        "issue": {"number": 12, "body": "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n"},
-        "repository": {"full_name": "acme/data"},
-        "installation": {"id": 99},
-        "sender": {"login": "ana", "type": "User"}
-    })
-    .to_string();
+    let issue = IssueSpec {
+        repo: "acme/data",
+        number: 12,
+        body: "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n",
+        labels: &["promote"],
+        pull_request: false,
+    };
+    let body = deliveries::issues("labeled", &issue, Some("promote"), Some(99), Sender::user("ana")).to_string();
     assert_eq!(deliver(&s, "issues", "same-id", body.as_bytes(), None).status, 202);
     let again = deliver(&s, "issues", "same-id", body.as_bytes(), None);
     assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
@@ -196,16 +198,19 @@ fn a_repeated_delivery_queues_one_job_and_an_oversized_body_is_refused() {
 #[test]
 fn a_slash_command_in_a_comment_is_queued_with_its_author() {
     let s = start();
-    let comment = |body: &str, user_type: &str| {
-        json!({
-            "action": "created",
-            "issue": {"number": 5, "pull_request": {"url": "x"}},
-            "comment": {"id": 777, "body": body, "user": {"login": "reviewer", "type": user_type}},
-            "repository": {"full_name": "acme/data"},
-            "installation": {"id": 1},
-            "sender": {"login": "reviewer", "type": user_type}
-        })
-        .to_string()
+    let issue = IssueSpec {
+        repo: "acme/data",
+        number: 5,
+        body: "",
+        labels: &[],
+        pull_request: true,
+    };
+    let comment = |body: &str, kind: &str| {
+        let author = Sender {
+            login: "reviewer",
+            kind,
+        };
+        deliveries::comment_created(&issue, 777, body, Some(1), author).to_string()
     };
     let r = deliver(
         &s,

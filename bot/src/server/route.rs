@@ -5,8 +5,10 @@
 use crate::commands::{parse_comment, Command, Syntax};
 use crate::request_form::{parse_issue_body, RequestForm};
 use hallmark_checks::Level;
+use octocrab::models::webhook_events::payload::IssuesWebhookEventAction;
+use octocrab::models::webhook_events::{WebhookEvent, WebhookEventPayload};
+use octocrab::models::Author;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Work for the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +95,14 @@ pub enum RouteError {
     /// The body is not JSON.
     #[error("the payload is not JSON: {0}")]
     NotJson(String),
+    /// The body is JSON but not the event's payload as GitHub sends it.
+    #[error("the `{event}` payload is not GitHub's: {message}")]
+    Shape {
+        /// The event.
+        event: String,
+        /// What does not fit, as serde names it.
+        message: String,
+    },
     /// A field the event must have is missing.
     #[error("the `{event}` payload has no `{field}`")]
     Missing {
@@ -103,40 +113,70 @@ pub enum RouteError {
     },
 }
 
-/// Routes one delivery of `event` (the `X-GitHub-Event` header).
+/// The one field read before deciding whether a delivery is acted on: events Hallmark
+/// ignores are never parsed further (octocrab's models do not read every payload
+/// GitHub sends, `issues.pinned` among them, and those need not fit).
+#[derive(Deserialize)]
+struct Peek {
+    #[serde(default)]
+    action: String,
+}
+
+/// Routes one delivery of `event` (the `X-GitHub-Event` header). The events acted on
+/// are read into octocrab's typed webhook payloads.
 pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Routed, RouteError> {
-    let payload: Value = serde_json::from_slice(body).map_err(|e| RouteError::NotJson(e.to_string()))?;
-    let action = payload["action"].as_str().unwrap_or_default();
+    let peek: Peek = serde_json::from_slice(body).map_err(|e| RouteError::NotJson(e.to_string()))?;
+    match (event, peek.action.as_str()) {
+        ("issues", "labeled" | "opened") | ("issue_comment", "created") => {}
+        ("ping", _) => return Ok(Routed::Ignored("ping")),
+        _ => return Ok(Routed::Ignored("an event Hallmark does not act on")),
+    }
+    let delivery = WebhookEvent::try_from_header_and_body(event, body).map_err(|e| RouteError::Shape {
+        event: event.to_string(),
+        message: e.to_string(),
+    })?;
     let missing = |field| RouteError::Missing {
         event: event.to_string(),
         field,
     };
-    let is_bot = |v: &Value| v["type"].as_str() == Some("Bot");
-    match (event, action) {
-        ("issues", "labeled" | "opened") => {
-            let issue = &payload["issue"];
-            let labelled = match action {
-                "labeled" => payload["label"]["name"].as_str() == Some(label),
-                _ => issue["labels"]
-                    .as_array()
-                    .is_some_and(|ls| ls.iter().any(|l| l["name"].as_str() == Some(label))),
+    let is_bot = |user: Option<&Author>| user.is_some_and(|u| u.r#type == "Bot");
+    let sender = delivery.sender.as_ref();
+    // Asked for only once the delivery is work: an ignored one needs neither.
+    let repo = || {
+        delivery
+            .repository
+            .as_ref()
+            .and_then(|r| r.full_name.clone())
+            .ok_or_else(|| missing("repository.full_name"))
+    };
+    let installation = || {
+        delivery
+            .installation
+            .as_ref()
+            .map(|i| i.id().0)
+            .ok_or_else(|| missing("installation.id"))
+    };
+    match &delivery.specific {
+        WebhookEventPayload::Issues(payload) => {
+            let issue = &payload.issue;
+            let labelled = match payload.action {
+                IssuesWebhookEventAction::Labeled => payload.label.as_ref().is_some_and(|l| l.name == label),
+                _ => issue.labels.iter().any(|l| l.name == label),
             };
             if !labelled {
                 return Ok(Routed::Ignored("not the promote label"));
             }
-            if is_bot(&payload["sender"]) {
+            if is_bot(sender) {
                 return Ok(Routed::Ignored("sent by a bot"));
             }
-            let form: RequestForm = parse_issue_body(issue["body"].as_str().unwrap_or_default());
+            let form: RequestForm = parse_issue_body(issue.body.as_deref().unwrap_or_default());
             Ok(Routed::Work(Box::new(Trigger {
-                repo: repo(&payload).ok_or_else(|| missing("repository.full_name"))?,
-                installation: payload["installation"]["id"]
-                    .as_u64()
-                    .ok_or_else(|| missing("installation.id"))?,
-                number: issue["number"].as_u64().ok_or_else(|| missing("issue.number"))?,
+                repo: repo()?,
+                installation: installation()?,
+                number: issue.number,
                 // `issues` events fire for pull requests too.
-                pull_request: !issue["pull_request"].is_null(),
-                actor: payload["sender"]["login"].as_str().unwrap_or_default().to_string(),
+                pull_request: issue.pull_request.is_some(),
+                actor: sender.map(|s| s.login.clone()).unwrap_or_default(),
                 action: Action::PromoteIssue {
                     source: form.source,
                     level: form.level,
@@ -147,59 +187,61 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 },
             })))
         }
-        ("issue_comment", "created") => {
-            let comment = &payload["comment"];
-            if is_bot(&payload["sender"]) || is_bot(&comment["user"]) {
+        WebhookEventPayload::IssueComment(payload) => {
+            let comment = &payload.comment;
+            if is_bot(sender) || is_bot(Some(&comment.user)) {
                 // Hallmark's own comments quote commands; never answer a bot.
                 return Ok(Routed::Ignored("comment by a bot"));
             }
-            let text = comment["body"].as_str().unwrap_or_default();
+            let text = comment.body.as_deref().unwrap_or_default();
             let strict = parse_comment(text, Syntax { bare_verbs: false });
             let bare = strict.is_none();
             let Some(parsed) = strict.or_else(|| parse_comment(text, syntax)) else {
                 return Ok(Routed::Ignored("no command in the comment"));
             };
-            let issue = &payload["issue"];
             Ok(Routed::Work(Box::new(Trigger {
-                repo: repo(&payload).ok_or_else(|| missing("repository.full_name"))?,
-                installation: payload["installation"]["id"]
-                    .as_u64()
-                    .ok_or_else(|| missing("installation.id"))?,
-                number: issue["number"].as_u64().ok_or_else(|| missing("issue.number"))?,
-                pull_request: !issue["pull_request"].is_null(),
-                actor: comment["user"]["login"].as_str().unwrap_or_default().to_string(),
+                repo: repo()?,
+                installation: installation()?,
+                number: payload.issue.number,
+                pull_request: payload.issue.pull_request.is_some(),
+                actor: comment.user.login.clone(),
                 action: Action::Command {
-                    comment_id: comment["id"].as_u64().ok_or_else(|| missing("comment.id"))?,
+                    comment_id: comment.id.0,
                     command: parsed.map_err(|e| e.to_string()),
                     bare,
                 },
             })))
         }
-        ("ping", _) => Ok(Routed::Ignored("ping")),
         _ => Ok(Routed::Ignored("an event Hallmark does not act on")),
     }
-}
-
-fn repo(payload: &Value) -> Option<String> {
-    payload["repository"]["full_name"].as_str().map(str::to_string)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use hallmark_tests::deliveries::{comment_created, issues, IssueSpec, Sender};
+    use serde_json::Value;
+
+    const FORM: &str = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n";
+
+    fn issue(pull_request: bool) -> IssueSpec<'static> {
+        IssueSpec {
+            repo: "acme/data",
+            number: 7,
+            body: FORM,
+            labels: &["promote"],
+            pull_request,
+        }
+    }
 
     fn labeled(label: &str, sender_type: &str) -> Vec<u8> {
-        json!({
-            "action": "labeled",
-            "label": {"name": label},
-            "issue": {"number": 7, "body": "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n", "labels": []},
-            "repository": {"full_name": "acme/data"},
-            "installation": {"id": 42},
-            "sender": {"login": "ana", "type": sender_type}
-        })
-        .to_string()
-        .into_bytes()
+        let sender = Sender {
+            login: "ana",
+            kind: sender_type,
+        };
+        issues("labeled", &issue(false), Some(label), Some(42), sender)
+            .to_string()
+            .into_bytes()
     }
 
     #[test]
@@ -210,6 +252,7 @@ mod tests {
         };
         assert_eq!(t.key(), "acme/data#7");
         assert_eq!(t.installation, 42);
+        assert_eq!(t.actor, "ana");
         assert!(!t.pull_request);
         assert_eq!(
             t.action,
@@ -234,23 +277,72 @@ mod tests {
 
     #[test]
     fn a_delivery_without_an_installation_is_refused_and_pull_requests_are_marked() {
-        let mut payload: Value = serde_json::from_slice(&labeled("promote", "User")).unwrap();
-        payload["issue"]["pull_request"] = json!({"url": "https://api.github.com/repos/acme/data/pulls/7"});
-        let Routed::Work(t) = route("issues", payload.to_string().as_bytes(), "promote", Syntax::default()).unwrap()
+        let on_pull = issues("labeled", &issue(true), Some("promote"), Some(42), Sender::user("ana"));
+        let Routed::Work(t) = route("issues", on_pull.to_string().as_bytes(), "promote", Syntax::default()).unwrap()
         else {
             panic!("not routed")
         };
         assert!(t.pull_request, "an issues event about a pull request");
-        payload.as_object_mut().unwrap().remove("installation");
-        let err = route("issues", payload.to_string().as_bytes(), "promote", Syntax::default()).unwrap_err();
+        let without = issues("labeled", &issue(false), Some("promote"), None, Sender::user("ana"));
+        let err = route("issues", without.to_string().as_bytes(), "promote", Syntax::default()).unwrap_err();
         assert_eq!(err.to_string(), "the `issues` payload has no `installation.id`");
     }
 
     #[test]
-    fn bad_json_is_named() {
+    fn a_comment_names_its_author_and_a_bots_comment_is_ignored() {
+        let body = comment_created(&issue(true), 901, "/hallmark recheck", Some(3), Sender::user("rev"));
+        let Routed::Work(t) = route(
+            "issue_comment",
+            body.to_string().as_bytes(),
+            "promote",
+            Syntax::default(),
+        )
+        .unwrap() else {
+            panic!("not routed")
+        };
+        assert_eq!((t.actor.as_str(), t.installation, t.pull_request), ("rev", 3, true));
+        assert!(matches!(
+            t.action,
+            Action::Command {
+                comment_id: 901,
+                bare: false,
+                ..
+            }
+        ));
+        let bot = Sender {
+            login: "other[bot]",
+            kind: "Bot",
+        };
+        let body = comment_created(&issue(false), 902, "/hallmark recheck", Some(3), bot);
+        assert_eq!(
+            route(
+                "issue_comment",
+                body.to_string().as_bytes(),
+                "promote",
+                Syntax::default()
+            )
+            .unwrap(),
+            Routed::Ignored("comment by a bot")
+        );
+    }
+
+    #[test]
+    fn bad_json_and_a_payload_not_of_githubs_shape_are_named() {
         assert!(matches!(
             route("issues", b"{nope", "promote", Syntax::default()),
             Err(RouteError::NotJson(_))
         ));
+        let mut body = issues("labeled", &issue(false), Some("promote"), Some(42), Sender::user("ana"));
+        body["issue"]["number"] = Value::String("seven".into());
+        let err = route("issues", body.to_string().as_bytes(), "promote", Syntax::default()).unwrap_err();
+        assert!(
+            matches!(&err, RouteError::Shape { event, .. } if event == "issues") && err.to_string().contains("seven"),
+            "{err}"
+        );
+        // An event that is not acted on is not held to a shape.
+        assert_eq!(
+            route("issues", br#"{"action": "pinned"}"#, "promote", Syntax::default()).unwrap(),
+            Routed::Ignored("an event Hallmark does not act on")
+        );
     }
 }
