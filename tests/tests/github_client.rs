@@ -246,6 +246,52 @@ fn a_write_whose_answer_is_lost_is_not_done_twice() {
     assert_eq!(pulls[0].number, number);
 }
 
+/// GitHub's lists lag behind its writes: a pull request another run just opened is
+/// not listed yet, so the create answers 422 "A pull request already exists"; that
+/// pull request is found and updated instead of failing. Any other 422 keeps GitHub's
+/// `errors[]` text in the error.
+#[test]
+fn an_existing_pull_request_is_updated_and_a_refusal_keeps_githubs_reason() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.pulls.push(hallmark_tests::fake_github::repos::StoredPull {
+            number: 9,
+            repo: REPO.into(),
+            head: "hallmark/silver/orders".into(),
+            base: "main".into(),
+            title: "Old title".into(),
+            body: "old".into(),
+            state: "open".into(),
+        });
+        s.stale_pull_lists = 1;
+    });
+    let number = rt
+        .block_on(client.open_or_update_pull(
+            INSTALLATION,
+            REPO,
+            "hallmark/silver/orders",
+            "main",
+            "Silver orders",
+            "new body",
+        ))
+        .unwrap();
+    let pulls = fake.with_state(|s| s.pulls.clone());
+    assert_eq!((number, pulls.len()), (9, 1), "{pulls:?}");
+    assert_eq!(
+        (pulls[0].title.as_str(), pulls[0].body.as_str()),
+        ("Silver orders", "new body")
+    );
+
+    let err = rt
+        .block_on(client.open_or_update_pull(INSTALLATION, REPO, "main", "main", "Nothing", "b"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with("HTTP 422: Validation Failed: No commits between main and main"),
+        "{err}"
+    );
+}
+
 /// Review comments come from every page, and an installation GitHub does not know is
 /// named in the error.
 #[test]

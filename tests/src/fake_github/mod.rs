@@ -110,6 +110,9 @@ pub struct State {
     pub log: Vec<i64>,
     /// The `X-GitHub-Api-Version` of every request, the token exchange included.
     pub api_versions: Vec<Option<String>>,
+    /// How many of the next pull-request lists answer from a replica that has not
+    /// seen any pull request yet (GitHub's lists lag behind its writes).
+    pub stale_pull_lists: usize,
     /// The installations that exist; empty means any id is one.
     pub installations: Vec<u64>,
     /// When each issued token expires (Unix seconds); an expired token gets 401.

@@ -50,8 +50,12 @@ pub async fn list_pulls(
     Path((owner, repo)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
+    if s.stale_pull_lists > 0 {
+        s.stale_pull_lists -= 1;
+        return super::paginated(&s, Vec::new(), &q, &format!("/repos/{full}/pulls"));
+    }
     let state = q.get("state").map(String::as_str).unwrap_or("open");
     let head = q
         .get("head")
@@ -80,6 +84,19 @@ pub async fn create_pull(
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     let head = body["head"].as_str().unwrap_or_default().to_string();
+    let base = body["base"].as_str().unwrap_or_default().to_string();
+    if head == base {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "PullRequest", "code": "custom", "message": format!("No commits between {base} and {head}")}],
+                "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+                "status": "422"
+            })),
+        )
+            .into_response();
+    }
     if s.pulls
         .iter()
         .any(|p| p.repo == full && p.head == head && p.state == "open")
@@ -100,7 +117,7 @@ pub async fn create_pull(
         number: s.next_id,
         repo: full,
         head,
-        base: body["base"].as_str().unwrap_or_default().to_string(),
+        base,
         title: body["title"].as_str().unwrap_or_default().to_string(),
         body: body["body"].as_str().unwrap_or_default().to_string(),
         state: "open".into(),
