@@ -180,6 +180,11 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
                 .any(|c| c.number == 30 && c.body.contains("Pull request #"))
         })
     });
+    // The job is done only once the worker has recorded it: the tracking comment is
+    // its last call to GitHub, not its last step.
+    wait_until("the job done", || {
+        request(addr, "GET", "/metrics", &[], b"").is_ok_and(|r| r.body.contains("hallmark_jobs{state=\"done\"} 1"))
+    });
     drop(second);
 
     let (pulls, comments) = fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));

@@ -165,11 +165,6 @@ impl GitHubClient {
         })
     }
 
-    /// The app's id, which GitHub puts on everything the app writes.
-    pub fn app_id(&self) -> u64 {
-        self.app_id
-    }
-
     /// The octocrab client acting as `installation`, with its own token cache.
     fn installation(&self, installation: u64) -> Result<Arc<Octocrab>, GitHubError> {
         let mut all = self.installations.lock().unwrap_or_else(|p| p.into_inner());
@@ -425,15 +420,7 @@ impl GitHubClient {
         content: &str,
     ) -> Result<(), GitHubError> {
         let path = format!("/repos/{repo}/issues/comments/{comment}/reactions");
-        self.fetch::<models::reactions::Reaction>(
-            installation,
-            Verb::Post,
-            &path,
-            Some(&json!({ "content": content })),
-            "a reaction",
-        )
-        .await
-        .map(|_| ())
+        self.react(installation, &path, content).await
     }
 
     /// Reacts to an issue or pull request itself.
@@ -444,11 +431,21 @@ impl GitHubClient {
         number: u64,
         content: &str,
     ) -> Result<(), GitHubError> {
-        let path = format!("/repos/{repo}/issues/{number}/reactions");
+        self.react(
+            installation,
+            &format!("/repos/{repo}/issues/{number}/reactions"),
+            content,
+        )
+        .await
+    }
+
+    /// POSTs a reaction: GitHub answers an existing one with 200 and the same
+    /// reaction, so a retried reaction is harmless.
+    async fn react(&self, installation: u64, path: &str, content: &str) -> Result<(), GitHubError> {
         self.fetch::<models::reactions::Reaction>(
             installation,
             Verb::Post,
-            &path,
+            path,
             Some(&json!({ "content": content })),
             "a reaction",
         )
