@@ -3,6 +3,7 @@
 //! the end-to-end tests drive the same code.
 
 pub mod agent;
+pub mod ci;
 pub mod commands;
 pub mod git;
 pub mod github;

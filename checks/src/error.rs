@@ -60,7 +60,7 @@ impl fmt::Display for SourceErrors {
 /// Finds the 1-based line (offset by `first_line - 1`) of the first line of `text`
 /// containing `needle`, used to point semantic errors at the key they concern after
 /// serde has already dropped positions. Falls back to `first_line`.
-pub(crate) fn line_of(text: &str, needle: &str, first_line: usize) -> usize {
+pub fn line_of(text: &str, needle: &str, first_line: usize) -> usize {
     text.lines()
         .position(|l| l.contains(needle))
         .map(|i| first_line + i)

@@ -41,12 +41,16 @@ pub struct Selection {
     pub product: Option<String>,
     /// Only products at this level.
     pub level: Option<Level>,
+    /// Only these relations (`silver.orders`), when given: the products a change
+    /// touches.
+    pub relations: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Selection {
     /// True when `spec` is selected.
     pub fn includes(&self, spec: &ProductSpec) -> bool {
         self.level.is_none_or(|l| l == spec.level)
+            && self.relations.as_ref().is_none_or(|r| r.contains(&spec.relation()))
             && self
                 .product
                 .as_ref()

@@ -359,3 +359,45 @@ fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
     assert!(err.contains("rate limited for another"), "{err}");
     assert_eq!(fake.with_state(|s| s.comments.len()), 2);
 }
+
+/// GitHub takes at most 50 annotations per request: 120 go as one create and two
+/// updates, all on the one check run; a re-run on the same commit adds none twice.
+#[test]
+fn a_check_run_with_many_annotations_is_sent_fifty_at_a_time() {
+    use hallmark::github::check_runs::{Annotation, CheckRunReport};
+    let (fake, client, rt) = setup();
+    let report = CheckRunReport {
+        name: "hallmark".into(),
+        head_sha: "a".repeat(40),
+        conclusion: "failure",
+        title: "120 failed".into(),
+        summary: "the checklist".into(),
+        details_url: Some("https://ci.example/run/1".into()),
+        annotations: (1..=120)
+            .map(|i| Annotation {
+                path: "data_standards.md".into(),
+                start_line: i,
+                end_line: i,
+                annotation_level: "failure",
+                title: format!("STD-{i} fail"),
+                message: format!("{i} rows"),
+            })
+            .collect(),
+    };
+    let id = rt
+        .block_on(client.publish_check_run(INSTALLATION, REPO, &report))
+        .unwrap();
+    let runs = fake.with_state(|s| s.check_runs.clone());
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].id, runs[0].writes, runs[0].annotations.len()), (id, 3, 120));
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    let again = rt
+        .block_on(client.publish_check_run(INSTALLATION, REPO, &report))
+        .unwrap();
+    let runs = fake.with_state(|s| s.check_runs.clone());
+    assert_eq!(
+        (again, runs.len(), runs[0].annotations.len()),
+        (id, 1, 120),
+        "nothing shown twice"
+    );
+}

@@ -303,6 +303,7 @@ impl Context<'_> {
         let selection = Selection {
             product: Some(self.target.relation()),
             level: Some(self.target.level),
+            relations: None,
         };
         let checklist = run_checks(&project, self.warehouse, &selection, &self.options, &NoProgress);
         let mut report = checklist

@@ -348,6 +348,7 @@ fn prepare_source(project: &Project, warehouse: &dyn Warehouse, source: &Resolve
         let selection = Selection {
             product: Some(source.spec.name.clone()),
             level: None,
+            relations: None,
         };
         build_products(project, warehouse, &selection).map_err(|e| JobError::SourceProduct(source.spec.name.clone(), e))
     } else {

@@ -41,7 +41,7 @@ pub struct CheckArgs {
     timeout_secs: u64,
 }
 
-fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("`{s}` is not an RFC 3339 time like 2024-12-31T00:00:00Z: {e}"))
@@ -63,6 +63,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let selection = Selection {
         product: args.product.clone(),
         level: args.level.map(Into::into),
+        relations: None,
     };
     let matched = project.products.iter().filter(|p| selection.includes(&p.spec)).count();
     if matched == 0 {

@@ -1,6 +1,7 @@
 //! The verbs of the `hallmark` binary and their exit codes.
 
 mod check;
+mod ci;
 mod demo;
 mod lint;
 mod progress;
@@ -26,6 +27,9 @@ pub struct Cli {
 enum Command {
     /// Build products in a sandbox and check them against the standards.
     Check(check::CheckArgs),
+    /// Check the products a pull or merge request touches and report on it (GitHub
+    /// Actions, GitLab CI, or locally).
+    Ci(ci::CiArgs),
     /// Validate data_standards.md and the product specs without touching data.
     Lint {
         /// The repository root.
@@ -106,6 +110,7 @@ impl From<LevelArg> for Level {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Ci(args) => ci::run(args),
         Command::Lint { path } => lint::run(&path),
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),

@@ -19,7 +19,7 @@ use super::paging::{next_link, percent_encode, relative_to};
 use super::permission::Permission;
 use octocrab::models::{self, AppId, InstallationId};
 use octocrab::secrecy::ExposeSecret as _;
-use octocrab::Octocrab;
+use octocrab::{Octocrab, OctocrabBuilder};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -69,7 +69,7 @@ pub fn marked(key: &str, body: &str) -> String {
 
 /// The methods the bot calls GitHub with.
 #[derive(Debug, Clone, Copy)]
-enum Verb {
+pub(super) enum Verb {
     Get,
     Post,
     Patch,
@@ -97,11 +97,35 @@ impl Drop for BufferRuntime {
     }
 }
 
-/// The client, for one app; each call names the installation it acts for.
+/// octocrab's builder before a service or layers are given.
+type DefaultBuilder =
+    OctocrabBuilder<octocrab::NoSvc, octocrab::DefaultOctocrabBuilderConfig, octocrab::NoAuth, octocrab::NotLayerReady>;
+
+/// Who the client writes as, which decides which comments are its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Identity {
+    /// A GitHub App: its comments carry `performed_via_github_app.id`.
+    App(u64),
+    /// A plain token (a workflow's `GITHUB_TOKEN`): its comments are this login's
+    /// (`github-actions[bot]`).
+    Login(String),
+}
+
+impl Identity {
+    fn wrote(&self, comment: &Comment) -> bool {
+        match self {
+            Identity::App(id) => comment.app_id == Some(*id),
+            Identity::Login(login) => comment.author == *login,
+        }
+    }
+}
+
+/// The client, for one app (each call names the installation it acts for) or for
+/// one token (the installation is ignored).
 #[derive(Clone)]
 pub struct GitHubClient {
     app: Octocrab,
-    app_id: u64,
+    identity: Identity,
     /// `https://api.github.com` or a GitHub Enterprise `…/api/v3`, without the slash.
     api: String,
     /// Shared, not cloned: cloning an `Octocrab` copies its token cache (0.54).
@@ -113,7 +137,7 @@ pub struct GitHubClient {
 impl std::fmt::Debug for GitHubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GitHubClient")
-            .field("app_id", &self.app_id)
+            .field("identity", &self.identity)
             .field("api", &self.api)
             .finish_non_exhaustive()
     }
@@ -124,12 +148,32 @@ impl GitHubClient {
     /// (`https://api.github.com`, a GitHub Enterprise `https://HOST/api/v3`, or a test
     /// server). Every request, the token exchange included, names [`API_VERSION`].
     pub fn new(api: &str, app_id: u64, private_key_pem: &Secret, retry: RetryPolicy) -> Result<Self, AuthError> {
+        let key = signing_key(private_key_pem)?;
+        Self::build(api, Identity::App(app_id), retry, |builder| {
+            builder.app(AppId(app_id), key)
+        })
+    }
+
+    /// A client acting with one `token` (a workflow's `GITHUB_TOKEN`, a personal
+    /// token) whose comments are written as `login`.
+    pub fn with_token(api: &str, token: &Secret, login: &str, retry: RetryPolicy) -> Result<Self, AuthError> {
+        let token = token.expose().to_string();
+        Self::build(api, Identity::Login(login.to_string()), retry, |builder| {
+            builder.personal_token(token)
+        })
+    }
+
+    fn build(
+        api: &str,
+        identity: Identity,
+        retry: RetryPolicy,
+        authenticate: impl FnOnce(DefaultBuilder) -> DefaultBuilder,
+    ) -> Result<Self, AuthError> {
         let api = api.trim_end_matches('/').to_string();
         let client_error = |message: String| AuthError::Client {
             api: api.clone(),
             message,
         };
-        let key = signing_key(private_key_pem)?;
         // octocrab sets the version header on the requests it builds but not on the
         // token exchange; a default header fills it in there (reqwest adds a default
         // header only where the request has none, so it is never sent twice).
@@ -148,16 +192,16 @@ impl GitHubClient {
             .map_err(|e| client_error(format!("cannot start its runtime: {e}")))?;
         let app = {
             let _inside = runtime.enter();
-            Octocrab::builder()
+            let builder = Octocrab::builder()
                 .base_uri(api.as_str())
-                .map_err(|e| client_error(e.to_string()))?
-                .app(AppId(app_id), key)
+                .map_err(|e| client_error(e.to_string()))?;
+            authenticate(builder)
                 .build_with_reqwest(http)
                 .map_err(|e| client_error(e.to_string()))?
         };
         Ok(Self {
             app,
-            app_id,
+            identity,
             api,
             installations: Arc::new(Mutex::new(HashMap::new())),
             retry,
@@ -167,15 +211,22 @@ impl GitHubClient {
 
     /// The octocrab client acting as `installation`, with its own token cache.
     fn installation(&self, installation: u64) -> Result<Arc<Octocrab>, GitHubError> {
+        // A token client has one identity whatever the installation.
+        let installation = match self.identity {
+            Identity::App(_) => installation,
+            Identity::Login(_) => 0,
+        };
         let mut all = self.installations.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(crab) = all.get(&installation) {
             return Ok(crab.clone());
         }
-        let crab = Arc::new(
-            self.app
+        let crab = Arc::new(match self.identity {
+            Identity::App(_) => self
+                .app
                 .installation(InstallationId(installation))
                 .map_err(|e| token_error(installation, e))?,
-        );
+            Identity::Login(_) => self.app.clone(),
+        });
         all.insert(installation, crab.clone());
         Ok(crab)
     }
@@ -192,7 +243,7 @@ impl GitHubClient {
     }
 
     /// One call, retried as the module explains. Returns the headers and the JSON.
-    async fn call(
+    pub(super) async fn call(
         &self,
         installation: u64,
         verb: Verb,
@@ -204,7 +255,7 @@ impl GitHubClient {
 
     /// One call whose answer is read into octocrab's model `T` (`what` names it in
     /// the error when GitHub's answer is not one).
-    async fn fetch<T: DeserializeOwned>(
+    pub(super) async fn fetch<T: DeserializeOwned>(
         &self,
         installation: u64,
         verb: Verb,
@@ -343,7 +394,7 @@ impl GitHubClient {
     /// happened without its answer arriving (a 5xx, no answer, or a failure `also`
     /// accepts), `find` looks for it before it is written again. `find` runs first
     /// too when `find_first` (an upsert), else only after such a failure.
-    async fn post_once<T, F, Fut>(
+    pub(super) async fn post_once<T, F, Fut>(
         &self,
         installation: u64,
         path: &str,
@@ -381,7 +432,7 @@ impl GitHubClient {
 
     /// Every item of a list endpoint, following `Link: rel="next"` on the API's own
     /// host only (the token is never sent anywhere else).
-    async fn list<T: DeserializeOwned>(
+    pub(super) async fn list<T: DeserializeOwned>(
         &self,
         installation: u64,
         path: &str,
@@ -482,7 +533,7 @@ impl GitHubClient {
                 .await?
                 .into_iter()
                 .rev()
-                .find(|c| c.app_id == Some(self.app_id) && c.body == body)
+                .find(|c| self.identity.wrote(c) && c.body == body)
                 .map(|c| c.id))
         };
         let path = format!("/repos/{repo}/issues/{number}/comments");
@@ -510,10 +561,28 @@ impl GitHubClient {
         .map(|_| ())
     }
 
+    /// The id of this client's comment marked `key` on `number`, if there is one.
+    pub async fn find_comment(
+        &self,
+        installation: u64,
+        repo: &str,
+        number: u64,
+        key: &str,
+    ) -> Result<Option<u64>, GitHubError> {
+        let mark = marker(key);
+        Ok(self
+            .comments(installation, repo, number)
+            .await?
+            .into_iter()
+            .find(|c| self.identity.wrote(c) && c.body.starts_with(&mark))
+            .map(|c| c.id))
+    }
+
     /// Updates Hallmark's comment marked `key` on `number`, or posts it: one comment
-    /// per key however often it runs. Only comments this app wrote count
-    /// (`performed_via_github_app.id`), so neither a person quoting the marker nor
-    /// another app copying it can have their comment overwritten.
+    /// per key however often it runs. Only comments this client wrote count (this
+    /// app's `performed_via_github_app.id`, or the token's login), so neither a
+    /// person quoting the marker nor another app copying it can have their comment
+    /// overwritten.
     pub async fn upsert_comment(
         &self,
         installation: u64,
@@ -529,7 +598,7 @@ impl GitHubClient {
                 .comments(installation, repo, number)
                 .await?
                 .into_iter()
-                .find(|c| c.app_id == Some(self.app_id) && c.body.starts_with(&mark)))
+                .find(|c| self.identity.wrote(c) && c.body.starts_with(&mark)))
         };
         let path = format!("/repos/{repo}/issues/{number}/comments");
         match self
@@ -690,7 +759,12 @@ impl GitHubClient {
 }
 
 /// `json` read as octocrab's model `T`.
-fn decode<T: DeserializeOwned>(json: Value, verb: Verb, path: &str, what: &'static str) -> Result<T, GitHubError> {
+pub(super) fn decode<T: DeserializeOwned>(
+    json: Value,
+    verb: Verb,
+    path: &str,
+    what: &'static str,
+) -> Result<T, GitHubError> {
     serde_json::from_value(json).map_err(|e| GitHubError::Shape {
         method: verb.name().into(),
         path: path.into(),
@@ -714,12 +788,12 @@ fn token_error(installation: u64, e: octocrab::Error) -> GitHubError {
 }
 
 /// What a write-once POST came to: the write found already done, or its answer.
-enum Once<T> {
+pub(super) enum Once<T> {
     Found(T),
     Written(Value),
 }
 
 /// For writes whose failures other than lost answers are final.
-fn never(_: &GitHubError) -> bool {
+pub(super) fn never(_: &GitHubError) -> bool {
     false
 }

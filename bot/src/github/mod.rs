@@ -2,6 +2,7 @@
 //! jobs act through, with GitHub's rate limits, pagination and errors handled.
 
 pub mod auth;
+pub mod check_runs;
 pub mod client;
 pub mod errors;
 pub mod limits;

@@ -3,7 +3,7 @@
 
 use super::{shapes, Shared};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -52,10 +52,12 @@ pub async fn list(
     super::paginated(&s, items, &q, &format!("/repos/{full}/issues/{number}/comments"))
 }
 
-/// `POST /repos/{owner}/{repo}/issues/{number}/comments`
+/// `POST /repos/{owner}/{repo}/issues/{number}/comments`: written as the app, or as
+/// `github-actions[bot]` with a workflow's token.
 pub async fn create(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
@@ -66,29 +68,39 @@ pub async fn create(
         )
             .into_response();
     };
+    let actions = super::is_actions_token(&s, &headers);
     s.next_id += 1;
     let c = StoredComment {
         id: s.next_id,
         repo: format!("{owner}/{repo}"),
         number,
         body: text.to_string(),
-        login: s.bot_login.clone(),
+        login: if actions {
+            "github-actions[bot]".into()
+        } else {
+            s.bot_login.clone()
+        },
         user_type: "Bot".into(),
-        app_id: Some(s.app_id),
+        app_id: Some(if actions { super::ACTIONS_APP_ID } else { s.app_id }),
     };
     let out = to_json(&s.api(), &c);
     s.comments.push(c);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
-/// `PATCH /repos/{owner}/{repo}/issues/comments/{id}`
+/// `PATCH /repos/{owner}/{repo}/issues/comments/{id}`: only its author may.
 pub async fn edit(
     State(shared): State<Shared>,
     Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    let bot = s.bot_login.clone();
+    let bot = if super::is_actions_token(&s, &headers) {
+        "github-actions[bot]".to_string()
+    } else {
+        s.bot_login.clone()
+    };
     match s.comments.iter_mut().find(|c| c.id == id) {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
         Some(c) if c.login != bot => (

@@ -4,6 +4,7 @@
 //! does. One file per resource, so tests read as stories.
 
 pub mod app;
+pub mod checks;
 pub mod comments;
 pub mod repos;
 pub mod shapes;
@@ -113,6 +114,11 @@ pub struct State {
     /// How many of the next pull-request lists answer from a replica that has not
     /// seen any pull request yet (GitHub's lists lag behind its writes).
     pub stale_pull_lists: usize,
+    /// Check runs.
+    pub check_runs: Vec<checks::StoredCheckRun>,
+    /// Tokens of GitHub Actions workflows (`GITHUB_TOKEN`): accepted like issued
+    /// ones, and what they write is `github-actions[bot]`'s.
+    pub actions_tokens: Vec<String>,
     /// The installations that exist; empty means any id is one.
     pub installations: Vec<u64>,
     /// When each issued token expires (Unix seconds); an expired token gets 401.
@@ -176,6 +182,18 @@ pub(crate) fn record_api_version(s: &mut State, headers: &HeaderMap) {
         .filter_map(|v| v.to_str().ok())
         .collect();
     s.api_versions.push((!values.is_empty()).then(|| values.join(", ")));
+}
+
+/// The id of the GitHub Actions app, which writes what a workflow's token writes.
+pub const ACTIONS_APP_ID: u64 = 15368;
+
+/// True when `headers` carry a workflow token of `s`.
+pub(crate) fn is_actions_token(s: &State, headers: &HeaderMap) -> bool {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("token ")))
+        .is_some_and(|t| s.actions_tokens.iter().any(|a| a == t))
 }
 
 /// The state as handlers share it.
@@ -271,6 +289,7 @@ fn unauthorized(s: &State, headers: &HeaderMap) -> Option<Response> {
         {
             None
         }
+        Some(t) if s.actions_tokens.iter().any(|a| a == t) => None,
         _ => Some(
             (
                 StatusCode::UNAUTHORIZED,
@@ -317,6 +336,16 @@ impl FakeGitHub {
                     get(comments::permission),
                 )
                 .route("/repos/{owner}/{repo}", get(repos::get_repo))
+                .route("/repos/{owner}/{repo}/check-runs", post(checks::create))
+                .route("/repos/{owner}/{repo}/check-runs/{id}", patch(checks::update))
+                .route(
+                    "/repos/{owner}/{repo}/check-runs/{id}/annotations",
+                    get(checks::list_annotations),
+                )
+                .route(
+                    "/repos/{owner}/{repo}/commits/{sha}/check-runs",
+                    get(checks::list_for_commit),
+                )
                 .route(
                     "/repos/{owner}/{repo}/pulls",
                     get(repos::list_pulls).post(repos::create_pull),

@@ -154,3 +154,30 @@ pub fn content_file(api: &str, repo: &str, path: &str, size: usize, content: &st
                    "html": format!("{api}/{repo}/blob/main/{path}")}
     })
 }
+
+/// A `check-run`.
+#[allow(clippy::too_many_arguments)]
+pub fn check_run(
+    api: &str,
+    repo: &str,
+    id: u64,
+    name: &str,
+    head_sha: &str,
+    status: &str,
+    conclusion: Option<&str>,
+    title: &str,
+    summary: &str,
+    annotations: usize,
+) -> Value {
+    let url = format!("{api}/repos/{repo}/check-runs/{id}");
+    json!({
+        "id": id, "node_id": format!("CR_{id}"), "head_sha": head_sha, "external_id": "",
+        "url": url, "html_url": format!("{api}/web/{repo}/runs/{id}"), "details_url": null,
+        "status": status, "conclusion": conclusion, "started_at": CREATED,
+        "completed_at": if status == "completed" { json!(CREATED) } else { Value::Null },
+        "output": {"title": title, "summary": summary, "text": null, "annotations_count": annotations,
+                   "annotations_url": format!("{url}/annotations")},
+        "name": name, "check_suite": {"id": 1},
+        "app": null, "pull_requests": []
+    })
+}

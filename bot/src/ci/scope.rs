@@ -1,0 +1,124 @@
+//! Which products a change touches, from the git diff between the base and HEAD
+//! (from their merge base, as a pull request's "Files changed" shows it): a product
+//! whose folder (spec, SQL, quarantine) changed, one that reads a changed file, and
+//! every product downstream of one that is touched. A change to the standards or to
+//! `.hallmark.yml` touches every product, since any of them may now pass or fail.
+
+use super::CiError;
+use hallmark_checks::project::CONFIG_FILE;
+use hallmark_checks::Project;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The standards file, at the project's root.
+const STANDARDS_FILE: &str = "data_standards.md";
+
+/// What to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every product, and why.
+    All(String),
+    /// These relations (`silver.orders`); empty when the change touches none.
+    Products(BTreeSet<String>),
+}
+
+/// The files changed between `base` and HEAD of the repository holding `dir`,
+/// relative to that repository's root, and that root.
+pub fn changed_files(dir: &Path, base: &str) -> Result<(PathBuf, Vec<PathBuf>), CiError> {
+    let fail = |message: String| CiError::Git {
+        base: base.to_string(),
+        repo: dir.display().to_string(),
+        message,
+    };
+    let repo = git2::Repository::discover(dir).map_err(|e| fail(e.message().to_string()))?;
+    let root = repo
+        .workdir()
+        .ok_or_else(|| fail("the repository has no working tree".into()))?
+        .to_path_buf();
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .map_err(|e| fail(format!("HEAD: {}", e.message())))?;
+    let base_commit = repo
+        .revparse_single(base)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| {
+            fail(format!(
+                "{} (fetch the base: `fetch-depth: 0` in actions/checkout)",
+                e.message()
+            ))
+        })?;
+    let from = repo
+        .merge_base(base_commit.id(), head.id())
+        .and_then(|id| repo.find_commit(id))
+        .map_err(|e| fail(format!("no merge base: {}", e.message())))?;
+    let diff = repo
+        .diff_tree_to_tree(
+            Some(&from.tree().map_err(|e| fail(e.message().to_string()))?),
+            Some(&head.tree().map_err(|e| fail(e.message().to_string()))?),
+            None,
+        )
+        .map_err(|e| fail(e.message().to_string()))?;
+    let mut files = BTreeSet::new();
+    for delta in diff.deltas() {
+        for file in [delta.old_file().path(), delta.new_file().path()].into_iter().flatten() {
+            files.insert(file.to_path_buf());
+        }
+    }
+    Ok((root, files.into_iter().collect()))
+}
+
+/// The products of `project` that the `changed` files touch; `changed` are relative
+/// to the repository root `repo_root`, which holds the project.
+pub fn touched(project: &Project, repo_root: &Path, changed: &[PathBuf]) -> Scope {
+    let project_root = project.root.canonicalize().unwrap_or_else(|_| project.root.clone());
+    let repo_root = repo_root.canonicalize().unwrap_or_else(|_| repo_root.to_path_buf());
+    let in_repo = |p: &Path| -> PathBuf {
+        let absolute = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            project_root.join(p)
+        };
+        absolute
+            .strip_prefix(&repo_root)
+            .map(Path::to_path_buf)
+            .unwrap_or(absolute)
+    };
+    for shared in [STANDARDS_FILE, CONFIG_FILE] {
+        if changed.contains(&in_repo(Path::new(shared))) {
+            return Scope::All(format!("{shared} changed"));
+        }
+    }
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    for product in &project.products {
+        let folder = in_repo(product.spec_path.parent().unwrap_or(Path::new("")));
+        let reads_changed_file = product
+            .spec
+            .sources
+            .iter()
+            .filter_map(|s| s.file.as_deref())
+            .any(|f| changed.contains(&in_repo(Path::new(f))));
+        if reads_changed_file || changed.iter().any(|c| c.starts_with(&folder)) {
+            touched.insert(product.spec.relation());
+        }
+    }
+    // Downstream of a touched product, to a fixed point (gold reads silver).
+    loop {
+        let more: Vec<String> = project
+            .products
+            .iter()
+            .filter(|p| !touched.contains(&p.spec.relation()))
+            .filter(|p| {
+                p.spec
+                    .sources
+                    .iter()
+                    .any(|s| s.is_product() && touched.contains(&s.name))
+            })
+            .map(|p| p.spec.relation())
+            .collect();
+        if more.is_empty() {
+            return Scope::Products(touched);
+        }
+        touched.extend(more);
+    }
+}

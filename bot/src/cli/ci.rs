@@ -1,0 +1,278 @@
+//! `hallmark ci`: checks the products a pull or merge request touches and reports
+//! where the forge shows it. On GitHub Actions: a `hallmark` check run with an
+//! annotation per failure, one sticky checklist comment on the pull request, the job
+//! summary and the step's outputs. Everywhere: the checklist on standard output,
+//! JUnit when asked, and the exit code of `hallmark check`.
+
+use super::check::{check_project, parse_time};
+use super::{LevelArg, Outcome};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use hallmark::ci::annotations::annotations;
+use hallmark::ci::fold::fold;
+use hallmark::ci::outputs::{append_step_summary, write_outputs};
+use hallmark::ci::runner::{GitHubRun, Runner};
+use hallmark::ci::scope::{changed_files, touched, Scope};
+use hallmark::github::check_runs::{CheckRunReport, MAX_SUMMARY};
+use hallmark::github::client::{marker, GitHubClient};
+use hallmark::github::limits::RetryPolicy;
+use hallmark_checks::render::{render, Format};
+use hallmark_checks::runner::{RunOptions, Selection};
+use hallmark_checks::warehouse::Limits;
+use hallmark_checks::{Checklist, Project};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The name of the check run, and of the required check a branch rule names.
+pub const CHECK_NAME: &str = "hallmark";
+
+/// GitHub's limit on a comment's length (characters).
+const MAX_COMMENT: usize = 65_536;
+
+/// When the sticky checklist comment is posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CommentWhen {
+    /// On every run (updated in place).
+    Always,
+    /// When the checks fail; a comment posted earlier is still updated once they pass.
+    OnFailure,
+    /// Never: the check run and the job summary only.
+    Never,
+}
+
+/// What fails the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A failed error-severity standard, or one that could not be measured.
+    Error,
+    /// That, or a failed warn-severity standard.
+    Warn,
+    /// Nothing: report only.
+    Never,
+}
+
+/// Arguments of `hallmark ci`.
+#[derive(Debug, clap::Args)]
+pub struct CiArgs {
+    /// The repository root (holding data_standards.md and products/).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Check every product, not only those the change touches.
+    #[arg(long)]
+    all: bool,
+    /// Compare with this commit or ref instead of the base the runner names.
+    #[arg(long)]
+    base: Option<String>,
+    /// Check only these products (names or relations, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    products: Vec<String>,
+    /// Check only products at this level.
+    #[arg(long, value_enum)]
+    level: Option<LevelArg>,
+    /// Read the configuration from this file instead of PATH/.hallmark.yml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// When to post the sticky checklist comment.
+    #[arg(long, value_enum, default_value = "always")]
+    comment: CommentWhen,
+    /// What fails the job.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Also write the checklist as JUnit XML here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// The login a token's comments are written as (the workflow token's).
+    #[arg(long, default_value = "github-actions[bot]")]
+    comment_author: String,
+    /// The reference time for freshness checks (RFC 3339); now when absent.
+    #[arg(long, value_parser = parse_time)]
+    as_of: Option<DateTime<Utc>>,
+    /// Interrupt any single query running longer than this many seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout_secs: u64,
+}
+
+/// Runs the checks of the change and reports them.
+pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
+    let loaded = match &args.config {
+        Some(file) => Project::load_with_config(&args.path, file),
+        None => Project::load(&args.path),
+    };
+    let project = match loaded {
+        Ok(p) => p,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(Outcome::BadInput);
+        }
+    };
+    let runner = Runner::detect(|k| std::env::var(k).ok())?;
+    let (repo_root, scope) = scope_of(&args, &project, &runner)?;
+    let relations: BTreeSet<String> = project
+        .products
+        .iter()
+        .filter(|p| match &scope {
+            Scope::All(_) => true,
+            Scope::Products(touched) => touched.contains(&p.spec.relation()),
+        })
+        .filter(|p| {
+            args.products.is_empty()
+                || args
+                    .products
+                    .iter()
+                    .any(|n| *n == p.spec.name || *n == p.spec.relation())
+        })
+        .filter(|p| {
+            args.level
+                .is_none_or(|l| hallmark_checks::Level::from(l) == p.spec.level)
+        })
+        .map(|p| p.spec.relation())
+        .collect();
+    let why = match &scope {
+        Scope::All(why) => why.clone(),
+        Scope::Products(_) => "the products this change touches".to_string(),
+    };
+    let checklist = if relations.is_empty() {
+        None
+    } else {
+        let selection = Selection {
+            relations: Some(relations.clone()),
+            ..Selection::default()
+        };
+        let options = RunOptions {
+            reference_time: args.as_of.unwrap_or_else(Utc::now),
+            ..RunOptions::default()
+        };
+        let limits = Limits {
+            timeout: std::time::Duration::from_secs(args.timeout_secs),
+            ..Limits::default()
+        };
+        Some(check_project(&project, &selection, &options, limits)?)
+    };
+    let header = match &checklist {
+        None => "Hallmark: no data product is touched by this change, so nothing was checked.\n".to_string(),
+        Some(_) => format!(
+            "Checked {} of {} products ({why}).\n\n",
+            relations.len(),
+            project.products.len()
+        ),
+    };
+    let markdown = match &checklist {
+        Some(c) => format!("{header}{}", render(c, Format::Markdown)),
+        None => header.clone(),
+    };
+    let failing = checklist.as_ref().is_some_and(|c| fails(c, args.fail_on));
+    if let (Some(file), Some(c)) = (&args.junit, &checklist) {
+        std::fs::write(file, render(c, Format::Junit)).with_context(|| format!("writing {}", file.display()))?;
+    }
+    if let Runner::GitHub(run) = &runner {
+        report_to_github(&args, run, &project, &repo_root, checklist.as_ref(), &markdown, failing)?;
+    }
+    print!("{markdown}");
+    Ok(match (&checklist, failing) {
+        (_, true) => Outcome::Failed,
+        _ => Outcome::Passed,
+    })
+}
+
+/// What the change touches, and the repository root the paths are relative to.
+fn scope_of(args: &CiArgs, project: &Project, runner: &Runner) -> anyhow::Result<(PathBuf, Scope)> {
+    let repo_root = git2::Repository::discover(&args.path)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| args.path.clone());
+    if args.all {
+        return Ok((repo_root, Scope::All("every product, as asked with --all".into())));
+    }
+    let Some(base) = args.base.as_deref().or(runner.base_sha()) else {
+        return Ok((repo_root, Scope::All("no base commit to compare with".into())));
+    };
+    let (root, changed) = changed_files(&args.path, base)?;
+    let scope = touched(project, &root, &changed);
+    Ok((root, scope))
+}
+
+/// True when the checklist fails the job under `fail_on`.
+fn fails(checklist: &Checklist, fail_on: FailOn) -> bool {
+    match fail_on {
+        FailOn::Error => !checklist.passed(),
+        FailOn::Warn => !checklist.passed() || checklist.summary.warn > 0,
+        FailOn::Never => false,
+    }
+}
+
+/// The check run, the sticky comment, the job summary and the outputs.
+fn report_to_github(
+    args: &CiArgs,
+    run: &GitHubRun,
+    project: &Project,
+    repo_root: &Path,
+    checklist: Option<&Checklist>,
+    markdown: &str,
+    failing: bool,
+) -> anyhow::Result<()> {
+    let failed = checklist.map_or(0, |c| c.summary.fail + c.summary.error);
+    if let Some(file) = &run.step_summary {
+        append_step_summary(file, markdown)?;
+    }
+    if let Some(file) = &run.output {
+        write_outputs(file, !failing, failed, markdown)?;
+    }
+    let Some(token) = &run.token else {
+        eprintln!("hallmark ci: no GITHUB_TOKEN, so no check run or comment is posted");
+        return Ok(());
+    };
+    let client = GitHubClient::with_token(&run.api, token, &args.comment_author, RetryPolicy::default())?;
+    let report = CheckRunReport {
+        name: CHECK_NAME.into(),
+        head_sha: run.head_sha.clone(),
+        conclusion: match (checklist, failing) {
+            (None, _) => "neutral",
+            (_, true) => "failure",
+            (Some(_), false) => "success",
+        },
+        title: match checklist {
+            None => "No data product touched".into(),
+            Some(c) => format!(
+                "{} passed, {} failed, {} warned, {} need review",
+                c.summary.pass, c.summary.fail, c.summary.warn, c.summary.manual
+            ),
+        },
+        summary: fold(markdown, MAX_SUMMARY, run.run_url.as_deref()),
+        details_url: run.run_url.clone(),
+        annotations: checklist
+            .map(|c| annotations(c, project, repo_root))
+            .unwrap_or_default(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a runtime")?;
+    runtime
+        .block_on(client.publish_check_run(0, &run.repo, &report))
+        .context("posting the hallmark check run")?;
+    let Some(number) = run.pull_request else {
+        return Ok(());
+    };
+    let body = fold(
+        markdown,
+        MAX_COMMENT - marker("checklist").chars().count() - 1,
+        run.run_url.as_deref(),
+    );
+    let post = match args.comment {
+        CommentWhen::Always => true,
+        CommentWhen::Never => false,
+        CommentWhen::OnFailure => {
+            failing
+                || runtime
+                    .block_on(client.find_comment(0, &run.repo, number, "checklist"))
+                    .context("looking for the checklist comment")?
+                    .is_some()
+        }
+    };
+    if post && checklist.is_some() {
+        runtime
+            .block_on(client.upsert_comment(0, &run.repo, number, "checklist", &body))
+            .context("posting the checklist comment")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! Check Runs as GitHub keeps them: created on a commit (`POST /check-runs`),
+//! updated (`PATCH /check-runs/{id}`, whose annotations are appended, never
+//! replaced), listed for a commit by name, and their annotations listed. GitHub's
+//! limits are enforced: at most 50 annotations per request, a summary of at most
+//! 65,535 characters, and each annotation's required fields and level.
+
+use super::{shapes, Shared};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// A stored check run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCheckRun {
+    /// Its id.
+    pub id: u64,
+    /// `owner/name`.
+    pub repo: String,
+    /// The check's name.
+    pub name: String,
+    /// The commit.
+    pub head_sha: String,
+    /// `queued`, `in_progress` or `completed`.
+    pub status: String,
+    /// `success`, `failure`, `neutral`...
+    pub conclusion: Option<String>,
+    /// The output's title.
+    pub title: String,
+    /// The output's summary.
+    pub summary: String,
+    /// Every annotation received, in order.
+    pub annotations: Vec<Value>,
+    /// How many requests wrote it.
+    pub writes: usize,
+}
+
+fn invalid(message: String) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({"message": "Invalid request.", "errors": [{"message": message}], "documentation_url": "https://docs.github.com/rest/checks/runs", "status": "422"})),
+    )
+        .into_response()
+}
+
+/// GitHub's checks of an `output`: the summary's length and each annotation.
+fn check_output(body: &Value) -> Result<(), String> {
+    let output = &body["output"];
+    if output.is_null() {
+        return Ok(());
+    }
+    if output["summary"].as_str().is_some_and(|s| s.chars().count() > 65_535) {
+        return Err("output.summary is too long (maximum is 65535 characters)".to_string());
+    }
+    let annotations = output["annotations"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if annotations.len() > 50 {
+        return Err(format!(
+            "Only 50 annotations are allowed per request, {} given",
+            annotations.len()
+        ));
+    }
+    for (i, a) in annotations.iter().enumerate() {
+        for field in ["path", "start_line", "end_line", "annotation_level", "message"] {
+            if a[field].is_null() {
+                return Err(format!("annotations[{i}].{field} wasn't supplied"));
+            }
+        }
+        if !["notice", "warning", "failure"].contains(&a["annotation_level"].as_str().unwrap_or_default()) {
+            return Err(format!(
+                "annotations[{i}].annotation_level is not notice, warning or failure"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn apply(run: &mut StoredCheckRun, body: &Value) {
+    if let Some(s) = body["status"].as_str() {
+        run.status = s.to_string();
+    }
+    if let Some(c) = body["conclusion"].as_str() {
+        run.conclusion = Some(c.to_string());
+    }
+    if let Some(t) = body["output"]["title"].as_str() {
+        run.title = t.to_string();
+    }
+    if let Some(s) = body["output"]["summary"].as_str() {
+        run.summary = s.to_string();
+    }
+    run.annotations
+        .extend(body["output"]["annotations"].as_array().cloned().unwrap_or_default());
+    run.writes += 1;
+}
+
+fn to_json(api: &str, r: &StoredCheckRun) -> Value {
+    shapes::check_run(
+        api,
+        &r.repo,
+        r.id,
+        &r.name,
+        &r.head_sha,
+        &r.status,
+        r.conclusion.as_deref(),
+        &r.title,
+        &r.summary,
+        r.annotations.len(),
+    )
+}
+
+/// `POST /repos/{owner}/{repo}/check-runs`
+pub async fn create(
+    State(shared): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let (Some(name), Some(sha)) = (body["name"].as_str(), body["head_sha"].as_str()) else {
+        return invalid("name and head_sha are required".into());
+    };
+    if let Err(message) = check_output(&body) {
+        return invalid(message);
+    }
+    s.next_id += 1;
+    let mut run = StoredCheckRun {
+        id: s.next_id,
+        repo: format!("{owner}/{repo}"),
+        name: name.to_string(),
+        head_sha: sha.to_string(),
+        status: "queued".into(),
+        conclusion: None,
+        title: String::new(),
+        summary: String::new(),
+        annotations: Vec::new(),
+        writes: 0,
+    };
+    apply(&mut run, &body);
+    let out = to_json(&s.api(), &run);
+    s.check_runs.push(run);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+/// `PATCH /repos/{owner}/{repo}/check-runs/{id}`
+pub async fn update(
+    State(shared): State<Shared>,
+    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if let Err(message) = check_output(&body) {
+        return invalid(message);
+    }
+    let api = s.api();
+    match s.check_runs.iter_mut().find(|r| r.id == id) {
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+        Some(run) => {
+            apply(run, &body);
+            Json(to_json(&api, run)).into_response()
+        }
+    }
+}
+
+/// `GET /repos/{owner}/{repo}/commits/{sha}/check-runs?check_name=`
+pub async fn list_for_commit(
+    State(shared): State<Shared>,
+    Path((owner, repo, sha)): Path<(String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let full = format!("{owner}/{repo}");
+    let runs: Vec<Value> = s
+        .check_runs
+        .iter()
+        .filter(|r| r.repo == full && r.head_sha == sha)
+        .filter(|r| q.get("check_name").is_none_or(|n| *n == r.name))
+        .map(|r| to_json(&s.api(), r))
+        .collect();
+    Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response()
+}
+
+/// `GET /repos/{owner}/{repo}/check-runs/{id}/annotations`
+pub async fn list_annotations(
+    State(shared): State<Shared>,
+    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    match s.check_runs.iter().find(|r| r.id == id) {
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+        Some(run) => {
+            let items: Vec<Value> = run
+                .annotations
+                .iter()
+                .map(|a| {
+                    let mut a = a.clone();
+                    a["blob_href"] = json!(format!(
+                        "{}/web/{}/blob/{}/{}",
+                        s.api(),
+                        run.repo,
+                        run.head_sha,
+                        a["path"].as_str().unwrap_or_default()
+                    ));
+                    a
+                })
+                .collect();
+            super::paginated(
+                &s,
+                items,
+                &q,
+                &format!("/repos/{}/check-runs/{id}/annotations", run.repo),
+            )
+        }
+    }
+}
