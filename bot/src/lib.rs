@@ -7,6 +7,7 @@ pub mod ci;
 pub mod commands;
 pub mod git;
 pub mod github;
+pub mod gitlab;
 pub mod queue;
 pub mod request_form;
 pub mod server;

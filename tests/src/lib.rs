@@ -5,6 +5,7 @@
 pub mod canary;
 pub mod deliveries;
 pub mod fake_github;
+pub mod fake_gitlab;
 pub mod http;
 pub mod llm_server;
 pub mod messy;
@@ -12,3 +13,4 @@ pub mod remote;
 pub mod retail;
 pub mod rng;
 pub mod serve;
+pub mod shop;

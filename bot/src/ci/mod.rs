@@ -6,6 +6,7 @@
 //! ([`fold`]).
 
 pub mod annotations;
+pub mod codequality;
 pub mod fold;
 pub mod outputs;
 pub mod runner;

@@ -24,6 +24,9 @@ pub fn append_step_summary(path: &Path, markdown: &str) -> Result<(), CiError> {
     append(path, &format!("{markdown}\n"))
 }
 
+/// The outputs a step of `hallmark ci` sets, which `action.yml` passes on.
+pub const OUTPUT_NAMES: [&str; 3] = ["passed", "failed-count", "checklist"];
+
 /// Appends the step's outputs.
 pub fn write_outputs(path: &Path, passed: bool, failed: usize, checklist: &str) -> Result<(), CiError> {
     let mut n = 0;
@@ -36,7 +39,10 @@ pub fn write_outputs(path: &Path, passed: bool, failed: usize, checklist: &str) 
     };
     append(
         path,
-        &format!("passed={passed}\nfailed-count={failed}\nchecklist<<{delimiter}\n{checklist}\n{delimiter}\n"),
+        &format!(
+            "{}={passed}\n{}={failed}\n{}<<{delimiter}\n{checklist}\n{delimiter}\n",
+            OUTPUT_NAMES[0], OUTPUT_NAMES[1], OUTPUT_NAMES[2]
+        ),
     )
 }
 

@@ -9,13 +9,15 @@ use super::{LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use hallmark::ci::annotations::annotations;
+use hallmark::ci::codequality;
 use hallmark::ci::fold::fold;
 use hallmark::ci::outputs::{append_step_summary, write_outputs};
-use hallmark::ci::runner::{GitHubRun, Runner};
+use hallmark::ci::runner::{GitHubRun, GitLabRun, Runner};
 use hallmark::ci::scope::{changed_files, touched, Scope};
 use hallmark::github::check_runs::{CheckRunReport, MAX_SUMMARY};
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
+use hallmark::gitlab::client::GitLabClient;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::{RunOptions, Selection};
 use hallmark_checks::warehouse::Limits;
@@ -28,6 +30,9 @@ pub const CHECK_NAME: &str = "hallmark";
 
 /// GitHub's limit on a comment's length (characters).
 const MAX_COMMENT: usize = 65_536;
+
+/// GitLab's limit on a note's length (characters).
+const GITLAB_MAX_NOTE: usize = 1_000_000;
 
 /// When the sticky checklist comment is posted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,9 +83,12 @@ pub struct CiArgs {
     /// What fails the job.
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
-    /// Also write the checklist as JUnit XML here.
+    /// Also write the checklist as JUnit XML here (GitLab: `artifacts:reports:junit`).
     #[arg(long)]
     junit: Option<PathBuf>,
+    /// Also write a GitLab Code Quality report here (`artifacts:reports:codequality`).
+    #[arg(long)]
+    codequality: Option<PathBuf>,
     /// The login a token's comments are written as (the workflow token's).
     #[arg(long, default_value = "github-actions[bot]")]
     comment_author: String,
@@ -164,8 +172,20 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
     if let (Some(file), Some(c)) = (&args.junit, &checklist) {
         std::fs::write(file, render(c, Format::Junit)).with_context(|| format!("writing {}", file.display()))?;
     }
-    if let Runner::GitHub(run) = &runner {
-        report_to_github(&args, run, &project, &repo_root, checklist.as_ref(), &markdown, failing)?;
+    if let Some(file) = &args.codequality {
+        let found = checklist
+            .as_ref()
+            .map(|c| annotations(c, &project, &repo_root))
+            .unwrap_or_default();
+        let text = serde_json::to_string_pretty(&codequality::report(&found)).context("encoding the report")?;
+        std::fs::write(file, text).with_context(|| format!("writing {}", file.display()))?;
+    }
+    match &runner {
+        Runner::GitHub(run) => {
+            report_to_github(&args, run, &project, &repo_root, checklist.as_ref(), &markdown, failing)?
+        }
+        Runner::GitLab(run) => report_to_gitlab(&args, run, checklist.is_some(), &markdown, failing)?,
+        Runner::Local => {}
     }
     print!("{markdown}");
     Ok(match (&checklist, failing) {
@@ -274,5 +294,38 @@ fn report_to_github(
             .block_on(client.upsert_comment(0, &run.repo, number, "checklist", &body))
             .context("posting the checklist comment")?;
     }
+    Ok(())
+}
+
+/// The merge request's checklist note, when there is a merge request and a token.
+fn report_to_gitlab(
+    args: &CiArgs,
+    run: &GitLabRun,
+    checked: bool,
+    markdown: &str,
+    failing: bool,
+) -> anyhow::Result<()> {
+    let (Some(iid), Some(token)) = (run.merge_request, &run.token) else {
+        if run.merge_request.is_some() {
+            eprintln!("hallmark ci: no HALLMARK_GITLAB_TOKEN, so no merge request note is posted");
+        }
+        return Ok(());
+    };
+    let post = match args.comment {
+        CommentWhen::Always => true,
+        CommentWhen::Never => false,
+        CommentWhen::OnFailure => failing,
+    };
+    if !(post && checked) {
+        return Ok(());
+    }
+    let client = GitLabClient::new(&run.api, token.clone(), RetryPolicy::default())?;
+    let body = fold(markdown, GITLAB_MAX_NOTE, run.job_url.as_deref());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a runtime")?
+        .block_on(client.upsert_merge_request_note(&run.project, iid, "checklist", &body))
+        .context("posting the checklist note")?;
     Ok(())
 }

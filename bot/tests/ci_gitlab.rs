@@ -1,0 +1,190 @@
+//! `hallmark ci` as a GitLab merge request pipeline runs it: the binary with GitLab's
+//! variables, a real git repository with the merge request's base and head, the fake
+//! GitLab receiving the checklist note, and the JUnit and Code Quality reports checked
+//! against their formats.
+
+use hallmark::github::client::marker;
+use hallmark_tests::fake_gitlab::{Failure, FakeGitLab, StoredNote};
+use hallmark_tests::shop::{commit_all, shop, SALES_SQL, STANDARDS};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Command;
+
+const TOKEN: &str = "glpat-hallmark-test";
+
+struct Job {
+    code: i32,
+    log: String,
+    junit: String,
+    codequality: String,
+}
+
+fn job(gitlab: &FakeGitLab, dir: &Path, root: &Path, iid: u64, base: git2::Oid, head: git2::Oid) -> Job {
+    let junit = dir.join("hallmark-junit.xml");
+    let codequality = dir.join("gl-code-quality-report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .arg("ci")
+        .arg(root)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--codequality")
+        .arg(&codequality)
+        .env_remove("GITHUB_ACTIONS")
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", gitlab.api())
+        .env("CI_PROJECT_ID", "12")
+        .env("CI_MERGE_REQUEST_IID", iid.to_string())
+        .env("CI_COMMIT_SHA", head.to_string())
+        .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.to_string())
+        .env("CI_JOB_URL", "https://gitlab.example/acme/shop/-/jobs/77")
+        .env("HALLMARK_GITLAB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(TOKEN), "the token never prints");
+    Job {
+        code: out.status.code().unwrap_or(-1),
+        log,
+        junit: std::fs::read_to_string(&junit).unwrap_or_default(),
+        codequality: std::fs::read_to_string(&codequality).unwrap_or_default(),
+    }
+}
+
+/// GitLab's Code Quality format, as its documentation lists the fields.
+fn codequality_schema() -> Value {
+    json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["description", "check_name", "fingerprint", "severity", "location"],
+            "properties": {
+                "description": {"type": "string", "minLength": 1},
+                "check_name": {"type": "string", "minLength": 1},
+                "fingerprint": {"type": "string", "minLength": 1},
+                "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+                "location": {
+                    "type": "object",
+                    "required": ["path", "lines"],
+                    "properties": {
+                        "path": {"type": "string", "pattern": "^[^/]"},
+                        "lines": {"type": "object", "required": ["begin"], "properties": {"begin": {"type": "integer", "minimum": 1}}}
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The `testcase` and `failure` elements of a JUnit document, which must be well formed.
+fn junit_counts(xml: &str) -> (usize, usize) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => match e.name().as_ref() {
+                b"testcase" => cases += 1,
+                b"failure" => failures += 1,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    (cases, failures)
+}
+
+#[test]
+fn a_failing_merge_request_gets_reports_and_one_note_kept_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, base) = shop(dir.path());
+    std::fs::write(
+        root.join("products/sales/silver.sql"),
+        SALES_SQL.replace("CAST(amount AS DECIMAL(18, 2))", "-CAST(amount AS DECIMAL(18, 2))"),
+    )
+    .unwrap();
+    let head = commit_all(&root, "Sign the amounts");
+    let gitlab = FakeGitLab::start();
+    gitlab.with_state(|s| {
+        s.tokens.insert(TOKEN.into(), "hallmark-bot".into());
+        s.max_per_page = 2;
+        // Someone quotes the marker; and the discussion runs onto later pages.
+        for (i, (author, body)) in [
+            ("ana", format!("{}\nnot Hallmark's", marker("checklist"))),
+            ("ben", "looks odd".to_string()),
+            ("ana", "see the amounts".to_string()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.notes.push(StoredNote {
+                id: 500 + i as u64,
+                project: "12".into(),
+                iid: 3,
+                body,
+                author: author.into(),
+            });
+        }
+    });
+
+    let run = job(&gitlab, dir.path(), &root, 3, base, head);
+    assert_eq!(run.code, 1, "{}", run.log);
+    let (cases, failures) = junit_counts(&run.junit);
+    assert!(
+        cases >= 2 && failures >= 1,
+        "{cases} cases, {failures} failures\n{}",
+        run.junit
+    );
+    let report: Value = serde_json::from_str(&run.codequality).unwrap();
+    let schema = jsonschema::validator_for(&codequality_schema()).unwrap();
+    let errors: Vec<String> = schema.iter_errors(&report).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    let heading = STANDARDS.lines().position(|l| l.starts_with("### SLV-003")).unwrap() + 1;
+    assert!(
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["location"]["path"] == "data_standards.md"
+                && i["location"]["lines"]["begin"] == heading
+                && i["severity"] == "major"),
+        "{report:#}"
+    );
+
+    let notes = gitlab.with_state(|s| s.notes.clone());
+    let ours: Vec<&StoredNote> = notes.iter().filter(|n| n.author == "hallmark-bot").collect();
+    assert_eq!(ours.len(), 1, "{notes:?}");
+    assert!(ours[0].body.starts_with(&marker("checklist")) && ours[0].body.contains("SLV-003"));
+    assert!(
+        notes[0].body.ends_with("not Hallmark's"),
+        "a quoted marker is left alone"
+    );
+
+    // The pipeline runs again: the same note, updated in place.
+    let again = job(&gitlab, dir.path(), &root, 3, base, head);
+    assert_eq!(again.code, 1, "{}", again.log);
+    assert_eq!(gitlab.with_state(|s| s.notes.len()), notes.len());
+}
+
+#[test]
+fn a_note_saved_before_its_answer_was_lost_is_not_posted_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, base) = shop(dir.path());
+    std::fs::write(root.join("data_standards.md"), format!("{STANDARDS}\n")).unwrap();
+    let head = commit_all(&root, "Touch the standards");
+    let gitlab = FakeGitLab::start();
+    gitlab.with_state(|s| {
+        s.tokens.insert(TOKEN.into(), "hallmark-bot".into());
+        s.write_failures.push_back(Failure::AfterWrite(502));
+        s.failures.push_back(Failure::RateLimited { retry_after: 1 });
+    });
+    let run = job(&gitlab, dir.path(), &root, 4, base, head);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(
+        run.log.contains("Checked 2 of 2 products (data_standards.md changed)"),
+        "{}",
+        run.log
+    );
+    let notes = gitlab.with_state(|s| s.notes.clone());
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!((notes[0].iid, notes[0].author.as_str()), (4, "hallmark-bot"));
+}
