@@ -5,7 +5,7 @@
 
 use hallmark::github::client::marker;
 use hallmark_tests::fake_github::FakeGitHub;
-use hallmark_tests::shop::{commit_all, shop, SALES_SQL, STANDARDS, STORES_SQL};
+use hallmark_tests::shop::{commit_all, negate_amounts, shop, STANDARDS, STORES_SPEC, STORES_SQL};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -139,11 +139,7 @@ fn a_passing_change_checks_only_its_product_and_a_rerun_updates_the_same_check_a
 fn a_failing_change_fails_the_step_with_annotations_on_the_standard() {
     let dir = tempfile::tempdir().unwrap();
     let (root, base) = shop(dir.path());
-    std::fs::write(
-        root.join("products/sales/silver.sql"),
-        SALES_SQL.replace("CAST(amount AS DECIMAL(18, 2))", "-CAST(amount AS DECIMAL(18, 2))"),
-    )
-    .unwrap();
+    negate_amounts(&root);
     let head = commit_all(&root, "Sign the amounts");
     let fake = fake();
 
@@ -211,4 +207,40 @@ fn a_standards_change_rechecks_every_product() {
         "one per failing column: {:?}",
         checks[0].annotations
     );
+}
+
+#[test]
+fn a_failing_check_of_the_spec_is_annotated_on_its_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, base) = shop(dir.path());
+    let spec = STORES_SPEC.replace(
+        "    description: The store.\n",
+        "    description: The store.\n    checks:\n      - { pattern: { regex: \"S[0-9]+\" } }\n",
+    );
+    assert_ne!(spec, STORES_SPEC);
+    std::fs::write(root.join("products/stores/silver.yml"), &spec).unwrap();
+    let head = commit_all(&root, "Store ids look like S1");
+    let fake = fake();
+    let run = step(&fake, dir.path(), &root, base, head);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let annotations = fake.with_state(|s| s.check_runs[0].annotations.clone());
+    let line = spec.lines().position(|l| l.contains("name: store_id")).unwrap() + 1;
+    assert_eq!(annotations.len(), 1, "{annotations:?}");
+    assert_eq!(annotations[0]["path"], "products/stores/silver.yml");
+    assert_eq!(annotations[0]["start_line"].as_u64(), Some(line as u64));
+}
+
+#[test]
+fn a_change_that_touches_no_product_gets_a_neutral_check_and_no_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, base) = shop(dir.path());
+    std::fs::write(root.join("NOTES.md"), "Meeting notes.\n").unwrap();
+    let head = commit_all(&root, "Notes");
+    let fake = fake();
+    let run = step(&fake, dir.path(), &root, base, head);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no data product is touched"), "{}", run.stdout);
+    let (checks, comments) = fake.with_state(|s| (s.check_runs.clone(), s.comments.len()));
+    assert_eq!(checks[0].conclusion.as_deref(), Some("neutral"));
+    assert_eq!(comments, 0);
 }

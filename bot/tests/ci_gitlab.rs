@@ -5,7 +5,7 @@
 
 use hallmark::github::client::marker;
 use hallmark_tests::fake_gitlab::{Failure, FakeGitLab, StoredNote};
-use hallmark_tests::shop::{commit_all, shop, SALES_SQL, STANDARDS};
+use hallmark_tests::shop::{commit_all, negate_amounts, shop, STANDARDS};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
@@ -97,11 +97,7 @@ fn junit_counts(xml: &str) -> (usize, usize) {
 fn a_failing_merge_request_gets_reports_and_one_note_kept_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let (root, base) = shop(dir.path());
-    std::fs::write(
-        root.join("products/sales/silver.sql"),
-        SALES_SQL.replace("CAST(amount AS DECIMAL(18, 2))", "-CAST(amount AS DECIMAL(18, 2))"),
-    )
-    .unwrap();
+    negate_amounts(&root);
     let head = commit_all(&root, "Sign the amounts");
     let gitlab = FakeGitLab::start();
     gitlab.with_state(|s| {

@@ -52,7 +52,8 @@ columns:
 pub const SALES_SQL: &str =
     "SELECT CAST(id AS VARCHAR) AS sale_id, CAST(amount AS DECIMAL(18, 2)) AS amount FROM bronze.sales\n";
 
-const STORES_SPEC: &str = "name: stores
+/// The stores spec.
+pub const STORES_SPEC: &str = "name: stores
 level: silver
 description: One row per store.
 owner: shop-data@example.com
@@ -116,4 +117,11 @@ pub fn commit_all(root: &Path, message: &str) -> git2::Oid {
         .collect();
     let parents: Vec<&git2::Commit> = parents.iter().collect();
     repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).unwrap()
+}
+
+/// Makes every sale's amount negative (a transform that breaks SLV-003), in `root`.
+pub fn negate_amounts(root: &Path) {
+    let signed = SALES_SQL.replace("CAST(amount AS DECIMAL(18, 2))", "-CAST(amount AS DECIMAL(18, 2))");
+    assert_ne!(signed, SALES_SQL);
+    std::fs::write(root.join("products/sales/silver.sql"), signed).expect("write the transform");
 }

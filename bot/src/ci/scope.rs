@@ -122,3 +122,72 @@ pub fn touched(project: &Project, repo_root: &Path, changed: &[PathBuf]) -> Scop
         touched.extend(more);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hallmark_tests::shop::{commit_all, shop};
+
+    const GOLD: &str = "name: sale_ids\nlevel: gold\ndescription: Sale ids.\nowner: shop-data@example.com\nsources:\n  - name: silver.sales\nprimary_key: [sale_id]\ncolumns:\n  - name: sale_id\n    type: varchar\n    description: The sale.\n";
+
+    fn scope_after(change: impl FnOnce(&Path)) -> Scope {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, _) = shop(dir.path());
+        std::fs::create_dir_all(root.join("products/sale_ids")).unwrap();
+        std::fs::write(root.join("products/sale_ids/gold.yml"), GOLD).unwrap();
+        std::fs::write(
+            root.join("products/sale_ids/gold.sql"),
+            "SELECT sale_id FROM silver.sales\n",
+        )
+        .unwrap();
+        let base = commit_all(&root, "A gold product");
+        change(&root);
+        commit_all(&root, "The change");
+        let project = Project::load(&root).unwrap_or_else(|e| panic!("{e}"));
+        let (repo_root, changed) = changed_files(&root, &base.to_string()).unwrap();
+        touched(&project, &repo_root, &changed)
+    }
+
+    fn products(names: &[&str]) -> Scope {
+        Scope::Products(names.iter().map(|n| n.to_string()).collect())
+    }
+
+    #[test]
+    fn a_bronze_file_touches_its_reader_and_everything_downstream() {
+        let scope = scope_after(|root| std::fs::write(root.join("bronze/sales.csv"), "id,amount\n1,2.50\n").unwrap());
+        assert_eq!(scope, products(&["gold.sale_ids", "silver.sales"]));
+        let scope = scope_after(|root| {
+            std::fs::write(root.join("products/stores/silver.sql"), "SELECT 1 AS store_id\n").unwrap()
+        });
+        assert_eq!(scope, products(&["silver.stores"]));
+        let scope = scope_after(|root| {
+            std::fs::write(
+                root.join("products/sale_ids/gold.sql"),
+                "SELECT sale_id FROM silver.sales WHERE true\n",
+            )
+            .unwrap()
+        });
+        assert_eq!(
+            scope,
+            products(&["gold.sale_ids"]),
+            "upstream is not touched by a change downstream"
+        );
+    }
+
+    #[test]
+    fn the_standards_or_the_configuration_touch_everything_and_a_bad_base_is_named() {
+        let scope = scope_after(|root| {
+            std::fs::write(root.join(".hallmark.yml"), "promotion:\n  max_set_aside: 0.01\n").unwrap()
+        });
+        assert_eq!(scope, Scope::All(".hallmark.yml changed".into()));
+        let scope = scope_after(|root| std::fs::write(root.join("NOTES.md"), "notes\n").unwrap());
+        assert_eq!(scope, products(&[]));
+        let dir = tempfile::tempdir().unwrap();
+        let (root, _) = shop(dir.path());
+        let err = changed_files(&root, "no-such-ref").unwrap_err().to_string();
+        assert!(
+            err.starts_with("cannot compare no-such-ref with HEAD") && err.contains("fetch-depth: 0"),
+            "{err}"
+        );
+    }
+}

@@ -49,16 +49,8 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Loads, builds and checks; prints or writes the checklist; returns the exit outcome.
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let loaded = match &args.config {
-        Some(file) => Project::load_with_config(&args.path, file),
-        None => Project::load(&args.path),
-    };
-    let project = match loaded {
-        Ok(p) => p,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return Ok(Outcome::BadInput);
-        }
+    let Some(project) = load(&args.path, args.config.as_deref()) else {
+        return Ok(Outcome::BadInput);
     };
     let selection = Selection {
         product: args.product.clone(),
@@ -95,6 +87,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let checklist = check_project(&project, &selection, &options, limits)?;
     emit(&render(&checklist, args.format.into()), args.output.as_deref())?;
     Ok(outcome(&checklist))
+}
+
+/// The project at `path` (with the configuration `config` instead of its own, if
+/// given), or `None` after printing every problem found in it.
+pub fn load(path: &Path, config: Option<&Path>) -> Option<Project> {
+    let loaded = match config {
+        Some(file) => Project::load_with_config(path, file),
+        None => Project::load(path),
+    };
+    loaded.map_err(|errors| eprintln!("{errors}")).ok()
 }
 
 /// Opens the project's warehouse and runs the checks with a progress bar.

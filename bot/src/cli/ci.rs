@@ -4,7 +4,7 @@
 //! summary and the step's outputs. Everywhere: the checklist on standard output,
 //! JUnit when asked, and the exit code of `hallmark check`.
 
-use super::check::{check_project, parse_time};
+use super::check::{check_project, load, parse_time};
 use super::{LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -102,16 +102,8 @@ pub struct CiArgs {
 
 /// Runs the checks of the change and reports them.
 pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
-    let loaded = match &args.config {
-        Some(file) => Project::load_with_config(&args.path, file),
-        None => Project::load(&args.path),
-    };
-    let project = match loaded {
-        Ok(p) => p,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return Ok(Outcome::BadInput);
-        }
+    let Some(project) = load(&args.path, args.config.as_deref()) else {
+        return Ok(Outcome::BadInput);
     };
     let runner = Runner::detect(|k| std::env::var(k).ok())?;
     let (repo_root, scope) = scope_of(&args, &project, &runner)?;

@@ -292,15 +292,21 @@ impl GitHubClient {
         let mut waits = 0;
         while attempt < self.retry.attempts.max(1) && waits <= MAX_WAITS {
             attempt += 1;
-            let sent = match verb {
-                Verb::Get => crab._get(path).await,
-                Verb::Post => crab._post(path, body).await,
-                Verb::Patch => crab._patch(path, body).await,
+            let answer = async {
+                let response = match verb {
+                    Verb::Get => crab._get(path).await,
+                    Verb::Post => crab._post(path, body).await,
+                    Verb::Patch => crab._patch(path, body).await,
+                }?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                Ok::<_, octocrab::Error>((status, headers, crab.body_to_string(response).await?))
             };
-            let response = match sent {
-                Ok(r) => r,
+            let (status, headers, text) = match answer.await {
+                Ok(answer) => answer,
                 // An error octocrab reports before any answer of the API: the token
-                // exchange failed (it answers, so it is final), or nothing answered.
+                // exchange failed (5xx is retried; otherwise it answered, so it is
+                // final), or nothing answered.
                 Err(octocrab::Error::GitHub { source, .. })
                     if retry_failures && source.status_code.is_server_error() =>
                 {
@@ -312,18 +318,6 @@ impl GitHubClient {
                 Err(e @ (octocrab::Error::GitHub { .. } | octocrab::Error::JWT { .. })) => {
                     return Err(token_error(installation, e))
                 }
-                Err(e) if !retry_failures => return Err(failed(e.to_string())),
-                Err(e) => {
-                    last = e.to_string();
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                    continue;
-                }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let text = match crab.body_to_string(response).await {
-                Ok(text) => text,
                 Err(e) if !retry_failures => return Err(failed(e.to_string())),
                 Err(e) => {
                     last = e.to_string();
@@ -569,20 +563,29 @@ impl GitHubClient {
         number: u64,
         key: &str,
     ) -> Result<Option<u64>, GitHubError> {
+        Ok(self.own_comment(installation, repo, number, key).await?.map(|c| c.id))
+    }
+
+    /// This client's comment marked `key` on `number`: only comments it wrote count
+    /// (this app's `performed_via_github_app.id`, or the token's login), so neither a
+    /// person quoting the marker nor another app copying it is ever taken for it.
+    async fn own_comment(
+        &self,
+        installation: u64,
+        repo: &str,
+        number: u64,
+        key: &str,
+    ) -> Result<Option<Comment>, GitHubError> {
         let mark = marker(key);
         Ok(self
             .comments(installation, repo, number)
             .await?
             .into_iter()
-            .find(|c| self.identity.wrote(c) && c.body.starts_with(&mark))
-            .map(|c| c.id))
+            .find(|c| self.identity.wrote(c) && c.body.starts_with(&mark)))
     }
 
     /// Updates Hallmark's comment marked `key` on `number`, or posts it: one comment
-    /// per key however often it runs. Only comments this client wrote count (this
-    /// app's `performed_via_github_app.id`, or the token's login), so neither a
-    /// person quoting the marker nor another app copying it can have their comment
-    /// overwritten.
+    /// per key however often it runs, and never someone else's (see `own_comment`).
     pub async fn upsert_comment(
         &self,
         installation: u64,
@@ -591,15 +594,8 @@ impl GitHubClient {
         key: &str,
         body: &str,
     ) -> Result<u64, GitHubError> {
-        let mark = marker(key);
         let text = marked(key, body);
-        let ours = || async {
-            Ok(self
-                .comments(installation, repo, number)
-                .await?
-                .into_iter()
-                .find(|c| self.identity.wrote(c) && c.body.starts_with(&mark)))
-        };
+        let ours = || self.own_comment(installation, repo, number, key);
         let path = format!("/repos/{repo}/issues/{number}/comments");
         match self
             .post_once(installation, &path, &json!({ "body": text }), true, never, ours)
