@@ -28,6 +28,9 @@ use std::path::{Path, PathBuf};
 /// The name of the check run, and of the required check a branch rule names.
 pub const CHECK_NAME: &str = "hallmark";
 
+/// Who a workflow's `GITHUB_TOKEN` writes as.
+const WORKFLOW_LOGIN: &str = "github-actions[bot]";
+
 /// GitHub's limit on a comment's length (characters).
 const MAX_COMMENT: usize = 65_536;
 
@@ -89,9 +92,10 @@ pub struct CiArgs {
     /// Also write a GitLab Code Quality report here (`artifacts:reports:codequality`).
     #[arg(long)]
     codequality: Option<PathBuf>,
-    /// The login a token's comments are written as (the workflow token's).
-    #[arg(long, default_value = "github-actions[bot]")]
-    comment_author: String,
+    /// The login the token's comments are written as; by default the token's own
+    /// user where GitHub names it, else the workflow token's `github-actions[bot]`.
+    #[arg(long)]
+    comment_author: Option<String>,
     /// The reference time for freshness checks (RFC 3339); now when absent.
     #[arg(long, value_parser = parse_time)]
     as_of: Option<DateTime<Utc>>,
@@ -233,7 +237,21 @@ fn report_to_github(
         eprintln!("hallmark ci: no GITHUB_TOKEN, so no check run or comment is posted");
         return Ok(());
     };
-    let client = GitHubClient::with_token(&run.api, token, &args.comment_author, RetryPolicy::default())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a runtime")?;
+    let author = match &args.comment_author {
+        Some(login) => login.clone(),
+        None => {
+            let probe = GitHubClient::with_token(&run.api, token, WORKFLOW_LOGIN, RetryPolicy::default())?;
+            runtime
+                .block_on(probe.token_login())
+                .context("asking GitHub who the token is")?
+                .unwrap_or_else(|| WORKFLOW_LOGIN.to_string())
+        }
+    };
+    let client = GitHubClient::with_token(&run.api, token, &author, RetryPolicy::default())?;
     let report = CheckRunReport {
         name: CHECK_NAME.into(),
         head_sha: run.head_sha.clone(),
@@ -255,10 +273,6 @@ fn report_to_github(
             .map(|c| annotations(c, project, repo_root))
             .unwrap_or_default(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting a runtime")?;
     runtime
         .block_on(client.publish_check_run(0, &run.repo, &report))
         .context("posting the hallmark check run")?;

@@ -209,6 +209,22 @@ impl GitHubClient {
         })
     }
 
+    /// The login a token acts as (`GET /user`), or `None` where GitHub does not say:
+    /// a workflow's or an installation's token gets 403 there.
+    pub async fn token_login(&self) -> Result<Option<String>, GitHubError> {
+        match self
+            .fetch::<models::Author>(0, Verb::Get, "/user", None, "a user")
+            .await
+        {
+            Ok(user) => Ok(Some(user.login)),
+            Err(GitHubError::Status {
+                status: 401 | 403 | 404,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The octocrab client acting as `installation`, with its own token cache.
     fn installation(&self, installation: u64) -> Result<Arc<Octocrab>, GitHubError> {
         // A token client has one identity whatever the installation.

@@ -83,3 +83,14 @@ pub async fn create_installation_token(
         })),
     )
 }
+
+/// `GET /user`: an app's installation token and a workflow's token are no user, and
+/// GitHub answers them 403.
+pub async fn current_user() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::FORBIDDEN,
+        Json(
+            json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user", "status": "403"}),
+        ),
+    )
+}

@@ -335,6 +335,7 @@ impl FakeGitHub {
                     "/repos/{owner}/{repo}/collaborators/{user}/permission",
                     get(comments::permission),
                 )
+                .route("/user", get(app::current_user))
                 .route("/repos/{owner}/{repo}", get(repos::get_repo))
                 .route("/repos/{owner}/{repo}/check-runs", post(checks::create))
                 .route("/repos/{owner}/{repo}/check-runs/{id}", patch(checks::update))
