@@ -128,22 +128,32 @@ pub fn commit_promotion(root: &Path, p: &Promotion) -> Result<Committed, GitErro
     commit_on_branch(root, &p.target.branch(), &p.files, &p.deletions, &p.commit_message)
 }
 
-/// Credentials for an HTTPS remote: GitHub takes an installation token as the
-/// password of the user `x-access-token`. The token lives only in this callback.
-fn callbacks(token: Option<&Secret>) -> git2::RemoteCallbacks<'_> {
+/// Credentials for an HTTPS remote: a token as the password of a user name the forge
+/// names (GitHub: `x-access-token`; GitLab: `oauth2`).
+#[derive(Debug, Clone)]
+pub struct GitCredentials {
+    /// The user name git sends.
+    pub username: &'static str,
+    /// The token, sent as the password.
+    pub token: Secret,
+}
+
+/// Callbacks that answer the remote's credential request; the token lives only in
+/// this callback.
+fn callbacks(credentials: Option<&GitCredentials>) -> git2::RemoteCallbacks<'_> {
     let mut callbacks = git2::RemoteCallbacks::new();
-    if let Some(token) = token {
+    if let Some(c) = credentials {
         callbacks
-            .credentials(move |_url, _user, _allowed| git2::Cred::userpass_plaintext("x-access-token", token.expose()));
+            .credentials(move |_url, _user, _allowed| git2::Cred::userpass_plaintext(c.username, c.token.expose()));
     }
     callbacks
 }
 
 /// Clones `url` into `dest` (which must not exist) for a job: the bot never works in
-/// a checkout someone else uses. `token` authenticates over HTTPS.
-pub fn clone_fresh(url: &str, dest: &Path, token: Option<&Secret>) -> Result<(), GitError> {
+/// a checkout someone else uses. `credentials` authenticate over HTTPS.
+pub fn clone_fresh(url: &str, dest: &Path, credentials: Option<&GitCredentials>) -> Result<(), GitError> {
     let mut fetch = git2::FetchOptions::new();
-    fetch.remote_callbacks(callbacks(token));
+    fetch.remote_callbacks(callbacks(credentials));
     git2::build::RepoBuilder::new().fetch_options(fetch).clone(url, dest)?;
     Ok(())
 }
@@ -162,13 +172,18 @@ pub fn track_remote_branch(repo_path: &Path, branch: &str) -> Result<bool, GitEr
 }
 
 /// Pushes `branch` to `url` without force: if someone else moved the branch, the
-/// push fails rather than overwriting their commits. `token` authenticates over HTTPS.
-pub fn push_branch(repo_path: &Path, url: &str, branch: &str, token: Option<&Secret>) -> Result<(), GitError> {
+/// push fails rather than overwriting their commits. `credentials` authenticate over HTTPS.
+pub fn push_branch(
+    repo_path: &Path,
+    url: &str,
+    branch: &str,
+    credentials: Option<&GitCredentials>,
+) -> Result<(), GitError> {
     let repo = Repository::open(repo_path)?;
     let mut remote = repo.remote_anonymous(url)?;
     let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
     let mut rejected: Option<String> = None;
-    let mut callbacks = callbacks(token);
+    let mut callbacks = callbacks(credentials);
     callbacks.push_update_reference(|name, status| {
         if let Some(s) = status {
             rejected = Some(format!("{name}: {s}"));

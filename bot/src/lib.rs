@@ -5,9 +5,12 @@
 pub mod agent;
 pub mod ci;
 pub mod commands;
+pub mod events;
+pub mod forge;
 pub mod git;
 pub mod github;
 pub mod gitlab;
+pub mod marker;
 pub mod queue;
 pub mod request_form;
 pub mod server;

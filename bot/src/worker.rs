@@ -11,12 +11,16 @@ use crate::agent::job::{promote, Events, JobOptions, Promotion, Stage};
 use crate::agent::llm::{LlmConfig, LlmDrafter};
 use crate::agent::rules::RulesDrafter;
 use crate::commands::{Command, HELP};
-use crate::git::{checkout_branch, clone_fresh, commit_promotion, detach_head, push_branch, track_remote_branch};
-use crate::github::client::{marked, GitHubClient};
-use crate::github::permission::Permission;
+use crate::events::{Action, ForgeKind, Trigger};
+use crate::forge::github::GitHubForge;
+use crate::forge::{Forge, Permission, Reaction, Thread};
+use crate::git::{
+    checkout_branch, clone_fresh, commit_promotion, detach_head, push_branch, track_remote_branch, GitCredentials,
+};
+use crate::github::client::GitHubClient;
+use crate::marker::marked;
 use crate::queue::{Job, Queue};
 use crate::request_form::{parse_issue_body, RequestForm};
-use crate::server::route::{Action, Trigger};
 use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
@@ -30,10 +34,17 @@ use std::sync::Arc;
 /// repository on disk in tests).
 pub type RemoteFor = Box<dyn Fn(&str) -> String + Send + Sync>;
 
+/// The forges a worker can act on; a job of one that is not set up fails, saying so.
+#[derive(Debug, Clone, Default)]
+pub struct Forges {
+    /// GitHub, as the app.
+    pub github: Option<GitHubClient>,
+}
+
 /// What a worker needs.
 pub struct Worker {
-    /// The forge.
-    pub github: GitHubClient,
+    /// The forges.
+    pub forges: Forges,
     /// The queue.
     pub queue: Arc<Queue>,
     /// The git remote of a repository.
@@ -55,33 +66,34 @@ pub struct Worker {
 struct Tracker<'a> {
     worker: &'a Worker,
     trigger: &'a Trigger,
+    forge: &'a dyn Forge,
     comment: std::cell::Cell<Option<u64>>,
 }
 
 impl<'a> Tracker<'a> {
-    fn new(worker: &'a Worker, trigger: &'a Trigger) -> Self {
+    fn new(worker: &'a Worker, trigger: &'a Trigger, forge: &'a dyn Forge) -> Self {
         Self {
             worker,
             trigger,
+            forge,
             comment: std::cell::Cell::new(None),
         }
     }
 
     fn say(&self, text: &str) {
         let t = self.trigger;
-        let github = &self.worker.github;
-        let installation = t.installation;
         let body = format!("**Hallmark** is working on this request.\n\n{text}");
         let updated = match self.comment.get() {
-            Some(id) => {
-                self.worker
-                    .runtime
-                    .block_on(github.edit_comment(installation, &t.repo, id, &marked("tracking", &body)))
-            }
+            Some(id) => self.worker.runtime.block_on(self.forge.edit_comment(
+                &t.repo,
+                t.thread(),
+                id,
+                &marked("tracking", &body),
+            )),
             None => self
                 .worker
                 .runtime
-                .block_on(github.upsert_comment(installation, &t.repo, t.number, "tracking", &body))
+                .block_on(self.forge.upsert_comment(&t.repo, t.thread(), "tracking", &body))
                 .map(|id| self.comment.set(Some(id))),
         };
         if let Err(e) = updated {
@@ -104,6 +116,24 @@ impl Events for Tracker<'_> {
 }
 
 impl Worker {
+    /// The forge `t` came from, acting as its installation.
+    fn forge(&self, t: &Trigger) -> Result<Box<dyn Forge>, String> {
+        match t.forge {
+            ForgeKind::GitHub => self
+                .forges
+                .github
+                .clone()
+                .map(|client| {
+                    Box::new(GitHubForge {
+                        client,
+                        installation: t.installation,
+                    }) as Box<dyn Forge>
+                })
+                .ok_or_else(|| "a GitHub job, but this server has no GitHub App configured".to_string()),
+            ForgeKind::GitLab => Err("a GitLab job, but this server has no GitLab token configured".into()),
+        }
+    }
+
     /// Takes one job and carries it out; false when there was none.
     pub fn run_one(&self) -> bool {
         let job = match self.queue.claim(self.concurrency.max(1)) {
@@ -131,6 +161,8 @@ impl Worker {
 
     fn process(&self, job: &Job) -> Result<(), String> {
         let trigger: Trigger = serde_json::from_str(&job.payload).map_err(|e| format!("unreadable job: {e}"))?;
+        let forge = self.forge(&trigger)?;
+        let forge = forge.as_ref();
         match &trigger.action {
             Action::PromoteIssue {
                 source,
@@ -148,21 +180,21 @@ impl Worker {
                     description: description.clone(),
                     problems: problems.clone(),
                 };
-                if !self.may_start_promotion(&trigger)? {
+                if !self.may_start_promotion(forge, &trigger)? {
                     return Ok(());
                 }
-                self.promote_request(job, &trigger, &form)
+                self.promote_request(forge, job, &trigger, &form)
             }
             Action::Command {
                 comment_id,
                 command,
                 bare,
             } => {
-                if *bare && !self.bare_commands_allowed(&trigger)? {
+                if *bare && !self.bare_commands_allowed(forge, &trigger)? {
                     tracing::info!(repo = %trigger.repo, "a bare command, turned off by the repository");
                     return Ok(());
                 }
-                self.command(job, &trigger, *comment_id, command)
+                self.command(forge, job, &trigger, *comment_id, command)
             }
         }
     }
@@ -171,24 +203,20 @@ impl Worker {
     /// issue can send `issues.opened` with the label, so it asks the permission
     /// `/hallmark promote` does (which its own path checks), and answers politely when
     /// that is missing.
-    fn may_start_promotion(&self, trigger: &Trigger) -> Result<bool, String> {
-        let required = self.promote_permission(trigger)?;
+    fn may_start_promotion(&self, forge: &dyn Forge, trigger: &Trigger) -> Result<bool, String> {
+        let required = self.promote_permission(forge, trigger)?;
         let permission = self
             .runtime
-            .block_on(
-                self.github
-                    .permission(trigger.installation, &trigger.repo, &trigger.actor),
-            )
+            .block_on(forge.permission(&trigger.repo, &trigger.actor))
             .map_err(|e| e.to_string())?;
         if permission >= required {
             return Ok(true);
         }
         tracing::info!(repo = %trigger.repo, actor = %trigger.actor, "a promotion request below the required permission");
         self.runtime
-            .block_on(self.github.comment(
-                trigger.installation,
+            .block_on(forge.comment(
                 &trigger.repo,
-                trigger.number,
+                trigger.thread(),
                 &format!(
                     "@{} thanks for the request! Starting a promotion here needs {} access; a maintainer can comment `/hallmark promote` on this issue to start it.",
                     trigger.actor,
@@ -200,8 +228,14 @@ impl Worker {
     }
 
     /// Promotes what `form` asks for on the trigger's issue, or asks for what is missing.
-    fn promote_request(&self, job: &Job, trigger: &Trigger, form: &RequestForm) -> Result<(), String> {
-        let tracker = Tracker::new(self, trigger);
+    fn promote_request(
+        &self,
+        forge: &dyn Forge,
+        job: &Job,
+        trigger: &Trigger,
+        form: &RequestForm,
+    ) -> Result<(), String> {
+        let tracker = Tracker::new(self, trigger, forge);
         let mut missing: Vec<String> = Vec::new();
         if form.source.is_none() {
             missing.push("the **source** (a bronze file or table, e.g. `bronze/orders.csv`)".into());
@@ -217,12 +251,9 @@ impl Worker {
             ));
             return Ok(());
         }
-        let _ = self.runtime.block_on(self.github.react_to_issue(
-            trigger.installation,
-            &trigger.repo,
-            trigger.number,
-            "eyes",
-        ));
+        let _ = self
+            .runtime
+            .block_on(forge.react_to_thread(&trigger.repo, trigger.thread(), Reaction::Eyes));
         tracker.say("- [ ] queued…");
         let request = PromotionRequest {
             source: form.source.clone().unwrap_or_default(),
@@ -231,7 +262,7 @@ impl Worker {
             text: form.description.clone().unwrap_or_default(),
             owner: form.owner.clone(),
         };
-        match self.promote_and_open_pull(job, trigger, &request, &tracker) {
+        match self.promote_and_open_pull(forge, job, trigger, &request, &tracker) {
             Ok((promotion, pull)) => {
                 let verdict = promotion.summary_line();
                 tracker.say(&format!(
@@ -251,11 +282,10 @@ impl Worker {
     /// Re-runs the promotion of a pull request's product on its branch with the
     /// reviewer's feedback as part of the request, commits on top, pushes, and updates
     /// the checklist comment. Returns the reply for the reviewer.
-    fn revise(&self, job: &Job, t: &Trigger, feedback: &str) -> Result<String, String> {
-        let installation = t.installation;
+    fn revise(&self, forge: &dyn Forge, job: &Job, t: &Trigger, feedback: &str) -> Result<String, String> {
         let head = self
             .runtime
-            .block_on(self.github.pull_head(installation, &t.repo, t.number))
+            .block_on(forge.pull_head(&t.repo, t.number))
             .map_err(|e| e.to_string())?;
         let Some((level, product)) = head
             .strip_prefix("hallmark/")
@@ -264,7 +294,7 @@ impl Worker {
         else {
             return Ok(format!("`{head}` is not a branch Hallmark opened (`hallmark/<level>/<product>`), so there is nothing to revise."));
         };
-        let (dir, token) = self.fresh_clone(t, &format!("job-{}", job.id))?;
+        let (dir, token) = self.fresh_clone(forge, t, &format!("job-{}", job.id))?;
         track_remote_branch(&dir, &head).map_err(|e| e.to_string())?;
         checkout_branch(&dir, &head).map_err(|e| e.to_string())?;
         detach_head(&dir).map_err(|e| e.to_string())?;
@@ -281,7 +311,7 @@ impl Worker {
             .ok_or_else(|| format!("{relation} declares no source"))?;
         let reviews = self
             .runtime
-            .block_on(self.github.review_comments(installation, &t.repo, t.number))
+            .block_on(forge.review_comments(&t.repo, t.number))
             .map_err(|e| e.to_string())?;
         let mut text = format!(
             "{}\n\nReviewer feedback from @{}:\n{feedback}",
@@ -299,7 +329,7 @@ impl Worker {
             text,
             owner: spec.owner,
         };
-        let tracker = Tracker::new(self, t);
+        let tracker = Tracker::new(self, t, forge);
         let promotion = promote(
             &project,
             warehouse.as_ref(),
@@ -314,7 +344,7 @@ impl Worker {
         push_branch(&dir, &(self.remote)(&t.repo), &head, Some(&token)).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_dir_all(&dir);
         if let Some(checklist) = &promotion.checklist {
-            self.post_checklist(t, t.number, checklist)?;
+            self.post_checklist(forge, t, t.number, checklist)?;
         }
         let verdict = promotion.summary_line();
         Ok(format!(
@@ -331,18 +361,18 @@ impl Worker {
     }
 
     /// A fresh clone of the trigger's repository in `work_dir/<name>` (replacing a
-    /// leftover of an interrupted run), with the installation token for pushing.
-    fn fresh_clone(&self, t: &Trigger, name: &str) -> Result<(PathBuf, Secret), String> {
+    /// leftover of an interrupted run), with the credentials for pushing.
+    fn fresh_clone(&self, forge: &dyn Forge, t: &Trigger, name: &str) -> Result<(PathBuf, GitCredentials), String> {
         let dir = self.work_dir.join(name);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
         }
-        let token = self
+        let credentials = self
             .runtime
-            .block_on(self.github.installation_token(t.installation))
+            .block_on(forge.git_credentials())
             .map_err(|e| e.to_string())?;
-        clone_fresh(&(self.remote)(&t.repo), &dir, Some(&token)).map_err(|e| e.to_string())?;
-        Ok((dir, token))
+        clone_fresh(&(self.remote)(&t.repo), &dir, Some(&credentials)).map_err(|e| e.to_string())?;
+        Ok((dir, credentials))
     }
 
     /// The repository at `dir` and a warehouse for job `job`.
@@ -359,13 +389,12 @@ impl Worker {
     }
 
     /// Checks a pull request's branch again and updates its checklist comment.
-    fn recheck(&self, job: &Job, t: &Trigger) -> Result<(), String> {
-        let installation = t.installation;
+    fn recheck(&self, forge: &dyn Forge, job: &Job, t: &Trigger) -> Result<(), String> {
         let head = self
             .runtime
-            .block_on(self.github.pull_head(installation, &t.repo, t.number))
+            .block_on(forge.pull_head(&t.repo, t.number))
             .map_err(|e| e.to_string())?;
-        let (dir, _) = self.fresh_clone(t, &format!("job-{}", job.id))?;
+        let (dir, _) = self.fresh_clone(forge, t, &format!("job-{}", job.id))?;
         track_remote_branch(&dir, &head).map_err(|e| e.to_string())?;
         checkout_branch(&dir, &head).map_err(|e| e.to_string())?;
         let (project, warehouse) = Self::project_and_warehouse(&dir, job)?;
@@ -377,15 +406,15 @@ impl Worker {
             &NoProgress,
         );
         let _ = std::fs::remove_dir_all(&dir);
-        self.post_checklist(t, t.number, &checklist)
+        self.post_checklist(forge, t, t.number, &checklist)
     }
 
     /// The `bot:` setting `name` of the repository's `.hallmark.yml` on its default
     /// branch, if it sets one.
-    fn bot_setting(&self, t: &Trigger, name: &str) -> Result<Option<serde_norway::Value>, String> {
+    fn bot_setting(&self, forge: &dyn Forge, t: &Trigger, name: &str) -> Result<Option<serde_norway::Value>, String> {
         let text = self
             .runtime
-            .block_on(self.github.file_text(t.installation, &t.repo, CONFIG_FILE))
+            .block_on(forge.file_text(&t.repo, CONFIG_FILE))
             .map_err(|e| e.to_string())?;
         let Some(text) = text else { return Ok(None) };
         let config: serde_norway::Value =
@@ -395,9 +424,9 @@ impl Worker {
 
     /// Whether the repository accepts bare `/<verb>` commands: yes, unless its
     /// `.hallmark.yml` says `bot: { bare_commands: false }`.
-    fn bare_commands_allowed(&self, t: &Trigger) -> Result<bool, String> {
+    fn bare_commands_allowed(&self, forge: &dyn Forge, t: &Trigger) -> Result<bool, String> {
         Ok(self
-            .bot_setting(t, "bare_commands")?
+            .bot_setting(forge, t, "bare_commands")?
             .and_then(|v| v.as_bool())
             .unwrap_or(true))
     }
@@ -405,8 +434,8 @@ impl Worker {
     /// The least permission that may start a promotion (the label, the request form,
     /// `/hallmark promote`): `bot: { promote_permission: triage }` in `.hallmark.yml`,
     /// else the one every changing verb needs.
-    fn promote_permission(&self, t: &Trigger) -> Result<Permission, String> {
-        match self.bot_setting(t, "promote_permission")? {
+    fn promote_permission(&self, forge: &dyn Forge, t: &Trigger) -> Result<Permission, String> {
+        match self.bot_setting(forge, t, "promote_permission")? {
             None => Ok(self.write_permission),
             Some(v) => v.as_str().and_then(Permission::from_name).ok_or_else(|| {
                 format!("{CONFIG_FILE}: `bot.promote_permission` must be read, triage, write, maintain or admin")
@@ -439,12 +468,14 @@ impl Worker {
     }
 
     /// Posts the checklist on pull request `pull`, or updates the one already there.
-    fn post_checklist(&self, t: &Trigger, pull: u64, checklist: &Checklist) -> Result<(), String> {
+    fn post_checklist(&self, forge: &dyn Forge, t: &Trigger, pull: u64, checklist: &Checklist) -> Result<(), String> {
         self.runtime
-            .block_on(self.github.upsert_comment(
-                t.installation,
+            .block_on(forge.upsert_comment(
                 &t.repo,
-                pull,
+                Thread {
+                    number: pull,
+                    pull_request: true,
+                },
                 "checklist",
                 &render(checklist, Format::Markdown),
             ))
@@ -454,13 +485,13 @@ impl Worker {
 
     fn promote_and_open_pull(
         &self,
+        forge: &dyn Forge,
         job: &Job,
         t: &Trigger,
         request: &PromotionRequest,
         tracker: &Tracker<'_>,
     ) -> Result<(Promotion, u64), String> {
-        let installation = t.installation;
-        let (dir, token) = self.fresh_clone(t, &format!("job-{}", job.id))?;
+        let (dir, token) = self.fresh_clone(forge, t, &format!("job-{}", job.id))?;
         let url = (self.remote)(&t.repo);
         let (project, warehouse) = Self::project_and_warehouse(&dir, job)?;
         let branch_known = {
@@ -482,7 +513,7 @@ impl Worker {
         push_branch(&dir, &url, &promotion.target.branch(), Some(&token)).map_err(|e| e.to_string())?;
         let base = self
             .runtime
-            .block_on(self.github.default_branch(installation, &t.repo))
+            .block_on(forge.default_branch(&t.repo))
             .map_err(|e| e.to_string())?;
         let title = format!(
             "Promote {} to {}",
@@ -497,17 +528,10 @@ impl Worker {
         );
         let pull = self
             .runtime
-            .block_on(self.github.open_or_update_pull(
-                installation,
-                &t.repo,
-                &promotion.target.branch(),
-                &base,
-                &title,
-                &body,
-            ))
+            .block_on(forge.open_or_update_pull(&t.repo, &promotion.target.branch(), &base, &title, &body))
             .map_err(|e| e.to_string())?;
         if let Some(checklist) = &promotion.checklist {
-            self.post_checklist(t, pull, checklist)?;
+            self.post_checklist(forge, t, pull, checklist)?;
         }
         let _ = std::fs::remove_dir_all(&dir);
         Ok((promotion, pull))
@@ -515,8 +539,8 @@ impl Worker {
 
     /// The text of a standard and how Hallmark checks it, from the repository's
     /// default branch.
-    fn explain(&self, t: &Trigger, comment: u64, id: &str) -> Result<String, String> {
-        let (dir, _) = self.fresh_clone(t, &format!("explain-{comment}"))?;
+    fn explain(&self, forge: &dyn Forge, t: &Trigger, comment: u64, id: &str) -> Result<String, String> {
+        let (dir, _) = self.fresh_clone(forge, t, &format!("explain-{comment}"))?;
         let loaded = Project::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);
         let project = loaded.map_err(|e| format!("the repository's standards do not load:\n{e}"))?;
@@ -547,11 +571,17 @@ impl Worker {
 
     /// Answers a slash command. Only `help` and `explain` are open to everyone; the
     /// rest need write access. Verbs the worker cannot carry out yet say so.
-    fn command(&self, job: &Job, t: &Trigger, comment: u64, command: &Result<Command, String>) -> Result<(), String> {
-        let installation = t.installation;
+    fn command(
+        &self,
+        forge: &dyn Forge,
+        job: &Job,
+        t: &Trigger,
+        comment: u64,
+        command: &Result<Command, String>,
+    ) -> Result<(), String> {
         let reply = |text: String| {
             self.runtime
-                .block_on(self.github.comment(installation, &t.repo, t.number, &text))
+                .block_on(forge.comment(&t.repo, t.thread(), &text))
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         };
@@ -561,17 +591,17 @@ impl Worker {
         };
         if command.changes_anything() {
             let required = match command {
-                Command::Promote { .. } => self.promote_permission(t)?,
+                Command::Promote { .. } => self.promote_permission(forge, t)?,
                 _ => self.write_permission,
             };
             let permission = self
                 .runtime
-                .block_on(self.github.permission(installation, &t.repo, &t.actor))
+                .block_on(forge.permission(&t.repo, &t.actor))
                 .map_err(|e| e.to_string())?;
             if permission < required {
                 let _ = self
                     .runtime
-                    .block_on(self.github.react_to_comment(installation, &t.repo, comment, "confused"));
+                    .block_on(forge.react_to_comment(&t.repo, t.thread(), comment, Reaction::Confused));
                 return reply(format!(
                     "@{} thanks for the suggestion! `/hallmark {}` changes the repository, so it needs {} access here; a maintainer can run it for you.",
                     t.actor,
@@ -582,20 +612,20 @@ impl Worker {
         }
         let _ = self
             .runtime
-            .block_on(self.github.react_to_comment(installation, &t.repo, comment, "eyes"));
+            .block_on(forge.react_to_comment(&t.repo, t.thread(), comment, Reaction::Eyes));
         match command {
             Command::Help => reply(HELP.to_string()),
             Command::Cancel => {
                 let n = self.queue.cancel(&t.product_key()).map_err(|e| e.to_string())?;
                 reply(format!("Cancelled {n} job(s) for #{}.", t.number))
             }
-            Command::Explain { standard } => reply(self.explain(t, comment, standard)?),
-            Command::Recheck if t.pull_request => self.recheck(job, t),
+            Command::Explain { standard } => reply(self.explain(forge, t, comment, standard)?),
+            Command::Recheck if t.pull_request => self.recheck(forge, job, t),
             Command::Recheck => reply("`/hallmark recheck` works on a pull request.".into()),
             Command::Promote { level, source } if !t.pull_request => {
                 let body = self
                     .runtime
-                    .block_on(self.github.issue_body(installation, &t.repo, t.number))
+                    .block_on(forge.issue_body(&t.repo, t.number))
                     .map_err(|e| e.to_string())?;
                 let mut form = parse_issue_body(&body);
                 if level.is_some() {
@@ -604,13 +634,13 @@ impl Worker {
                 if source.is_some() {
                     form.source = source.clone();
                 }
-                self.promote_request(job, t, &form)
+                self.promote_request(forge, job, t, &form)
             }
             Command::Promote { .. } => {
                 reply("`/hallmark promote` works on an issue that requests a data product.".into())
             }
             Command::Revise { feedback } if t.pull_request => {
-                let summary = self.revise(job, t, feedback)?;
+                let summary = self.revise(forge, job, t, feedback)?;
                 reply(summary)
             }
             Command::Revise { .. } => reply("`/hallmark revise` works on a pull request Hallmark opened.".into()),

@@ -13,7 +13,7 @@ use hallmark::github::permission::Permission;
 use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
-use hallmark::worker::Worker;
+use hallmark::worker::{Forges, Worker};
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::http::request;
@@ -79,7 +79,7 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
     let server = Background::spawn(move |_| router(state));
     let remote_url = remote.to_str().unwrap().to_string();
     let worker = Worker {
-        github,
+        forges: Forges { github: Some(github) },
         queue: queue.clone(),
         remote: Box::new(move |_| remote_url.clone()),
         work_dir: dir.path().join("work"),

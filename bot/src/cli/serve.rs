@@ -15,7 +15,7 @@ use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
 use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
-use hallmark::worker::Worker;
+use hallmark::worker::{Forges, Worker};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,7 +88,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     for n in 0..args.workers {
         let template = args.git_url.clone();
         let worker = Worker {
-            github: github.clone(),
+            forges: Forges {
+                github: Some(github.clone()),
+            },
             queue: queue.clone(),
             remote: Box::new(move |repo| template.replace("{repo}", repo)),
             work_dir: args.data_dir.join("work"),

@@ -17,6 +17,7 @@ use super::errors::{error_message, with_details, GitHubError};
 use super::limits::{wait_asked, RetryPolicy, Wait, MAX_WAITS};
 use super::paging::{next_link, percent_encode, relative_to};
 use super::permission::Permission;
+pub use crate::marker::{marked, marker};
 use octocrab::models::{self, AppId, InstallationId};
 use octocrab::secrecy::ExposeSecret as _;
 use octocrab::{Octocrab, OctocrabBuilder};
@@ -55,16 +56,6 @@ struct AppComment {
 #[derive(Deserialize)]
 struct AppRef {
     id: u64,
-}
-
-/// The hidden marker that finds a comment of Hallmark's again: `<!-- hallmark:<key> -->`.
-pub fn marker(key: &str) -> String {
-    format!("<!-- hallmark:{key} -->")
-}
-
-/// A comment's text with its marker first, as [`GitHubClient::upsert_comment`] writes it.
-pub fn marked(key: &str, body: &str) -> String {
-    format!("{}\n{body}", marker(key))
 }
 
 /// The methods the bot calls GitHub with.

@@ -6,8 +6,8 @@
 //! the token's own user wrote with the marker, so nobody else's is ever edited.
 
 use crate::github::auth::Secret;
-use crate::github::client::{marked, marker};
 use crate::github::limits::RetryPolicy;
+use crate::marker::{marked, marker};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};

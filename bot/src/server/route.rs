@@ -2,92 +2,13 @@
 //! by the `promote` label, a slash command, or nothing. Pure: no I/O, so every
 //! fixture payload can be routed in a test.
 
-use crate::commands::{parse_comment, Command, Syntax};
+use crate::commands::{parse_comment, Syntax};
+pub use crate::events::{Action, ForgeKind, Routed, Trigger};
 use crate::request_form::{parse_issue_body, RequestForm};
-use hallmark_checks::Level;
 use octocrab::models::webhook_events::payload::IssuesWebhookEventAction;
 use octocrab::models::webhook_events::{WebhookEvent, WebhookEventPayload};
 use octocrab::models::Author;
-use serde::{Deserialize, Serialize};
-
-/// Work for the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trigger {
-    /// `owner/name`.
-    pub repo: String,
-    /// The GitHub App installation that sent it: every job acts through it, so a
-    /// delivery without one is refused at routing.
-    pub installation: u64,
-    /// The issue or pull request number.
-    pub number: u64,
-    /// True when `number` is a pull request.
-    pub pull_request: bool,
-    /// Who triggered it (the labeler, the commenter).
-    pub actor: String,
-    /// What to do.
-    pub action: Action,
-}
-
-impl Trigger {
-    /// The queue key: one job at a time per issue or pull request (each asks for one
-    /// product). Commands that change nothing, and `cancel`, get a key of their own so
-    /// they are answered while a promotion runs.
-    pub fn key(&self) -> String {
-        match &self.action {
-            Action::Command {
-                comment_id,
-                command: Err(_) | Ok(Command::Help | Command::Explain { .. } | Command::Cancel),
-                ..
-            } => format!("{}/{comment_id}", self.product_key()),
-            _ => self.product_key(),
-        }
-    }
-
-    /// The key of the issue's (or pull request's) promotion jobs, which `cancel` stops.
-    pub fn product_key(&self) -> String {
-        format!("{}#{}", self.repo, self.number)
-    }
-}
-
-/// What a trigger asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Action {
-    /// Promote what the issue's request form asks for.
-    PromoteIssue {
-        /// The source the form names.
-        source: Option<String>,
-        /// The level the form names.
-        level: Option<Level>,
-        /// The product name the form names.
-        product: Option<String>,
-        /// The owner the form names.
-        #[serde(default)]
-        owner: Option<String>,
-        /// The consumer's description.
-        description: Option<String>,
-        /// Form answers that could not be used.
-        problems: Vec<String>,
-    },
-    /// A slash command, or the reason it could not be parsed.
-    Command {
-        /// The comment it came from.
-        comment_id: u64,
-        /// The command, or what was wrong with it.
-        command: Result<Command, String>,
-        /// Written as a bare `/<verb>`, which a repository may turn off.
-        #[serde(default)]
-        bare: bool,
-    },
-}
-
-/// The outcome of routing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Routed {
-    /// Queue this.
-    Work(Box<Trigger>),
-    /// Nothing to do, and why (for logs and metrics).
-    Ignored(&'static str),
-}
+use serde::Deserialize;
 
 /// Why a signed payload could not be routed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -171,6 +92,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
             }
             let form: RequestForm = parse_issue_body(issue.body.as_deref().unwrap_or_default());
             Ok(Routed::Work(Box::new(Trigger {
+                forge: ForgeKind::GitHub,
                 repo: repo()?,
                 installation: installation()?,
                 number: issue.number,
@@ -200,6 +122,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 return Ok(Routed::Ignored("no command in the comment"));
             };
             Ok(Routed::Work(Box::new(Trigger {
+                forge: ForgeKind::GitHub,
                 repo: repo()?,
                 installation: installation()?,
                 number: payload.issue.number,
@@ -219,6 +142,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hallmark_checks::Level;
     use hallmark_tests::deliveries::{comment_created, issues, IssueSpec, Sender};
     use serde_json::Value;
 
