@@ -13,6 +13,7 @@ use crate::agent::rules::RulesDrafter;
 use crate::commands::{Command, HELP};
 use crate::events::{Action, ForgeKind, Trigger};
 use crate::forge::github::GitHubForge;
+use crate::forge::gitlab::GitLabForge;
 use crate::forge::{Forge, Permission, Reaction, Thread};
 use crate::git::{
     checkout_branch, clone_fresh, commit_promotion, detach_head, push_branch, track_remote_branch, GitCredentials,
@@ -39,6 +40,8 @@ pub type RemoteFor = Box<dyn Fn(&str) -> String + Send + Sync>;
 pub struct Forges {
     /// GitHub, as the app.
     pub github: Option<GitHubClient>,
+    /// GitLab, with a token.
+    pub gitlab: Option<GitLabForge>,
 }
 
 /// What a worker needs.
@@ -130,7 +133,12 @@ impl Worker {
                     }) as Box<dyn Forge>
                 })
                 .ok_or_else(|| "a GitHub job, but this server has no GitHub App configured".to_string()),
-            ForgeKind::GitLab => Err("a GitLab job, but this server has no GitLab token configured".into()),
+            ForgeKind::GitLab => self
+                .forges
+                .gitlab
+                .clone()
+                .map(|forge| Box::new(forge) as Box<dyn Forge>)
+                .ok_or_else(|| "a GitLab job, but this server has no GitLab token configured".to_string()),
         }
     }
 

@@ -79,7 +79,10 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
     let server = Background::spawn(move |_| router(state));
     let remote_url = remote.to_str().unwrap().to_string();
     let worker = Worker {
-        forges: Forges { github: Some(github) },
+        forges: Forges {
+            github: Some(github),
+            gitlab: None,
+        },
         queue: queue.clone(),
         remote: Box::new(move |_| remote_url.clone()),
         work_dir: dir.path().join("work"),

@@ -90,6 +90,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         let worker = Worker {
             forges: Forges {
                 github: Some(github.clone()),
+                gitlab: None,
             },
             queue: queue.clone(),
             remote: Box::new(move |repo| template.replace("{repo}", repo)),

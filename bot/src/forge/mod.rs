@@ -4,6 +4,7 @@
 //! Methods return boxed futures so the trait can be used as `dyn Forge`.
 
 pub mod github;
+pub mod gitlab;
 
 use crate::git::GitCredentials;
 use crate::github::errors::GitHubError;

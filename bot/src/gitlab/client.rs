@@ -53,6 +53,11 @@ pub enum GitLabError {
 }
 
 impl GitLabError {
+    /// GitLab's 409: the thing exists already (an open merge request for the branch).
+    fn conflict(&self) -> bool {
+        matches!(self, GitLabError::Status { status: 409, .. })
+    }
+
     fn answer_lost(&self) -> bool {
         match self {
             GitLabError::Http { .. } => true,
@@ -87,6 +92,8 @@ pub struct GitLabClient {
     api: String,
     token: Secret,
     retry: RetryPolicy,
+    /// The token's username, asked once.
+    me: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl GitLabClient {
@@ -107,9 +114,11 @@ impl GitLabClient {
             api: api.trim_end_matches('/').to_string(),
             token,
             retry,
+            me: Default::default(),
         })
     }
 
+    /// One call, retried as the module explains; the answer's JSON.
     async fn call(
         &self,
         method: Method,
@@ -117,6 +126,23 @@ impl GitLabClient {
         body: Option<&Value>,
         retry_failures: bool,
     ) -> Result<(reqwest::header::HeaderMap, Value), GitLabError> {
+        let (headers, text) = self.call_text(method, path, body, retry_failures).await?;
+        let json = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Ok((headers, json))
+    }
+
+    /// One call, retried as the module explains; the answer's text as it came.
+    async fn call_text(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry_failures: bool,
+    ) -> Result<(reqwest::header::HeaderMap, String), GitLabError> {
         let failed = |message: String| GitLabError::Http {
             method: method.to_string(),
             path: path.to_string(),
@@ -168,8 +194,8 @@ impl GitLabClient {
                 backoff *= 2;
                 continue;
             }
-            let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
             if !status.is_success() {
+                let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
                 let message = json["message"]
                     .as_str()
                     .or(json["error"].as_str())
@@ -182,7 +208,7 @@ impl GitLabClient {
                     message,
                 });
             }
-            return Ok((headers, json));
+            return Ok((headers, text));
         }
         Err(GitLabError::Status {
             method: method.to_string(),
@@ -206,25 +232,35 @@ impl GitLabClient {
         })
     }
 
-    /// The token's own username.
+    /// The token's own username (asked once).
     pub async fn username(&self) -> Result<String, GitLabError> {
         #[derive(Deserialize)]
         struct User {
             username: String,
         }
+        if let Some(me) = self.me.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(me);
+        }
         let (_, json) = self.call(Method::GET, "/user", None, true).await?;
-        Ok(Self::decode::<User>(json, "GET", "/user", "a user")?.username)
+        let me = Self::decode::<User>(json, "GET", "/user", "a user")?.username;
+        *self.me.lock().unwrap_or_else(|p| p.into_inner()) = Some(me.clone());
+        Ok(me)
     }
 
-    /// Every note of merge request `iid` of `project` (an id or `group/name`).
-    pub async fn merge_request_notes(&self, project: &str, iid: u64) -> Result<Vec<Note>, GitLabError> {
-        let base = format!("/projects/{}/merge_requests/{iid}/notes", encode(project));
+    /// Every item of a list endpoint (`path` has no query yet), following
+    /// `X-Next-Page`.
+    async fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &str,
+        what: &'static str,
+    ) -> Result<Vec<T>, GitLabError> {
         let mut page = Some("1".to_string());
         let mut out = Vec::new();
         while let Some(p) = page.take() {
-            let path = format!("{base}?per_page=100&sort=asc&page={p}");
-            let (headers, json) = self.call(Method::GET, &path, None, true).await?;
-            out.extend(Self::decode::<Vec<Note>>(json, "GET", &path, "a list of notes")?);
+            let url = format!("{path}?per_page=100&page={p}{query}");
+            let (headers, json) = self.call(Method::GET, &url, None, true).await?;
+            out.extend(Self::decode::<Vec<T>>(json, "GET", &url, what)?);
             page = headers
                 .get("x-next-page")
                 .and_then(|v| v.to_str().ok())
@@ -235,8 +271,117 @@ impl GitLabClient {
         Ok(out)
     }
 
-    /// Updates Hallmark's note marked `key` on merge request `iid`, or posts it: one
-    /// note however often it runs. Returns the note's id.
+    /// The API path of an issue or a merge request of `project`.
+    fn thread_path(project: &str, thread: Thread) -> String {
+        let kind = if thread.merge_request {
+            "merge_requests"
+        } else {
+            "issues"
+        };
+        format!("/projects/{}/{kind}/{}", encode(project), thread.iid)
+    }
+
+    /// Every note of `thread` of `project` (an id or `group/name`), oldest first.
+    pub async fn notes(&self, project: &str, thread: Thread) -> Result<Vec<Note>, GitLabError> {
+        self.list(
+            &format!("{}/notes", Self::thread_path(project, thread)),
+            "&sort=asc",
+            "a list of notes",
+        )
+        .await
+    }
+
+    /// Every note of merge request `iid` of `project`.
+    pub async fn merge_request_notes(&self, project: &str, iid: u64) -> Result<Vec<Note>, GitLabError> {
+        self.notes(
+            project,
+            Thread {
+                iid,
+                merge_request: true,
+            },
+        )
+        .await
+    }
+
+    /// POSTs a note at most once per answer: when GitLab may have saved it without the
+    /// answer arriving, `find` looks for it before it is written again.
+    async fn create_once<F, Fut>(&self, path: &str, body: &Value, find: F) -> Result<Value, GitLabError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<Value>, GitLabError>>,
+    {
+        let mut backoff = self.retry.backoff;
+        let attempts = self.retry.attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            match self.call(Method::POST, path, Some(body), false).await {
+                Ok((_, json)) => return Ok(json),
+                Err(e) if (e.answer_lost() || e.conflict()) && attempt < attempts => {
+                    tracing::warn!(error = %e, "the write may have happened; looking for it before writing again");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    attempt += 1;
+                    if let Some(found) = find().await? {
+                        return Ok(found);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Posts a note on `thread`; returns its id. When the answer is lost, a note of
+    /// this token's user with the same text is looked for before posting again.
+    pub async fn note(&self, project: &str, thread: Thread, body: &str) -> Result<u64, GitLabError> {
+        let me = self.username().await?;
+        let path = format!("{}/notes", Self::thread_path(project, thread));
+        let posted = || async {
+            Ok(self
+                .notes(project, thread)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|n| n.author.username == me && n.body == body)
+                .map(|n| json!({"id": n.id})))
+        };
+        let json = self.create_once(&path, &json!({ "body": body }), posted).await?;
+        Ok(Self::decode::<NoteId>(json, "POST", &path, "a note")?.id)
+    }
+
+    /// Replaces the text of note `id` on `thread`.
+    pub async fn edit_note(&self, project: &str, thread: Thread, id: u64, body: &str) -> Result<(), GitLabError> {
+        let path = format!("{}/notes/{id}", Self::thread_path(project, thread));
+        self.call(Method::PUT, &path, Some(&json!({ "body": body })), true)
+            .await
+            .map(|_| ())
+    }
+
+    /// Updates Hallmark's note marked `key` on `thread`, or posts it: one note however
+    /// often it runs, and only one the token's own user wrote. Returns its id.
+    pub async fn upsert_note(&self, project: &str, thread: Thread, key: &str, body: &str) -> Result<u64, GitLabError> {
+        let me = self.username().await?;
+        let mark = marker(key);
+        let text = marked(key, body);
+        let ours = || async {
+            Ok(self
+                .notes(project, thread)
+                .await?
+                .into_iter()
+                .find(|n| n.author.username == me && n.body.starts_with(&mark)))
+        };
+        if let Some(note) = ours().await? {
+            if note.body != text {
+                self.edit_note(project, thread, note.id, &text).await?;
+            }
+            return Ok(note.id);
+        }
+        let path = format!("{}/notes", Self::thread_path(project, thread));
+        let found = || async { Ok(ours().await?.map(|n| json!({"id": n.id}))) };
+        let json = self.create_once(&path, &json!({ "body": text }), found).await?;
+        Ok(Self::decode::<NoteId>(json, "POST", &path, "a note")?.id)
+    }
+
+    /// Updates Hallmark's note marked `key` on merge request `iid`, or posts it.
     pub async fn upsert_merge_request_note(
         &self,
         project: &str,
@@ -244,39 +389,217 @@ impl GitLabClient {
         key: &str,
         body: &str,
     ) -> Result<u64, GitLabError> {
-        let me = self.username().await?;
-        let mark = marker(key);
-        let text = marked(key, body);
-        let base = format!("/projects/{}/merge_requests/{iid}/notes", encode(project));
-        let mut backoff = self.retry.backoff;
-        for attempt in 1..=self.retry.attempts.max(1) {
-            let notes = self.merge_request_notes(project, iid).await?;
-            if let Some(note) = notes
-                .iter()
-                .find(|n| n.author.username == me && n.body.starts_with(&mark))
-            {
-                if note.body != text {
-                    let path = format!("{base}/{}", note.id);
-                    self.call(Method::PUT, &path, Some(&json!({ "body": text })), true)
-                        .await?;
-                }
-                return Ok(note.id);
-            }
-            match self
-                .call(Method::POST, &base, Some(&json!({ "body": text })), false)
-                .await
-            {
-                Ok((_, json)) => return Ok(Self::decode::<Note>(json, "POST", &base, "a note")?.id),
-                Err(e) if e.answer_lost() && attempt < self.retry.attempts.max(1) => {
-                    tracing::warn!(error = %e, "the note may have been saved; looking for it before writing again");
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        unreachable!("the last attempt returns")
+        self.upsert_note(
+            project,
+            Thread {
+                iid,
+                merge_request: true,
+            },
+            key,
+            body,
+        )
+        .await
     }
+
+    /// Awards emoji `name` to `thread`, or to its note `note`. GitLab refuses a second
+    /// award of the same emoji, which is not an error here.
+    pub async fn award(&self, project: &str, thread: Thread, note: Option<u64>, name: &str) -> Result<(), GitLabError> {
+        let path = match note {
+            Some(id) => format!("{}/notes/{id}/award_emoji", Self::thread_path(project, thread)),
+            None => format!("{}/award_emoji", Self::thread_path(project, thread)),
+        };
+        match self
+            .call(Method::POST, &path, Some(&json!({ "name": name })), true)
+            .await
+        {
+            Ok(_) | Err(GitLabError::Status { status: 400 | 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `user`'s access level on `project`, inherited group membership included
+    /// (`members/all`): 0 when they are no member (or no user).
+    pub async fn access_level(&self, project: &str, user: &str) -> Result<u64, GitLabError> {
+        #[derive(Deserialize)]
+        struct Found {
+            id: u64,
+        }
+        let path = format!("/users?username={}", encode(user));
+        let (_, json) = self.call(Method::GET, &path, None, true).await?;
+        let Some(found) = Self::decode::<Vec<Found>>(json, "GET", &path, "a list of users")?
+            .into_iter()
+            .next()
+        else {
+            return Ok(0);
+        };
+        let path = format!("/projects/{}/members/all/{}", encode(project), found.id);
+        match self.call(Method::GET, &path, None, true).await {
+            Ok((_, json)) => Ok(json["access_level"].as_u64().unwrap_or(0)),
+            Err(GitLabError::Status { status: 404, .. }) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The project's default branch.
+    pub async fn default_branch(&self, project: &str) -> Result<String, GitLabError> {
+        let path = format!("/projects/{}", encode(project));
+        let (_, json) = self.call(Method::GET, &path, None, true).await?;
+        Ok(json["default_branch"].as_str().unwrap_or("main").to_string())
+    }
+
+    /// A file of the default branch, or `None` when it does not exist.
+    pub async fn file_text(&self, project: &str, file: &str) -> Result<Option<String>, GitLabError> {
+        let branch = self.default_branch(project).await?;
+        let path = format!(
+            "/projects/{}/repository/files/{}/raw?ref={}",
+            encode(project),
+            encode(file),
+            encode(&branch)
+        );
+        match self.call_text(Method::GET, &path, None, true).await {
+            Ok((_, text)) => Ok(Some(text)),
+            Err(GitLabError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// An issue's description.
+    pub async fn issue_description(&self, project: &str, iid: u64) -> Result<String, GitLabError> {
+        let path = Self::thread_path(
+            project,
+            Thread {
+                iid,
+                merge_request: false,
+            },
+        );
+        let (_, json) = self.call(Method::GET, &path, None, true).await?;
+        Ok(json["description"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// The branch merge request `iid` merges.
+    pub async fn merge_request_source(&self, project: &str, iid: u64) -> Result<String, GitLabError> {
+        let path = Self::thread_path(
+            project,
+            Thread {
+                iid,
+                merge_request: true,
+            },
+        );
+        let (_, json) = self.call(Method::GET, &path, None, true).await?;
+        json["source_branch"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| GitLabError::Shape {
+                method: "GET".into(),
+                path,
+                what: "a merge request",
+                message: "no source_branch".into(),
+            })
+    }
+
+    /// The diff notes of merge request `iid`, as "@user on path: text" lines; the
+    /// token's own notes and system notes are left out.
+    pub async fn diff_notes(&self, project: &str, iid: u64) -> Result<Vec<String>, GitLabError> {
+        let me = self.username().await?;
+        let path = format!(
+            "{}/discussions",
+            Self::thread_path(
+                project,
+                Thread {
+                    iid,
+                    merge_request: true
+                }
+            )
+        );
+        let discussions: Vec<Value> = self.list(&path, "", "a list of discussions").await?;
+        Ok(discussions
+            .iter()
+            .flat_map(|d| d["notes"].as_array().cloned().unwrap_or_default())
+            .filter(|n| !n["position"].is_null() && n["system"].as_bool() != Some(true))
+            .filter(|n| n["author"]["username"].as_str() != Some(me.as_str()))
+            .map(|n| {
+                format!(
+                    "@{} on {}: {}",
+                    n["author"]["username"].as_str().unwrap_or("someone"),
+                    n["position"]["new_path"].as_str().unwrap_or("the diff"),
+                    n["body"].as_str().unwrap_or_default().trim()
+                )
+            })
+            .collect())
+    }
+
+    /// Opens a merge request from `source` into `target`, or updates the title and
+    /// description of the open one from `source`: one merge request however often it
+    /// runs (a lost answer or GitLab's 409 for an existing one finds it).
+    pub async fn open_or_update_merge_request(
+        &self,
+        project: &str,
+        source: &str,
+        target: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<u64, GitLabError> {
+        let base = format!("/projects/{}/merge_requests", encode(project));
+        let open = || async {
+            let found: Vec<Value> = self
+                .list(
+                    &base,
+                    &format!("&state=opened&source_branch={}", encode(source)),
+                    "a list of merge requests",
+                )
+                .await?;
+            Ok(found.into_iter().next())
+        };
+        let iid = |json: &Value| json["iid"].as_u64();
+        if let Some(existing) = open().await? {
+            let number = iid(&existing).unwrap_or_default();
+            let path = format!("{base}/{number}");
+            self.call(
+                Method::PUT,
+                &path,
+                Some(&json!({"title": title, "description": description})),
+                true,
+            )
+            .await?;
+            return Ok(number);
+        }
+        let request = json!({
+            "source_branch": source, "target_branch": target, "title": title,
+            "description": description, "remove_source_branch": true
+        });
+        let created = self.create_once(&base, &request, open).await?;
+        let number = iid(&created).ok_or_else(|| GitLabError::Shape {
+            method: "POST".into(),
+            path: base.clone(),
+            what: "a merge request",
+            message: "no iid".into(),
+        })?;
+        // Found again after a lost answer: bring it up to date.
+        if created["title"].as_str() != Some(title) || created["description"].as_str() != Some(description) {
+            self.call(
+                Method::PUT,
+                &format!("{base}/{number}"),
+                Some(&json!({"title": title, "description": description})),
+                true,
+            )
+            .await?;
+        }
+        Ok(number)
+    }
+}
+
+/// An issue or a merge request of a project: GitLab numbers them separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thread {
+    /// The iid.
+    pub iid: u64,
+    /// True for a merge request.
+    pub merge_request: bool,
+}
+
+#[derive(Deserialize)]
+struct NoteId {
+    id: u64,
 }
 
 /// The wait a 429 asks for: `Retry-After` seconds, else until `RateLimit-Reset`.
