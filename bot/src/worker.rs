@@ -31,9 +31,9 @@ use hallmark_checks::{Checklist, Level, Project};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Where a repository's git remote is (`https://github.com/owner/name.git`, or a bare
-/// repository on disk in tests).
-pub type RemoteFor = Box<dyn Fn(&str) -> String + Send + Sync>;
+/// Where a repository's git remote is on its forge (`https://github.com/owner/name.git`,
+/// or a bare repository on disk in tests).
+pub type RemoteFor = Box<dyn Fn(ForgeKind, &str) -> String + Send + Sync>;
 
 /// The forges a worker can act on; a job of one that is not set up fails, saying so.
 #[derive(Debug, Clone, Default)]
@@ -349,7 +349,7 @@ impl Worker {
         .map_err(|e| e.to_string())?;
         self.stop_if_cancelled(job)?;
         let committed = commit_promotion(&dir, &promotion).map_err(|e| e.to_string())?;
-        push_branch(&dir, &(self.remote)(&t.repo), &head, Some(&token)).map_err(|e| e.to_string())?;
+        push_branch(&dir, &(self.remote)(t.forge, &t.repo), &head, Some(&token)).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_dir_all(&dir);
         if let Some(checklist) = &promotion.checklist {
             self.post_checklist(forge, t, t.number, checklist)?;
@@ -379,7 +379,7 @@ impl Worker {
             .runtime
             .block_on(forge.git_credentials())
             .map_err(|e| e.to_string())?;
-        clone_fresh(&(self.remote)(&t.repo), &dir, Some(&credentials)).map_err(|e| e.to_string())?;
+        clone_fresh(&(self.remote)(t.forge, &t.repo), &dir, Some(&credentials)).map_err(|e| e.to_string())?;
         Ok((dir, credentials))
     }
 
@@ -500,7 +500,7 @@ impl Worker {
         tracker: &Tracker<'_>,
     ) -> Result<(Promotion, u64), String> {
         let (dir, token) = self.fresh_clone(forge, t, &format!("job-{}", job.id))?;
-        let url = (self.remote)(&t.repo);
+        let url = (self.remote)(t.forge, &t.repo);
         let (project, warehouse) = Self::project_and_warehouse(&dir, job)?;
         let branch_known = {
             let (_, target) = crate::agent::context::resolve(&project, request).map_err(|e| e.to_string())?;

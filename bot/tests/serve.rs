@@ -101,11 +101,11 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
     });
     let metrics = request(addr, "GET", "/metrics", &[], b"").unwrap().body;
     assert!(
-        metrics.contains("hallmark_webhook_deliveries_total{outcome=\"queued\"} 1"),
+        metrics.contains("hallmark_webhook_deliveries_total{forge=\"github\",outcome=\"queued\"} 1"),
         "{metrics}"
     );
     assert!(
-        metrics.contains("hallmark_webhook_deliveries_total{outcome=\"bad_signature\"} 1"),
+        metrics.contains("hallmark_webhook_deliveries_total{forge=\"github\",outcome=\"bad_signature\"} 1"),
         "{metrics}"
     );
 }

@@ -68,7 +68,8 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
     let queue = Arc::new(Queue::open(&dir.path().join("queue.sqlite")).unwrap());
     let state = Arc::new(AppState {
         config: ServerConfig {
-            github_secret: SECRET.to_vec(),
+            github_secret: Some(SECRET.to_vec()),
+            gitlab_secret: None,
             label: "promote".into(),
             syntax: Syntax::default(),
             max_body_bytes: 1 << 20,
@@ -84,7 +85,7 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
             gitlab: None,
         },
         queue: queue.clone(),
-        remote: Box::new(move |_| remote_url.clone()),
+        remote: Box::new(move |_, _| remote_url.clone()),
         work_dir: dir.path().join("work"),
         write_permission: Permission::Write,
         runtime: tokio::runtime::Builder::new_current_thread()

@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 const SECRET: &[u8] = b"webhook-test-secret";
+const GITLAB_SECRET: &[u8] = b"gitlab-hook-token";
 
 struct Server {
     addr: SocketAddr,
@@ -32,7 +33,8 @@ fn start() -> Server {
     let queue = Arc::new(Queue::in_memory().unwrap());
     let state = Arc::new(AppState {
         config: ServerConfig {
-            github_secret: SECRET.to_vec(),
+            github_secret: Some(SECRET.to_vec()),
+            gitlab_secret: Some(GITLAB_SECRET.to_vec()),
             label: "promote".into(),
             syntax: Syntax::default(),
             max_body_bytes: 1024 * 1024,
@@ -159,7 +161,7 @@ fn a_bad_signature_is_refused_and_queues_nothing() {
     assert_eq!(deliver(&s, "issues", "d-1", body.as_bytes(), None).status, 202);
     let metrics = request(s.addr, "GET", "/metrics", &[], b"").unwrap().body;
     assert!(
-        metrics.contains("hallmark_webhook_deliveries_total{outcome=\"bad_signature\"} 4"),
+        metrics.contains("hallmark_webhook_deliveries_total{forge=\"github\",outcome=\"bad_signature\"} 4"),
         "{metrics}"
     );
     assert!(metrics.contains("hallmark_jobs{state=\"queued\"} 1"), "{metrics}");
@@ -261,4 +263,113 @@ fn a_slash_command_in_a_comment_is_queued_with_its_author() {
             bare: false,
         }
     );
+}
+
+fn deliver_gitlab(s: &Server, event: &str, uuid: &str, body: &[u8], token: Option<&str>) -> Response {
+    let mut headers = vec![
+        ("X-Gitlab-Event", event),
+        ("X-Gitlab-Event-UUID", uuid),
+        ("Content-Type", "application/json"),
+    ];
+    if let Some(t) = token {
+        headers.push(("X-Gitlab-Token", t));
+    }
+    request(s.addr, "POST", "/webhooks/gitlab", &headers, body).unwrap()
+}
+
+fn gitlab_fixture(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/webhooks/gitlab")
+        .join(name);
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The `X-Gitlab-Event` GitLab sends with a payload of `object_kind`.
+fn gitlab_event(payload: &serde_json::Value) -> &'static str {
+    match payload["object_kind"].as_str().unwrap_or_default() {
+        "issue" => "Issue Hook",
+        "note" => "Note Hook",
+        "merge_request" => "Merge Request Hook",
+        "push" => "Push Hook",
+        "tag_push" => "Tag Push Hook",
+        "pipeline" => "Pipeline Hook",
+        "build" => "Job Hook",
+        "wiki_page" => "Wiki Page Hook",
+        "deployment" => "Deployment Hook",
+        "release" => "Release Hook",
+        "feature_flag" => "Feature Flag Hook",
+        _ => "System Hook",
+    }
+}
+
+#[test]
+fn every_gitlab_fixture_gets_a_2xx_and_a_wrong_token_queues_nothing() {
+    let s = start();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/webhooks/gitlab");
+    let token = std::str::from_utf8(GITLAB_SECRET).unwrap();
+    let mut n = 0;
+    for file in std::fs::read_dir(&dir).unwrap().flatten() {
+        if file.path().extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let body = std::fs::read(file.path()).unwrap();
+        let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        for bad in [None, Some("wrong"), Some("")] {
+            let r = deliver_gitlab(&s, gitlab_event(&payload), &format!("bad-{n}"), &body, bad);
+            assert_eq!(r.status, 401, "{} with {bad:?}: {}", file.path().display(), r.body);
+        }
+        let r = deliver_gitlab(&s, gitlab_event(&payload), &format!("gl-{n}"), &body, Some(token));
+        assert!(
+            (200..300).contains(&r.status),
+            "{} → {} {}",
+            file.path().display(),
+            r.status,
+            r.body
+        );
+        n += 1;
+    }
+    assert_eq!(n, 21, "every GitLab fixture");
+    assert_eq!(
+        queued(&s),
+        0,
+        "no fixture asks for Hallmark, and no bad token queued anything"
+    );
+    let metrics = request(s.addr, "GET", "/metrics", &[], b"").unwrap().body;
+    assert!(
+        metrics.contains(&format!(
+            "hallmark_webhook_deliveries_total{{forge=\"gitlab\",outcome=\"bad_signature\"}} {}",
+            3 * n
+        )),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_gitlab_label_queues_one_job_however_often_gitlab_retries() {
+    let s = start();
+    let token = std::str::from_utf8(GITLAB_SECRET).unwrap();
+    let mut issue = gitlab_fixture("issue.json");
+    issue["object_attributes"]["action"] = serde_json::json!("update");
+    issue["object_attributes"]["description"] =
+        serde_json::json!("### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n");
+    let label =
+        |t: &str| serde_json::json!({"id": 7, "title": t, "color": "#fff", "project_id": 14, "type": "ProjectLabel"});
+    issue["changes"]["labels"] =
+        serde_json::json!({"previous": [label("API")], "current": [label("API"), label("promote")]});
+    let body = issue.to_string();
+    let first = deliver_gitlab(&s, "Issue Hook", "uuid-1", body.as_bytes(), Some(token));
+    assert_eq!(first.status, 202, "{}", first.body);
+    let again = deliver_gitlab(&s, "Issue Hook", "uuid-1", body.as_bytes(), Some(token));
+    assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
+    let job = s.queue.claim(1).unwrap().unwrap();
+    let trigger: Trigger = serde_json::from_str(&job.payload).unwrap();
+    assert_eq!(
+        (job.key.as_str(), job.kind.as_str()),
+        ("gitlabhq/gitlab-test#23", "gitlab")
+    );
+    assert_eq!(trigger.forge, hallmark::events::ForgeKind::GitLab);
+    // A GitHub delivery with the same id is another delivery.
+    let github = deliver(&s, "ping", "uuid-1", b"{}", None);
+    assert_eq!(github.status, 200, "{}", github.body);
+    assert_eq!(s.queue.claim(1).unwrap(), None);
 }

@@ -1,18 +1,24 @@
-//! `hallmark serve`: the GitHub App. The webhook server answers on one runtime;
-//! `--workers` threads take jobs from the durable queue and run them. Secrets come
-//! only from the environment (never from flags, which other users can read in the
-//! process list): `HALLMARK_GITHUB_WEBHOOK_SECRET`, and the app's private key in
-//! `HALLMARK_GITHUB_PRIVATE_KEY` or the file named by `HALLMARK_GITHUB_PRIVATE_KEY_FILE`,
-//! and `HALLMARK_LLM_API_KEY` for repositories that configure a language model.
+//! `hallmark serve`: the bot, for GitHub, GitLab or both from one process. The
+//! webhook server answers on one runtime; `--workers` threads take jobs from the
+//! durable queue and run them. Each forge is on when its secrets are set, and secrets
+//! come only from the environment (never from flags, which other users can read in
+//! the process list): GitHub `HALLMARK_GITHUB_WEBHOOK_SECRET` with the app's private
+//! key in `HALLMARK_GITHUB_PRIVATE_KEY` or the file named by
+//! `HALLMARK_GITHUB_PRIVATE_KEY_FILE` (and `--app-id`); GitLab
+//! `HALLMARK_GITLAB_WEBHOOK_SECRET` with `HALLMARK_GITLAB_TOKEN`; and
+//! `HALLMARK_LLM_API_KEY` for repositories that configure a language model.
 
 use super::Outcome;
 use anyhow::Context;
 use hallmark::agent::llm::API_KEY_ENV;
 use hallmark::commands::Syntax;
+use hallmark::events::ForgeKind;
+use hallmark::forge::gitlab::GitLabForge;
 use hallmark::github::auth::Secret;
 use hallmark::github::client::GitHubClient;
 use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
+use hallmark::gitlab::client::GitLabClient;
 use hallmark::queue::Queue;
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::worker::{Forges, Worker};
@@ -27,15 +33,22 @@ pub struct ServeArgs {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
-    /// The GitHub App's id.
+    /// The GitHub App's id (needed when GitHub is on).
     #[arg(long)]
-    app_id: u64,
+    app_id: Option<u64>,
     /// The GitHub API (GitHub Enterprise: `https://HOST/api/v3`).
     #[arg(long, default_value = "https://api.github.com")]
     api_url: String,
-    /// Where repositories are cloned from and pushed to; `{repo}` is `owner/name`.
+    /// Where GitHub repositories are cloned from and pushed to; `{repo}` is `owner/name`.
     #[arg(long, default_value = "https://github.com/{repo}.git")]
     git_url: String,
+    /// The GitLab instance (self-managed: its URL).
+    #[arg(long, default_value = "https://gitlab.com")]
+    gitlab_url: String,
+    /// Where GitLab projects are cloned from and pushed to; `{repo}` is the project's
+    /// path; by default `<gitlab-url>/{repo}.git`.
+    #[arg(long)]
+    gitlab_git_url: Option<String>,
     /// The queue and the jobs' clones live here.
     #[arg(long, default_value = ".hallmark-bot")]
     data_dir: PathBuf,
@@ -54,8 +67,17 @@ pub struct ServeArgs {
     no_bare_commands: bool,
 }
 
-/// The environment variable holding the webhook secret.
+/// The environment variable holding the GitHub App's webhook secret.
 pub const WEBHOOK_SECRET_ENV: &str = "HALLMARK_GITHUB_WEBHOOK_SECRET";
+/// The environment variable holding the GitLab webhooks' secret token.
+pub const GITLAB_WEBHOOK_SECRET_ENV: &str = "HALLMARK_GITLAB_WEBHOOK_SECRET";
+/// The environment variable holding the GitLab token the bot acts with.
+pub const GITLAB_TOKEN_ENV: &str = "HALLMARK_GITLAB_TOKEN";
+
+/// A variable of the environment, when set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
 /// The environment variable holding the app's private key (PEM).
 pub const PRIVATE_KEY_ENV: &str = "HALLMARK_GITHUB_PRIVATE_KEY";
 /// The environment variable naming a file that holds the app's private key.
@@ -75,25 +97,60 @@ fn private_key() -> anyhow::Result<Secret> {
 
 /// Runs the server until interrupted.
 pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
-    let secret = std::env::var(WEBHOOK_SECRET_ENV).unwrap_or_default();
+    let github_secret = env(WEBHOOK_SECRET_ENV);
+    let github = match &github_secret {
+        None => None,
+        Some(_) => {
+            let app_id = args
+                .app_id
+                .with_context(|| format!("{WEBHOOK_SECRET_ENV} is set, so GitHub is on: give the app's --app-id"))?;
+            Some(GitHubClient::new(
+                &args.api_url,
+                app_id,
+                &private_key()?,
+                RetryPolicy::default(),
+            )?)
+        }
+    };
+    let gitlab_secret = env(GITLAB_WEBHOOK_SECRET_ENV);
+    let gitlab = match (&gitlab_secret, env(GITLAB_TOKEN_ENV)) {
+        (None, None) => None,
+        (Some(_), Some(token)) => {
+            let token = Secret::new(token);
+            let api = format!("{}/api/v4", args.gitlab_url.trim_end_matches('/'));
+            let client = GitLabClient::new(&api, token.clone(), RetryPolicy::default())?;
+            Some(GitLabForge { client, token })
+        }
+        (Some(_), None) => {
+            anyhow::bail!("{GITLAB_WEBHOOK_SECRET_ENV} is set: set {GITLAB_TOKEN_ENV} too, the token the bot acts with")
+        }
+        (None, Some(_)) => {
+            anyhow::bail!("{GITLAB_TOKEN_ENV} is set: set {GITLAB_WEBHOOK_SECRET_ENV} too, the webhooks' secret token")
+        }
+    };
     anyhow::ensure!(
-        !secret.is_empty(),
-        "set {WEBHOOK_SECRET_ENV} to the GitHub App's webhook secret"
+        github.is_some() || gitlab.is_some(),
+        "set {WEBHOOK_SECRET_ENV} (GitHub) or {GITLAB_WEBHOOK_SECRET_ENV} and {GITLAB_TOKEN_ENV} (GitLab), or both"
     );
-    let key = private_key()?;
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
     let queue = Arc::new(Queue::open(&args.data_dir.join("queue.sqlite")).context("opening the job queue")?);
-    let github = GitHubClient::new(&args.api_url, args.app_id, &key, RetryPolicy::default())?;
+    let gitlab_git_url = args
+        .gitlab_git_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/{{repo}}.git", args.gitlab_url.trim_end_matches('/')));
 
     for n in 0..args.workers {
-        let template = args.git_url.clone();
+        let (on_github, on_gitlab) = (args.git_url.clone(), gitlab_git_url.clone());
         let worker = Worker {
             forges: Forges {
-                github: Some(github.clone()),
-                gitlab: None,
+                github: github.clone(),
+                gitlab: gitlab.clone(),
             },
             queue: queue.clone(),
-            remote: Box::new(move |repo| template.replace("{repo}", repo)),
+            remote: Box::new(move |forge, repo| match forge {
+                ForgeKind::GitHub => on_github.replace("{repo}", repo),
+                ForgeKind::GitLab => on_gitlab.replace("{repo}", repo),
+            }),
             work_dir: args.data_dir.join("work"),
             write_permission: Permission::Write,
             runtime: tokio::runtime::Builder::new_current_thread()
@@ -118,7 +175,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
 
     let state = Arc::new(AppState {
         config: ServerConfig {
-            github_secret: secret.into_bytes(),
+            github_secret: github_secret.map(String::into_bytes),
+            gitlab_secret: gitlab_secret.map(String::into_bytes),
             label: args.label.clone(),
             syntax: Syntax {
                 bare_verbs: !args.no_bare_commands,
