@@ -274,7 +274,8 @@ impl Worker {
             Ok((promotion, pull)) => {
                 let verdict = promotion.summary_line();
                 tracker.say(&format!(
-                    "Pull request #{pull} proposes `{}` on `{}`: {verdict}",
+                    "{} proposes `{}` on `{}`: {verdict}",
+                    forge.pull_name(pull),
                     promotion.target.relation(),
                     promotion.target.branch()
                 ));

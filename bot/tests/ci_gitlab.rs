@@ -115,6 +115,7 @@ fn a_failing_merge_request_gets_reports_and_one_note_kept_in_place() {
             s.notes.push(StoredNote {
                 id: 500 + i as u64,
                 project: "12".into(),
+                merge_request: true,
                 iid: 3,
                 body,
                 author: author.into(),

@@ -1,7 +1,7 @@
-//! Webhook deliveries in GitHub's real shape, for tests that need a particular
-//! issue, comment or sender: each starts from a real payload in
-//! `fixtures/webhooks/github` (GitHub's own examples) and changes only the fields the
-//! test is about, so routing is exercised on everything else GitHub sends.
+//! Webhook deliveries in GitHub's and GitLab's real shapes, for tests that need a
+//! particular issue, comment or sender: each starts from a real payload in
+//! `fixtures/webhooks/{github,gitlab}` (the forges' own examples) and changes only the
+//! fields the test is about, so routing is exercised on everything else they send.
 
 use serde_json::{json, Value};
 
@@ -37,8 +37,13 @@ impl<'a> Sender<'a> {
 }
 
 fn fixture(path: &str) -> Value {
+    forge_fixture("github", path)
+}
+
+fn forge_fixture(forge: &str, path: &str) -> Value {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/webhooks/github")
+        .join("fixtures/webhooks")
+        .join(forge)
         .join(path);
     serde_json::from_slice(&std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())))
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
@@ -147,5 +152,53 @@ pub fn comment_created(
         "https://api.github.com/repos/{}/issues/comments/{id}",
         issue.repo
     ));
+    payload
+}
+
+fn gitlab_common(mut payload: Value, repo: &str, actor: &str) -> Value {
+    let name = repo.rsplit('/').next().unwrap_or(repo);
+    payload["project"]["path_with_namespace"] = json!(repo);
+    payload["project"]["name"] = json!(name);
+    payload["project"]["web_url"] = json!(format!("https://gitlab.example/{repo}"));
+    payload["user"]["username"] = json!(actor);
+    payload["user"]["name"] = json!(actor);
+    payload
+}
+
+fn gitlab_label(name: &str) -> Value {
+    json!({"id": 900, "title": name, "color": "#428bca", "project_id": 14, "created_at": "2026-11-02 09:30:00 UTC",
+           "updated_at": "2026-11-02 09:30:00 UTC", "template": false, "description": null, "type": "ProjectLabel", "group_id": null})
+}
+
+/// A GitLab `Issue Hook` delivery: `actor` added `label` to issue `iid` of `repo`
+/// (`changes.labels` from none to it), the issue's description being `body`.
+pub fn gitlab_issue_labeled(repo: &str, iid: u64, body: &str, label: &str, actor: &str) -> Value {
+    let mut payload = gitlab_common(forge_fixture("gitlab", "issue.json"), repo, actor);
+    let a = &mut payload["object_attributes"];
+    a["iid"] = json!(iid);
+    a["description"] = json!(body);
+    a["action"] = json!("update");
+    a["confidential"] = json!(false);
+    a["labels"] = json!([gitlab_label(label)]);
+    payload["labels"] = json!([gitlab_label(label)]);
+    payload["changes"] = json!({"labels": {"previous": [], "current": [gitlab_label(label)]}});
+    payload
+}
+
+/// A GitLab `Note Hook` delivery: note `id` with `text` by `actor` on issue (or merge
+/// request) `iid` of `repo`.
+pub fn gitlab_note(repo: &str, iid: u64, merge_request: bool, id: u64, text: &str, actor: &str) -> Value {
+    let file = if merge_request {
+        "note_merge_request.json"
+    } else {
+        "note_issue.json"
+    };
+    let mut payload = gitlab_common(forge_fixture("gitlab", file), repo, actor);
+    let a = &mut payload["object_attributes"];
+    a["id"] = json!(id);
+    a["note"] = json!(text);
+    a["system"] = json!(false);
+    let thread = if merge_request { "merge_request" } else { "issue" };
+    payload[thread]["iid"] = json!(iid);
     payload
 }

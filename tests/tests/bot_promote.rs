@@ -136,66 +136,6 @@ fn labeled_issue(number: u64, body: &str) -> serde_json::Value {
 
 const FORM: &str = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n\n### Product name\n\n_No response_\n\n### Owner\n\nfinance-data@acme.example\n\n### What do you need, and why?\n\nOne row per order for the finance dashboards.\n";
 
-#[test]
-fn a_labeled_issue_becomes_a_pull_request_with_a_checklist_and_a_rerun_opens_no_second_one() {
-    let bot = start();
-    assert_eq!(deliver(&bot, "issues", "d-1", labeled_issue(12, FORM)), 202);
-    assert!(bot.worker.run_one());
-
-    let (pulls, comments, reactions) = bot
-        .fake
-        .with_state(|s| (s.pulls.clone(), s.comments.clone(), s.issue_reactions.clone()));
-    assert_eq!(pulls.len(), 1, "{pulls:?} {comments:?}");
-    let pr = &pulls[0];
-    assert_eq!((pr.head.as_str(), pr.base.as_str()), ("hallmark/silver/orders", "main"));
-    assert_eq!(pr.title, "Promote bronze.orders to silver.orders");
-    assert!(pr.body.starts_with("Closes #12"), "{}", pr.body);
-    assert!(pr.body.contains("```diff"), "{}", pr.body);
-    assert_eq!(reactions, vec![(12, "eyes".to_string())]);
-
-    let checklist: Vec<_> = comments.iter().filter(|c| c.number == pr.number).collect();
-    assert_eq!(checklist.len(), 1);
-    assert!(checklist[0].body.starts_with(&marker("checklist")));
-    assert!(checklist[0].body.contains("**✅ passed**"), "{}", checklist[0].body);
-    let tracking: Vec<_> = comments.iter().filter(|c| c.number == 12).collect();
-    assert_eq!(tracking.len(), 1, "one tracking comment, updated in place");
-    assert!(
-        tracking[0]
-            .body
-            .contains(&format!("Pull request #{} proposes `silver.orders`", pr.number)),
-        "{}",
-        tracking[0].body
-    );
-
-    // The branch is on the remote with the product's files.
-    let remote = git2::Repository::open_bare(&bot.remote).unwrap();
-    let tree = remote
-        .find_reference("refs/heads/hallmark/silver/orders")
-        .unwrap()
-        .peel_to_tree()
-        .unwrap();
-    for f in ["silver.yml", "silver.sql", "bronze.yml", "PROMOTION.md"] {
-        assert!(tree.get_path(Path::new(&format!("products/orders/{f}"))).is_ok(), "{f}");
-    }
-    let tip = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
-
-    // The same request delivered again with a new id: the same job, nothing queued.
-    assert_eq!(deliver(&bot, "issues", "d-2", labeled_issue(12, FORM)), 200);
-    assert_eq!(bot.queue.claim(1).unwrap(), None);
-    // The job run again (after a crash): still one pull request and one checklist;
-    // the branch only moves forward (the new checklist has a new reference time),
-    // never by force.
-    let first = bot.queue.job(1).unwrap().expect("the first job");
-    bot.queue.enqueue(&first.key, &first.kind, &first.payload).unwrap();
-    assert!(bot.worker.run_one());
-    let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
-    assert_eq!(pulls.len(), 1);
-    assert_eq!(comments.iter().filter(|c| c.number == pulls[0].number).count(), 1);
-    let new_tip = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
-    assert!(new_tip == tip || remote.graph_descendant_of(new_tip, tip).unwrap());
-    assert_eq!(bot.queue.claim(1).unwrap(), None);
-}
-
 /// GitHub's request form with `labels: [promote]` sends `issues.opened` carrying the
 /// label and then `issues.labeled`: replayed from the real fixture pair, the request
 /// is one job, one pull request and one checklist.
@@ -241,59 +181,6 @@ fn a_request_missing_its_source_is_answered_with_what_is_needed() {
         comments[0].body
     );
     assert!(bot.fake.with_state(|s| s.pulls.is_empty()));
-}
-
-#[test]
-fn commands_are_answered_by_permission_with_help_explain_and_cancel() {
-    let bot = start();
-    let comment = |login: &str, id: u64, body: &str| comment_on(12, false, login, id, body);
-    assert_eq!(
-        deliver(
-            &bot,
-            "issue_comment",
-            "c-1",
-            comment("visitor", 501, "/hallmark cancel")
-        ),
-        202
-    );
-    assert!(bot.worker.run_one());
-    assert_eq!(
-        deliver(&bot, "issue_comment", "c-2", comment("visitor", 502, "/hallmark help")),
-        202
-    );
-    assert!(bot.worker.run_one());
-    assert_eq!(
-        deliver(
-            &bot,
-            "issue_comment",
-            "c-3",
-            comment("maintainer", 503, "/hallmark promot")
-        ),
-        202
-    );
-    assert!(bot.worker.run_one());
-    let comments = bot.fake.with_state(|s| s.comments.clone());
-    assert_eq!(comments.len(), 3, "{comments:?}");
-    assert!(
-        comments[0].body.contains(
-            "@visitor thanks for the suggestion! `/hallmark cancel` changes the repository, so it needs write access"
-        ),
-        "{}",
-        comments[0].body
-    );
-    assert!(
-        comments[1].body.contains("| `/hallmark help` |"),
-        "help is open to everyone"
-    );
-    assert!(
-        comments[2]
-            .body
-            .starts_with("@maintainer `promot` is not a Hallmark command; did you mean `promote`?"),
-        "{}",
-        comments[2].body
-    );
-    let reactions = bot.fake.with_state(|s| s.reactions.clone());
-    assert!(reactions.contains(&(501, "confused".to_string())));
 }
 
 fn comment_on(number: u64, pull_request: bool, login: &str, id: u64, body: &str) -> serde_json::Value {
@@ -418,47 +305,6 @@ fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
             .any(|c| c.body.starts_with("@maintainer revised with your feedback in commit")),
         "{on_pull:?}"
     );
-    assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
-}
-
-/// Anyone who can open an issue can file the form with the label; starting a
-/// promotion asks the permission `/hallmark promote` does (write by default), and a
-/// repository can lower it with `bot.promote_permission`.
-#[test]
-fn a_form_from_someone_without_write_access_is_answered_not_promoted() {
-    let bot = start();
-    let opened = |number: u64| {
-        let issue = IssueSpec {
-            repo: REPO,
-            number,
-            body: FORM,
-            labels: &["promote"],
-            pull_request: false,
-        };
-        deliveries::issues("opened", &issue, None, Some(99), Sender::user("visitor"))
-    };
-    assert_eq!(deliver(&bot, "issues", "v-1", opened(21)), 202);
-    assert!(bot.worker.run_one());
-    let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.len(), s.comments.clone()));
-    assert_eq!(pulls, 0, "no promotion for a reader");
-    assert_eq!(comments.len(), 1, "{comments:?}");
-    assert!(
-        comments[0]
-            .body
-            .starts_with("@visitor thanks for the request! Starting a promotion here needs write access"),
-        "{}",
-        comments[0].body
-    );
-
-    // The repository lets readers start promotions: the same request now promotes.
-    bot.fake.with_state(|s| {
-        s.files.insert(
-            (REPO.into(), ".hallmark.yml".into()),
-            "bot:\n  promote_permission: read\n".into(),
-        );
-    });
-    assert_eq!(deliver(&bot, "issues", "v-2", opened(22)), 202);
-    assert!(bot.worker.run_one());
     assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
 }
 

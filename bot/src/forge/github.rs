@@ -116,4 +116,8 @@ impl Forge for GitHubForge {
             })
         })
     }
+
+    fn pull_name(&self, number: u64) -> String {
+        format!("Pull request #{number}")
+    }
 }

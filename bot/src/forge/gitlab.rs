@@ -115,6 +115,10 @@ impl Forge for GitLabForge {
             })
         })
     }
+
+    fn pull_name(&self, number: u64) -> String {
+        format!("Merge request !{number}")
+    }
 }
 
 #[cfg(test)]

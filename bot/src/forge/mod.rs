@@ -98,4 +98,7 @@ pub trait Forge: Send + Sync {
     ) -> ForgeFuture<'a, u64>;
     /// How git clones from and pushes to the forge.
     fn git_credentials(&self) -> ForgeFuture<'_, GitCredentials>;
+    /// How the forge's people name pull (merge) request `number` at a sentence's
+    /// start: `Pull request #5`, `Merge request !5`.
+    fn pull_name(&self, number: u64) -> String;
 }

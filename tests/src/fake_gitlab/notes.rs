@@ -1,0 +1,170 @@
+//! Notes on issues and merge requests (`/{issues|merge_requests}/{iid}/notes`): listed
+//! oldest first with GitLab's pagination, created, edited by their author only; and
+//! award emoji on the issue or merge request itself or on one of its notes.
+
+use super::{caller, not_found, paginated, user, Shared};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// A note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNote {
+    /// Its id.
+    pub id: u64,
+    /// The project, as the path names it (an id or `group/name`).
+    pub project: String,
+    /// True on a merge request, false on an issue.
+    pub merge_request: bool,
+    /// The issue's or merge request's iid.
+    pub iid: u64,
+    /// Its text.
+    pub body: String,
+    /// Its author's username.
+    pub author: String,
+}
+
+fn merge_request(kind: &str) -> Option<bool> {
+    match kind {
+        "merge_requests" => Some(true),
+        "issues" => Some(false),
+        _ => None,
+    }
+}
+
+fn to_json(n: &StoredNote) -> Value {
+    json!({"id": n.id, "type": null, "body": n.body, "attachment": null, "author": user(&n.author),
+           "created_at": "2026-11-02T09:30:00.000Z", "updated_at": "2026-11-02T09:30:00.000Z",
+           "system": false, "noteable_id": 9000 + n.iid,
+           "noteable_type": if n.merge_request { "MergeRequest" } else { "Issue" }, "noteable_iid": n.iid,
+           "resolvable": false, "confidential": false, "internal": false})
+}
+
+/// `GET /projects/{project}/{kind}/{iid}/notes`
+pub async fn list(
+    State(shared): State<Shared>,
+    Path((project, kind, iid)): Path<(String, String, u64)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mr) = merge_request(&kind) else {
+        return not_found("Resource");
+    };
+    let all: Vec<Value> = s
+        .notes
+        .iter()
+        .filter(|n| n.project == project && n.merge_request == mr && n.iid == iid)
+        .map(to_json)
+        .collect();
+    paginated(&s, all, &q)
+}
+
+/// `POST /projects/{project}/{kind}/{iid}/notes`
+pub async fn create(
+    State(shared): State<Shared>,
+    Path((project, kind, iid)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mr) = merge_request(&kind) else {
+        return not_found("Resource");
+    };
+    let Some(text) = body["body"].as_str().filter(|t| !t.is_empty()) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "body is missing"}))).into_response();
+    };
+    let id = s.next();
+    let note = StoredNote {
+        id,
+        project,
+        merge_request: mr,
+        iid,
+        body: text.to_string(),
+        author: caller(&s, &headers).unwrap_or_default(),
+    };
+    let out = to_json(&note);
+    s.notes.push(note);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+/// `PUT /projects/{project}/{kind}/{iid}/notes/{id}`
+pub async fn edit(
+    State(shared): State<Shared>,
+    Path((project, kind, iid, id)): Path<(String, String, u64, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let me = caller(&s, &headers).unwrap_or_default();
+    let mr = merge_request(&kind);
+    match s
+        .notes
+        .iter_mut()
+        .find(|n| n.project == project && Some(n.merge_request) == mr && n.iid == iid && n.id == id)
+    {
+        None => not_found("Note"),
+        Some(n) if n.author != me => (StatusCode::FORBIDDEN, Json(json!({"message": "403 Forbidden"}))).into_response(),
+        Some(n) => {
+            n.body = body["body"].as_str().unwrap_or_default().to_string();
+            Json(to_json(n)).into_response()
+        }
+    }
+}
+
+fn award_to(
+    s: &mut super::State,
+    project: String,
+    kind: &str,
+    iid: u64,
+    note: Option<u64>,
+    body: &Value,
+    who: String,
+) -> Response {
+    let Some(mr) = merge_request(kind) else {
+        return not_found("Resource");
+    };
+    let name = body["name"].as_str().unwrap_or_default().to_string();
+    if name.is_empty() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "name is missing"}))).into_response();
+    }
+    if s.awards
+        .iter()
+        .any(|a| a.0 == project && a.1 == mr && a.2 == iid && a.3 == note && a.4 == name && a.5 == who)
+    {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "404 Award Emoji Name has already been taken"})),
+        )
+            .into_response();
+    }
+    let id = s.next();
+    s.awards.push((project, mr, iid, note, name.clone(), who.clone()));
+    (StatusCode::CREATED, Json(json!({"id": id, "name": name, "user": user(&who), "awardable_type": if note.is_some() { "Note" } else if mr { "MergeRequest" } else { "Issue" }}))).into_response()
+}
+
+/// `POST /projects/{project}/{kind}/{iid}/award_emoji`
+pub async fn award(
+    State(shared): State<Shared>,
+    Path((project, kind, iid)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let who = caller(&s, &headers).unwrap_or_default();
+    award_to(&mut s, project, &kind, iid, None, &body, who)
+}
+
+/// `POST /projects/{project}/{kind}/{iid}/notes/{id}/award_emoji`
+pub async fn award_note(
+    State(shared): State<Shared>,
+    Path((project, kind, iid, id)): Path<(String, String, u64, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let who = caller(&s, &headers).unwrap_or_default();
+    award_to(&mut s, project, &kind, iid, Some(id), &body, who)
+}

@@ -1,0 +1,496 @@
+//! The bot's stories that are the same on GitHub and GitLab, run on both from one
+//! table: each side is the real webhook server over HTTP, a worker, a bare remote,
+//! and the stateful fake of that forge. A story says what a user sees (one pull or
+//! merge request, one checklist, one tracking comment, a polite refusal), and each
+//! side says how its forge shows it.
+
+use hallmark::commands::Syntax;
+use hallmark::forge::gitlab::GitLabForge;
+use hallmark::forge::Permission;
+use hallmark::github::auth::Secret;
+use hallmark::github::client::{marker, GitHubClient};
+use hallmark::github::limits::RetryPolicy;
+use hallmark::gitlab::client::GitLabClient;
+use hallmark::queue::Queue;
+use hallmark::server::{router, AppState, Metrics, ServerConfig};
+use hallmark::webhook::signature::sign_github;
+use hallmark::worker::{Forges, Worker};
+use hallmark_tests::deliveries::{self, IssueSpec, Sender};
+use hallmark_tests::fake_github::{test_app_private_key, FakeGitHub, TEST_APP_ID};
+use hallmark_tests::fake_gitlab::{FakeGitLab, StoredIssue};
+use hallmark_tests::http::request;
+use hallmark_tests::remote::retail_remote;
+use hallmark_tests::serve::Background;
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+const REPO: &str = "acme/retail";
+const GITHUB_SECRET: &[u8] = b"story-github-secret";
+const GITLAB_SECRET: &str = "story-gitlab-secret";
+const GITLAB_TOKEN: &str = "glpat-story-bot";
+const GITLAB_BOT: &str = "hallmark-bot";
+
+const FORM: &str = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n\n### Owner\n\nfinance-data@acme.example\n\n### What do you need, and why?\n\nOne row per order for the finance dashboards.\n";
+
+/// A role a person can have, as each forge names it.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    /// GitHub read, GitLab Reporter.
+    Reader,
+    /// GitHub write, GitLab Developer.
+    Writer,
+}
+
+/// The fake forge of a side.
+enum Fake {
+    GitHub(FakeGitHub),
+    GitLab(FakeGitLab),
+}
+
+/// A pull or merge request as a story sees it.
+#[derive(Debug, Clone)]
+struct Pull {
+    number: u64,
+    title: String,
+    head: String,
+    base: String,
+    body: String,
+}
+
+/// A comment or note as a story sees it.
+#[derive(Debug, Clone)]
+struct Said {
+    by_hallmark: bool,
+    body: String,
+}
+
+struct Side {
+    name: &'static str,
+    _dir: tempfile::TempDir,
+    remote: PathBuf,
+    fake: Fake,
+    server: Background,
+    worker: Worker,
+    deliveries: Cell<u64>,
+}
+
+fn retry() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 3,
+        backoff: Duration::from_millis(10),
+        max_rate_limit_wait: Duration::from_secs(5),
+        secondary_wait: Duration::from_millis(20),
+    }
+}
+
+fn both() -> Vec<Side> {
+    vec![Side::github(), Side::gitlab()]
+}
+
+impl Side {
+    fn build(name: &'static str, fake: Fake, forges: Forges, config: ServerConfig) -> Side {
+        let dir = tempfile::tempdir().unwrap();
+        let remote = retail_remote(dir.path());
+        let queue = Arc::new(Queue::open(&dir.path().join("queue.sqlite")).unwrap());
+        let state = Arc::new(AppState {
+            config,
+            queue: queue.clone(),
+            metrics: Metrics::default(),
+        });
+        let server = Background::spawn(move |_| router(state));
+        let remote_url = remote.to_str().unwrap().to_string();
+        let worker = Worker {
+            forges,
+            queue,
+            remote: Box::new(move |_, _| remote_url.clone()),
+            work_dir: dir.path().join("work"),
+            write_permission: Permission::Write,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            llm_key: None,
+            concurrency: 1,
+        };
+        Side {
+            name,
+            _dir: dir,
+            remote,
+            fake,
+            server,
+            worker,
+            deliveries: Cell::new(0),
+        }
+    }
+
+    fn config(github: bool) -> ServerConfig {
+        ServerConfig {
+            github_secret: github.then(|| GITHUB_SECRET.to_vec()),
+            gitlab_secret: (!github).then(|| GITLAB_SECRET.as_bytes().to_vec()),
+            label: "promote".into(),
+            syntax: Syntax::default(),
+            max_body_bytes: 1 << 20,
+        }
+    }
+
+    fn github() -> Side {
+        let fake = FakeGitHub::for_test_app();
+        let client =
+            GitHubClient::new(&fake.url(), TEST_APP_ID, &Secret::new(test_app_private_key()), retry()).unwrap();
+        let forges = Forges {
+            github: Some(client),
+            gitlab: None,
+        };
+        Side::build("github", Fake::GitHub(fake), forges, Side::config(true))
+    }
+
+    fn gitlab() -> Side {
+        let fake = FakeGitLab::start();
+        fake.with_state(|s| {
+            s.tokens.insert(GITLAB_TOKEN.into(), GITLAB_BOT.into());
+        });
+        let token = Secret::new(GITLAB_TOKEN);
+        let client = GitLabClient::new(&fake.api(), token.clone(), retry()).unwrap();
+        let forges = Forges {
+            github: None,
+            gitlab: Some(GitLabForge { client, token }),
+        };
+        Side::build("gitlab", Fake::GitLab(fake), forges, Side::config(false))
+    }
+
+    fn delivery_id(&self) -> String {
+        self.deliveries.set(self.deliveries.get() + 1);
+        format!("{}-{}", self.name, self.deliveries.get())
+    }
+
+    fn post(&self, path: &str, event: &str, body: String) -> u16 {
+        let id = self.delivery_id();
+        let headers: Vec<(&str, String)> = match self.fake {
+            Fake::GitHub(_) => vec![
+                ("X-GitHub-Event", event.to_string()),
+                ("X-GitHub-Delivery", id),
+                ("X-Hub-Signature-256", sign_github(GITHUB_SECRET, body.as_bytes())),
+            ],
+            Fake::GitLab(_) => vec![
+                ("X-Gitlab-Event", event.to_string()),
+                ("X-Gitlab-Event-UUID", id),
+                ("X-Gitlab-Token", GITLAB_SECRET.to_string()),
+            ],
+        };
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        request(self.server.addr(), "POST", path, &headers, body.as_bytes())
+            .unwrap()
+            .status
+    }
+
+    fn set_role(&self, user: &str, role: Role) {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                let name = match role {
+                    Role::Reader => "read",
+                    Role::Writer => "write",
+                };
+                s.permissions.insert((REPO.into(), user.into()), name.into());
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                let level = match role {
+                    Role::Reader => 20,
+                    Role::Writer => 30,
+                };
+                s.members.insert((REPO.into(), user.into()), level);
+            }),
+        }
+    }
+
+    /// `actor` labels issue `number` (whose text is `body`) with `promote`.
+    fn label_issue(&self, number: u64, body: &str, actor: &str) -> u16 {
+        match &self.fake {
+            Fake::GitHub(_) => {
+                let issue = IssueSpec {
+                    repo: REPO,
+                    number,
+                    body,
+                    labels: &["promote"],
+                    pull_request: false,
+                };
+                let payload = deliveries::issues("labeled", &issue, Some("promote"), Some(99), Sender::user(actor));
+                self.post("/webhooks/github", "issues", payload.to_string())
+            }
+            Fake::GitLab(f) => {
+                f.with_state(|s| {
+                    s.issues.insert(
+                        (REPO.into(), number),
+                        StoredIssue {
+                            title: "A data product".into(),
+                            description: body.into(),
+                            confidential: false,
+                        },
+                    )
+                });
+                let payload = deliveries::gitlab_issue_labeled(REPO, number, body, "promote", actor);
+                self.post("/webhooks/gitlab", "Issue Hook", payload.to_string())
+            }
+        }
+    }
+
+    /// `actor` comments `text` (comment `id`) on issue or pull request `number`.
+    fn comment(&self, number: u64, pull: bool, id: u64, text: &str, actor: &str) -> u16 {
+        match &self.fake {
+            Fake::GitHub(_) => {
+                let issue = IssueSpec {
+                    repo: REPO,
+                    number,
+                    body: "",
+                    labels: &[],
+                    pull_request: pull,
+                };
+                let payload = deliveries::comment_created(&issue, id, text, Some(99), Sender::user(actor));
+                self.post("/webhooks/github", "issue_comment", payload.to_string())
+            }
+            Fake::GitLab(_) => {
+                let payload = deliveries::gitlab_note(REPO, number, pull, id, text, actor);
+                self.post("/webhooks/gitlab", "Note Hook", payload.to_string())
+            }
+        }
+    }
+
+    fn pulls(&self) -> Vec<Pull> {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                s.pulls
+                    .iter()
+                    .map(|p| Pull {
+                        number: p.number,
+                        title: p.title.clone(),
+                        head: p.head.clone(),
+                        base: p.base.clone(),
+                        body: p.body.clone(),
+                    })
+                    .collect()
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.merge_requests
+                    .iter()
+                    .map(|m| Pull {
+                        number: m.iid,
+                        title: m.title.clone(),
+                        head: m.source.clone(),
+                        base: m.target.clone(),
+                        body: m.description.clone(),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// What was said on issue (or pull request, `pull`) `number`, in order.
+    fn said(&self, number: u64, pull: bool) -> Vec<Said> {
+        match &self.fake {
+            // GitHub numbers issues and pull requests together.
+            Fake::GitHub(f) => f.with_state(|s| {
+                s.comments
+                    .iter()
+                    .filter(|c| c.number == number)
+                    .map(|c| Said {
+                        by_hallmark: c.app_id == Some(TEST_APP_ID),
+                        body: c.body.clone(),
+                    })
+                    .collect()
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.notes
+                    .iter()
+                    .filter(|n| n.project == REPO && n.iid == number && n.merge_request == pull)
+                    .map(|n| Said {
+                        by_hallmark: n.author == GITLAB_BOT,
+                        body: n.body.clone(),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// Hallmark's comments marked `key` on `number`.
+    fn marked(&self, number: u64, pull: bool, key: &str) -> Vec<String> {
+        self.said(number, pull)
+            .into_iter()
+            .filter(|s| s.by_hallmark && s.body.starts_with(&marker(key)))
+            .map(|s| s.body)
+            .collect()
+    }
+
+    /// The reactions Hallmark gave the issue `number` (`comment`: one of its comments).
+    fn reactions(&self, number: u64, comment: Option<u64>) -> Vec<String> {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| match comment {
+                Some(id) => s.reactions.iter().filter(|r| r.0 == id).map(|r| r.1.clone()).collect(),
+                None => s
+                    .issue_reactions
+                    .iter()
+                    .filter(|r| r.0 == number)
+                    .map(|r| r.1.clone())
+                    .collect(),
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.awards
+                    .iter()
+                    .filter(|a| a.2 == number && a.3 == comment && a.5 == GITLAB_BOT)
+                    .map(|a| a.4.clone())
+                    .collect()
+            }),
+        }
+    }
+
+    /// A file of the default branch, as the forge's contents API serves it.
+    fn set_file(&self, path: &str, text: &str) {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                s.files.insert((REPO.into(), path.into()), text.into());
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.files.insert((REPO.into(), path.into()), text.into());
+            }),
+        }
+    }
+
+    fn branch_tree_has(&self, branch: &str, files: &[&str]) -> git2::Oid {
+        let remote = git2::Repository::open_bare(&self.remote).unwrap();
+        let reference = remote.find_reference(&format!("refs/heads/{branch}")).unwrap();
+        let tree = reference.peel_to_tree().unwrap();
+        for f in files {
+            assert!(tree.get_path(Path::new(f)).is_ok(), "{}: {f} on {branch}", self.name);
+        }
+        reference.target().unwrap()
+    }
+}
+
+#[test]
+fn a_labeled_issue_becomes_one_pull_request_with_one_checklist_and_a_rerun_opens_no_second() {
+    for side in both() {
+        let who = side.name;
+        side.set_role("consumer", Role::Writer);
+        assert_eq!(side.label_issue(12, FORM, "consumer"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+
+        let pulls = side.pulls();
+        assert_eq!(pulls.len(), 1, "{who}: {pulls:?}");
+        let pull = &pulls[0];
+        assert_eq!(
+            (pull.head.as_str(), pull.base.as_str()),
+            ("hallmark/silver/orders", "main"),
+            "{who}"
+        );
+        assert!(pull.body.starts_with("Closes #12"), "{who}: {}", pull.body);
+        assert!(pull.body.contains("```diff"), "{who}: the schema diff: {}", pull.body);
+        assert_eq!(pull.title, "Promote bronze.orders to silver.orders", "{who}");
+        let checklist = side.marked(pull.number, true, "checklist");
+        assert_eq!(checklist.len(), 1, "{who}: {:?}", side.said(pull.number, true));
+        assert!(checklist[0].contains("**✅ passed**"), "{who}: {}", checklist[0]);
+        let tracking = side.marked(12, false, "tracking");
+        assert_eq!(tracking.len(), 1, "{who}: one tracking comment, updated in place");
+        assert!(
+            tracking[0].contains("proposes `silver.orders`"),
+            "{who}: {}",
+            tracking[0]
+        );
+        assert_eq!(side.reactions(12, None), vec!["eyes".to_string()], "{who}");
+        let tip = side.branch_tree_has(
+            "hallmark/silver/orders",
+            &[
+                "products/orders/silver.yml",
+                "products/orders/silver.sql",
+                "products/orders/PROMOTION.md",
+            ],
+        );
+
+        // The job run again (after a crash): still one pull request and one checklist,
+        // and the branch only moves forward.
+        let first = side.worker.queue.job(1).unwrap().expect("the first job");
+        side.worker
+            .queue
+            .enqueue(&first.key, &first.kind, &first.payload)
+            .unwrap();
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.pulls().len(), 1, "{who}");
+        assert_eq!(side.marked(pull.number, true, "checklist").len(), 1, "{who}");
+        let remote = git2::Repository::open_bare(&side.remote).unwrap();
+        let new_tip = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
+        assert!(
+            new_tip == tip || remote.graph_descendant_of(new_tip, tip).unwrap(),
+            "{who}"
+        );
+
+        // A recheck on the pull request updates the same checklist.
+        side.set_role("reviewer", Role::Writer);
+        assert_eq!(
+            side.comment(pull.number, true, 9001, "/hallmark recheck", "reviewer"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.marked(pull.number, true, "checklist").len(), 1, "{who}");
+        assert_eq!(
+            side.reactions(pull.number, Some(9001)),
+            vec!["eyes".to_string()],
+            "{who}"
+        );
+    }
+}
+
+#[test]
+fn a_reader_is_refused_politely_and_help_is_open_to_everyone() {
+    for side in both() {
+        let who = side.name;
+        side.set_role("visitor", Role::Reader);
+        assert_eq!(side.comment(5, false, 501, "/hallmark cancel", "visitor"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.comment(5, false, 502, "/hallmark help", "visitor"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.comment(5, false, 503, "/hallmark promot", "visitor"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        let said: Vec<Said> = side.said(5, false).into_iter().filter(|s| s.by_hallmark).collect();
+        assert_eq!(said.len(), 3, "{who}: {said:?}");
+        assert!(
+            said[2]
+                .body
+                .starts_with("@visitor `promot` is not a Hallmark command; did you mean `promote`?"),
+            "{who}: {}",
+            said[2].body
+        );
+        assert!(
+            said[0].body.contains("@visitor thanks for the suggestion! `/hallmark cancel` changes the repository, so it needs write access"),
+            "{who}: {}",
+            said[0].body
+        );
+        assert!(said[1].body.contains("| `/hallmark help` |"), "{who}: {}", said[1].body);
+        assert_eq!(side.reactions(5, Some(501)), vec!["confused".to_string()], "{who}");
+        assert!(side.pulls().is_empty(), "{who}");
+    }
+}
+
+#[test]
+fn a_label_from_a_reader_is_answered_not_promoted_unless_the_repository_allows_readers() {
+    for side in both() {
+        let who = side.name;
+        side.set_role("visitor", Role::Reader);
+        assert_eq!(side.label_issue(21, FORM, "visitor"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        assert!(side.pulls().is_empty(), "{who}: no promotion for a reader");
+        let said = side.said(21, false);
+        assert_eq!(said.len(), 1, "{who}: {said:?}");
+        assert!(
+            said[0]
+                .body
+                .starts_with("@visitor thanks for the request! Starting a promotion here needs write access"),
+            "{who}: {}",
+            said[0].body
+        );
+        // The repository lets readers start promotions: the same request now promotes.
+        side.set_file(".hallmark.yml", "bot:\n  promote_permission: read\n");
+        assert_eq!(side.label_issue(22, FORM, "visitor"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.pulls().len(), 1, "{who}");
+    }
+}
