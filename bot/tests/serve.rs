@@ -5,6 +5,7 @@
 use hallmark::webhook::signature::sign_github;
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::fake_github::{test_app_private_key_file, FakeGitHub, TEST_APP_ID};
+use hallmark_tests::fake_gitlab::FakeGitLab;
 use hallmark_tests::http::request;
 use hallmark_tests::remote::retail_remote;
 use std::net::{SocketAddr, TcpListener};
@@ -206,4 +207,125 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
         (hallmark::queue::JobState::Done, 2),
         "the interrupted job ran again"
     );
+}
+
+/// `hallmark serve` with only GitLab's secrets set: no GitHub App, no `--app-id`.
+fn serve_gitlab(addr: SocketAddr, gitlab: &FakeGitLab, remote: &Path, data: &Path) -> Killed {
+    let child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(["serve", "--listen", &addr.to_string(), "--gitlab-url", &gitlab.url()])
+        .args([
+            "--gitlab-git-url",
+            remote.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--workers",
+            "1",
+        ])
+        .env_remove("HALLMARK_GITHUB_WEBHOOK_SECRET")
+        .env("HALLMARK_GITLAB_WEBHOOK_SECRET", GITLAB_SECRET)
+        .env("HALLMARK_GITLAB_TOKEN", GITLAB_TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the server", || {
+        request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
+    });
+    Killed(child)
+}
+
+const GITLAB_SECRET: &str = "serve-gitlab-secret";
+const GITLAB_TOKEN: &str = "glpat-serve-bot";
+
+fn gitlab_with_consumer() -> FakeGitLab {
+    let gitlab = FakeGitLab::start();
+    gitlab.with_state(|s| {
+        s.tokens.insert(GITLAB_TOKEN.into(), "hallmark-bot".into());
+        s.members.insert(("acme/retail".into(), "consumer".into()), 30);
+    });
+    gitlab
+}
+
+fn deliver_gitlab(addr: SocketAddr, uuid: &str, body: &str) -> hallmark_tests::http::Response {
+    request(
+        addr,
+        "POST",
+        "/webhooks/gitlab",
+        &[
+            ("X-Gitlab-Event", "Issue Hook"),
+            ("X-Gitlab-Event-UUID", uuid),
+            ("X-Gitlab-Token", GITLAB_SECRET),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap()
+}
+
+fn gitlab_request(iid: u64) -> String {
+    let form = "### Source\n\nbronze/orders.csv\n\n### Target level\n\nsilver\n\n### Owner\n\ndata@acme.example\n";
+    deliveries::gitlab_issue_labeled("acme/retail", iid, form, "promote", "consumer").to_string()
+}
+
+#[test]
+fn the_binary_with_only_gitlab_secrets_promotes_a_labeled_gitlab_issue() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let gitlab = gitlab_with_consumer();
+    let addr = free_port();
+    let _server = serve_gitlab(addr, &gitlab, &remote, &dir.path().join("data"));
+    let r = deliver_gitlab(addr, "uuid-serve-1", &gitlab_request(8));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let github = request(addr, "POST", "/webhooks/github", &[("X-GitHub-Event", "ping")], b"{}").unwrap();
+    assert_eq!(github.status, 404, "GitHub is off: {}", github.body);
+    wait_until("the merge request", || {
+        gitlab.with_state(|s| !s.merge_requests.is_empty())
+    });
+    let mr = gitlab.with_state(|s| s.merge_requests[0].clone());
+    assert_eq!(
+        (mr.source.as_str(), mr.target.as_str()),
+        ("hallmark/silver/orders", "main")
+    );
+    assert!(mr.description.starts_with("Closes #8"), "{}", mr.description);
+    wait_until("the checklist note", || {
+        gitlab.with_state(|s| {
+            s.notes
+                .iter()
+                .any(|n| n.merge_request && n.iid == mr.iid && n.author == "hallmark-bot")
+        })
+    });
+    let metrics = request(addr, "GET", "/metrics", &[], b"").unwrap().body;
+    assert!(
+        metrics.contains("hallmark_webhook_deliveries_total{forge=\"gitlab\",outcome=\"queued\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_gitlab_bot_killed_mid_job_resumes_and_opens_exactly_one_merge_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let gitlab = gitlab_with_consumer();
+    gitlab.with_state(|s| s.create_merge_request_delay_ms = 4_000);
+    let data = dir.path().join("data");
+    let addr = free_port();
+    let first = serve_gitlab(addr, &gitlab, &remote, &data);
+    assert_eq!(deliver_gitlab(addr, "uuid-restart", &gitlab_request(9)).status, 202);
+    let bare = git2::Repository::open_bare(&remote).unwrap();
+    wait_until("the pushed branch", || {
+        bare.find_reference("refs/heads/hallmark/silver/orders").is_ok()
+    });
+    drop(first);
+    gitlab.with_state(|s| s.create_merge_request_delay_ms = 0);
+    let _second = serve_gitlab(addr, &gitlab, &remote, &data);
+    let again = deliver_gitlab(addr, "uuid-restart", &gitlab_request(9));
+    assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
+    wait_until("the job done", || {
+        request(addr, "GET", "/metrics", &[], b"").is_ok_and(|r| r.body.contains("hallmark_jobs{state=\"done\"} 1"))
+    });
+    let (mrs, notes) = gitlab.with_state(|s| (s.merge_requests.clone(), s.notes.clone()));
+    assert_eq!(mrs.len(), 1, "{mrs:?}");
+    let checklists = notes.iter().filter(|n| n.merge_request && n.iid == mrs[0].iid).count();
+    assert_eq!(checklists, 1, "{notes:?}");
+    let tracking = notes.iter().filter(|n| !n.merge_request && n.iid == 9).count();
+    assert_eq!(tracking, 1, "one tracking note: {notes:?}");
 }

@@ -1,9 +1,8 @@
-//! The bot end to end over real HTTP and real git: a signed `issues.labeled` delivery
-//! reaches the webhook server, the worker promotes the request on a fresh clone of a
-//! bare remote, pushes the branch, opens a pull request that closes the issue and
-//! posts the checklist; running the job again opens no second pull request or
-//! checklist; commands from people
-//! without write access are refused politely.
+//! The GitHub bot end to end over real HTTP and real git, for the stories only GitHub
+//! tells (the stories both forges share are in `bot_stories.rs`): the request form's
+//! opened+labeled pair, a request missing its source, promote then recheck from
+//! comments, revise with review comments, bare commands turned off, GitHub failing
+//! mid-job, and a repository that drafts with a language model.
 
 use hallmark::commands::Syntax;
 use hallmark::github::auth::Secret;

@@ -81,6 +81,8 @@ pub struct State {
     pub write_failures: VecDeque<Failure>,
     /// Writes (POST, PUT) carried out.
     pub writes: usize,
+    /// How long opening a merge request takes, to catch a bot mid-request.
+    pub create_merge_request_delay_ms: u64,
 }
 
 impl State {
