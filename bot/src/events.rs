@@ -33,6 +33,10 @@ pub struct Trigger {
     pub pull_request: bool,
     /// Who triggered it (the labeler, the commenter).
     pub actor: String,
+    /// A confidential issue (GitLab): its text is never quoted where the public can
+    /// read it, so it is not used for the pull (merge) request at all.
+    #[serde(default)]
+    pub confidential: bool,
     /// What to do.
     pub action: Action,
 }

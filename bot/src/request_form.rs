@@ -1,7 +1,9 @@
-//! The "Request a data product" issue form, read back from the issue body GitHub
-//! renders (`### <label>` then the answer, `_No response_` when left empty). The body
-//! is untrusted: values are checked, and what is missing or wrong is listed so the bot
-//! can ask for it in a comment instead of guessing.
+//! The "Request a data product" issue form, read back from the issue body: GitHub's
+//! issue form renders `### <label>` then the answer (`_No response_` when left
+//! empty); GitLab's issue template has the same headings with hints in HTML comments,
+//! which are not answers. The body is untrusted: values are checked, and what is
+//! missing or wrong is listed so the bot can ask for it in a comment instead of
+//! guessing.
 
 use crate::commands::is_source;
 use hallmark_checks::Level;
@@ -9,6 +11,24 @@ use hallmark_checks::Level;
 /// The issue form, in the form `hallmark init` writes to
 /// `.github/ISSUE_TEMPLATE/request-data-product.yml`.
 pub const ISSUE_FORM: &str = include_str!("../../deploy/github/request-data-product.yml");
+
+/// GitLab's issue template, for `.gitlab/issue_templates/Request a data product.md`.
+pub const GITLAB_ISSUE_TEMPLATE: &str = include_str!("../../deploy/gitlab/issue_templates/Request a data product.md");
+
+/// `text` without its HTML comments (an unclosed one runs to the end).
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        rest = match rest[start..].find("-->") {
+            Some(end) => &rest[start + end + 3..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
 
 /// What the request says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,6 +82,7 @@ fn field_of(heading: &str) -> Option<&'static str> {
 /// Reads the form's answers from an issue body.
 pub fn parse_issue_body(body: &str) -> RequestForm {
     let mut form = RequestForm::default();
+    let body = without_comments(body);
     let mut sections: Vec<(&'static str, Vec<&str>)> = Vec::new();
     for line in body.lines() {
         if let Some(heading) = line.strip_prefix("### ") {
@@ -139,6 +160,33 @@ pub fn parse_issue_body(body: &str) -> RequestForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gitlab_template_reads_as_unanswered_until_filled_in() {
+        let empty = parse_issue_body(GITLAB_ISSUE_TEMPLATE);
+        assert_eq!(empty.missing(), vec!["source", "target level"]);
+        assert!(empty.problems.is_empty(), "{:?}", empty.problems);
+        let filled = GITLAB_ISSUE_TEMPLATE
+            .replace("<!-- silver or gold -->", "gold")
+            .replace(
+                "<!-- The bronze file or table, e.g. bronze/orders.csv; for gold, a silver product, e.g. silver.orders. -->",
+                "silver.orders",
+            )
+            .replace(
+                "<!-- Who answers for the product: an e-mail address or a group handle, e.g. @acme/finance-data. -->",
+                "@acme/finance-data",
+            );
+        let form = parse_issue_body(&filled);
+        assert_eq!(form.source.as_deref(), Some("silver.orders"));
+        assert_eq!(form.level, Some(Level::Gold));
+        assert_eq!(form.owner.as_deref(), Some("@acme/finance-data"));
+        assert_eq!(form.product, None);
+        assert!(form.problems.is_empty(), "{:?}", form.problems);
+        assert!(
+            GITLAB_ISSUE_TEMPLATE.contains("/label ~promote"),
+            "the template starts Hallmark"
+        );
+    }
 
     #[test]
     fn a_rendered_form_is_read_back() {

@@ -267,14 +267,22 @@ impl Worker {
             source: form.source.clone().unwrap_or_default(),
             level: form.level.unwrap_or(Level::Silver),
             product: form.product.clone(),
-            text: form.description.clone().unwrap_or_default(),
+            // A confidential issue's words never reach the public branch or request.
+            text: match trigger.confidential {
+                true => String::new(),
+                false => form.description.clone().unwrap_or_default(),
+            },
             owner: form.owner.clone(),
+        };
+        let withheld = match trigger.confidential {
+            true => "\n\nThis issue is confidential, so its text was not used: the branch and the merge request are visible to everyone who can see the project. Say what the product needs in a review of the merge request, and `/hallmark revise` will use it.",
+            false => "",
         };
         match self.promote_and_open_pull(forge, job, trigger, &request, &tracker) {
             Ok((promotion, pull)) => {
                 let verdict = promotion.summary_line();
                 tracker.say(&format!(
-                    "{} proposes `{}` on `{}`: {verdict}",
+                    "{} proposes `{}` on `{}`: {verdict}{withheld}",
                     forge.pull_name(pull),
                     promotion.target.relation(),
                     promotion.target.branch()

@@ -494,3 +494,44 @@ fn a_label_from_a_reader_is_answered_not_promoted_unless_the_repository_allows_r
         assert_eq!(side.pulls().len(), 1, "{who}");
     }
 }
+
+/// A confidential GitLab issue is seen by members only; the branch and the merge
+/// request are not, so the request's words appear in neither.
+#[test]
+fn a_confidential_gitlab_issue_is_never_quoted_in_the_merge_request() {
+    let side = Side::gitlab();
+    side.set_role("consumer", Role::Writer);
+    let secret_words = "Margins for the acquisition of Northwind";
+    let body = format!("{FORM}\n{secret_words}\n");
+    let mut payload = deliveries::gitlab_issue_labeled(REPO, 31, &body, "promote", "consumer");
+    payload["object_attributes"]["confidential"] = serde_json::json!(true);
+    assert_eq!(
+        side.post("/webhooks/gitlab", "Confidential Issue Hook", payload.to_string()),
+        202
+    );
+    assert!(side.worker.run_one());
+    let pulls = side.pulls();
+    assert_eq!(pulls.len(), 1);
+    assert!(!pulls[0].body.contains(secret_words), "{}", pulls[0].body);
+    assert!(!pulls[0].body.contains("finance dashboards"), "{}", pulls[0].body);
+    let promotion = {
+        let remote = git2::Repository::open_bare(&side.remote).unwrap();
+        let tree = remote
+            .find_reference("refs/heads/hallmark/silver/orders")
+            .unwrap()
+            .peel_to_tree()
+            .unwrap();
+        let blob = tree
+            .get_path(Path::new("products/orders/PROMOTION.md"))
+            .unwrap()
+            .to_object(&remote)
+            .unwrap();
+        String::from_utf8_lossy(blob.as_blob().unwrap().content()).into_owned()
+    };
+    assert!(
+        !promotion.contains(secret_words) && !promotion.contains("finance dashboards"),
+        "{promotion}"
+    );
+    let tracking = side.marked(31, false, "tracking");
+    assert!(tracking[0].contains("This issue is confidential"), "{}", tracking[0]);
+}

@@ -99,6 +99,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 // `issues` events fire for pull requests too.
                 pull_request: issue.pull_request.is_some(),
                 actor: sender.map(|s| s.login.clone()).unwrap_or_default(),
+                confidential: false,
                 action: Action::PromoteIssue {
                     source: form.source,
                     level: form.level,
@@ -128,6 +129,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 number: payload.issue.number,
                 pull_request: payload.issue.pull_request.is_some(),
                 actor: comment.user.login.clone(),
+                confidential: false,
                 action: Action::Command {
                     comment_id: comment.id.0,
                     command: parsed.map_err(|e| e.to_string()),

@@ -62,6 +62,7 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                     .ok_or_else(|| missing("object_attributes.iid"))?,
                 pull_request: false,
                 actor,
+                confidential: attributes["confidential"].as_bool() == Some(true),
                 action: Action::PromoteIssue {
                     source: form.source,
                     level: form.level,
@@ -96,6 +97,7 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                     .ok_or_else(|| missing("iid of the issue or merge request"))?,
                 pull_request,
                 actor,
+                confidential: thread["confidential"].as_bool() == Some(true),
                 action: Action::Command {
                     comment_id: attributes["id"]
                         .as_u64()
