@@ -1,8 +1,7 @@
 //! The GitHub bot end to end over real HTTP and real git, for the stories only GitHub
 //! tells (the stories both forges share are in `bot_stories.rs`): the request form's
-//! opened+labeled pair, a request missing its source, promote then recheck from
-//! comments, revise with review comments, bare commands turned off, GitHub failing
-//! mid-job, and a repository that drafts with a language model.
+//! opened+labeled pair, a request missing its source, bare commands turned off,
+//! GitHub failing mid-job, and a repository that drafts with a language model.
 
 use hallmark::commands::Syntax;
 use hallmark::github::auth::Secret;
@@ -191,120 +190,6 @@ fn comment_on(number: u64, pull_request: bool, login: &str, id: u64, body: &str)
         pull_request,
     };
     deliveries::comment_created(&issue, id, body, Some(99), Sender::user(login))
-}
-
-#[test]
-fn promote_from_a_comment_then_recheck_updates_the_same_checklist() {
-    let bot = start();
-    bot.fake.with_state(|s| {
-        s.issues.insert(
-            (REPO.into(), 40),
-            FORM.replace("bronze/orders.csv", "bronze/customers.csv"),
-        );
-    });
-    assert_eq!(
-        deliver(
-            &bot,
-            "issue_comment",
-            "c-1",
-            comment_on(40, false, "maintainer", 601, "/hallmark promote")
-        ),
-        202
-    );
-    assert!(bot.worker.run_one());
-    let pull = bot.fake.with_state(|s| s.pulls.clone()).pop().expect("a pull request");
-    assert_eq!(pull.head, "hallmark/silver/customers");
-    assert!(pull.body.starts_with("Closes #40"));
-    // Someone changed the data since: the posted checklist is stale.
-    bot.fake.with_state(|s| {
-        let c = s.comments.iter_mut().find(|c| c.number == pull.number).unwrap();
-        c.body = format!("{}\nstale", marker("checklist"));
-    });
-
-    assert_eq!(
-        deliver(
-            &bot,
-            "issue_comment",
-            "c-2",
-            comment_on(pull.number, true, "maintainer", 602, "/hallmark recheck")
-        ),
-        202
-    );
-    assert!(bot.worker.run_one());
-    let comments = bot.fake.with_state(|s| s.comments.clone());
-    let checklists: Vec<_> = comments.iter().filter(|c| c.number == pull.number).collect();
-    assert_eq!(checklists.len(), 1, "recheck updates the checklist, never a second one");
-    assert!(
-        checklists[0].body.contains("`silver.customers`") && !checklists[0].body.contains("stale"),
-        "{}",
-        checklists[0].body
-    );
-    assert!(bot
-        .fake
-        .with_state(|s| s.reactions.contains(&(602, "eyes".to_string()))));
-}
-
-#[test]
-fn revise_commits_on_the_pull_request_branch_and_updates_the_same_checklist() {
-    let bot = start();
-    assert_eq!(deliver(&bot, "issues", "d-1", labeled_issue(12, FORM)), 202);
-    assert!(bot.worker.run_one());
-    let pull = bot.fake.with_state(|s| s.pulls[0].clone());
-    let remote = git2::Repository::open_bare(&bot.remote).unwrap();
-    let before = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
-
-    bot.fake.with_state(|s| {
-        s.review_comments.push((
-            REPO.into(),
-            pull.number,
-            "reviewer".into(),
-            "products/orders/silver.yml".into(),
-            "Say that amounts are in the order's currency.".into(),
-        ))
-    });
-    let revise = comment_on(
-        pull.number,
-        true,
-        "maintainer",
-        701,
-        "/hallmark revise\nname the finance team as the audience",
-    );
-    assert_eq!(deliver(&bot, "issue_comment", "r-1", revise), 202);
-    assert!(bot.worker.run_one());
-
-    let after = remote.refname_to_id("refs/heads/hallmark/silver/orders").unwrap();
-    assert_ne!(after, before, "a new commit");
-    assert!(
-        remote.graph_descendant_of(after, before).unwrap(),
-        "on top of the old one, no force push"
-    );
-    let plan = file_on_branch(&remote, "hallmark/silver/orders", "products/orders/PROMOTION.md");
-    assert!(
-        plan.contains("Reviewer feedback from @maintainer:\nname the finance team as the audience"),
-        "{plan}"
-    );
-    assert!(
-        plan.contains("- @reviewer on products/orders/silver.yml: Say that amounts are in the order's currency."),
-        "the reviewers' comments are context too: {plan}"
-    );
-
-    let comments = bot.fake.with_state(|s| s.comments.clone());
-    let on_pull: Vec<_> = comments.iter().filter(|c| c.number == pull.number).collect();
-    assert_eq!(
-        on_pull
-            .iter()
-            .filter(|c| c.body.starts_with(&marker("checklist")))
-            .count(),
-        1,
-        "the same checklist comment"
-    );
-    assert!(
-        on_pull
-            .iter()
-            .any(|c| c.body.starts_with("@maintainer revised with your feedback in commit")),
-        "{on_pull:?}"
-    );
-    assert_eq!(bot.fake.with_state(|s| s.pulls.len()), 1);
 }
 
 #[test]

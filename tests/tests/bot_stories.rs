@@ -343,6 +343,77 @@ impl Side {
         }
     }
 
+    /// Issue `number`'s text, as the forge's API serves it.
+    fn set_issue_body(&self, number: u64, body: &str) {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                s.issues.insert((REPO.into(), number), body.into());
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.issues.insert(
+                    (REPO.into(), number),
+                    StoredIssue {
+                        title: "A data product".into(),
+                        description: body.into(),
+                        confidential: false,
+                    },
+                );
+            }),
+        }
+    }
+
+    /// A review comment by `user` on `path` in the diff of pull request `number`.
+    fn add_review_comment(&self, number: u64, user: &str, path: &str, body: &str) {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                s.review_comments
+                    .push((REPO.into(), number, user.into(), path.into(), body.into()));
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.diff_notes
+                    .push((REPO.into(), number, user.into(), path.into(), body.into()));
+            }),
+        }
+    }
+
+    /// Makes Hallmark's checklist on pull request `number` stale, as if the data had
+    /// changed since it was posted.
+    fn stale_checklist(&self, number: u64) {
+        let stale = format!("{}\nstale", marker("checklist"));
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                for c in s
+                    .comments
+                    .iter_mut()
+                    .filter(|c| c.number == number && c.body.starts_with(&marker("checklist")))
+                {
+                    c.body = stale.clone();
+                }
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                for n in s
+                    .notes
+                    .iter_mut()
+                    .filter(|n| n.merge_request && n.iid == number && n.body.starts_with(&marker("checklist")))
+                {
+                    n.body = stale.clone();
+                }
+            }),
+        }
+    }
+
+    /// A file of the branch, on the bare remote.
+    fn file_on_branch(&self, branch: &str, path: &str) -> String {
+        let remote = git2::Repository::open_bare(&self.remote).unwrap();
+        let tree = remote
+            .find_reference(&format!("refs/heads/{branch}"))
+            .unwrap()
+            .peel_to_tree()
+            .unwrap();
+        let blob = tree.get_path(Path::new(path)).unwrap().to_object(&remote).unwrap();
+        String::from_utf8_lossy(blob.as_blob().unwrap().content()).into_owned()
+    }
+
     /// A file of the default branch, as the forge's contents API serves it.
     fn set_file(&self, path: &str, text: &str) {
         match &self.fake {
@@ -423,6 +494,7 @@ fn a_labeled_issue_becomes_one_pull_request_with_one_checklist_and_a_rerun_opens
         );
 
         // A recheck on the pull request updates the same checklist.
+        side.stale_checklist(pull.number);
         side.set_role("reviewer", Role::Writer);
         assert_eq!(
             side.comment(pull.number, true, 9001, "/hallmark recheck", "reviewer"),
@@ -430,7 +502,13 @@ fn a_labeled_issue_becomes_one_pull_request_with_one_checklist_and_a_rerun_opens
             "{who}"
         );
         assert!(side.worker.run_one(), "{who}");
-        assert_eq!(side.marked(pull.number, true, "checklist").len(), 1, "{who}");
+        let rechecked = side.marked(pull.number, true, "checklist");
+        assert_eq!(rechecked.len(), 1, "{who}");
+        assert!(
+            rechecked[0].contains("`silver.orders`") && !rechecked[0].contains("stale"),
+            "{who}: {}",
+            rechecked[0]
+        );
         assert_eq!(
             side.reactions(pull.number, Some(9001)),
             vec!["eyes".to_string()],
@@ -534,4 +612,87 @@ fn a_confidential_gitlab_issue_is_never_quoted_in_the_merge_request() {
     );
     let tracking = side.marked(31, false, "tracking");
     assert!(tracking[0].contains("This issue is confidential"), "{}", tracking[0]);
+}
+
+#[test]
+fn promote_from_a_comment_then_explain_and_revise_with_the_review_comments() {
+    for side in both() {
+        let who = side.name;
+        side.set_role("maintainer", Role::Writer);
+        side.set_issue_body(40, &FORM.replace("bronze/orders.csv", "bronze/customers.csv"));
+        assert_eq!(
+            side.comment(40, false, 601, "/hallmark promote", "maintainer"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        let pull = side.pulls().pop().expect("a pull request");
+        assert_eq!(pull.head, "hallmark/silver/customers", "{who}");
+        assert!(pull.body.starts_with("Closes #40"), "{who}");
+
+        // explain answers anyone, from the standards of the default branch.
+        side.set_role("visitor", Role::Reader);
+        assert_eq!(
+            side.comment(pull.number, true, 602, "/hallmark explain SLV-003", "visitor"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        let explained = side
+            .said(pull.number, true)
+            .into_iter()
+            .rfind(|s| s.by_hallmark)
+            .unwrap();
+        assert!(
+            explained
+                .body
+                .starts_with("**SLV-003 Amounts are non-negative decimals**"),
+            "{who}: {}",
+            explained.body
+        );
+
+        // revise re-runs the promotion with the feedback and the review comments.
+        let remote = git2::Repository::open_bare(&side.remote).unwrap();
+        let before = remote.refname_to_id("refs/heads/hallmark/silver/customers").unwrap();
+        side.add_review_comment(
+            pull.number,
+            "reviewer",
+            "products/customers/silver.yml",
+            "Say which emails are hashed.",
+        );
+        let revise = "/hallmark revise\nname the marketing team as the audience";
+        assert_eq!(side.comment(pull.number, true, 603, revise, "maintainer"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        let after = remote.refname_to_id("refs/heads/hallmark/silver/customers").unwrap();
+        assert!(
+            after != before && remote.graph_descendant_of(after, before).unwrap(),
+            "{who}: a new commit on top"
+        );
+        let plan = side.file_on_branch("hallmark/silver/customers", "products/customers/PROMOTION.md");
+        assert!(
+            plan.contains("Reviewer feedback from @maintainer:\nname the marketing team as the audience"),
+            "{who}: {plan}"
+        );
+        assert!(
+            plan.contains("- @reviewer on products/customers/silver.yml: Say which emails are hashed."),
+            "{who}: the review comments are context too: {plan}"
+        );
+        assert_eq!(
+            side.marked(pull.number, true, "checklist").len(),
+            1,
+            "{who}: the same checklist"
+        );
+        let replies: Vec<Said> = side
+            .said(pull.number, true)
+            .into_iter()
+            .filter(|s| s.by_hallmark)
+            .collect();
+        assert!(
+            replies
+                .iter()
+                .any(|r| r.body.starts_with("@maintainer revised with your feedback in commit")),
+            "{who}: {replies:?}"
+        );
+        assert_eq!(side.pulls().len(), 1, "{who}");
+    }
 }
