@@ -1,0 +1,162 @@
+//! The GitLab client against the stateful fake over real HTTP: merge requests and notes
+//! written once whatever GitLab's answers, pages followed, access levels read, raw
+//! files returned as they are, and a refused token named.
+
+use hallmark::github::auth::Secret;
+use hallmark::github::limits::RetryPolicy;
+use hallmark::gitlab::client::{GitLabClient, Thread};
+use hallmark::marker::marker;
+use hallmark_tests::fake_gitlab::{Failure, FakeGitLab, StoredNote};
+use std::time::Duration;
+
+const PROJECT: &str = "acme/retail";
+const TOKEN: &str = "glpat-client-test";
+
+fn setup() -> (FakeGitLab, GitLabClient, tokio::runtime::Runtime) {
+    let fake = FakeGitLab::start();
+    fake.with_state(|s| {
+        s.tokens.insert(TOKEN.into(), "hallmark-bot".into());
+    });
+    let retry = RetryPolicy {
+        attempts: 4,
+        backoff: Duration::from_millis(20),
+        max_rate_limit_wait: Duration::from_secs(5),
+        secondary_wait: Duration::from_millis(20),
+    };
+    let client = GitLabClient::new(&fake.api(), Secret::new(TOKEN), retry).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (fake, client, rt)
+}
+
+#[test]
+fn a_merge_request_whose_answer_is_lost_is_opened_once_and_then_updated() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| s.write_failures.push_back(Failure::AfterWrite(502)));
+    let iid = rt
+        .block_on(client.open_or_update_merge_request(
+            PROJECT,
+            "hallmark/silver/orders",
+            "main",
+            "Silver orders",
+            "Closes #3",
+        ))
+        .unwrap();
+    let mrs = fake.with_state(|s| s.merge_requests.clone());
+    assert_eq!(mrs.len(), 1, "{mrs:?}");
+    assert_eq!(mrs[0].iid, iid);
+    let again = rt
+        .block_on(client.open_or_update_merge_request(
+            PROJECT,
+            "hallmark/silver/orders",
+            "main",
+            "Silver orders v2",
+            "Closes #3",
+        ))
+        .unwrap();
+    let mrs = fake.with_state(|s| s.merge_requests.clone());
+    assert_eq!((again, mrs.len(), mrs[0].title.as_str()), (iid, 1, "Silver orders v2"));
+}
+
+#[test]
+fn the_checklist_note_is_found_across_pages_and_nobody_elses_is_edited() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.max_per_page = 2;
+        for (i, author) in ["ana", "ben", "ana", "cy"].into_iter().enumerate() {
+            let body = if i == 1 {
+                format!("{}\nquoted", marker("checklist"))
+            } else {
+                format!("note {i}")
+            };
+            s.notes.push(StoredNote {
+                id: 10 + i as u64,
+                project: PROJECT.into(),
+                merge_request: true,
+                iid: 4,
+                body,
+                author: author.into(),
+            });
+        }
+    });
+    let thread = Thread {
+        iid: 4,
+        merge_request: true,
+    };
+    let first = rt
+        .block_on(client.upsert_note(PROJECT, thread, "checklist", "3 passed"))
+        .unwrap();
+    fake.with_state(|s| {
+        for i in 0..5 {
+            s.notes.push(StoredNote {
+                id: 100 + i,
+                project: PROJECT.into(),
+                merge_request: true,
+                iid: 4,
+                body: "more".into(),
+                author: "ana".into(),
+            });
+        }
+    });
+    let second = rt
+        .block_on(client.upsert_note(PROJECT, thread, "checklist", "4 passed"))
+        .unwrap();
+    assert_eq!(first, second, "the same note, found on a later page");
+    let notes = fake.with_state(|s| s.notes.clone());
+    assert!(notes[1].body.ends_with("quoted"), "ben's note is untouched");
+    let ours: Vec<&StoredNote> = notes.iter().filter(|n| n.author == "hallmark-bot").collect();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].body.ends_with("4 passed"));
+    // A note on the issue of the same number is another thread.
+    let on_issue = rt
+        .block_on(client.upsert_note(
+            PROJECT,
+            Thread {
+                iid: 4,
+                merge_request: false,
+            },
+            "checklist",
+            "x",
+        ))
+        .unwrap();
+    assert_ne!(on_issue, first);
+}
+
+#[test]
+fn access_levels_raw_files_awards_and_a_refused_token() {
+    let (fake, client, rt) = setup();
+    fake.with_state(|s| {
+        s.members.insert((PROJECT.into(), "dev".into()), 30);
+        s.members.insert((PROJECT.into(), "inherited".into()), 40);
+        s.files.insert((PROJECT.into(), ".hallmark.yml".into()), "42\n".into());
+    });
+    assert_eq!(rt.block_on(client.access_level(PROJECT, "dev")).unwrap(), 30);
+    assert_eq!(rt.block_on(client.access_level(PROJECT, "inherited")).unwrap(), 40);
+    assert_eq!(rt.block_on(client.access_level(PROJECT, "stranger")).unwrap(), 0);
+    assert_eq!(
+        rt.block_on(client.file_text(PROJECT, ".hallmark.yml"))
+            .unwrap()
+            .as_deref(),
+        Some("42\n"),
+        "a file that parses as JSON is still returned as written"
+    );
+    assert_eq!(rt.block_on(client.file_text(PROJECT, "missing.yml")).unwrap(), None);
+    let thread = Thread {
+        iid: 2,
+        merge_request: false,
+    };
+    rt.block_on(client.award(PROJECT, thread, None, "eyes")).unwrap();
+    rt.block_on(client.award(PROJECT, thread, None, "eyes")).unwrap();
+    assert_eq!(
+        fake.with_state(|s| s.awards.len()),
+        1,
+        "a second award of the same emoji is no error"
+    );
+
+    let stranger = GitLabClient::new(&fake.api(), Secret::new("glpat-wrong"), RetryPolicy::default()).unwrap();
+    let err = rt.block_on(stranger.username()).unwrap_err().to_string();
+    assert!(err.contains("HTTP 401") && err.contains("401 Unauthorized"), "{err}");
+    assert!(!err.contains("glpat-wrong"), "the token never prints");
+}
