@@ -10,6 +10,7 @@ pub mod forge;
 pub mod git;
 pub mod github;
 pub mod gitlab;
+pub mod handlers;
 pub mod marker;
 pub mod queue;
 pub mod request_form;

@@ -1,0 +1,10 @@
+//! `/hallmark cancel`: stops the (or pull request's) queued and running
+//! promotion jobs; a running one stops before it pushes or posts anything.
+
+use super::{Cx, HandlerError};
+
+/// Cancels and says how many jobs it stopped.
+pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
+    let n = cx.worker.queue.cancel(&cx.t.product_key())?;
+    cx.reply(&format!("Cancelled {n} job(s) for #{}.", cx.t.number))
+}

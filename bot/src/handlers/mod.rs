@@ -1,0 +1,271 @@
+//! What the worker does for each kind of job, one file per command (as rust-lang/bors
+//! lays it out): [`promote`] (the label, the request form, `/hallmark promote`),
+//! [`revise`], [`recheck`], [`explain`], [`cancel`] and [`help`]. Each handler works
+//! on a [`Cx`]: the job, its trigger, the forge it came from, and the worker's means
+//! (runtime, work dir, queue), and fails with a [`HandlerError`] that says what broke.
+
+pub mod cancel;
+pub mod explain;
+pub mod help;
+pub mod promote;
+pub mod recheck;
+pub mod revise;
+
+use crate::agent::context::RequestError;
+use crate::agent::drafter::{DraftError, Drafter};
+use crate::agent::job::JobError;
+use crate::agent::llm::{LlmConfig, LlmDrafter};
+use crate::agent::rules::RulesDrafter;
+use crate::commands::Command;
+use crate::events::Trigger;
+use crate::forge::{Forge, ForgeError, Permission, Reaction, Thread};
+use crate::git::{clone_fresh, GitCredentials, GitError};
+use crate::queue::{Job, QueueError};
+use crate::worker::Worker;
+use hallmark_checks::error::SourceErrors;
+use hallmark_checks::project::CONFIG_FILE;
+use hallmark_checks::render::{render, Format};
+use hallmark_checks::warehouse::{open, Limits, Warehouse, WarehouseError};
+use hallmark_checks::{Checklist, Project};
+use std::path::{Path, PathBuf};
+
+/// Why a job failed; its text is what the queue records and the tracking comment says.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The forge refused or did not answer.
+    #[error(transparent)]
+    Forge(#[from] ForgeError),
+    /// Cloning, committing or pushing failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// The queue could not be read or written.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// The repository's standards or specs do not load.
+    #[error("the standards or specs do not load:\n{0}")]
+    Project(SourceErrors),
+    /// The warehouse could not be opened.
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+    /// The request cannot be worked on (an unknown source, say).
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The promotion failed.
+    #[error(transparent)]
+    Promotion(#[from] JobError),
+    /// The drafter could not be set up.
+    #[error(transparent)]
+    Drafter(#[from] DraftError),
+    /// `.hallmark.yml` (or another file of the repository) says something unusable.
+    #[error("{file}: {problem}")]
+    Config {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The job's work folder could not be cleared.
+    #[error("cannot clear {path}: {message}")]
+    WorkDir {
+        /// The folder.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The queued job is not a trigger.
+    #[error("unreadable job: {0}")]
+    Payload(#[from] serde_json::Error),
+    /// The job's forge is not set up on this server.
+    #[error("a {0} job, but this server has no {0} configured")]
+    NotConfigured(&'static str),
+    /// `/hallmark cancel` stopped it.
+    #[error("cancelled by `/hallmark cancel` before anything was pushed")]
+    Cancelled,
+}
+
+/// One job being carried out.
+pub struct Cx<'a> {
+    /// The worker's means.
+    pub worker: &'a Worker,
+    /// The job.
+    pub job: &'a Job,
+    /// What it was triggered by.
+    pub t: &'a Trigger,
+    /// The forge it acts on.
+    pub forge: &'a dyn Forge,
+}
+
+impl Cx<'_> {
+    /// Runs a forge call (or any future) on the worker's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.worker.runtime.block_on(f)
+    }
+
+    /// Answers on the trigger's issue or pull request.
+    pub fn reply(&self, text: &str) -> Result<(), HandlerError> {
+        self.block_on(self.forge.comment(&self.t.repo, self.t.thread(), text))?;
+        Ok(())
+    }
+
+    /// The actor's permission on the repository.
+    pub fn actor_permission(&self) -> Result<Permission, HandlerError> {
+        Ok(self.block_on(self.forge.permission(&self.t.repo, &self.t.actor))?)
+    }
+
+    /// Reacts to comment `comment` of the trigger's thread; a failure is only logged.
+    pub fn react(&self, comment: u64, reaction: Reaction) {
+        if let Err(e) = self.block_on(
+            self.forge
+                .react_to_comment(&self.t.repo, self.t.thread(), comment, reaction),
+        ) {
+            tracing::warn!(error = %e, "cannot react to the comment");
+        }
+    }
+
+    /// A fresh clone of the trigger's repository in `work_dir/<name>` (replacing a
+    /// leftover of an interrupted run), with the credentials for pushing.
+    pub fn fresh_clone(&self, name: &str) -> Result<(PathBuf, GitCredentials), HandlerError> {
+        let dir = self.worker.work_dir.join(name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| HandlerError::WorkDir {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
+        }
+        let credentials = self.block_on(self.forge.git_credentials())?;
+        clone_fresh(&self.remote(), &dir, Some(&credentials))?;
+        Ok((dir, credentials))
+    }
+
+    /// The repository's git remote.
+    pub fn remote(&self) -> String {
+        (self.worker.remote)(self.t.forge, &self.t.repo)
+    }
+
+    /// The repository at `dir` and a warehouse for the job.
+    pub fn project_and_warehouse(&self, dir: &Path) -> Result<(Project, Box<dyn Warehouse>), HandlerError> {
+        let project = Project::load(dir).map_err(HandlerError::Project)?;
+        let warehouse = open(
+            &project.config.warehouse,
+            &project.root,
+            &format!("job{}", self.job.id),
+            Limits::default(),
+        )?;
+        Ok((project, warehouse))
+    }
+
+    /// The `bot:` setting `name` of the repository's `.hallmark.yml` on its default
+    /// branch, if it sets one.
+    pub fn bot_setting(&self, name: &str) -> Result<Option<serde_norway::Value>, HandlerError> {
+        let Some(text) = self.block_on(self.forge.file_text(&self.t.repo, CONFIG_FILE))? else {
+            return Ok(None);
+        };
+        let config: serde_norway::Value = serde_norway::from_str(&text).map_err(|e| HandlerError::Config {
+            file: CONFIG_FILE.into(),
+            problem: format!("not valid YAML: {e}"),
+        })?;
+        Ok(config.get("bot").and_then(|b| b.get(name)).cloned())
+    }
+
+    /// Whether the repository accepts bare `/<verb>` commands: yes, unless its
+    /// `.hallmark.yml` says `bot: { bare_commands: false }`.
+    pub fn bare_commands_allowed(&self) -> Result<bool, HandlerError> {
+        Ok(self
+            .bot_setting("bare_commands")?
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true))
+    }
+
+    /// The least permission that may start a promotion (the label, the request form,
+    /// `/hallmark promote`): `bot: { promote_permission: triage }` in `.hallmark.yml`,
+    /// else the one every changing verb needs.
+    pub fn promote_permission(&self) -> Result<Permission, HandlerError> {
+        match self.bot_setting("promote_permission")? {
+            None => Ok(self.worker.write_permission),
+            Some(v) => v
+                .as_str()
+                .and_then(Permission::from_name)
+                .ok_or_else(|| HandlerError::Config {
+                    file: CONFIG_FILE.into(),
+                    problem: "`bot.promote_permission` must be read, triage, write, maintain or admin".into(),
+                }),
+        }
+    }
+
+    /// The repository's drafter: its configured language model, else the rules. The
+    /// model's transcript is kept under `work_dir/transcripts/job-<id>.jsonl`.
+    pub fn drafter(&self, project: &Project) -> Result<Box<dyn Drafter>, HandlerError> {
+        let config = LlmConfig::from_project(project).map_err(|problem| HandlerError::Config {
+            file: CONFIG_FILE.into(),
+            problem,
+        })?;
+        match config {
+            Some(config) => {
+                let transcript = self
+                    .worker
+                    .work_dir
+                    .join("transcripts")
+                    .join(format!("job-{}.jsonl", self.job.id));
+                let key = self.worker.llm_key.as_ref().map(|k| k.expose().to_string());
+                Ok(Box::new(LlmDrafter::new(config, key, &transcript)?))
+            }
+            None => Ok(Box::new(RulesDrafter::default())),
+        }
+    }
+
+    /// Stops a job that was cancelled while it ran, before it pushes or posts anything.
+    pub fn stop_if_cancelled(&self) -> Result<(), HandlerError> {
+        match self.worker.queue.is_cancelled(self.job.id)? {
+            true => Err(HandlerError::Cancelled),
+            false => Ok(()),
+        }
+    }
+
+    /// Posts the checklist on pull request `pull`, or updates the one already there.
+    pub fn post_checklist(&self, pull: u64, checklist: &Checklist) -> Result<(), HandlerError> {
+        let thread = Thread {
+            number: pull,
+            pull_request: true,
+        };
+        self.block_on(self.forge.upsert_comment(
+            &self.t.repo,
+            thread,
+            "checklist",
+            &render(checklist, Format::Markdown),
+        ))?;
+        Ok(())
+    }
+}
+
+/// Answers a slash command. Only `help` and `explain` are open to everyone; the rest
+/// need write access (`promote`: the repository's promote permission).
+pub fn command(cx: &Cx<'_>, comment: u64, command: &Result<Command, String>) -> Result<(), HandlerError> {
+    let command = match command {
+        Err(e) => return cx.reply(&format!("@{} {e}\n\n{}", cx.t.actor, crate::commands::HELP)),
+        Ok(c) => c,
+    };
+    if command.changes_anything() {
+        let required = match command {
+            Command::Promote { .. } => cx.promote_permission()?,
+            _ => cx.worker.write_permission,
+        };
+        if cx.actor_permission()? < required {
+            cx.react(comment, Reaction::Confused);
+            return cx.reply(&format!(
+                "@{} thanks for the suggestion! `/hallmark {}` changes the repository, so it needs {} access here; a maintainer can run it for you.",
+                cx.t.actor,
+                command.verb(),
+                required.name()
+            ));
+        }
+    }
+    cx.react(comment, Reaction::Eyes);
+    match command {
+        Command::Help => help::run(cx),
+        Command::Cancel => cancel::run(cx),
+        Command::Explain { standard } => explain::run(cx, comment, standard),
+        Command::Recheck => recheck::run(cx),
+        Command::Promote { level, source } => promote::on_command(cx, *level, source.as_deref()),
+        Command::Revise { feedback } => revise::run(cx, feedback),
+    }
+}

@@ -1,0 +1,96 @@
+//! `/hallmark revise <feedback>`: re-runs the promotion of a pull request's product on
+//! its branch with the reviewer's feedback and the pull request's review comments in
+//! the request, commits on top (never a force push), and updates the checklist.
+
+use super::promote::Tracker;
+use super::{Cx, HandlerError};
+use crate::agent::context::PromotionRequest;
+use crate::agent::job::{promote, JobOptions};
+use crate::git::{checkout_branch, commit_promotion, detach_head, push_branch, track_remote_branch};
+use hallmark_checks::Level;
+
+/// Revises and answers the reviewer with the new commit and the verdict.
+pub fn run(cx: &Cx<'_>, feedback: &str) -> Result<(), HandlerError> {
+    if !cx.t.pull_request {
+        return cx.reply("`/hallmark revise` works on a pull request Hallmark opened.");
+    }
+    let reply = revise(cx, feedback)?;
+    cx.reply(&reply)
+}
+
+fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
+    let t = cx.t;
+    let head = cx.block_on(cx.forge.pull_head(&t.repo, t.number))?;
+    let Some((level, product)) = head
+        .strip_prefix("hallmark/")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(l, p)| l.parse::<Level>().ok().map(|l| (l, p.to_string())))
+    else {
+        return Ok(format!(
+            "`{head}` is not a branch Hallmark opened (`hallmark/<level>/<product>`), so there is nothing to revise."
+        ));
+    };
+    let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
+    track_remote_branch(&dir, &head)?;
+    checkout_branch(&dir, &head)?;
+    detach_head(&dir)?;
+    let (project, warehouse) = cx.project_and_warehouse(&dir)?;
+    let relation = format!("{level}.{product}");
+    let Some(spec) = project.product(&relation).map(|p| p.spec.clone()) else {
+        return Ok(format!(
+            "the branch `{head}` has no product {relation}, so there is nothing to revise."
+        ));
+    };
+    let Some(source) = spec
+        .sources
+        .first()
+        .map(|s| s.file.clone().or(s.table.clone()).unwrap_or(s.name.clone()))
+    else {
+        return Ok(format!("{relation} declares no source, so it cannot be drafted again."));
+    };
+    let reviews = cx.block_on(cx.forge.review_comments(&t.repo, t.number))?;
+    let mut text = format!(
+        "{}\n\nReviewer feedback from @{}:\n{feedback}",
+        spec.description.unwrap_or_default(),
+        t.actor
+    );
+    if !reviews.is_empty() {
+        text.push_str("\n\nReview comments on the pull request:\n");
+        text.push_str(&reviews.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"));
+    }
+    let request = PromotionRequest {
+        source,
+        level,
+        product: Some(product),
+        text,
+        owner: spec.owner,
+    };
+    let tracker = Tracker::new(cx);
+    let promotion = promote(
+        &project,
+        warehouse.as_ref(),
+        &request,
+        cx.drafter(&project)?.as_mut(),
+        &JobOptions::default(),
+        &tracker,
+    )?;
+    cx.stop_if_cancelled()?;
+    let committed = commit_promotion(&dir, &promotion)?;
+    push_branch(&dir, &cx.remote(), &head, Some(&credentials))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(checklist) = &promotion.checklist {
+        cx.post_checklist(t.number, checklist)?;
+    }
+    Ok(format!(
+        "@{} revised with your feedback in commit {} on `{head}` ({} drafter): {}.{}",
+        t.actor,
+        &committed.commit[..12.min(committed.commit.len())],
+        promotion.drafter,
+        promotion.summary_line(),
+        if promotion.drafter == "rules" {
+            " The rules drafter records feedback in PROMOTION.md; a language model configured in `.hallmark.yml` acts on it."
+        } else {
+            ""
+        }
+    ))
+}
