@@ -128,6 +128,13 @@ pub fn commit_promotion(root: &Path, p: &Promotion) -> Result<Committed, GitErro
     commit_on_branch(root, &p.target.branch(), &p.files, &p.deletions, &p.commit_message)
 }
 
+/// The commit HEAD of the repository at `root` points at, as 40 hex digits.
+pub fn head_commit(root: &Path) -> Result<String, GitError> {
+    let repo = Repository::open(root)?;
+    let commit = repo.head()?.peel_to_commit()?;
+    Ok(commit.id().to_string())
+}
+
 /// Credentials for an HTTPS remote: a token as the password of a user name the forge
 /// names (GitHub: `x-access-token`; GitLab: `oauth2`).
 #[derive(Debug, Clone)]

@@ -402,6 +402,27 @@ impl Side {
         }
     }
 
+    /// Hallmark's status on commit `sha` (GitHub's check run conclusion, GitLab's
+    /// commit status), the latest.
+    fn status(&self, sha: &str) -> Option<String> {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                s.check_runs
+                    .iter()
+                    .rev()
+                    .find(|r| r.head_sha == sha && r.name == "hallmark")
+                    .and_then(|r| r.conclusion.clone())
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.statuses
+                    .iter()
+                    .rev()
+                    .find(|st| st.1 == sha && st.2 == "hallmark")
+                    .map(|st| st.3.clone())
+            }),
+        }
+    }
+
     /// A file of the branch, on the bare remote.
     fn file_on_branch(&self, branch: &str, path: &str) -> String {
         let remote = git2::Repository::open_bare(&self.remote).unwrap();
@@ -474,6 +495,11 @@ fn a_labeled_issue_becomes_one_pull_request_with_one_checklist_and_a_rerun_opens
                 "products/orders/silver.sql",
                 "products/orders/PROMOTION.md",
             ],
+        );
+        assert_eq!(
+            side.status(&tip.to_string()).as_deref(),
+            Some("success"),
+            "{who}: the verdict on the tip"
         );
 
         // The job run again (after a crash): still one pull request and one checklist,

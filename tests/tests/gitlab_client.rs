@@ -160,3 +160,18 @@ fn access_levels_raw_files_awards_and_a_refused_token() {
     assert!(err.contains("HTTP 401") && err.contains("401 Unauthorized"), "{err}");
     assert!(!err.contains("glpat-wrong"), "the token never prints");
 }
+
+#[test]
+fn a_commit_status_is_set_and_setting_it_again_is_no_error() {
+    let (fake, client, rt) = setup();
+    let sha = "a".repeat(40);
+    rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", "success", "3 passed"))
+        .unwrap();
+    rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", "success", "3 passed"))
+        .unwrap();
+    rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", "failed", "1 failed"))
+        .unwrap();
+    let statuses = fake.with_state(|s| s.statuses.clone());
+    let states: Vec<&str> = statuses.iter().map(|s| s.3.as_str()).collect();
+    assert_eq!(states, ["success", "failed"], "{statuses:?}");
+}

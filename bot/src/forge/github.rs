@@ -2,8 +2,9 @@
 //! requests are issues on GitHub, so comments and reactions on either go to the
 //! issue endpoints.
 
-use super::{Forge, ForgeFuture, Permission, Reaction, Thread};
+use super::{Forge, ForgeFuture, Permission, Reaction, Thread, STATUS_NAME};
 use crate::git::GitCredentials;
+use crate::github::check_runs::CheckRunReport;
 use crate::github::client::GitHubClient;
 
 /// GitHub, as one installation of the app.
@@ -114,6 +115,22 @@ impl Forge for GitHubForge {
                 username: "x-access-token",
                 token: self.client.installation_token(self.installation).await?,
             })
+        })
+    }
+
+    fn set_status<'a>(&'a self, repo: &'a str, sha: &'a str, passed: bool, summary: &'a str) -> ForgeFuture<'a, ()> {
+        Box::pin(async move {
+            let report = CheckRunReport {
+                name: STATUS_NAME.into(),
+                head_sha: sha.into(),
+                conclusion: if passed { "success" } else { "failure" },
+                title: summary.into(),
+                summary: format!("{summary}\n\nThe checklist is the pull request's `hallmark` comment."),
+                details_url: None,
+                annotations: Vec::new(),
+            };
+            self.client.publish_check_run(self.installation, repo, &report).await?;
+            Ok(())
         })
     }
 

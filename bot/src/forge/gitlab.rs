@@ -3,7 +3,7 @@
 //! group membership included: Guest reads, Reporter triages, Developer writes,
 //! Maintainer maintains, Owner administers.
 
-use super::{Forge, ForgeFuture, Permission, Reaction, Thread};
+use super::{Forge, ForgeFuture, Permission, Reaction, Thread, STATUS_NAME};
 use crate::git::GitCredentials;
 use crate::gitlab::client::{self, GitLabClient};
 
@@ -113,6 +113,16 @@ impl Forge for GitLabForge {
                 username: "oauth2",
                 token: self.token.clone(),
             })
+        })
+    }
+
+    fn set_status<'a>(&'a self, repo: &'a str, sha: &'a str, passed: bool, summary: &'a str) -> ForgeFuture<'a, ()> {
+        Box::pin(async move {
+            let state = if passed { "success" } else { "failed" };
+            Ok(self
+                .client
+                .set_commit_status(repo, sha, STATUS_NAME, state, summary)
+                .await?)
         })
     }
 

@@ -13,6 +13,10 @@ use crate::gitlab::client::GitLabError;
 use std::future::Future;
 use std::pin::Pin;
 
+/// The name of Hallmark's status on a commit (a check run on GitHub, a commit status
+/// on GitLab): what a branch rule requires.
+pub const STATUS_NAME: &str = "hallmark";
+
 /// What a forge call returns.
 pub type ForgeFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ForgeError>> + Send + 'a>>;
 
@@ -98,6 +102,9 @@ pub trait Forge: Send + Sync {
     ) -> ForgeFuture<'a, u64>;
     /// How git clones from and pushes to the forge.
     fn git_credentials(&self) -> ForgeFuture<'_, GitCredentials>;
+    /// Sets Hallmark's verdict on commit `sha`, where the pull (merge) request shows
+    /// it: GitHub's `hallmark` check run, GitLab's `hallmark` commit status.
+    fn set_status<'a>(&'a self, repo: &'a str, sha: &'a str, passed: bool, summary: &'a str) -> ForgeFuture<'a, ()>;
     /// How the forge's people name pull (merge) request `number` at a sentence's
     /// start: `Pull request #5`, `Merge request !5`.
     fn pull_name(&self, number: u64) -> String;

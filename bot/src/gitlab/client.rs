@@ -440,6 +440,28 @@ impl GitLabClient {
         }
     }
 
+    /// Sets commit status `name` of `sha` to `state` (`success`, `failed`…). GitLab
+    /// refuses to set a status to the state it already has, which is no error here.
+    pub async fn set_commit_status(
+        &self,
+        project: &str,
+        sha: &str,
+        name: &str,
+        state: &str,
+        description: &str,
+    ) -> Result<(), GitLabError> {
+        let path = format!("/projects/{}/statuses/{}", encode(project), encode(sha));
+        let description: String = description.chars().take(255).collect();
+        let body = json!({"state": state, "name": name, "description": description});
+        match self.call(Method::POST, &path, Some(&body), true).await {
+            Ok(_) => Ok(()),
+            Err(GitLabError::Status {
+                status: 400, message, ..
+            }) if message.contains("Cannot transition status") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The project's default branch.
     pub async fn default_branch(&self, project: &str) -> Result<String, GitLabError> {
         let path = format!("/projects/{}", encode(project));

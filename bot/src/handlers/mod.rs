@@ -221,8 +221,10 @@ impl Cx<'_> {
         }
     }
 
-    /// Posts the checklist on pull request `pull`, or updates the one already there.
-    pub fn post_checklist(&self, pull: u64, checklist: &Checklist) -> Result<(), HandlerError> {
+    /// Posts the checklist on pull request `pull` (or updates the one already there),
+    /// and sets the verdict as the status of commit `sha`, the branch's tip. A status
+    /// the forge refuses is logged: the checklist has said it already.
+    pub fn post_checklist(&self, pull: u64, sha: &str, checklist: &Checklist) -> Result<(), HandlerError> {
         let thread = Thread {
             number: pull,
             pull_request: true,
@@ -233,6 +235,14 @@ impl Cx<'_> {
             "checklist",
             &render(checklist, Format::Markdown),
         ))?;
+        let s = &checklist.summary;
+        let summary = format!(
+            "{} passed, {} failed, {} could not run, {} need review",
+            s.pass, s.fail, s.error, s.manual
+        );
+        if let Err(e) = self.block_on(self.forge.set_status(&self.t.repo, sha, checklist.passed(), &summary)) {
+            tracing::warn!(error = %e, "cannot set the commit status");
+        }
         Ok(())
     }
 }

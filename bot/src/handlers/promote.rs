@@ -172,7 +172,7 @@ fn promote_and_open_pull(
         tracker,
     )?;
     cx.stop_if_cancelled()?;
-    commit_promotion(&dir, &promotion)?;
+    let committed = commit_promotion(&dir, &promotion)?;
     push_branch(&dir, &cx.remote(), &promotion.target.branch(), Some(&credentials))?;
     let base = cx.block_on(cx.forge.default_branch(&t.repo))?;
     let title = format!(
@@ -191,7 +191,7 @@ fn promote_and_open_pull(
             .open_or_update_pull(&t.repo, &promotion.target.branch(), &base, &title, &body),
     )?;
     if let Some(checklist) = &promotion.checklist {
-        cx.post_checklist(pull, checklist)?;
+        cx.post_checklist(pull, &committed.commit, checklist)?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok((promotion, pull))

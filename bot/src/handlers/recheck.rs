@@ -1,7 +1,7 @@
 //! `/hallmark recheck`: checks a pull request's branch again and updates its checklist.
 
 use super::{Cx, HandlerError};
-use crate::git::{checkout_branch, track_remote_branch};
+use crate::git::{checkout_branch, head_commit, track_remote_branch};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 
 /// Rechecks the pull request's head, or says it works on pull requests only.
@@ -13,6 +13,7 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
     let (dir, _) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     track_remote_branch(&dir, &head)?;
     checkout_branch(&dir, &head)?;
+    let sha = head_commit(&dir)?;
     let (project, warehouse) = cx.project_and_warehouse(&dir)?;
     let checklist = run_checks(
         &project,
@@ -22,5 +23,5 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
         &NoProgress,
     );
     let _ = std::fs::remove_dir_all(&dir);
-    cx.post_checklist(cx.t.number, &checklist)
+    cx.post_checklist(cx.t.number, &sha, &checklist)
 }

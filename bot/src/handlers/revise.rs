@@ -79,7 +79,7 @@ fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
     push_branch(&dir, &cx.remote(), &head, Some(&credentials))?;
     let _ = std::fs::remove_dir_all(&dir);
     if let Some(checklist) = &promotion.checklist {
-        cx.post_checklist(t.number, checklist)?;
+        cx.post_checklist(t.number, &committed.commit, checklist)?;
     }
     Ok(format!(
         "@{} revised with your feedback in commit {} on `{head}` ({} drafter): {}.{}",

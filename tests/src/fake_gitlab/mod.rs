@@ -81,6 +81,8 @@ pub struct State {
     pub write_failures: VecDeque<Failure>,
     /// Writes (POST, PUT) carried out.
     pub writes: usize,
+    /// Commit statuses: (project, sha, name, state, description), the latest last.
+    pub statuses: Vec<(String, String, String, String, String)>,
     /// How long opening a merge request takes, to catch a bot mid-request.
     pub create_merge_request_delay_ms: u64,
 }
@@ -232,6 +234,7 @@ impl FakeGitLab {
                     &format!("{p}/{{kind}}/{{iid}}/notes/{{id}}/award_emoji"),
                     post(notes::award_note),
                 )
+                .route(&format!("{p}/statuses/{{sha}}"), post(projects::set_status))
                 .route(
                     &format!("{p}/merge_requests"),
                     get(merge_requests::list).post(merge_requests::create),

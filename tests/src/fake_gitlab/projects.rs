@@ -1,6 +1,7 @@
 //! Projects and what hangs off them: the token's user, users by username, a project's
 //! default branch, members with their access level (inherited ones included, as
-//! `members/all` reports them), raw files of a branch, and issues.
+//! `members/all` reports them), raw files of a branch, issues, and commit statuses
+//! (GitLab refuses to set a status to the state it already has).
 
 use super::{caller, not_found, user, user_id, Shared};
 use axum::extract::{Path, Query, State};
@@ -81,4 +82,46 @@ pub async fn issue(State(shared): State<Shared>, Path((project, iid)): Path<(Str
         .into_response(),
         None => not_found(""),
     }
+}
+
+/// `POST /projects/{project}/statuses/{sha}`
+pub async fn set_status(
+    State(shared): State<Shared>,
+    Path((project, sha)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    use axum::http::StatusCode;
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let state = body["state"].as_str().unwrap_or_default().to_string();
+    if !["pending", "running", "success", "failed", "canceled"].contains(&state.as_str()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "state does not have a valid value"})),
+        )
+            .into_response();
+    }
+    let name = body["name"].as_str().unwrap_or("default").to_string();
+    let current = s
+        .statuses
+        .iter()
+        .rev()
+        .find(|st| st.0 == project && st.1 == sha && st.2 == name)
+        .map(|st| st.3.clone());
+    if current.as_deref() == Some(state.as_str()) {
+        let verb = if state == "success" { "succeed" } else { "drop" };
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": format!("Cannot transition status via :{verb} from :{state}")})),
+        )
+            .into_response();
+    }
+    let description = body["description"].as_str().unwrap_or_default().to_string();
+    s.statuses
+        .push((project, sha.clone(), name.clone(), state.clone(), description));
+    let id = s.next();
+    (
+        StatusCode::CREATED,
+        Json(json!({"id": id, "sha": sha, "name": name, "status": state})),
+    )
+        .into_response()
 }
