@@ -11,6 +11,7 @@ pub mod git;
 pub mod github;
 pub mod gitlab;
 pub mod handlers;
+pub mod impact;
 pub mod marker;
 pub mod queue;
 pub mod request_form;

@@ -216,7 +216,7 @@ pub fn promotion_md(p: &PlanInputs<'_>) -> String {
     if p.request.text.trim().is_empty() {
         let _ = writeln!(out, "No request text was given.\n");
     } else {
-        let fence = "`".repeat(longest_backtick_run(&p.request.text).max(2) + 1);
+        let fence = fence_for(&p.request.text);
         let _ = writeln!(out, "{fence}text\n{}\n{fence}\n", p.request.text.trim());
     }
     let _ = writeln!(out, "## Plan\n");
@@ -267,6 +267,12 @@ pub fn promotion_md(p: &PlanInputs<'_>) -> String {
 
 fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// A code fence that `text` cannot close: one backtick longer than its longest run,
+/// and at least three.
+pub fn fence_for(text: &str) -> String {
+    "`".repeat(longest_backtick_run(text).max(2) + 1)
 }
 
 /// The commit message: the verdict on the first line, then the tally.

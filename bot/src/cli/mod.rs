@@ -3,6 +3,7 @@
 mod check;
 mod ci;
 mod demo;
+mod impact;
 mod lint;
 mod progress;
 mod promote;
@@ -30,6 +31,8 @@ enum Command {
     /// Check the products a pull or merge request touches and report on it (GitHub
     /// Actions, GitLab CI, or locally).
     Ci(ci::CiArgs),
+    /// Show what a change to the data standards does to every product.
+    Impact(impact::ImpactArgs),
     /// Validate data_standards.md and the product specs without touching data.
     Lint {
         /// The repository root.
@@ -111,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Ci(args) => ci::run(args),
+        Command::Impact(args) => impact::run(args),
         Command::Lint { path } => lint::run(&path),
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),

@@ -1,0 +1,69 @@
+//! One version of the repository written out to a folder, so it can be loaded and
+//! checked like any checkout without touching the user's working tree, index or
+//! branches. Only regular files are written: a symbolic link in history is skipped
+//! rather than followed out of the folder.
+
+use super::ImpactError;
+use std::path::Path;
+
+/// The commit `rev` names in the repository holding `repo_dir`, as 40 hex digits.
+pub fn resolve(repo_dir: &Path, rev: &str) -> Result<String, ImpactError> {
+    let fail = |message: String| ImpactError::Git {
+        rev: rev.into(),
+        repo: repo_dir.display().to_string(),
+        message,
+    };
+    let repo = git2::Repository::discover(repo_dir).map_err(|e| fail(e.message().into()))?;
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| fail(e.message().into()))?;
+    Ok(commit.id().to_string())
+}
+
+/// Writes the files of `rev` under `subdir` (the project's folder inside the
+/// repository, `""` for its root) to `dest`.
+pub fn export(repo_dir: &Path, rev: &str, subdir: &Path, dest: &Path) -> Result<(), ImpactError> {
+    let fail = |message: String| ImpactError::Git {
+        rev: rev.into(),
+        repo: repo_dir.display().to_string(),
+        message,
+    };
+    let repo = git2::Repository::discover(repo_dir).map_err(|e| fail(e.message().into()))?;
+    let tree = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_tree())
+        .map_err(|e| fail(e.message().into()))?;
+    let mut failed: Option<ImpactError> = None;
+    tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+        if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
+            return git2::TreeWalkResult::Ok;
+        }
+        let rel = Path::new(parent).join(entry.name().unwrap_or_default());
+        let Ok(inside) = rel.strip_prefix(subdir) else {
+            return git2::TreeWalkResult::Ok;
+        };
+        let path = dest.join(inside);
+        let written = repo
+            .find_blob(entry.id())
+            .map_err(|e| e.message().to_string())
+            .and_then(|blob| {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                }
+                std::fs::write(&path, blob.content()).map_err(|e| e.to_string())
+            });
+        match written {
+            Ok(()) => git2::TreeWalkResult::Ok,
+            Err(message) => {
+                failed = Some(ImpactError::Write {
+                    path: path.display().to_string(),
+                    message,
+                });
+                git2::TreeWalkResult::Abort
+            }
+        }
+    })
+    .map_err(|e| failed.take().unwrap_or_else(|| fail(e.message().into())))?;
+    Ok(())
+}
