@@ -89,6 +89,17 @@ pub enum Action {
         /// Form answers that could not be used.
         problems: Vec<String>,
     },
+    /// A pull (merge) request's new commits, which may change the data standards: the
+    /// job checks what they change and, when the standards or `.hallmark.yml` are
+    /// among it, comments the impact on every product.
+    StandardsChange {
+        /// The branch the pull request merges into.
+        base_ref: String,
+        /// The pull request's branch.
+        head_ref: String,
+        /// Its newest commit: a later push is another request, not the same one.
+        head_sha: String,
+    },
     /// A slash command, or the reason it could not be parsed.
     Command {
         /// The comment it came from.

@@ -135,6 +135,15 @@ pub fn head_commit(root: &Path) -> Result<String, GitError> {
     Ok(commit.id().to_string())
 }
 
+/// The merge base of revisions `a` and `b` of the repository at `root`: where a pull
+/// request's branch left its base.
+pub fn merge_base(root: &Path, a: &str, b: &str) -> Result<String, GitError> {
+    let repo = Repository::open(root)?;
+    let a = repo.revparse_single(a)?.peel_to_commit()?.id();
+    let b = repo.revparse_single(b)?.peel_to_commit()?.id();
+    Ok(repo.merge_base(a, b)?.to_string())
+}
+
 /// Credentials for an HTTPS remote: a token as the password of a user name the forge
 /// names (GitHub: `x-access-token`; GitLab: `oauth2`).
 #[derive(Debug, Clone)]

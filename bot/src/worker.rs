@@ -126,6 +126,11 @@ impl Worker {
                 };
                 handlers::promote::on_label(&cx, &form)
             }
+            Action::StandardsChange {
+                base_ref,
+                head_ref,
+                head_sha,
+            } => handlers::standards::on_pull(&cx, base_ref, head_ref, head_sha),
             Action::Command {
                 comment_id,
                 command,

@@ -202,3 +202,53 @@ pub fn gitlab_note(repo: &str, iid: u64, merge_request: bool, id: u64, text: &st
     payload[thread]["iid"] = json!(iid);
     payload
 }
+
+/// A GitHub `pull_request` delivery (`opened`, `synchronize`…) of pull request
+/// `number` of `repo` from `head` (at commit `sha`) into `base`, by `actor`.
+pub fn pull_request(action: &str, repo: &str, number: u64, head: &str, sha: &str, base: &str, actor: &str) -> Value {
+    let mut payload = fixture("pull_request/opened.payload.json");
+    let (owner, name) = repo.split_once('/').expect("owner/name");
+    payload["action"] = json!(action);
+    payload["number"] = json!(number);
+    payload["repository"]["full_name"] = json!(repo);
+    payload["repository"]["name"] = json!(name);
+    payload["repository"]["owner"]["login"] = json!(owner);
+    payload["installation"] = json!({"id": 99, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uOTk="});
+    let template = payload["sender"].clone();
+    payload["sender"] = person(&template, Sender::user(actor));
+    let p = &mut payload["pull_request"];
+    p["number"] = json!(number);
+    p["head"]["ref"] = json!(head);
+    p["head"]["sha"] = json!(sha);
+    p["head"]["label"] = json!(format!("{owner}:{head}"));
+    p["head"]["repo"]["full_name"] = json!(repo);
+    p["base"]["ref"] = json!(base);
+    p["base"]["repo"]["full_name"] = json!(repo);
+    payload
+}
+
+/// A GitLab `Merge Request Hook` delivery opening (or updating) merge request `iid` of
+/// `repo` from `source` (at commit `sha`) into `target`, by `actor`.
+pub fn gitlab_merge_request(
+    action: &str,
+    repo: &str,
+    iid: u64,
+    source: &str,
+    sha: &str,
+    target: &str,
+    actor: &str,
+) -> Value {
+    let mut payload = gitlab_common(forge_fixture("gitlab", "merge_request.json"), repo, actor);
+    let a = &mut payload["object_attributes"];
+    a["iid"] = json!(iid);
+    a["action"] = json!(action);
+    a["source_branch"] = json!(source);
+    a["target_branch"] = json!(target);
+    a["last_commit"]["id"] = json!(sha);
+    a["source_project_id"] = json!(14);
+    a["target_project_id"] = json!(14);
+    if action == "update" {
+        a["oldrev"] = json!("0".repeat(40));
+    }
+    payload
+}

@@ -423,6 +423,59 @@ impl Side {
         }
     }
 
+    /// Commits `files` on `branch` of the bare remote, on top of `from`, as a person
+    /// pushing would; returns the new commit.
+    fn push(&self, from: &str, branch: &str, files: &[(&str, String)]) -> git2::Oid {
+        let work = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::clone(self.remote.to_str().unwrap(), work.path()).unwrap();
+        let start = repo
+            .revparse_single(&format!("refs/remotes/origin/{from}"))
+            .unwrap()
+            .peel_to_commit()
+            .unwrap();
+        for (rel, text) in files {
+            let path = work.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let mut index = repo.index().unwrap();
+        index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("Data Team", "data@acme.example").unwrap();
+        let commit = repo.commit(None, &sig, &sig, "A change", &tree, &[&start]).unwrap();
+        repo.reference(&format!("refs/heads/{branch}"), commit, true, "a change")
+            .unwrap();
+        repo.find_remote("origin")
+            .unwrap()
+            .push(&[format!("+refs/heads/{branch}:refs/heads/{branch}")], None)
+            .unwrap();
+        commit
+    }
+
+    /// `actor` opens (or pushes to) pull request `number` from `head` (at `sha`) into
+    /// `main`, which changes `files`.
+    fn open_pull(&self, action: &str, number: u64, head: &str, sha: git2::Oid, files: &[&str], actor: &str) -> u16 {
+        let changed: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        match &self.fake {
+            Fake::GitHub(f) => {
+                f.with_state(|s| {
+                    s.pull_files.insert((REPO.into(), number), changed);
+                });
+                let payload = deliveries::pull_request(action, REPO, number, head, &sha.to_string(), "main", actor);
+                self.post("/webhooks/github", "pull_request", payload.to_string())
+            }
+            Fake::GitLab(f) => {
+                f.with_state(|s| {
+                    s.merge_request_files.insert((REPO.into(), number), changed);
+                });
+                let action = if action == "synchronize" { "update" } else { "open" };
+                let payload =
+                    deliveries::gitlab_merge_request(action, REPO, number, head, &sha.to_string(), "main", actor);
+                self.post("/webhooks/gitlab", "Merge Request Hook", payload.to_string())
+            }
+        }
+    }
+
     /// A file of the branch, on the bare remote.
     fn file_on_branch(&self, branch: &str, path: &str) -> String {
         let remote = git2::Repository::open_bare(&self.remote).unwrap();
@@ -720,5 +773,85 @@ fn promote_from_a_comment_then_explain_and_revise_with_the_review_comments() {
             "{who}: {replies:?}"
         );
         assert_eq!(side.pulls().len(), 1, "{who}");
+    }
+}
+
+fn example(rel: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/retail")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_pull_request_that_changes_the_standards_gets_one_impact_comment() {
+    for side in both() {
+        let who = side.name;
+        // The team's products on main.
+        side.push(
+            "main",
+            "main",
+            &[
+                ("products/orders/silver.yml", example("products/orders/silver.yml")),
+                ("products/orders/silver.sql", example("products/orders/silver.sql")),
+            ],
+        );
+        // A standards change that the orders product does not meet: at least 100,000 rows.
+        let standards = format!(
+            "{}\n### SLV-050 Products are large\nApplies to: silver\n\nSmall products are samples.\n\n```rule\ncolumns: {{ name: order_id }}\ncheck: not_null\n```\n",
+            example("data_standards.md").replace("min: 0 }", "min: 100 }")
+        );
+        let first = side.push("main", "tighten", &[("data_standards.md", standards.clone())]);
+        assert_eq!(
+            side.open_pull("opened", 70, "tighten", first, &["data_standards.md"], "lead"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        let impact = side.marked(70, true, "impact");
+        assert_eq!(impact.len(), 1, "{who}: {:?}", side.said(70, true));
+        assert!(impact[0].contains("| `silver.orders` |"), "{who}: {}", impact[0]);
+        assert!(
+            impact[0].contains("SLV-003 (changed: rule)") && impact[0].contains("SLV-050 (added)"),
+            "{who}: {}",
+            impact[0]
+        );
+        assert!(
+            impact[0].contains("+check: { range: { min: 100 } }"),
+            "{who}: the rule's diff: {}",
+            impact[0]
+        );
+
+        // New commits on the request: the same comment, updated.
+        let second = side.push(
+            "tighten",
+            "tighten",
+            &[("data_standards.md", standards.replace("min: 100 }", "min: 5 }"))],
+        );
+        assert_eq!(
+            side.open_pull("synchronize", 70, "tighten", second, &["data_standards.md"], "lead"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        let impact = side.marked(70, true, "impact");
+        assert_eq!(impact.len(), 1, "{who}");
+        assert!(
+            impact[0].contains("+check: { range: { min: 5 } }"),
+            "{who}: {}",
+            impact[0]
+        );
+
+        // A request that changes no standard gets nothing.
+        let other = side.push("main", "docs", &[("README.md", "Notes.\n".to_string())]);
+        assert_eq!(
+            side.open_pull("opened", 71, "docs", other, &["README.md"], "lead"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        assert!(side.said(71, true).is_empty(), "{who}");
     }
 }

@@ -93,6 +93,10 @@ impl Forge for GitHubForge {
         Box::pin(async move { Ok(self.client.review_comments(self.installation, repo, number).await?) })
     }
 
+    fn pull_changed_files<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>> {
+        Box::pin(async move { Ok(self.client.pull_files(self.installation, repo, number).await?) })
+    }
+
     fn open_or_update_pull<'a>(
         &'a self,
         repo: &'a str,

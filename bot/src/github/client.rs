@@ -671,6 +671,21 @@ impl GitHubClient {
             .collect())
     }
 
+    /// The files a pull request changes (a rename names both paths).
+    pub async fn pull_files(&self, installation: u64, repo: &str, number: u64) -> Result<Vec<String>, GitHubError> {
+        let entries: Vec<models::repos::DiffEntry> = self
+            .list(
+                installation,
+                &format!("/repos/{repo}/pulls/{number}/files"),
+                "a list of pull request files",
+            )
+            .await?;
+        Ok(entries
+            .into_iter()
+            .flat_map(|e| std::iter::once(e.filename).chain(e.previous_filename))
+            .collect())
+    }
+
     /// A file of the repository's default branch, or `None` when it does not exist.
     pub async fn file_text(&self, installation: u64, repo: &str, path: &str) -> Result<Option<String>, GitHubError> {
         use base64::Engine as _;

@@ -519,6 +519,32 @@ impl GitLabClient {
             })
     }
 
+    /// The files merge request `iid` changes (a rename names both paths).
+    pub async fn merge_request_files(&self, project: &str, iid: u64) -> Result<Vec<String>, GitLabError> {
+        let path = format!(
+            "{}/diffs",
+            Self::thread_path(
+                project,
+                Thread {
+                    iid,
+                    merge_request: true
+                }
+            )
+        );
+        let diffs: Vec<Value> = self.list(&path, "", "a list of merge request diffs").await?;
+        let mut files: Vec<String> = Vec::new();
+        for d in &diffs {
+            for key in ["old_path", "new_path"] {
+                if let Some(p) = d[key].as_str() {
+                    if !files.iter().any(|f| f == p) {
+                        files.push(p.to_string());
+                    }
+                }
+            }
+        }
+        Ok(files)
+    }
+
     /// The diff notes of merge request `iid`, as "@user on path: text" lines; the
     /// token's own notes and system notes are left out.
     pub async fn diff_notes(&self, project: &str, iid: u64) -> Result<Vec<String>, GitLabError> {

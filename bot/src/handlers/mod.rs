@@ -1,6 +1,7 @@
 //! What the worker does for each kind of job, one file per command (as rust-lang/bors
 //! lays it out): [`promote`] (the label, the request form, `/hallmark promote`),
-//! [`revise`], [`recheck`], [`explain`], [`cancel`] and [`help`]. Each handler works
+//! [`revise`], [`recheck`], [`explain`], [`cancel`] and [`help`], and [`standards`]
+//! for a pull request that changes the data standards. Each handler works
 //! on a [`Cx`]: the job, its trigger, the forge it came from, and the worker's means
 //! (runtime, work dir, queue), and fails with a [`HandlerError`] that says what broke.
 
@@ -10,6 +11,7 @@ pub mod help;
 pub mod promote;
 pub mod recheck;
 pub mod revise;
+pub mod standards;
 
 use crate::agent::context::RequestError;
 use crate::agent::drafter::{DraftError, Drafter};
@@ -78,6 +80,9 @@ pub enum HandlerError {
     /// The job's forge is not set up on this server.
     #[error("a {0} job, but this server has no {0} configured")]
     NotConfigured(&'static str),
+    /// The standards' impact could not be worked out.
+    #[error(transparent)]
+    Impact(#[from] crate::impact::ImpactError),
     /// `/hallmark cancel` stopped it.
     #[error("cancelled by `/hallmark cancel` before anything was pushed")]
     Cancelled,

@@ -48,7 +48,9 @@ struct Peek {
 pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Routed, RouteError> {
     let peek: Peek = serde_json::from_slice(body).map_err(|e| RouteError::NotJson(e.to_string()))?;
     match (event, peek.action.as_str()) {
-        ("issues", "labeled" | "opened") | ("issue_comment", "created") => {}
+        ("issues", "labeled" | "opened")
+        | ("issue_comment", "created")
+        | ("pull_request", "opened" | "synchronize" | "reopened") => {}
         ("ping", _) => return Ok(Routed::Ignored("ping")),
         _ => return Ok(Routed::Ignored("an event Hallmark does not act on")),
     }
@@ -134,6 +136,31 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                     comment_id: comment.id.0,
                     command: parsed.map_err(|e| e.to_string()),
                     bare,
+                },
+            })))
+        }
+        WebhookEventPayload::PullRequest(payload) => {
+            let pull = &payload.pull_request;
+            let head_repo = pull.head.repo.as_ref().and_then(|r| r.full_name.clone());
+            let repo = repo()?;
+            if head_repo.as_deref() != Some(repo.as_str()) {
+                return Ok(Routed::Ignored("a pull request from a fork"));
+            }
+            if pull.head.ref_field.starts_with("hallmark/") {
+                return Ok(Routed::Ignored("Hallmark's own pull request"));
+            }
+            Ok(Routed::Work(Box::new(Trigger {
+                forge: ForgeKind::GitHub,
+                repo,
+                installation: installation()?,
+                number: payload.number,
+                pull_request: true,
+                actor: sender.map(|s| s.login.clone()).unwrap_or_default(),
+                confidential: false,
+                action: Action::StandardsChange {
+                    base_ref: pull.base.ref_field.clone(),
+                    head_ref: pull.head.ref_field.clone(),
+                    head_sha: pull.head.sha.clone(),
                 },
             })))
         }
@@ -269,6 +296,53 @@ mod tests {
         assert_eq!(
             route("issues", br#"{"action": "pinned"}"#, "promote", Syntax::default()).unwrap(),
             Routed::Ignored("an event Hallmark does not act on")
+        );
+    }
+
+    #[test]
+    fn a_pull_request_asks_for_a_standards_check_unless_from_a_fork_or_hallmark() {
+        let pull = |head: &str| {
+            hallmark_tests::deliveries::pull_request("synchronize", "acme/data", 8, head, "abc123", "main", "lead")
+        };
+        let Routed::Work(t) = route(
+            "pull_request",
+            pull("tighten").to_string().as_bytes(),
+            "promote",
+            Syntax::default(),
+        )
+        .unwrap() else {
+            panic!("not routed")
+        };
+        assert_eq!(
+            t.action,
+            Action::StandardsChange {
+                base_ref: "main".into(),
+                head_ref: "tighten".into(),
+                head_sha: "abc123".into()
+            }
+        );
+        assert_eq!((t.number, t.pull_request, t.installation), (8, true, 99));
+        assert_eq!(
+            route(
+                "pull_request",
+                pull("hallmark/silver/orders").to_string().as_bytes(),
+                "promote",
+                Syntax::default()
+            )
+            .unwrap(),
+            Routed::Ignored("Hallmark's own pull request")
+        );
+        let mut fork = pull("tighten");
+        fork["pull_request"]["head"]["repo"]["full_name"] = serde_json::json!("someone/data");
+        assert_eq!(
+            route(
+                "pull_request",
+                fork.to_string().as_bytes(),
+                "promote",
+                Syntax::default()
+            )
+            .unwrap(),
+            Routed::Ignored("a pull request from a fork")
         );
     }
 }

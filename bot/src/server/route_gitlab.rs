@@ -107,7 +107,42 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                 },
             })))
         }
-        "merge_request" | "push" => Ok(Routed::Ignored("no merge request or push flow yet (standards changes)")),
+        "merge_request" => {
+            let new_commits = match attributes["action"].as_str() {
+                Some("open" | "reopen") => true,
+                Some("update") => !attributes["oldrev"].is_null(),
+                _ => false,
+            };
+            if !new_commits {
+                return Ok(Routed::Ignored("a merge request event without new commits"));
+            }
+            if attributes["source_project_id"] != attributes["target_project_id"] {
+                return Ok(Routed::Ignored("a merge request from a fork"));
+            }
+            let head_ref = attributes["source_branch"].as_str().unwrap_or_default().to_string();
+            if head_ref.starts_with("hallmark/") {
+                return Ok(Routed::Ignored("Hallmark's own merge request"));
+            }
+            Ok(Routed::Work(Box::new(Trigger {
+                forge: ForgeKind::GitLab,
+                repo: repo()?,
+                installation: 0,
+                number: attributes["iid"]
+                    .as_u64()
+                    .ok_or_else(|| missing("object_attributes.iid"))?,
+                pull_request: true,
+                actor,
+                confidential: false,
+                action: Action::StandardsChange {
+                    base_ref: attributes["target_branch"].as_str().unwrap_or_default().to_string(),
+                    head_ref,
+                    head_sha: attributes["last_commit"]["id"].as_str().unwrap_or_default().to_string(),
+                },
+            })))
+        }
+        "push" => Ok(Routed::Ignored(
+            "no push flow yet (standards changes on the default branch)",
+        )),
         _ => Ok(Routed::Ignored("an event Hallmark does not act on")),
     }
 }

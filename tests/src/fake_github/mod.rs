@@ -114,6 +114,8 @@ pub struct State {
     /// How many of the next pull-request lists answer from a replica that has not
     /// seen any pull request yet (GitHub's lists lag behind its writes).
     pub stale_pull_lists: usize,
+    /// The files each pull request changes, by (repo, number).
+    pub pull_files: HashMap<(String, u64), Vec<String>>,
     /// Check runs.
     pub check_runs: Vec<checks::StoredCheckRun>,
     /// Tokens of GitHub Actions workflows (`GITHUB_TOKEN`): accepted like issued
@@ -357,6 +359,10 @@ impl FakeGitHub {
                 )
                 .route("/repos/{owner}/{repo}/issues/{number}", get(repos::get_issue))
                 .route("/repos/{owner}/{repo}/contents/{*path}", get(repos::get_contents))
+                .route(
+                    "/repos/{owner}/{repo}/pulls/{number}/files",
+                    get(repos::list_pull_files),
+                )
                 .route(
                     "/repos/{owner}/{repo}/pulls/{number}/comments",
                     get(repos::list_review_comments),

@@ -242,3 +242,27 @@ pub async fn get_contents(
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
 }
+
+/// `GET /repos/{owner}/{repo}/pulls/{number}/files`: GitHub's `diff-entry` list.
+pub async fn list_pull_files(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let full = format!("{owner}/{repo}");
+    let api = s.api();
+    let items: Vec<Value> = s
+        .pull_files
+        .get(&(full.clone(), number))
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            json!({"sha": format!("{:040x}", f.len()), "filename": f, "status": "modified", "additions": 1, "deletions": 1, "changes": 2,
+                   "blob_url": format!("{api}/web/{full}/blob/x/{f}"), "raw_url": format!("{api}/web/{full}/raw/x/{f}"),
+                   "contents_url": format!("{api}/repos/{full}/contents/{f}?ref=x"), "patch": "@@ -1 +1 @@"})
+        })
+        .collect();
+    super::paginated(&s, items, &q, &format!("/repos/{full}/pulls/{number}/files"))
+}

@@ -81,6 +81,8 @@ pub struct State {
     pub write_failures: VecDeque<Failure>,
     /// Writes (POST, PUT) carried out.
     pub writes: usize,
+    /// The files each merge request changes, by (project, iid).
+    pub merge_request_files: HashMap<(String, u64), Vec<String>>,
     /// Commit statuses: (project, sha, name, state, description), the latest last.
     pub statuses: Vec<(String, String, String, String, String)>,
     /// How long opening a merge request takes, to catch a bot mid-request.
@@ -235,6 +237,7 @@ impl FakeGitLab {
                     post(notes::award_note),
                 )
                 .route(&format!("{p}/statuses/{{sha}}"), post(projects::set_status))
+                .route(&format!("{p}/merge_requests/{{iid}}/diffs"), get(merge_requests::diffs))
                 .route(
                     &format!("{p}/merge_requests"),
                     get(merge_requests::list).post(merge_requests::create),
