@@ -100,6 +100,14 @@ pub enum Action {
         /// Its newest commit: a later push is another request, not the same one.
         head_sha: String,
     },
+    /// A push to the default branch that may change the data standards: when it does,
+    /// the products that no longer meet them get one tracking issue.
+    StandardsPush {
+        /// The branch's commit before the push.
+        before: String,
+        /// Its commit after.
+        after: String,
+    },
     /// A slash command, or the reason it could not be parsed.
     Command {
         /// The comment it came from.

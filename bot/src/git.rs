@@ -144,6 +144,25 @@ pub fn merge_base(root: &Path, a: &str, b: &str) -> Result<String, GitError> {
     Ok(repo.merge_base(a, b)?.to_string())
 }
 
+/// The files that differ between revisions `a` and `b` of the repository at `root`
+/// (both paths of a rename).
+pub fn changed_between(root: &Path, a: &str, b: &str) -> Result<Vec<String>, GitError> {
+    let repo = Repository::open(root)?;
+    let a = repo.revparse_single(a)?.peel_to_tree()?;
+    let b = repo.revparse_single(b)?.peel_to_tree()?;
+    let diff = repo.diff_tree_to_tree(Some(&a), Some(&b), None)?;
+    let mut files: Vec<String> = Vec::new();
+    for delta in diff.deltas() {
+        for path in [delta.old_file().path(), delta.new_file().path()].into_iter().flatten() {
+            let path = path.to_string_lossy().replace('\\', "/");
+            if !files.contains(&path) {
+                files.push(path);
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Credentials for an HTTPS remote: a token as the password of a user name the forge
 /// names (GitHub: `x-access-token`; GitLab: `oauth2`).
 #[derive(Debug, Clone)]

@@ -131,6 +131,7 @@ impl Worker {
                 head_ref,
                 head_sha,
             } => handlers::standards::on_pull(&cx, base_ref, head_ref, head_sha),
+            Action::StandardsPush { before, after } => handlers::standards::on_push(&cx, before, after),
             Action::Command {
                 comment_id,
                 command,

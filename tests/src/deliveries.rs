@@ -252,3 +252,44 @@ pub fn gitlab_merge_request(
     }
     payload
 }
+
+/// A GitHub `push` of `files` to `main` of `repo`, from `before` to `after`.
+pub fn push(repo: &str, before: &str, after: &str, files: &[&str], actor: &str) -> Value {
+    let mut payload = fixture("push/payload.json");
+    let (owner, name) = repo.split_once('/').expect("owner/name");
+    payload["ref"] = json!("refs/heads/main");
+    payload["before"] = json!(before);
+    payload["after"] = json!(after);
+    payload["created"] = json!(false);
+    payload["deleted"] = json!(false);
+    payload["repository"]["full_name"] = json!(repo);
+    payload["repository"]["name"] = json!(name);
+    payload["repository"]["owner"]["login"] = json!(owner);
+    payload["repository"]["default_branch"] = json!("main");
+    payload["installation"] = json!({"id": 99, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uOTk="});
+    let template = payload["sender"].clone();
+    payload["sender"] = person(&template, Sender::user(actor));
+    let when = "2026-11-02T09:30:00Z";
+    let who = json!({"name": actor, "email": format!("{actor}@acme.example"), "username": actor});
+    payload["commits"] = json!([{
+        "id": after, "tree_id": after, "distinct": true, "message": "A change", "timestamp": when,
+        "url": format!("https://github.com/{repo}/commit/{after}"), "author": who, "committer": who,
+        "added": [], "removed": [], "modified": files
+    }]);
+    payload["head_commit"] = payload["commits"][0].clone();
+    payload
+}
+
+/// A GitLab `Push Hook` of `files` to `main` of `repo`, from `before` to `after`.
+pub fn gitlab_push(repo: &str, before: &str, after: &str, files: &[&str], actor: &str) -> Value {
+    let mut payload = forge_fixture("gitlab", "push.json");
+    payload["ref"] = json!("refs/heads/main");
+    payload["before"] = json!(before);
+    payload["after"] = json!(after);
+    payload["checkout_sha"] = json!(after);
+    payload["user_username"] = json!(actor);
+    payload["project"]["path_with_namespace"] = json!(repo);
+    payload["project"]["default_branch"] = json!("main");
+    payload["commits"] = json!([{"id": after, "message": "A change", "added": [], "modified": files, "removed": []}]);
+    payload
+}

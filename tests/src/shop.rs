@@ -30,7 +30,8 @@ severity: error
 ```
 ";
 
-const SALES_SPEC: &str = "name: sales
+/// The sales spec.
+pub const SALES_SPEC: &str = "name: sales
 level: silver
 description: One row per sale.
 owner: shop-data@example.com

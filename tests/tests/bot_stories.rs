@@ -226,6 +226,7 @@ impl Side {
                             title: "A data product".into(),
                             description: body.into(),
                             confidential: false,
+                            author: "consumer".into(),
                         },
                     )
                 });
@@ -356,6 +357,7 @@ impl Side {
                         title: "A data product".into(),
                         description: body.into(),
                         confidential: false,
+                        author: "consumer".into(),
                     },
                 );
             }),
@@ -473,6 +475,41 @@ impl Side {
                     deliveries::gitlab_merge_request(action, REPO, number, head, &sha.to_string(), "main", actor);
                 self.post("/webhooks/gitlab", "Merge Request Hook", payload.to_string())
             }
+        }
+    }
+
+    /// `actor` pushed `files` to `main`, from `before` to `after`.
+    fn pushed(&self, before: git2::Oid, after: git2::Oid, files: &[&str], actor: &str) -> u16 {
+        let (before, after) = (before.to_string(), after.to_string());
+        match &self.fake {
+            Fake::GitHub(_) => {
+                let payload = deliveries::push(REPO, &before, &after, files, actor);
+                self.post("/webhooks/github", "push", payload.to_string())
+            }
+            Fake::GitLab(_) => {
+                let payload = deliveries::gitlab_push(REPO, &before, &after, files, actor);
+                self.post("/webhooks/gitlab", "Push Hook", payload.to_string())
+            }
+        }
+    }
+
+    /// The issues Hallmark opened: (title, body).
+    fn opened_issues(&self) -> Vec<(String, String)> {
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| {
+                s.opened_issues
+                    .iter()
+                    .filter(|i| i.app_id == Some(TEST_APP_ID))
+                    .map(|i| (i.title.clone(), i.body.clone()))
+                    .collect()
+            }),
+            Fake::GitLab(f) => f.with_state(|s| {
+                s.issues
+                    .values()
+                    .filter(|i| i.author == GITLAB_BOT)
+                    .map(|i| (i.title.clone(), i.description.clone()))
+                    .collect()
+            }),
         }
     }
 
@@ -853,5 +890,64 @@ fn a_pull_request_that_changes_the_standards_gets_one_impact_comment() {
         );
         assert!(side.worker.run_one(), "{who}");
         assert!(side.said(71, true).is_empty(), "{who}");
+    }
+}
+
+#[test]
+fn a_standards_change_pushed_to_main_opens_one_tracking_issue_for_what_it_breaks() {
+    use hallmark_tests::shop::{SALES_SPEC, SALES_SQL, STANDARDS, STORES_SPEC, STORES_SQL};
+    for side in both() {
+        let who = side.name;
+        let sales: String =
+            "id,amount\n".to_string() + &(1..=40).map(|i| format!("{i},{}.50\n", i * 3)).collect::<String>();
+        let before = side.push(
+            "main",
+            "main",
+            &[
+                ("data_standards.md", STANDARDS.to_string()),
+                ("bronze/sales.csv", sales),
+                ("bronze/stores.csv", "id,city\n1,Lyon\n2,Porto\n3,Graz\n".to_string()),
+                ("products/sales/silver.yml", SALES_SPEC.to_string()),
+                ("products/sales/silver.sql", SALES_SQL.to_string()),
+                ("products/stores/silver.yml", STORES_SPEC.to_string()),
+                ("products/stores/silver.sql", STORES_SQL.to_string()),
+            ],
+        );
+        let tightened = STANDARDS.replace("check: { range: { min: 0 } }", "check: { range: { min: 10 } }");
+        let after = side.push("main", "main", &[("data_standards.md", tightened)]);
+        assert_eq!(side.pushed(before, after, &["data_standards.md"], "lead"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        let issues = side.opened_issues();
+        assert_eq!(issues.len(), 1, "{who}: {issues:?}");
+        let short: String = after.to_string().chars().take(7).collect();
+        assert_eq!(
+            issues[0].0,
+            format!("Standards change {short}: 1 of 2 products no longer meet SLV-003"),
+            "{who}"
+        );
+        assert!(
+            issues[0].1.contains("No longer meeting the standards: `silver.sales`."),
+            "{who}: {}",
+            issues[0].1
+        );
+
+        // The job run again (a redelivery after a crash): the same issue.
+        let first = side.worker.queue.job(1).unwrap().expect("the first job");
+        side.worker
+            .queue
+            .enqueue(&first.key, &first.kind, &first.payload)
+            .unwrap();
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.opened_issues().len(), 1, "{who}");
+
+        // A push that changes no standard opens nothing.
+        let docs = side.push("main", "main", &[("NOTES.md", "Notes.\n".to_string())]);
+        assert_eq!(
+            side.pushed(after, docs, &["NOTES.md"], "lead"),
+            202,
+            "{who}: markdown might be the standards"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.opened_issues().len(), 1, "{who}");
     }
 }

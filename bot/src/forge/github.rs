@@ -93,6 +93,15 @@ impl Forge for GitHubForge {
         Box::pin(async move { Ok(self.client.review_comments(self.installation, repo, number).await?) })
     }
 
+    fn upsert_issue<'a>(&'a self, repo: &'a str, key: &'a str, title: &'a str, body: &'a str) -> ForgeFuture<'a, u64> {
+        Box::pin(async move {
+            Ok(self
+                .client
+                .upsert_issue(self.installation, repo, key, title, body)
+                .await?)
+        })
+    }
+
     fn pull_changed_files<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>> {
         Box::pin(async move { Ok(self.client.pull_files(self.installation, repo, number).await?) })
     }

@@ -91,6 +91,10 @@ impl Forge for GitLabForge {
         Box::pin(async move { Ok(self.client.diff_notes(repo, number).await?) })
     }
 
+    fn upsert_issue<'a>(&'a self, repo: &'a str, key: &'a str, title: &'a str, body: &'a str) -> ForgeFuture<'a, u64> {
+        Box::pin(async move { Ok(self.client.upsert_issue(repo, key, title, body).await?) })
+    }
+
     fn pull_changed_files<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>> {
         Box::pin(async move { Ok(self.client.merge_request_files(repo, number).await?) })
     }

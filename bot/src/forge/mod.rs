@@ -91,6 +91,8 @@ pub trait Forge: Send + Sync {
     fn pull_head<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, String>;
     /// The review comments on a pull (merge) request's diff, as "@user on path: text".
     fn review_comments<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>>;
+    /// Updates Hallmark's open issue marked `key`, or opens it; returns its number.
+    fn upsert_issue<'a>(&'a self, repo: &'a str, key: &'a str, title: &'a str, body: &'a str) -> ForgeFuture<'a, u64>;
     /// The files pull (merge) request `number` changes (old and new paths of renames).
     fn pull_changed_files<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>>;
     /// Opens a pull (merge) request from `head` into `base`, or updates the open one.

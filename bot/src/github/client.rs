@@ -104,11 +104,24 @@ enum Identity {
 
 impl Identity {
     fn wrote(&self, comment: &Comment) -> bool {
+        self.wrote_as(&comment.author, comment.app_id)
+    }
+
+    /// True for something written by `author`, through app `app` if one.
+    fn wrote_as(&self, author: &str, app: Option<u64>) -> bool {
         match self {
-            Identity::App(id) => comment.app_id == Some(*id),
-            Identity::Login(login) => comment.author == *login,
+            Identity::App(id) => app == Some(*id),
+            Identity::Login(login) => author == login,
         }
     }
+}
+
+/// octocrab's issue with `performed_via_github_app`, which its model lacks (0.54).
+#[derive(Deserialize)]
+struct AppIssue {
+    #[serde(flatten)]
+    issue: models::issues::Issue,
+    performed_via_github_app: Option<AppRef>,
 }
 
 /// The client, for one app (each call names the installation it acts for) or for
@@ -669,6 +682,66 @@ impl GitHubClient {
                 )
             })
             .collect())
+    }
+
+    /// Updates this client's open issue marked `key`, or opens it (once, whatever
+    /// GitHub's answers); returns its number.
+    pub async fn upsert_issue(
+        &self,
+        installation: u64,
+        repo: &str,
+        key: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<u64, GitHubError> {
+        let mark = marker(key);
+        let text = marked(key, body);
+        let ours = || async {
+            let open: Vec<AppIssue> = self
+                .list(
+                    installation,
+                    &format!("/repos/{repo}/issues?state=open"),
+                    "a list of issues",
+                )
+                .await?;
+            Ok(open.into_iter().find(|i| {
+                i.issue.pull_request.is_none()
+                    && self
+                        .identity
+                        .wrote_as(&i.issue.user.login, i.performed_via_github_app.as_ref().map(|a| a.id))
+                    && i.issue.body.as_deref().unwrap_or_default().starts_with(&mark)
+            }))
+        };
+        let path = format!("/repos/{repo}/issues");
+        match self
+            .post_once(
+                installation,
+                &path,
+                &json!({ "title": title, "body": text }),
+                true,
+                never,
+                ours,
+            )
+            .await?
+        {
+            Once::Found(found) => {
+                let number = found.issue.number;
+                if found.issue.title != title || found.issue.body.as_deref() != Some(text.as_str()) {
+                    self.fetch::<models::issues::Issue>(
+                        installation,
+                        Verb::Patch,
+                        &format!("{path}/{number}"),
+                        Some(&json!({ "title": title, "body": text })),
+                        "an issue",
+                    )
+                    .await?;
+                }
+                Ok(number)
+            }
+            Once::Written(json) => {
+                decode::<models::issues::Issue>(json, Verb::Post, &path, "an issue").map(|i| i.number)
+            }
+        }
     }
 
     /// The files a pull request changes (a rename names both paths).

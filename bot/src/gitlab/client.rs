@@ -519,6 +519,59 @@ impl GitLabClient {
             })
     }
 
+    /// Updates the token user's open issue marked `key`, or opens it (once, whatever
+    /// GitLab's answers); returns its iid.
+    pub async fn upsert_issue(
+        &self,
+        project: &str,
+        key: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<u64, GitLabError> {
+        let me = self.username().await?;
+        let mark = marker(key);
+        let text = marked(key, description);
+        let path = format!("/projects/{}/issues", encode(project));
+        let ours = || async {
+            let open: Vec<Value> = self.list(&path, "&state=opened", "a list of issues").await?;
+            Ok(open.into_iter().find(|i| {
+                i["author"]["username"].as_str() == Some(me.as_str())
+                    && i["description"].as_str().unwrap_or_default().starts_with(&mark)
+            }))
+        };
+        let iid_of = |json: &Value| {
+            json["iid"].as_u64().ok_or_else(|| GitLabError::Shape {
+                method: "GET".into(),
+                path: path.clone(),
+                what: "an issue",
+                message: "no iid".into(),
+            })
+        };
+        let found = match ours().await? {
+            Some(found) => found,
+            None => {
+                let created = self
+                    .create_once(&path, &json!({ "title": title, "description": text }), ours)
+                    .await?;
+                if created["description"].as_str() == Some(text.as_str()) {
+                    return iid_of(&created);
+                }
+                created
+            }
+        };
+        let iid = iid_of(&found)?;
+        if found["title"].as_str() != Some(title) || found["description"].as_str() != Some(text.as_str()) {
+            self.call(
+                Method::PUT,
+                &format!("{path}/{iid}"),
+                Some(&json!({ "title": title, "description": text })),
+                true,
+            )
+            .await?;
+        }
+        Ok(iid)
+    }
+
     /// The files merge request `iid` changes (a rename names both paths).
     pub async fn merge_request_files(&self, project: &str, iid: u64) -> Result<Vec<String>, GitLabError> {
         let path = format!(

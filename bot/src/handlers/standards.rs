@@ -1,12 +1,13 @@
-//! A pull (merge) request that changes the data standards (or `.hallmark.yml`): every
-//! product is checked at the request's head and at its merge base, and one sticky
-//! comment on the request shows the impact — the products × changed standards table
-//! and the products that passed before and fail now. New commits update the same
-//! comment; a request that changes neither file gets nothing.
+//! A change to the data standards (or `.hallmark.yml`), on a pull (merge) request or
+//! pushed to the default branch: every product is checked at both versions. A request
+//! gets one sticky comment with the impact — the products × changed standards table
+//! and the products that passed before and fail now — updated by new commits; a push
+//! that leaves products failing gets one tracking issue listing them. A change to
+//! neither file gets nothing.
 
 use super::{Cx, HandlerError};
 use crate::forge::Thread;
-use crate::git::merge_base;
+use crate::git::{changed_between, merge_base};
 use crate::impact::run::impact;
 use crate::impact::table::markdown;
 use hallmark_checks::project::CONFIG_FILE;
@@ -16,7 +17,12 @@ use hallmark_checks::warehouse::Limits;
 /// The standards file the repository names (`standards:` in `.hallmark.yml` on its
 /// default branch), `data_standards.md` by default.
 fn standards_file(cx: &Cx<'_>) -> Result<String, HandlerError> {
-    let Some(text) = cx.block_on(cx.forge.file_text(&cx.t.repo, CONFIG_FILE))? else {
+    standards_file_in(cx.block_on(cx.forge.file_text(&cx.t.repo, CONFIG_FILE))?)
+}
+
+/// The standards file a `.hallmark.yml` (`None`: there is none) names.
+fn standards_file_in(config: Option<String>) -> Result<String, HandlerError> {
+    let Some(text) = config else {
         return Ok("data_standards.md".into());
     };
     let config: serde_norway::Value = serde_norway::from_str(&text).map_err(|e| HandlerError::Config {
@@ -55,5 +61,64 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_ref: &str, head_sha: &str) -> R
         pull_request: true,
     };
     cx.block_on(cx.forge.upsert_comment(&t.repo, thread, "impact", &body))?;
+    Ok(())
+}
+
+/// A push to the default branch from `before` to `after`: when it changes the
+/// standards and leaves products that passed before failing, one tracking issue
+/// (found again by the push's head, so a redelivery changes nothing) lists them.
+pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerError> {
+    let t = cx.t;
+    let (dir, _) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
+    let outcome = (|| {
+        let files = changed_between(&dir, before, after)?;
+        let standards = standards_file_in(std::fs::read_to_string(dir.join(CONFIG_FILE)).ok())?;
+        if !files.iter().any(|f| *f == standards || f == CONFIG_FILE) {
+            tracing::info!(repo = %t.repo, "the push changes no standards");
+            return Ok(None);
+        }
+        Ok::<_, HandlerError>(Some(impact(
+            &dir,
+            before,
+            after,
+            &RunOptions::default(),
+            Limits::default(),
+        )?))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let Some(result) = outcome? else { return Ok(()) };
+    let failing = result.newly_failing();
+    if failing.is_empty() {
+        tracing::info!(repo = %t.repo, "the standards change leaves every product as it was");
+        return Ok(());
+    }
+    let broken: Vec<&str> = result
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            result.products.iter().any(|p| {
+                failing.contains(&p.product.as_str()) && p.cells[*i].status == Some(hallmark_checks::Status::Fail)
+            })
+        })
+        .map(|(_, c)| c.id())
+        .collect();
+    let title = format!(
+        "Standards change {}: {} of {} products no longer meet {}",
+        after.chars().take(7).collect::<String>(),
+        failing.len(),
+        result.products.len(),
+        if broken.is_empty() {
+            "the standards".to_string()
+        } else {
+            broken.join(", ")
+        }
+    );
+    let body = format!(
+        "{}\nEach product listed needs its transform revised, or the standard reconsidered.",
+        markdown(&result)
+    );
+    let key = format!("standards-change-{after}");
+    cx.block_on(cx.forge.upsert_issue(&t.repo, &key, &title, &body))?;
     Ok(())
 }

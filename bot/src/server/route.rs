@@ -50,7 +50,8 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
     match (event, peek.action.as_str()) {
         ("issues", "labeled" | "opened")
         | ("issue_comment", "created")
-        | ("pull_request", "opened" | "synchronize" | "reopened") => {}
+        | ("pull_request", "opened" | "synchronize" | "reopened")
+        | ("push", _) => {}
         ("ping", _) => return Ok(Routed::Ignored("ping")),
         _ => return Ok(Routed::Ignored("an event Hallmark does not act on")),
     }
@@ -164,8 +165,45 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 },
             })))
         }
+        WebhookEventPayload::Push(payload) => {
+            let default = delivery
+                .repository
+                .as_ref()
+                .and_then(|r| r.default_branch.clone())
+                .unwrap_or_else(|| "main".into());
+            if payload.r#ref != format!("refs/heads/{default}") || payload.deleted || payload.created {
+                return Ok(Routed::Ignored("not new commits on the default branch"));
+            }
+            let files: Vec<&String> = payload
+                .commits
+                .iter()
+                .flat_map(|c| c.added.iter().chain(&c.modified).chain(&c.removed))
+                .collect();
+            if !files.iter().any(|f| may_be_standards(f)) {
+                return Ok(Routed::Ignored("a push that changes no standards"));
+            }
+            Ok(Routed::Work(Box::new(Trigger {
+                forge: ForgeKind::GitHub,
+                repo: repo()?,
+                installation: installation()?,
+                number: 0,
+                pull_request: false,
+                actor: sender.map(|s| s.login.clone()).unwrap_or_default(),
+                confidential: false,
+                action: Action::StandardsPush {
+                    before: payload.before.clone(),
+                    after: payload.after.clone(),
+                },
+            })))
+        }
         _ => Ok(Routed::Ignored("an event Hallmark does not act on")),
     }
+}
+
+/// True for a file that may be the standards (any markdown: a repository can name its
+/// standards file) or the configuration. The job decides with the configured name.
+pub(crate) fn may_be_standards(path: &str) -> bool {
+    path.ends_with(".md") || path.ends_with(hallmark_checks::project::CONFIG_FILE)
 }
 
 #[cfg(test)]

@@ -140,9 +140,43 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                 },
             })))
         }
-        "push" => Ok(Routed::Ignored(
-            "no push flow yet (standards changes on the default branch)",
-        )),
+        "push" => {
+            let default = payload["project"]["default_branch"].as_str().unwrap_or("main");
+            let (before, after) = (
+                payload["before"].as_str().unwrap_or_default(),
+                payload["after"].as_str().unwrap_or_default(),
+            );
+            let none = |sha: &str| sha.is_empty() || sha.chars().all(|c| c == '0');
+            if payload["ref"].as_str() != Some(format!("refs/heads/{default}").as_str()) || none(before) || none(after)
+            {
+                return Ok(Routed::Ignored("not new commits on the default branch"));
+            }
+            let touches = payload["commits"].as_array().into_iter().flatten().any(|c| {
+                ["added", "modified", "removed"].iter().any(|k| {
+                    c[*k]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|f| f.as_str().is_some_and(super::route::may_be_standards))
+                })
+            });
+            if !touches {
+                return Ok(Routed::Ignored("a push that changes no standards"));
+            }
+            Ok(Routed::Work(Box::new(Trigger {
+                forge: ForgeKind::GitLab,
+                repo: repo()?,
+                installation: 0,
+                number: 0,
+                pull_request: false,
+                actor: payload["user_username"].as_str().unwrap_or_default().to_string(),
+                confidential: false,
+                action: Action::StandardsPush {
+                    before: before.to_string(),
+                    after: after.to_string(),
+                },
+            })))
+        }
         _ => Ok(Routed::Ignored("an event Hallmark does not act on")),
     }
 }

@@ -101,6 +101,8 @@ pub struct State {
     pub review_comments: Vec<(String, u64, String, String, String)>,
     /// Files of the default branch by (repo, path), for the contents API.
     pub files: HashMap<(String, String), String>,
+    /// Issues opened through the API (Hallmark's tracking issues).
+    pub opened_issues: Vec<repos::OpenedIssue>,
     /// Issue bodies by (repo, number).
     pub issues: HashMap<(String, u64), String>,
     /// Reactions on issues: (number, content).
@@ -357,7 +359,14 @@ impl FakeGitHub {
                     "/repos/{owner}/{repo}/pulls/{number}",
                     get(repos::get_pull).patch(repos::edit_pull),
                 )
-                .route("/repos/{owner}/{repo}/issues/{number}", get(repos::get_issue))
+                .route(
+                    "/repos/{owner}/{repo}/issues",
+                    get(repos::list_issues).post(repos::create_issue),
+                )
+                .route(
+                    "/repos/{owner}/{repo}/issues/{number}",
+                    get(repos::get_issue).patch(repos::edit_issue),
+                )
                 .route("/repos/{owner}/{repo}/contents/{*path}", get(repos::get_contents))
                 .route(
                     "/repos/{owner}/{repo}/pulls/{number}/files",

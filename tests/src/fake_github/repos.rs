@@ -176,6 +176,101 @@ pub async fn get_pull(
     }
 }
 
+/// An issue opened through the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedIssue {
+    /// Its number (shared with pull requests).
+    pub number: u64,
+    /// `owner/name`.
+    pub repo: String,
+    /// Its title.
+    pub title: String,
+    /// Its body.
+    pub body: String,
+    /// The app that opened it.
+    pub app_id: Option<u64>,
+}
+
+fn opened_json(api: &str, bot: &str, i: &OpenedIssue) -> Value {
+    let mut v = shapes::issue(api, &i.repo, i.number, &i.title, &i.body, shapes::user(api, bot, "Bot"));
+    v["performed_via_github_app"] = i
+        .app_id
+        .map_or(Value::Null, |id| json!({"id": id, "slug": format!("app-{id}")}));
+    v
+}
+
+/// `GET /repos/{owner}/{repo}/issues?state=open`: the opened issues (pull requests
+/// would be listed too on GitHub; none are opened this way here).
+pub async fn list_issues(
+    State(shared): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let full = format!("{owner}/{repo}");
+    let items: Vec<Value> = s
+        .opened_issues
+        .iter()
+        .filter(|i| i.repo == full)
+        .map(|i| opened_json(&s.api(), &s.bot_login, i))
+        .collect();
+    super::paginated(&s, items, &q, &format!("/repos/{full}/issues"))
+}
+
+/// `POST /repos/{owner}/{repo}/issues`
+pub async fn create_issue(
+    State(shared): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Validation Failed", "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}]})),
+        )
+            .into_response();
+    };
+    s.next_id += 1;
+    let issue = OpenedIssue {
+        number: s.next_id,
+        repo: format!("{owner}/{repo}"),
+        title: title.to_string(),
+        body: body["body"].as_str().unwrap_or_default().to_string(),
+        app_id: Some(s.app_id),
+    };
+    let out = opened_json(&s.api(), &s.bot_login, &issue);
+    s.opened_issues.push(issue);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+/// `PATCH /repos/{owner}/{repo}/issues/{number}`
+pub async fn edit_issue(
+    State(shared): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let full = format!("{owner}/{repo}");
+    let (api, bot) = (s.api(), s.bot_login.clone());
+    match s
+        .opened_issues
+        .iter_mut()
+        .find(|i| i.repo == full && i.number == number)
+    {
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+        Some(i) => {
+            if let Some(t) = body["title"].as_str() {
+                i.title = t.to_string();
+            }
+            if let Some(b) = body["body"].as_str() {
+                i.body = b.to_string();
+            }
+            Json(opened_json(&api, &bot, i)).into_response()
+        }
+    }
+}
+
 /// `GET /repos/{owner}/{repo}/issues/{number}`
 pub async fn get_issue(
     State(shared): State<Shared>,

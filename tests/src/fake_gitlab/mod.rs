@@ -47,6 +47,8 @@ pub struct StoredIssue {
     pub description: String,
     /// Confidential issues are seen by members only.
     pub confidential: bool,
+    /// Who opened it.
+    pub author: String,
 }
 
 /// Everything the fake remembers.
@@ -225,7 +227,14 @@ impl FakeGitLab {
                 .route(p, get(projects::project))
                 .route(&format!("{p}/members/all/{{user}}"), get(projects::member))
                 .route(&format!("{p}/repository/files/{{file}}/raw"), get(projects::raw_file))
-                .route(&format!("{p}/issues/{{iid}}"), get(projects::issue))
+                .route(
+                    &format!("{p}/issues"),
+                    get(projects::issues).post(projects::create_issue),
+                )
+                .route(
+                    &format!("{p}/issues/{{iid}}"),
+                    get(projects::issue).put(projects::edit_issue),
+                )
                 .route(&format!("{p}/{{kind}}/{{iid}}/award_emoji"), post(notes::award))
                 .route(
                     &format!("{p}/{{kind}}/{{iid}}/notes"),

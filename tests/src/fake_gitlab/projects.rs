@@ -76,7 +76,7 @@ pub async fn issue(State(shared): State<Shared>, Path((project, iid)): Path<(Str
         Some(i) => Json(
             json!({"id": 5000 + iid, "iid": iid, "project_id": user_id(&project), "title": i.title,
                                "description": i.description, "state": "opened", "confidential": i.confidential,
-                               "labels": [], "author": user("consumer"),
+                               "labels": [], "author": user(&i.author),
                                "web_url": format!("https://gitlab.example/{project}/-/issues/{iid}")}),
         )
         .into_response(),
@@ -124,4 +124,81 @@ pub async fn set_status(
         Json(json!({"id": id, "sha": sha, "name": name, "status": state})),
     )
         .into_response()
+}
+
+fn issue_json(project: &str, iid: u64, i: &super::StoredIssue) -> Value {
+    json!({"id": 5000 + iid, "iid": iid, "project_id": user_id(project), "title": i.title,
+           "description": i.description, "state": "opened", "confidential": i.confidential,
+           "labels": [], "author": user(&i.author),
+           "web_url": format!("https://gitlab.example/{project}/-/issues/{iid}")})
+}
+
+/// `GET /projects/{project}/issues?state=opened`
+pub async fn issues(
+    State(shared): State<Shared>,
+    Path(project): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut found: Vec<(u64, &super::StoredIssue)> = s
+        .issues
+        .iter()
+        .filter(|((p, _), _)| *p == project)
+        .map(|((_, iid), i)| (*iid, i))
+        .collect();
+    found.sort_by_key(|(iid, _)| *iid);
+    let items: Vec<Value> = found.into_iter().map(|(iid, i)| issue_json(&project, iid, i)).collect();
+    super::paginated(&s, items, &q)
+}
+
+/// `POST /projects/{project}/issues`
+pub async fn create_issue(
+    State(shared): State<Shared>,
+    Path(project): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    use axum::http::StatusCode;
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "title is missing"}))).into_response();
+    };
+    let iid = s
+        .issues
+        .keys()
+        .filter(|(p, _)| *p == project)
+        .map(|(_, i)| *i)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let issue = super::StoredIssue {
+        title: title.to_string(),
+        description: body["description"].as_str().unwrap_or_default().to_string(),
+        confidential: false,
+        author: caller(&s, &headers).unwrap_or_default(),
+    };
+    let out = issue_json(&project, iid, &issue);
+    s.issues.insert((project, iid), issue);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+/// `PUT /projects/{project}/issues/{iid}`
+pub async fn edit_issue(
+    State(shared): State<Shared>,
+    Path((project, iid)): Path<(String, u64)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    match s.issues.get_mut(&(project.clone(), iid)) {
+        None => not_found(""),
+        Some(i) => {
+            if let Some(t) = body["title"].as_str() {
+                i.title = t.to_string();
+            }
+            if let Some(d) = body["description"].as_str() {
+                i.description = d.to_string();
+            }
+            Json(issue_json(&project, iid, i)).into_response()
+        }
+    }
 }
