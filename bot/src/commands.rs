@@ -29,6 +29,9 @@ pub enum Command {
         /// Its id, e.g. `SLV-003`.
         standard: String,
     },
+    /// On a pull request that changes the standards: one pull request per product that
+    /// no longer meets them, with the product revised.
+    Fix,
     /// Cancel the running job.
     Cancel,
     /// List the commands.
@@ -41,7 +44,7 @@ impl Command {
     pub fn changes_anything(&self) -> bool {
         matches!(
             self,
-            Command::Promote { .. } | Command::Revise { .. } | Command::Recheck | Command::Cancel
+            Command::Promote { .. } | Command::Revise { .. } | Command::Recheck | Command::Fix | Command::Cancel
         )
     }
 
@@ -51,6 +54,7 @@ impl Command {
             Command::Promote { .. } => "promote",
             Command::Revise { .. } => "revise",
             Command::Recheck => "recheck",
+            Command::Fix => "fix",
             Command::Explain { .. } => "explain",
             Command::Cancel => "cancel",
             Command::Help => "help",
@@ -59,7 +63,7 @@ impl Command {
 }
 
 /// The verbs, for suggestions and bare-command detection.
-pub const VERBS: &[&str] = &["promote", "revise", "recheck", "explain", "cancel", "help"];
+pub const VERBS: &[&str] = &["promote", "revise", "recheck", "fix", "explain", "cancel", "help"];
 
 /// The help text posted for `/hallmark help` and after a mistake.
 pub const HELP: &str = "\
@@ -68,6 +72,7 @@ pub const HELP: &str = "\
 | `/hallmark promote [silver\\|gold] [source]` | draft the product this issue asks for and open a pull request |
 | `/hallmark revise <feedback>` | re-run the agent on this pull request with your feedback |
 | `/hallmark recheck` | check this pull request's products again |
+| `/hallmark fix` | on a pull request that changes the standards: open a pull request per product that no longer meets them, revised |
 | `/hallmark explain <standard-id>` | explain a standard and how it is checked |
 | `/hallmark cancel` | cancel the running job |
 | `/hallmark help` | this list |
@@ -195,6 +200,7 @@ fn parse_words(words: &str, following: &str) -> Result<Command, CommandError> {
             }
         }
         "recheck" => no_args("recheck", Command::Recheck),
+        "fix" => no_args("fix", Command::Fix),
         "cancel" => no_args("cancel", Command::Cancel),
         "help" => no_args("help", Command::Help),
         "explain" => match args.as_slice() {

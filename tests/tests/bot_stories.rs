@@ -462,6 +462,17 @@ impl Side {
             Fake::GitHub(f) => {
                 f.with_state(|s| {
                     s.pull_files.insert((REPO.into(), number), changed);
+                    if !s.pulls.iter().any(|p| p.number == number) {
+                        s.pulls.push(hallmark_tests::fake_github::repos::StoredPull {
+                            number,
+                            repo: REPO.into(),
+                            head: head.into(),
+                            base: "main".into(),
+                            title: "A standards change".into(),
+                            body: String::new(),
+                            state: "open".into(),
+                        });
+                    }
                 });
                 let payload = deliveries::pull_request(action, REPO, number, head, &sha.to_string(), "main", actor);
                 self.post("/webhooks/github", "pull_request", payload.to_string())
@@ -469,6 +480,18 @@ impl Side {
             Fake::GitLab(f) => {
                 f.with_state(|s| {
                     s.merge_request_files.insert((REPO.into(), number), changed);
+                    if !s.merge_requests.iter().any(|m| m.iid == number) {
+                        s.merge_requests.push(hallmark_tests::fake_gitlab::StoredMergeRequest {
+                            iid: number,
+                            project: REPO.into(),
+                            source: head.into(),
+                            target: "main".into(),
+                            title: "A standards change".into(),
+                            description: String::new(),
+                            state: "opened".into(),
+                            author: actor.into(),
+                        });
+                    }
                 });
                 let action = if action == "synchronize" { "update" } else { "open" };
                 let payload =
@@ -949,5 +972,133 @@ fn a_standards_change_pushed_to_main_opens_one_tracking_issue_for_what_it_breaks
         );
         assert!(side.worker.run_one(), "{who}");
         assert_eq!(side.opened_issues().len(), 1, "{who}");
+    }
+}
+
+#[test]
+fn fix_opens_one_pull_request_per_failing_product_and_leaves_a_persons_branch_alone() {
+    for side in both() {
+        let who = side.name;
+        side.set_role("lead", Role::Writer);
+        side.push(
+            "main",
+            "main",
+            &[
+                ("products/orders/silver.yml", example("products/orders/silver.yml")),
+                ("products/orders/silver.sql", example("products/orders/silver.sql")),
+            ],
+        );
+        // The hand-written orders product maps no country names; the standard now says so.
+        let standards = example("data_standards.md").replace(
+            "`United States`, `USA` and `us` all become `US`.",
+            "`United States`, `USA` and `us` all become `US`, in every product.",
+        );
+        assert_ne!(standards, example("data_standards.md"));
+        let sha = side.push("main", "countries", &[("data_standards.md", standards)]);
+        assert_eq!(
+            side.open_pull("opened", 80, "countries", sha, &["data_standards.md"], "lead"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(side.comment(80, true, 8001, "/hallmark fix", "lead"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+
+        let fixes: Vec<Pull> = side
+            .pulls()
+            .into_iter()
+            .filter(|p| p.head.starts_with("hallmark/fix/"))
+            .collect();
+        assert_eq!(fixes.len(), 1, "{who}: {fixes:?}");
+        let fix = &fixes[0];
+        assert_eq!(
+            (fix.head.as_str(), fix.base.as_str()),
+            ("hallmark/fix/silver.orders", "countries"),
+            "{who}"
+        );
+        assert!(fix.body.contains("SLV-005"), "{who}: {}", fix.body);
+        let checklist = side.marked(fix.number, true, "checklist");
+        assert_eq!(checklist.len(), 1, "{who}");
+        assert!(
+            checklist[0].contains("**✅ passed**"),
+            "{who}: the fix meets the new standards: {}",
+            checklist[0]
+        );
+        let impact = side.marked(80, true, "impact");
+        assert_eq!(impact.len(), 1, "{who}");
+        assert!(
+            impact[0].contains(&format!(
+                "`silver.orders`: {}",
+                if who == "github" {
+                    format!("Pull request #{}", fix.number)
+                } else {
+                    format!("Merge request !{}", fix.number)
+                }
+            )),
+            "{who}: {}",
+            impact[0]
+        );
+
+        // Again: the same pull request, not a second.
+        assert_eq!(side.comment(80, true, 8002, "/hallmark fix", "lead"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(
+            side.pulls()
+                .iter()
+                .filter(|p| p.head.starts_with("hallmark/fix/"))
+                .count(),
+            1,
+            "{who}"
+        );
+
+        // A person pushes to the fix branch: Hallmark leaves it alone from then on.
+        let theirs = side.push(
+            "hallmark/fix/silver.orders",
+            "hallmark/fix/silver.orders",
+            &[("products/orders/NOTES.md", "Checked by hand.\n".to_string())],
+        );
+        assert_eq!(side.comment(80, true, 8003, "/hallmark fix", "lead"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        let remote = git2::Repository::open_bare(&side.remote).unwrap();
+        assert_eq!(
+            remote.refname_to_id("refs/heads/hallmark/fix/silver.orders").unwrap(),
+            theirs,
+            "{who}"
+        );
+        assert!(
+            side.marked(80, true, "impact")[0].contains("has commits by a person, so it is left alone"),
+            "{who}"
+        );
+    }
+}
+
+#[test]
+fn a_repository_that_asks_for_fixes_gets_them_with_the_impact() {
+    for side in both() {
+        let who = side.name;
+        side.set_file(".hallmark.yml", "bot:\n  standards_change: fix\n");
+        side.push(
+            "main",
+            "main",
+            &[
+                ("products/orders/silver.yml", example("products/orders/silver.yml")),
+                ("products/orders/silver.sql", example("products/orders/silver.sql")),
+            ],
+        );
+        let standards = example("data_standards.md").replace("all become `US`.", "all become `US`, everywhere.");
+        let sha = side.push("main", "everywhere", &[("data_standards.md", standards)]);
+        assert_eq!(
+            side.open_pull("opened", 90, "everywhere", sha, &["data_standards.md"], "lead"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        let fixes: Vec<Pull> = side
+            .pulls()
+            .into_iter()
+            .filter(|p| p.head.starts_with("hallmark/fix/"))
+            .collect();
+        assert_eq!(fixes.len(), 1, "{who}: {fixes:?}");
+        assert!(side.marked(90, true, "impact")[0].contains("Fixes proposed"), "{who}");
     }
 }

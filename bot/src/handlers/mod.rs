@@ -7,6 +7,7 @@
 
 pub mod cancel;
 pub mod explain;
+pub mod fix;
 pub mod help;
 pub mod promote;
 pub mod recheck;
@@ -280,6 +281,7 @@ pub fn command(cx: &Cx<'_>, comment: u64, command: &Result<Command, String>) -> 
         Command::Cancel => cancel::run(cx),
         Command::Explain { standard } => explain::run(cx, comment, standard),
         Command::Recheck => recheck::run(cx),
+        Command::Fix => fix::run(cx),
         Command::Promote { level, source } => promote::on_command(cx, *level, source.as_deref()),
         Command::Revise { feedback } => revise::run(cx, feedback),
     }

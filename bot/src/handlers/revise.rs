@@ -7,6 +7,7 @@ use super::{Cx, HandlerError};
 use crate::agent::context::PromotionRequest;
 use crate::agent::job::{promote, JobOptions};
 use crate::git::{checkout_branch, commit_promotion, detach_head, push_branch, track_remote_branch};
+use hallmark_checks::spec::ProductSpec;
 use hallmark_checks::Level;
 
 /// Revises and answers the reviewer with the new commit and the verdict.
@@ -16,6 +17,22 @@ pub fn run(cx: &Cx<'_>, feedback: &str) -> Result<(), HandlerError> {
     }
     let reply = revise(cx, feedback)?;
     cx.reply(&reply)
+}
+
+/// The request that drafts the product `spec` describes again, with `feedback` after
+/// its description; `None` when it names no source.
+pub(super) fn again(spec: &ProductSpec, feedback: &str) -> Option<PromotionRequest> {
+    let source = spec
+        .sources
+        .first()
+        .map(|s| s.file.clone().or(s.table.clone()).unwrap_or(s.name.clone()))?;
+    Some(PromotionRequest {
+        source,
+        level: spec.level,
+        product: Some(spec.name.clone()),
+        text: format!("{}\n\n{feedback}", spec.description.clone().unwrap_or_default()),
+        owner: spec.owner.clone(),
+    })
 }
 
 fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
@@ -41,29 +58,14 @@ fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
             "the branch `{head}` has no product {relation}, so there is nothing to revise."
         ));
     };
-    let Some(source) = spec
-        .sources
-        .first()
-        .map(|s| s.file.clone().or(s.table.clone()).unwrap_or(s.name.clone()))
-    else {
-        return Ok(format!("{relation} declares no source, so it cannot be drafted again."));
-    };
     let reviews = cx.block_on(cx.forge.review_comments(&t.repo, t.number))?;
-    let mut text = format!(
-        "{}\n\nReviewer feedback from @{}:\n{feedback}",
-        spec.description.unwrap_or_default(),
-        t.actor
-    );
+    let mut text = format!("Reviewer feedback from @{}:\n{feedback}", t.actor);
     if !reviews.is_empty() {
         text.push_str("\n\nReview comments on the pull request:\n");
         text.push_str(&reviews.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"));
     }
-    let request = PromotionRequest {
-        source,
-        level,
-        product: Some(product),
-        text,
-        owner: spec.owner,
+    let Some(request) = again(&spec, &text) else {
+        return Ok(format!("{relation} declares no source, so it cannot be drafted again."));
     };
     let tracker = Tracker::new(cx);
     let promotion = promote(

@@ -61,6 +61,10 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_ref: &str, head_sha: &str) -> R
         pull_request: true,
     };
     cx.block_on(cx.forge.upsert_comment(&t.repo, thread, "impact", &body))?;
+    // `bot: { standards_change: fix }`: the fix pull requests without being asked.
+    if cx.bot_setting("standards_change")?.as_ref().and_then(|v| v.as_str()) == Some("fix") {
+        return super::fix::run(cx);
+    }
     Ok(())
 }
 

@@ -1,0 +1,146 @@
+//! `/hallmark fix` on a pull request that changes the data standards: one pull
+//! request per product that fails a changed standard, on `hallmark/fix/<product>`
+//! based on the standards request's branch, in which the drafter revises the product
+//! with the failing standards and their figures as feedback, each with its checklist;
+//! the impact comment links them. A fix branch a person has pushed to is left alone.
+
+use super::revise::again;
+use super::{Cx, HandlerError};
+use crate::agent::job::{promote, JobOptions, NoEvents};
+use crate::forge::Thread;
+use crate::git::{
+    checkout_branch, commit_on_branch, detach_head, merge_base, push_branch, track_remote_branch, DEFAULT_AUTHOR,
+};
+use crate::impact::run::impact;
+use crate::impact::table::markdown;
+use hallmark_checks::runner::RunOptions;
+use hallmark_checks::warehouse::Limits;
+use hallmark_checks::Status;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// True when the tip of `branch` (a local branch of the clone at `dir`) was committed
+/// by someone other than Hallmark.
+fn pushed_by_a_person(dir: &Path, branch: &str) -> Result<bool, HandlerError> {
+    let repo = git2::Repository::open(dir).map_err(crate::git::GitError::from)?;
+    let tip = repo
+        .find_branch(branch, git2::BranchType::Local)
+        .and_then(|b| b.get().peel_to_commit())
+        .map_err(crate::git::GitError::from)?;
+    // Hallmark commits as the clone's git identity, else as its default author.
+    let ours = repo
+        .signature()
+        .ok()
+        .and_then(|s| s.email().ok().map(str::to_string))
+        .unwrap_or_else(|| DEFAULT_AUTHOR.1.to_string());
+    let author = tip.author();
+    let by_hallmark = author.email().ok() == Some(ours.as_str());
+    Ok(!by_hallmark)
+}
+
+/// Opens (or updates) the fix pull requests and links them in the impact comment.
+pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
+    let t = cx.t;
+    if !t.pull_request {
+        return cx.reply("`/hallmark fix` works on a pull request that changes the standards.");
+    }
+    let head_ref = cx.block_on(cx.forge.pull_head(&t.repo, t.number))?;
+    let base_ref = cx.block_on(cx.forge.default_branch(&t.repo))?;
+    let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
+    let head = format!("refs/remotes/origin/{head_ref}");
+    let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), &head)?;
+    let result = impact(&dir, &base, &head, &RunOptions::default(), Limits::default())?;
+    // The products failing a changed standard at the head, with what fails.
+    let failing: Vec<(String, Vec<String>)> = result
+        .products
+        .iter()
+        .filter_map(|p| {
+            let broken: Vec<String> = result
+                .changes
+                .iter()
+                .zip(&p.cells)
+                .filter(|(_, c)| c.status == Some(Status::Fail))
+                .map(|(change, c)| format!("- {}: {}", change.id(), c.figure))
+                .collect();
+            (!broken.is_empty()).then(|| (p.product.clone(), broken))
+        })
+        .collect();
+    if failing.is_empty() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return cx.reply("Every product meets the changed standards; there is nothing to fix.");
+    }
+    track_remote_branch(&dir, &head_ref)?;
+    checkout_branch(&dir, &head_ref)?;
+    detach_head(&dir)?;
+    let (project, warehouse) = cx.project_and_warehouse(&dir)?;
+    let mut proposed: Vec<String> = Vec::new();
+    for (relation, broken) in &failing {
+        let branch = format!("hallmark/fix/{relation}");
+        if track_remote_branch(&dir, &branch)? && pushed_by_a_person(&dir, &branch)? {
+            proposed.push(format!(
+                "- `{relation}`: `{branch}` has commits by a person, so it is left alone"
+            ));
+            continue;
+        }
+        let Some(spec) = project.product(relation).map(|p| p.spec.clone()) else {
+            continue;
+        };
+        let feedback = format!(
+            "The standards change in #{} is not met:\n{}\nRevise the product so that it meets them.",
+            t.number,
+            broken.join("\n")
+        );
+        let Some(request) = again(&spec, &feedback) else {
+            proposed.push(format!(
+                "- `{relation}`: it declares no source, so it cannot be drafted again"
+            ));
+            continue;
+        };
+        cx.stop_if_cancelled()?;
+        let promotion = promote(
+            &project,
+            warehouse.as_ref(),
+            &request,
+            cx.drafter(&project)?.as_mut(),
+            &JobOptions::default(),
+            &NoEvents,
+        )?;
+        let committed = commit_on_branch(
+            &dir,
+            &branch,
+            &promotion.files,
+            &promotion.deletions,
+            &promotion.commit_message,
+        )?;
+        push_branch(&dir, &cx.remote(), &branch, Some(&credentials))?;
+        let title = format!("Fix {relation} for the standards change in #{}", t.number);
+        let body = format!(
+            "Based on #{n}: revises `{relation}` for the standards it no longer meets there.\n\n{}\n\n{}",
+            broken.join("\n"),
+            promotion.summary_line(),
+            n = t.number
+        );
+        let pull = cx.block_on(cx.forge.open_or_update_pull(&t.repo, &branch, &head_ref, &title, &body))?;
+        if let Some(checklist) = &promotion.checklist {
+            cx.post_checklist(pull, &committed.commit, checklist)?;
+        }
+        proposed.push(format!(
+            "- `{relation}`: {} — {}",
+            cx.forge.pull_name(pull),
+            promotion.summary_line()
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut body = markdown(&result);
+    let _ = write!(
+        body,
+        "\nFixes proposed by `/hallmark fix`:\n\n{}\n",
+        proposed.join("\n")
+    );
+    let thread = Thread {
+        number: t.number,
+        pull_request: true,
+    };
+    cx.block_on(cx.forge.upsert_comment(&t.repo, thread, "impact", &body))?;
+    Ok(())
+}
