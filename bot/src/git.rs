@@ -237,6 +237,16 @@ pub fn push_branch(
     }
 }
 
+/// Checks out revision `rev` (a remote branch, a commit) with HEAD detached there, so
+/// any branch, the checked-out one included, can be committed to afterwards.
+pub fn checkout_detached(root: &Path, rev: &str) -> Result<(), GitError> {
+    let repo = Repository::open(root)?;
+    let commit = repo.revparse_single(rev)?.peel_to_commit()?;
+    repo.checkout_tree(commit.as_object(), Some(git2::build::CheckoutBuilder::new().force()))?;
+    repo.set_head_detached(commit.id())?;
+    Ok(())
+}
+
 /// Detaches HEAD at its commit, so the branch it was on can be committed to with
 /// [`commit_on_branch`]. For the bot's own clones only.
 pub fn detach_head(repo_path: &Path) -> Result<(), GitError> {

@@ -114,10 +114,12 @@ fn a_tightened_rule_fails_one_product_and_the_table_says_which_and_why() {
 fn a_change_that_breaks_nothing_exits_0_and_a_bad_revision_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let (root, base) = shop(dir.path());
-    // A severity raised on a standard both products meet, and its text reworded.
+    // A severity changed on a standard both products meet, and a text reworded.
     std::fs::write(
         root.join("data_standards.md"),
-        STANDARDS.replace("Keys hold.", "Keys hold, always."),
+        STANDARDS
+            .replace("Keys hold.", "Keys hold, always.")
+            .replace("severity: error", "severity: warn"),
     )
     .unwrap();
     let head = commit_all(&root, "Reword");
@@ -126,6 +128,7 @@ fn a_change_that_breaks_nothing_exits_0_and_a_bad_revision_is_named() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("0 of 2 products no longer meet the standards"), "{text}");
     assert!(text.contains("SLV-001 (changed: text)"), "{text}");
+    assert!(text.contains("SLV-003 (changed: severity)"), "{text}");
 
     let out = impact(&root, &["--base", "no-such-branch"]);
     assert_eq!(out.status.code(), Some(2));

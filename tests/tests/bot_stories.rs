@@ -1102,3 +1102,60 @@ fn a_repository_that_asks_for_fixes_gets_them_with_the_impact() {
         assert!(side.marked(90, true, "impact")[0].contains("Fixes proposed"), "{who}");
     }
 }
+
+/// `standards` without the standard `id` (its heading to the next one).
+fn without(standards: &str, id: &str) -> String {
+    let start = standards.find(&format!("### {id} ")).expect("the standard");
+    let end = standards[start + 4..]
+        .find("\n### ")
+        .map_or(standards.len(), |e| start + 4 + e + 1);
+    format!("{}{}", &standards[..start], &standards[end..])
+}
+
+#[test]
+fn a_pushed_standards_change_with_fixes_asked_for_opens_them_and_links_them_in_the_issue() {
+    for side in both() {
+        let who = side.name;
+        side.set_file(".hallmark.yml", "bot:\n  standards_change: fix\n");
+        // Before: standards the hand-written orders product meets (no refunds rule, no
+        // country rule, no documentation rule).
+        let all = example("data_standards.md");
+        let all = without(&all, "SLV-009");
+        let before_text = without(&without(&all, "SLV-003"), "SLV-005");
+        let before = side.push(
+            "main",
+            "main",
+            &[
+                ("data_standards.md", before_text),
+                ("products/orders/silver.yml", example("products/orders/silver.yml")),
+                ("products/orders/silver.sql", example("products/orders/silver.sql")),
+            ],
+        );
+        // After: country codes are ISO, which the hand-written product does not map.
+        let after = side.push("main", "main", &[("data_standards.md", without(&all, "SLV-003"))]);
+        assert_eq!(side.pushed(before, after, &["data_standards.md"], "lead"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        let issues = side.opened_issues();
+        let job = side.worker.queue.job(1).unwrap().map(|j| j.error);
+        assert_eq!(issues.len(), 1, "{who}: {issues:?} {job:?}");
+        assert!(
+            issues[0].0.ends_with("1 of 1 products no longer meet SLV-005"),
+            "{who}: {}",
+            issues[0].0
+        );
+        let fixes: Vec<Pull> = side
+            .pulls()
+            .into_iter()
+            .filter(|p| p.head.starts_with("hallmark/fix/"))
+            .collect();
+        assert_eq!(fixes.len(), 1, "{who}: {fixes:?}");
+        assert_eq!(fixes[0].base, "main", "{who}");
+        assert!(
+            issues[0].1.contains("Fixes proposed") && issues[0].1.contains("`silver.orders`: "),
+            "{who}: {}",
+            issues[0].1
+        );
+        let checklist = side.marked(fixes[0].number, true, "checklist");
+        assert!(checklist[0].contains("**✅ passed**"), "{who}: {}", checklist[0]);
+    }
+}

@@ -8,10 +8,8 @@ use super::revise::again;
 use super::{Cx, HandlerError};
 use crate::agent::job::{promote, JobOptions, NoEvents};
 use crate::forge::Thread;
-use crate::git::{
-    checkout_branch, commit_on_branch, detach_head, merge_base, push_branch, track_remote_branch, DEFAULT_AUTHOR,
-};
-use crate::impact::run::impact;
+use crate::git::{checkout_detached, commit_on_branch, merge_base, push_branch, track_remote_branch, DEFAULT_AUTHOR};
+use crate::impact::run::{impact, Impact};
 use crate::impact::table::markdown;
 use hallmark_checks::runner::RunOptions;
 use hallmark_checks::warehouse::Limits;
@@ -48,8 +46,46 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
     let base_ref = cx.block_on(cx.forge.default_branch(&t.repo))?;
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let head = format!("refs/remotes/origin/{head_ref}");
-    let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), &head)?;
-    let result = impact(&dir, &base, &head, &RunOptions::default(), Limits::default())?;
+    let outcome = (|| {
+        let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), &head)?;
+        let result = impact(&dir, &base, &head, &RunOptions::default(), Limits::default())?;
+        let about = format!("the standards change in #{}", t.number);
+        let proposed = open_fixes(cx, &dir, &credentials, &result, &head_ref, &about)?;
+        Ok::<_, HandlerError>((result, proposed))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let (result, proposed) = outcome?;
+    if proposed.is_empty() {
+        return cx.reply("Every product meets the changed standards; there is nothing to fix.");
+    }
+    let mut body = markdown(&result);
+    let _ = write!(
+        body,
+        "\nFixes proposed by `/hallmark fix`:\n\n{}\n",
+        proposed.join("\n")
+    );
+    let thread = Thread {
+        number: t.number,
+        pull_request: true,
+    };
+    cx.block_on(cx.forge.upsert_comment(&t.repo, thread, "impact", &body))?;
+    Ok(())
+}
+
+/// One pull request per product of `result` that fails a changed standard, from
+/// `hallmark/fix/<product>` into `base_ref` (a branch of the clone at `dir`, which is
+/// left checked out detached there): the product drafted again with the failing
+/// standards as feedback, committed, pushed, proposed, its checklist posted. Returns a
+/// line per product for the comment or issue that links them.
+pub fn open_fixes(
+    cx: &Cx<'_>,
+    dir: &Path,
+    credentials: &crate::git::GitCredentials,
+    result: &Impact,
+    base_ref: &str,
+    about: &str,
+) -> Result<Vec<String>, HandlerError> {
+    let t = cx.t;
     // The products failing a changed standard at the head, with what fails.
     let failing: Vec<(String, Vec<String>)> = result
         .products
@@ -66,17 +102,14 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
         })
         .collect();
     if failing.is_empty() {
-        let _ = std::fs::remove_dir_all(&dir);
-        return cx.reply("Every product meets the changed standards; there is nothing to fix.");
+        return Ok(Vec::new());
     }
-    track_remote_branch(&dir, &head_ref)?;
-    checkout_branch(&dir, &head_ref)?;
-    detach_head(&dir)?;
-    let (project, warehouse) = cx.project_and_warehouse(&dir)?;
+    checkout_detached(dir, &format!("refs/remotes/origin/{base_ref}"))?;
+    let (project, warehouse) = cx.project_and_warehouse(dir)?;
     let mut proposed: Vec<String> = Vec::new();
     for (relation, broken) in &failing {
         let branch = format!("hallmark/fix/{relation}");
-        if track_remote_branch(&dir, &branch)? && pushed_by_a_person(&dir, &branch)? {
+        if track_remote_branch(dir, &branch)? && pushed_by_a_person(dir, &branch)? {
             proposed.push(format!(
                 "- `{relation}`: `{branch}` has commits by a person, so it is left alone"
             ));
@@ -86,8 +119,7 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
             continue;
         };
         let feedback = format!(
-            "The standards change in #{} is not met:\n{}\nRevise the product so that it meets them.",
-            t.number,
+            "The product no longer meets {about}:\n{}\nRevise it so that it does.",
             broken.join("\n")
         );
         let Some(request) = again(&spec, &feedback) else {
@@ -106,21 +138,20 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
             &NoEvents,
         )?;
         let committed = commit_on_branch(
-            &dir,
+            dir,
             &branch,
             &promotion.files,
             &promotion.deletions,
             &promotion.commit_message,
         )?;
-        push_branch(&dir, &cx.remote(), &branch, Some(&credentials))?;
-        let title = format!("Fix {relation} for the standards change in #{}", t.number);
+        push_branch(dir, &cx.remote(), &branch, Some(credentials))?;
+        let title = format!("Fix {relation} for {about}");
         let body = format!(
-            "Based on #{n}: revises `{relation}` for the standards it no longer meets there.\n\n{}\n\n{}",
+            "Revises `{relation}`, which no longer meets {about}:\n\n{}\n\n{}",
             broken.join("\n"),
-            promotion.summary_line(),
-            n = t.number
+            promotion.summary_line()
         );
-        let pull = cx.block_on(cx.forge.open_or_update_pull(&t.repo, &branch, &head_ref, &title, &body))?;
+        let pull = cx.block_on(cx.forge.open_or_update_pull(&t.repo, &branch, base_ref, &title, &body))?;
         if let Some(checklist) = &promotion.checklist {
             cx.post_checklist(pull, &committed.commit, checklist)?;
         }
@@ -130,17 +161,5 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
             promotion.summary_line()
         ));
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut body = markdown(&result);
-    let _ = write!(
-        body,
-        "\nFixes proposed by `/hallmark fix`:\n\n{}\n",
-        proposed.join("\n")
-    );
-    let thread = Thread {
-        number: t.number,
-        pull_request: true,
-    };
-    cx.block_on(cx.forge.upsert_comment(&t.repo, thread, "impact", &body))?;
-    Ok(())
+    Ok(proposed)
 }

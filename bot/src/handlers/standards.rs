@@ -73,7 +73,8 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_ref: &str, head_sha: &str) -> R
 /// (found again by the push's head, so a redelivery changes nothing) lists them.
 pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerError> {
     let t = cx.t;
-    let (dir, _) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
+    let fix = cx.bot_setting("standards_change")?.as_ref().and_then(|v| v.as_str()) == Some("fix");
+    let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let outcome = (|| {
         let files = changed_between(&dir, before, after)?;
         let standards = standards_file_in(std::fs::read_to_string(dir.join(CONFIG_FILE)).ok())?;
@@ -81,16 +82,22 @@ pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerErro
             tracing::info!(repo = %t.repo, "the push changes no standards");
             return Ok(None);
         }
-        Ok::<_, HandlerError>(Some(impact(
-            &dir,
-            before,
-            after,
-            &RunOptions::default(),
-            Limits::default(),
-        )?))
+        let result = impact(&dir, before, after, &RunOptions::default(), Limits::default())?;
+        // `bot: { standards_change: fix }`: the fixes too, into the default branch.
+        let proposed = match fix && !result.newly_failing().is_empty() {
+            true => {
+                let default = cx.block_on(cx.forge.default_branch(&t.repo))?;
+                let about = format!("the standards change {}", after.chars().take(7).collect::<String>());
+                super::fix::open_fixes(cx, &dir, &credentials, &result, &default, &about)?
+            }
+            false => Vec::new(),
+        };
+        Ok::<_, HandlerError>(Some((result, proposed)))
     })();
     let _ = std::fs::remove_dir_all(&dir);
-    let Some(result) = outcome? else { return Ok(()) };
+    let Some((result, proposed)) = outcome? else {
+        return Ok(());
+    };
     let failing = result.newly_failing();
     if failing.is_empty() {
         tracing::info!(repo = %t.repo, "the standards change leaves every product as it was");
@@ -118,10 +125,13 @@ pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerErro
             broken.join(", ")
         }
     );
-    let body = format!(
-        "{}\nEach product listed needs its transform revised, or the standard reconsidered.",
+    let mut body = format!(
+        "{}\nEach product listed needs its transform revised, or the standard reconsidered.\n",
         markdown(&result)
     );
+    if !proposed.is_empty() {
+        body.push_str(&format!("\nFixes proposed:\n\n{}\n", proposed.join("\n")));
+    }
     let key = format!("standards-change-{after}");
     cx.block_on(cx.forge.upsert_issue(&t.repo, &key, &title, &body))?;
     Ok(())
