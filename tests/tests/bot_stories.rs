@@ -536,6 +536,25 @@ impl Side {
         }
     }
 
+    /// The pull (merge) requests `/hallmark fix` opened.
+    fn fix_pulls(&self) -> Vec<Pull> {
+        self.pulls()
+            .into_iter()
+            .filter(|p| p.head.starts_with("hallmark/fix/"))
+            .collect()
+    }
+
+    /// Puts the retail example's hand-written orders product on `main`; returns the
+    /// commit.
+    fn orders_on_main(&self, more: &[(&str, String)]) -> git2::Oid {
+        let mut files = vec![
+            ("products/orders/silver.yml", example("products/orders/silver.yml")),
+            ("products/orders/silver.sql", example("products/orders/silver.sql")),
+        ];
+        files.extend(more.iter().cloned());
+        self.push("main", "main", &files)
+    }
+
     /// A file of the branch, on the bare remote.
     fn file_on_branch(&self, branch: &str, path: &str) -> String {
         let remote = git2::Repository::open_bare(&self.remote).unwrap();
@@ -850,14 +869,7 @@ fn a_pull_request_that_changes_the_standards_gets_one_impact_comment() {
     for side in both() {
         let who = side.name;
         // The team's products on main.
-        side.push(
-            "main",
-            "main",
-            &[
-                ("products/orders/silver.yml", example("products/orders/silver.yml")),
-                ("products/orders/silver.sql", example("products/orders/silver.sql")),
-            ],
-        );
+        side.orders_on_main(&[]);
         // A standards change that the orders product does not meet: at least 100,000 rows.
         let standards = format!(
             "{}\n### SLV-050 Products are large\nApplies to: silver\n\nSmall products are samples.\n\n```rule\ncolumns: {{ name: order_id }}\ncheck: not_null\n```\n",
@@ -980,14 +992,7 @@ fn fix_opens_one_pull_request_per_failing_product_and_leaves_a_persons_branch_al
     for side in both() {
         let who = side.name;
         side.set_role("lead", Role::Writer);
-        side.push(
-            "main",
-            "main",
-            &[
-                ("products/orders/silver.yml", example("products/orders/silver.yml")),
-                ("products/orders/silver.sql", example("products/orders/silver.sql")),
-            ],
-        );
+        side.orders_on_main(&[]);
         // The hand-written orders product maps no country names; the standard now says so.
         let standards = example("data_standards.md").replace(
             "`United States`, `USA` and `us` all become `US`.",
@@ -1004,11 +1009,7 @@ fn fix_opens_one_pull_request_per_failing_product_and_leaves_a_persons_branch_al
         assert_eq!(side.comment(80, true, 8001, "/hallmark fix", "lead"), 202, "{who}");
         assert!(side.worker.run_one(), "{who}");
 
-        let fixes: Vec<Pull> = side
-            .pulls()
-            .into_iter()
-            .filter(|p| p.head.starts_with("hallmark/fix/"))
-            .collect();
+        let fixes: Vec<Pull> = side.fix_pulls();
         assert_eq!(fixes.len(), 1, "{who}: {fixes:?}");
         let fix = &fixes[0];
         assert_eq!(
@@ -1077,14 +1078,7 @@ fn a_repository_that_asks_for_fixes_gets_them_with_the_impact() {
     for side in both() {
         let who = side.name;
         side.set_file(".hallmark.yml", "bot:\n  standards_change: fix\n");
-        side.push(
-            "main",
-            "main",
-            &[
-                ("products/orders/silver.yml", example("products/orders/silver.yml")),
-                ("products/orders/silver.sql", example("products/orders/silver.sql")),
-            ],
-        );
+        side.orders_on_main(&[]);
         let standards = example("data_standards.md").replace("all become `US`.", "all become `US`, everywhere.");
         let sha = side.push("main", "everywhere", &[("data_standards.md", standards)]);
         assert_eq!(
@@ -1093,11 +1087,7 @@ fn a_repository_that_asks_for_fixes_gets_them_with_the_impact() {
             "{who}"
         );
         assert!(side.worker.run_one(), "{who}");
-        let fixes: Vec<Pull> = side
-            .pulls()
-            .into_iter()
-            .filter(|p| p.head.starts_with("hallmark/fix/"))
-            .collect();
+        let fixes: Vec<Pull> = side.fix_pulls();
         assert_eq!(fixes.len(), 1, "{who}: {fixes:?}");
         assert!(side.marked(90, true, "impact")[0].contains("Fixes proposed"), "{who}");
     }
@@ -1122,15 +1112,7 @@ fn a_pushed_standards_change_with_fixes_asked_for_opens_them_and_links_them_in_t
         let all = example("data_standards.md");
         let all = without(&all, "SLV-009");
         let before_text = without(&without(&all, "SLV-003"), "SLV-005");
-        let before = side.push(
-            "main",
-            "main",
-            &[
-                ("data_standards.md", before_text),
-                ("products/orders/silver.yml", example("products/orders/silver.yml")),
-                ("products/orders/silver.sql", example("products/orders/silver.sql")),
-            ],
-        );
+        let before = side.orders_on_main(&[("data_standards.md", before_text)]);
         // After: country codes are ISO, which the hand-written product does not map.
         let after = side.push("main", "main", &[("data_standards.md", without(&all, "SLV-003"))]);
         assert_eq!(side.pushed(before, after, &["data_standards.md"], "lead"), 202, "{who}");
@@ -1143,11 +1125,7 @@ fn a_pushed_standards_change_with_fixes_asked_for_opens_them_and_links_them_in_t
             "{who}: {}",
             issues[0].0
         );
-        let fixes: Vec<Pull> = side
-            .pulls()
-            .into_iter()
-            .filter(|p| p.head.starts_with("hallmark/fix/"))
-            .collect();
+        let fixes: Vec<Pull> = side.fix_pulls();
         assert_eq!(fixes.len(), 1, "{who}: {fixes:?}");
         assert_eq!(fixes[0].base, "main", "{who}");
         assert!(

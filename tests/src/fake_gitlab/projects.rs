@@ -73,13 +73,7 @@ pub async fn raw_file(
 pub async fn issue(State(shared): State<Shared>, Path((project, iid)): Path<(String, u64)>) -> Response {
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     match s.issues.get(&(project.clone(), iid)) {
-        Some(i) => Json(
-            json!({"id": 5000 + iid, "iid": iid, "project_id": user_id(&project), "title": i.title,
-                               "description": i.description, "state": "opened", "confidential": i.confidential,
-                               "labels": [], "author": user(&i.author),
-                               "web_url": format!("https://gitlab.example/{project}/-/issues/{iid}")}),
-        )
-        .into_response(),
+        Some(i) => Json(issue_json(&project, iid, i)).into_response(),
         None => not_found(""),
     }
 }
