@@ -329,3 +329,43 @@ fn a_gitlab_bot_killed_mid_job_resumes_and_opens_exactly_one_merge_request() {
     let tracking = notes.iter().filter(|n| !n.merge_request && n.iid == 9).count();
     assert_eq!(tracking, 1, "one tracking note: {notes:?}");
 }
+
+/// SIGTERM (what an orchestrator sends): the server stops taking deliveries, the job
+/// already running finishes within the grace period, and the process exits cleanly.
+#[test]
+fn sigterm_lets_the_running_job_finish_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let fake = fake_with_consumer();
+    fake.with_state(|s| s.create_pull_delay_ms = 2_000);
+    let addr = free_port();
+    let secret = "term-secret";
+    let mut server = serve(addr, &fake, &remote, &dir.path().join("data"), secret);
+    assert_eq!(
+        deliver(
+            addr,
+            secret.as_bytes(),
+            "term-1",
+            &labeled_issue(40, "bronze/orders.csv")
+        )
+        .status,
+        202
+    );
+    let bare = git2::Repository::open_bare(&remote).unwrap();
+    wait_until("the pushed branch", || {
+        bare.find_reference("refs/heads/hallmark/silver/orders").is_ok()
+    });
+    // The pull request is being opened (it takes two seconds): now the signal.
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the server did not stop");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
+    assert_eq!(fake.with_state(|s| s.pulls.len()), 1, "the running job finished first");
+}

@@ -24,6 +24,7 @@ use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::worker::{Forges, Worker};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,6 +63,10 @@ pub struct ServeArgs {
     /// Refuse webhook bodies larger than this.
     #[arg(long, default_value_t = 5 * 1024 * 1024)]
     max_body_bytes: usize,
+    /// On SIGTERM or Ctrl-C, how long running jobs may take to finish before the
+    /// process leaves them for another replica (they run again from the queue).
+    #[arg(long, default_value_t = 60)]
+    grace_secs: u64,
     /// Accept only `/hallmark <verb>`, not bare `/<verb>`.
     #[arg(long)]
     no_bare_commands: bool,
@@ -139,6 +144,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| format!("{}/{{repo}}.git", args.gitlab_url.trim_end_matches('/')));
 
+    let stopping = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
     for n in 0..args.workers {
         let (on_github, on_gitlab) = (args.git_url.clone(), gitlab_git_url.clone());
         let worker = Worker {
@@ -163,14 +170,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
                 .map(Secret::new),
             concurrency: args.workers,
         };
-        std::thread::Builder::new()
+        let stopping = stopping.clone();
+        let handle = std::thread::Builder::new()
             .name(format!("hallmark-worker-{n}"))
-            .spawn(move || loop {
-                if !worker.run_one() {
-                    std::thread::sleep(Duration::from_millis(500));
+            .spawn(move || {
+                // Stop claiming once asked to; a job already claimed runs to its end.
+                while !stopping.load(Ordering::SeqCst) {
+                    if !worker.run_one() {
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
                 }
             })
             .context("starting a worker")?;
+        workers.push(handle);
     }
 
     let state = Arc::new(AppState {
@@ -196,11 +208,45 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("listening on {}", args.listen))?;
         tracing::info!(addr = %listener.local_addr()?, workers = args.workers, "hallmark serve: listening");
         axum::serve(listener, router(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(shutdown_signal())
             .await
             .context("serving")
     })?;
+    // Stop claiming, let running jobs finish within the grace period, then leave: a job
+    // still running is claimed again from the queue by this or another replica.
+    stopping.store(true, Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(args.grace_secs);
+    while workers.iter().any(|w| !w.is_finished()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let unfinished = workers.iter().filter(|w| !w.is_finished()).count();
+    if unfinished > 0 {
+        tracing::warn!(unfinished, "leaving running jobs for the queue after the grace period");
+    }
+    tracing::info!("hallmark serve: stopped");
     Ok(Outcome::Passed)
+}
+
+/// Ctrl-C, or SIGTERM (what an orchestrator sends first).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("hallmark serve: stopping");
 }
