@@ -369,3 +369,73 @@ fn sigterm_lets_the_running_job_finish_and_exits() {
     assert!(status.success(), "{status:?}");
     assert_eq!(fake.with_state(|s| s.pulls.len()), 1, "the running job finished first");
 }
+
+#[test]
+fn logs_can_be_json_lines_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let fake = fake_with_consumer();
+    let addr = free_port();
+    let secret = "json-log-secret";
+    let child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args([
+            "serve",
+            "--log-format",
+            "json",
+            "--listen",
+            &addr.to_string(),
+            "--app-id",
+            &TEST_APP_ID.to_string(),
+        ])
+        .args([
+            "--api-url",
+            &fake.url(),
+            "--git-url",
+            remote.to_str().unwrap(),
+            "--workers",
+            "0",
+        ])
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .env("HALLMARK_LOG", "info")
+        .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
+        .env("HALLMARK_GITHUB_PRIVATE_KEY_FILE", test_app_private_key_file())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Killed(child);
+    wait_until("the server", || {
+        request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
+    });
+    assert_eq!(
+        deliver(
+            addr,
+            secret.as_bytes(),
+            "json-1",
+            &labeled_issue(50, "bronze/orders.csv")
+        )
+        .status,
+        202
+    );
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(server.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "queued" && l["delivery"] == "json-1"),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string()),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(secret), "the webhook secret never prints");
+}

@@ -20,8 +20,20 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "hallmark", version, about)]
 pub struct Cli {
+    /// How logs are written to standard error (level from `HALLMARK_LOG`, e.g. `info`).
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
