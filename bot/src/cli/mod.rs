@@ -8,6 +8,7 @@ mod lint;
 mod progress;
 mod promote;
 mod serve;
+mod setup;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hallmark_checks::render::Format;
@@ -57,6 +58,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the GitHub App: the webhook server and its workers.
     Serve(serve::ServeArgs),
+    /// Create the GitHub App from its manifest, in one command.
+    #[command(subcommand)]
+    Setup(setup::SetupCommand),
     /// List the check kinds and their parameters.
     Checks,
 }
@@ -131,6 +135,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Setup(command) => setup::run(command),
         Command::Checks => {
             for e in hallmark_checks::catalogue::CATALOGUE {
                 println!("{:<26} {:<44} {}", e.name, e.parameters, e.description);

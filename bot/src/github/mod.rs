@@ -6,5 +6,6 @@ pub mod check_runs;
 pub mod client;
 pub mod errors;
 pub mod limits;
+pub mod manifest;
 mod paging;
 pub mod permission;

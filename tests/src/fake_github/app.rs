@@ -94,3 +94,35 @@ pub async fn current_user() -> (StatusCode, Json<Value>) {
         ),
     )
 }
+
+/// `POST /app-manifests/{code}/conversions`: a code the fake accepts, once, becomes the
+/// test app, with its private key and a webhook secret.
+pub async fn convert_manifest(
+    AxumState(state): AxumState<Shared>,
+    Path(code): Path<String>,
+) -> (StatusCode, Json<Value>) {
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(at) = s.manifest_codes.iter().position(|c| *c == code) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(
+                json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest/apps/apps#create-a-github-app-from-a-manifest", "status": "404"}),
+            ),
+        );
+    };
+    s.manifest_codes.remove(at);
+    let api = s.api();
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "id": s.app_id, "slug": "hallmark-test", "node_id": "A_test", "name": "Hallmark test",
+            "owner": super::shapes::user(&api, "acme", "Organization"), "description": "",
+            "external_url": "https://github.com/hallmark-data/hallmark", "html_url": format!("{api}/web/apps/hallmark-test"),
+            "created_at": "2026-11-02T09:30:00Z", "updated_at": "2026-11-02T09:30:00Z",
+            "permissions": {"checks": "write", "contents": "write", "issues": "write", "metadata": "read", "pull_requests": "write"},
+            "events": ["issue_comment", "issues", "pull_request", "push"],
+            "client_id": "Iv1.test", "client_secret": "client-secret-test", "webhook_secret": "webhook-secret-from-github",
+            "pem": crate::fake_github::test_app_private_key()
+        })),
+    )
+}

@@ -118,6 +118,9 @@ pub struct State {
     pub stale_pull_lists: usize,
     /// The files each pull request changes, by (repo, number).
     pub pull_files: HashMap<(String, u64), Vec<String>>,
+    /// One-time codes of the manifest flow that GitHub would accept, and what it
+    /// answered for each used one.
+    pub manifest_codes: Vec<String>,
     /// Check runs.
     pub check_runs: Vec<checks::StoredCheckRun>,
     /// Tokens of GitHub Actions workflows (`GITHUB_TOKEN`): accepted like issued
@@ -381,6 +384,7 @@ impl FakeGitHub {
                     post(repos::react_to_issue),
                 )
                 .route_layer(middleware::from_fn_with_state(shared.clone(), gated))
+                .route("/app-manifests/{code}/conversions", post(app::convert_manifest))
                 .route(
                     "/app/installations/{id}/access_tokens",
                     post(app::create_installation_token),
