@@ -3,6 +3,7 @@
 mod check;
 mod ci;
 mod demo;
+mod doctor;
 mod impact;
 mod lint;
 mod progress;
@@ -58,6 +59,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the GitHub App: the webhook server and its workers.
     Serve(serve::ServeArgs),
+    /// Check the bot's configuration, keys, tokens and warehouse, and say what is wrong.
+    Doctor(doctor::DoctorArgs),
     /// Create the GitHub App from its manifest, in one command.
     #[command(subcommand)]
     Setup(setup::SetupCommand),
@@ -135,6 +138,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Setup(command) => setup::run(command),
         Command::Checks => {
             for e in hallmark_checks::catalogue::CATALOGUE {

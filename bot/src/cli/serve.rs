@@ -80,7 +80,7 @@ pub const GITLAB_WEBHOOK_SECRET_ENV: &str = "HALLMARK_GITLAB_WEBHOOK_SECRET";
 pub const GITLAB_TOKEN_ENV: &str = "HALLMARK_GITLAB_TOKEN";
 
 /// A variable of the environment, when set and not empty.
-fn env(name: &str) -> Option<String> {
+pub(super) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 /// The environment variable holding the app's private key (PEM).
@@ -88,7 +88,7 @@ pub const PRIVATE_KEY_ENV: &str = "HALLMARK_GITHUB_PRIVATE_KEY";
 /// The environment variable naming a file that holds the app's private key.
 pub const PRIVATE_KEY_FILE_ENV: &str = "HALLMARK_GITHUB_PRIVATE_KEY_FILE";
 
-fn private_key() -> anyhow::Result<Secret> {
+pub(super) fn private_key() -> anyhow::Result<Secret> {
     if let Ok(pem) = std::env::var(PRIVATE_KEY_ENV) {
         if !pem.trim().is_empty() {
             return Ok(Secret::new(pem));

@@ -229,6 +229,43 @@ impl GitHubClient {
         }
     }
 
+    /// The app as GitHub knows it, asked with the app's JWT: its name and how many
+    /// installations it has. A refused key or app id fails here, before any webhook.
+    pub async fn app_check(&self) -> Result<(String, usize), GitHubError> {
+        let app = self.app_get("/app").await?;
+        let installations = self.app_get("/app/installations").await?;
+        Ok((
+            app["name"].as_str().unwrap_or_default().to_string(),
+            installations.as_array().map_or(0, Vec::len),
+        ))
+    }
+
+    /// A GET as the app itself (its JWT), read as JSON.
+    async fn app_get(&self, path: &str) -> Result<Value, GitHubError> {
+        let failed = |message: String| GitHubError::Http {
+            method: "GET".into(),
+            path: path.into(),
+            message,
+        };
+        let response = self.app._get(path).await.map_err(|e| failed(e.to_string()))?;
+        let status = response.status();
+        let text = self
+            .app
+            .body_to_string(response)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if !status.is_success() {
+            return Err(GitHubError::Status {
+                method: "GET".into(),
+                path: path.into(),
+                status: status.as_u16(),
+                message: error_message(&json),
+            });
+        }
+        Ok(json)
+    }
+
     /// The octocrab client acting as `installation`, with its own token cache.
     fn installation(&self, installation: u64) -> Result<Arc<Octocrab>, GitHubError> {
         // A token client has one identity whatever the installation.

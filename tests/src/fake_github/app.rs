@@ -25,6 +25,70 @@ fn unauthorized(message: &str) -> (StatusCode, Json<Value>) {
     )
 }
 
+/// Checks the request's app JWT as GitHub does: RS256, signed by the app's key,
+/// naming the app as `iss`, living at most ten minutes.
+fn app_jwt(s: &super::State, headers: &HeaderMap) -> Result<(), (StatusCode, Json<Value>)> {
+    let Some(jwt) = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return Err(unauthorized("Requires authentication"));
+    };
+    let Ok(key) = DecodingKey::from_rsa_pem(s.public_key.as_bytes()) else {
+        return Err(unauthorized("the fake has no usable public key"));
+    };
+    let mut validation = Validation::new(Algorithm::RS256);
+    // `iss` is checked below: jsonwebtoken reads only a string there.
+    validation.set_required_spec_claims(&["exp", "iat"]);
+    let claims = match jsonwebtoken::decode::<Claims>(jwt, &key, &validation) {
+        Ok(d) => d.claims,
+        Err(_) => return Err(unauthorized("A JSON web token could not be decoded")),
+    };
+    let issuer = match &claims.iss {
+        Value::Number(n) => n.to_string(),
+        Value::String(text) => text.clone(),
+        _ => String::new(),
+    };
+    if issuer != s.app_id.to_string() {
+        return Err(unauthorized("'Issuer' claim ('iss') must be the app id"));
+    }
+    if claims.exp - claims.iat > 600 {
+        return Err(unauthorized("'Expiration time' claim ('exp') is too far in the future"));
+    }
+    Ok(())
+}
+
+/// `GET /app`: the app its JWT names.
+pub async fn get_app(AxumState(state): AxumState<Shared>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
+    let s = state.lock().unwrap_or_else(|p| p.into_inner());
+    if let Err(refused) = app_jwt(&s, &headers) {
+        return refused;
+    }
+    (
+        StatusCode::OK,
+        Json(
+            json!({"id": s.app_id, "slug": "hallmark-test", "name": "Hallmark test", "node_id": "A_test",
+        "owner": super::shapes::user(&s.api(), "acme", "Organization"), "html_url": format!("{}/web/apps/hallmark-test", s.api()),
+        "permissions": {"issues": "write"}, "events": ["issues"]}),
+        ),
+    )
+}
+
+/// `GET /app/installations`: where the app is installed.
+pub async fn list_installations(AxumState(state): AxumState<Shared>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
+    let s = state.lock().unwrap_or_else(|p| p.into_inner());
+    if let Err(refused) = app_jwt(&s, &headers) {
+        return refused;
+    }
+    let items: Vec<Value> = s
+        .installations
+        .iter()
+        .map(|id| json!({"id": id, "account": {"login": "acme"}, "app_id": s.app_id}))
+        .collect();
+    (StatusCode::OK, Json(Value::Array(items)))
+}
+
 /// Issues an installation token for a valid app JWT.
 pub async fn create_installation_token(
     AxumState(state): AxumState<Shared>,
@@ -33,33 +97,8 @@ pub async fn create_installation_token(
 ) -> (StatusCode, Json<Value>) {
     let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
     super::record_api_version(&mut s, &headers);
-    let Some(jwt) = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return unauthorized("Requires authentication");
-    };
-    let Ok(key) = DecodingKey::from_rsa_pem(s.public_key.as_bytes()) else {
-        return unauthorized("the fake has no usable public key");
-    };
-    let mut validation = Validation::new(Algorithm::RS256);
-    // `iss` is checked below: jsonwebtoken reads only a string there.
-    validation.set_required_spec_claims(&["exp", "iat"]);
-    let claims = match jsonwebtoken::decode::<Claims>(jwt, &key, &validation) {
-        Ok(d) => d.claims,
-        Err(_) => return unauthorized("A JSON web token could not be decoded"),
-    };
-    let issuer = match &claims.iss {
-        Value::Number(n) => n.to_string(),
-        Value::String(text) => text.clone(),
-        _ => String::new(),
-    };
-    if issuer != s.app_id.to_string() {
-        return unauthorized("'Issuer' claim ('iss') must be the app id");
-    }
-    if claims.exp - claims.iat > 600 {
-        return unauthorized("'Expiration time' claim ('exp') is too far in the future");
+    if let Err(refused) = app_jwt(&s, &headers) {
+        return refused;
     }
     if !s.installations.is_empty() && !s.installations.contains(&id) {
         return (

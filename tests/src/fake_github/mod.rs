@@ -385,6 +385,8 @@ impl FakeGitHub {
                 )
                 .route_layer(middleware::from_fn_with_state(shared.clone(), gated))
                 .route("/app-manifests/{code}/conversions", post(app::convert_manifest))
+                .route("/app", get(app::get_app))
+                .route("/app/installations", get(app::list_installations))
                 .route(
                     "/app/installations/{id}/access_tokens",
                     post(app::create_installation_token),
