@@ -76,3 +76,68 @@ fn compose_builds_the_image_and_its_secrets_stay_out_of_git() {
         assert_eq!(line, format!("{var}="), "the example holds no secret");
     }
 }
+
+/// `values.yaml` as JSON, for the schema.
+fn helm_values() -> serde_json::Value {
+    let values: serde_norway::Value = serde_norway::from_str(&read("deploy/helm/hallmark/values.yaml")).unwrap();
+    serde_json::to_value(values).unwrap()
+}
+
+#[test]
+fn the_helm_chart_values_fit_its_schema_and_every_value_a_template_uses_exists() {
+    let values = helm_values();
+    let schema: serde_json::Value = serde_json::from_str(&read("deploy/helm/hallmark/values.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&values).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut two_replicas = values.clone();
+    two_replicas["replicaCount"] = serde_json::json!(2);
+    assert!(
+        !validator.is_valid(&two_replicas),
+        "the SQLite queue allows one replica"
+    );
+
+    let templates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/helm/hallmark/templates");
+    let mut used = 0;
+    for entry in std::fs::read_dir(&templates).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for rest in text.split(".Values.").skip(1) {
+            let path: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '_')
+                .collect();
+            let mut at = &values;
+            for key in path.trim_end_matches('.').split('.') {
+                at = &at[key];
+            }
+            assert!(
+                !at.is_null(),
+                "{}: .Values.{path} is not in values.yaml",
+                entry.path().display()
+            );
+            used += 1;
+        }
+    }
+    assert!(used > 20, "{used} values used");
+
+    let deployment = read("deploy/helm/hallmark/templates/deployment.yaml");
+    let help = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for line in deployment.lines().map(str::trim).filter(|l| l.starts_with("- --")) {
+        let flag = line.trim_start_matches("- ").split('=').next().unwrap();
+        assert!(help.contains(flag), "`hallmark serve` has {flag}");
+    }
+    for var in [
+        "HALLMARK_GITHUB_WEBHOOK_SECRET",
+        "HALLMARK_GITHUB_PRIVATE_KEY",
+        "HALLMARK_GITLAB_WEBHOOK_SECRET",
+        "HALLMARK_GITLAB_TOKEN",
+        "HALLMARK_LLM_API_KEY",
+    ] {
+        assert!(deployment.contains(&format!("name: {var}")), "{var} from the Secret");
+    }
+    assert!(deployment.contains("path: /healthz") && deployment.contains("runAsNonRoot: true"));
+}
