@@ -120,6 +120,17 @@ impl Default for Syntax {
     }
 }
 
+/// A comment's command as the queue keeps it: the command or what is wrong with it,
+/// and whether it was written as a bare `/<verb>` (which a repository may turn off).
+/// `/hallmark <verb>` is looked for first, so a bare verb only counts where the full
+/// form is absent.
+pub fn command_in(text: &str, syntax: Syntax) -> Option<(Result<Command, String>, bool)> {
+    let strict = parse_comment(text, Syntax { bare_verbs: false });
+    let bare = strict.is_none();
+    let parsed = strict.or_else(|| parse_comment(text, syntax))?;
+    Some((parsed.map_err(|e| e.to_string()), bare))
+}
+
 /// The command in a comment: `None` when there is none, else the first one, parsed.
 pub fn parse_comment(text: &str, syntax: Syntax) -> Option<Result<Command, CommandError>> {
     let lines: Vec<&str> = text.lines().collect();

@@ -2,6 +2,7 @@
 //! queue stores it: a promotion of an issue's request, or a slash command.
 
 use crate::commands::Command;
+use crate::request_form::RequestForm;
 use hallmark_checks::Level;
 use serde::{Deserialize, Serialize};
 
@@ -118,6 +119,20 @@ pub enum Action {
         #[serde(default)]
         bare: bool,
     },
+}
+
+impl Action {
+    /// The promotion an issue's request form asks for.
+    pub fn promote(form: RequestForm) -> Action {
+        Action::PromoteIssue {
+            source: form.source,
+            level: form.level,
+            product: form.product,
+            owner: form.owner,
+            description: form.description,
+            problems: form.problems,
+        }
+    }
 }
 
 /// The outcome of routing.

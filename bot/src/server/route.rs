@@ -2,7 +2,7 @@
 //! by the `promote` label, a slash command, or nothing. Pure: no I/O, so every
 //! fixture payload can be routed in a test.
 
-use crate::commands::{parse_comment, Syntax};
+use crate::commands::{command_in, Syntax};
 pub use crate::events::{Action, ForgeKind, Routed, Trigger};
 use crate::request_form::{parse_issue_body, RequestForm};
 use octocrab::models::webhook_events::payload::IssuesWebhookEventAction;
@@ -103,14 +103,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 pull_request: issue.pull_request.is_some(),
                 actor: sender.map(|s| s.login.clone()).unwrap_or_default(),
                 confidential: false,
-                action: Action::PromoteIssue {
-                    source: form.source,
-                    level: form.level,
-                    product: form.product,
-                    owner: form.owner,
-                    description: form.description,
-                    problems: form.problems,
-                },
+                action: Action::promote(form),
             })))
         }
         WebhookEventPayload::IssueComment(payload) => {
@@ -120,9 +113,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 return Ok(Routed::Ignored("comment by a bot"));
             }
             let text = comment.body.as_deref().unwrap_or_default();
-            let strict = parse_comment(text, Syntax { bare_verbs: false });
-            let bare = strict.is_none();
-            let Some(parsed) = strict.or_else(|| parse_comment(text, syntax)) else {
+            let Some((command, bare)) = command_in(text, syntax) else {
                 return Ok(Routed::Ignored("no command in the comment"));
             };
             Ok(Routed::Work(Box::new(Trigger {
@@ -135,7 +126,7 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 confidential: false,
                 action: Action::Command {
                     comment_id: comment.id.0,
-                    command: parsed.map_err(|e| e.to_string()),
+                    command,
                     bare,
                 },
             })))

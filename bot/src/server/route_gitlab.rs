@@ -7,7 +7,7 @@
 //! every fixture can be routed in a test.
 
 use super::route::RouteError;
-use crate::commands::{parse_comment, Syntax};
+use crate::commands::{command_in, Syntax};
 use crate::events::{Action, ForgeKind, Routed, Trigger};
 use crate::request_form::parse_issue_body;
 use serde_json::Value;
@@ -63,14 +63,7 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                 pull_request: false,
                 actor,
                 confidential: attributes["confidential"].as_bool() == Some(true),
-                action: Action::PromoteIssue {
-                    source: form.source,
-                    level: form.level,
-                    product: form.product,
-                    owner: form.owner,
-                    description: form.description,
-                    problems: form.problems,
-                },
+                action: Action::promote(form),
             })))
         }
         "note" => {
@@ -83,9 +76,7 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
             if attributes["system"].as_bool() == Some(true) || text.contains(OUR_MARKER) || is_bot(&actor) {
                 return Ok(Routed::Ignored("a system note or a bot's"));
             }
-            let strict = parse_comment(text, Syntax { bare_verbs: false });
-            let bare = strict.is_none();
-            let Some(parsed) = strict.or_else(|| parse_comment(text, syntax)) else {
+            let Some((command, bare)) = command_in(text, syntax) else {
                 return Ok(Routed::Ignored("no command in the note"));
             };
             Ok(Routed::Work(Box::new(Trigger {
@@ -102,7 +93,7 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                     comment_id: attributes["id"]
                         .as_u64()
                         .ok_or_else(|| missing("object_attributes.id"))?,
-                    command: parsed.map_err(|e| e.to_string()),
+                    command,
                     bare,
                 },
             })))
