@@ -101,12 +101,7 @@ impl Worker {
     fn process(&self, job: &Job) -> Result<(), HandlerError> {
         let trigger: Trigger = serde_json::from_str(&job.payload)?;
         let forge = self.forge(&trigger)?;
-        let cx = Cx {
-            worker: self,
-            job,
-            t: &trigger,
-            forge: forge.as_ref(),
-        };
+        let cx = Cx::new(self, job, &trigger, forge.as_ref());
         match &trigger.action {
             Action::PromoteIssue {
                 source,

@@ -99,6 +99,32 @@ pub struct Cx<'a> {
     pub t: &'a Trigger,
     /// The forge it acts on.
     pub forge: &'a dyn Forge,
+    /// The repository's `.hallmark.yml` on its default branch, read at most once a job.
+    config: std::cell::OnceCell<Option<serde_norway::Value>>,
+}
+
+/// A `.hallmark.yml`'s text (`None`: there is none) as YAML.
+pub fn parse_config(text: Option<&str>) -> Result<Option<serde_norway::Value>, HandlerError> {
+    text.map(|text| {
+        serde_norway::from_str(text).map_err(|e| HandlerError::Config {
+            file: CONFIG_FILE.into(),
+            problem: format!("not valid YAML: {e}"),
+        })
+    })
+    .transpose()
+}
+
+impl<'a> Cx<'a> {
+    /// The context of `job`, triggered by `t`, on `forge`.
+    pub fn new(worker: &'a Worker, job: &'a Job, t: &'a Trigger, forge: &'a dyn Forge) -> Self {
+        Self {
+            worker,
+            job,
+            t,
+            forge,
+            config: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 impl Cx<'_> {
@@ -163,14 +189,21 @@ impl Cx<'_> {
     /// The `bot:` setting `name` of the repository's `.hallmark.yml` on its default
     /// branch, if it sets one.
     pub fn bot_setting(&self, name: &str) -> Result<Option<serde_norway::Value>, HandlerError> {
-        let Some(text) = self.block_on(self.forge.file_text(&self.t.repo, CONFIG_FILE))? else {
-            return Ok(None);
-        };
-        let config: serde_norway::Value = serde_norway::from_str(&text).map_err(|e| HandlerError::Config {
-            file: CONFIG_FILE.into(),
-            problem: format!("not valid YAML: {e}"),
-        })?;
-        Ok(config.get("bot").and_then(|b| b.get(name)).cloned())
+        Ok(self
+            .config()?
+            .and_then(|c| c.get("bot"))
+            .and_then(|b| b.get(name))
+            .cloned())
+    }
+
+    /// The repository's `.hallmark.yml` on its default branch, fetched once a job.
+    pub fn config(&self) -> Result<Option<&serde_norway::Value>, HandlerError> {
+        if let Some(config) = self.config.get() {
+            return Ok(config.as_ref());
+        }
+        let text = self.block_on(self.forge.file_text(&self.t.repo, CONFIG_FILE))?;
+        let parsed = parse_config(text.as_deref())?;
+        Ok(self.config.get_or_init(|| parsed).as_ref())
     }
 
     /// Whether the repository accepts bare `/<verb>` commands: yes, unless its

@@ -5,7 +5,7 @@
 //! that leaves products failing gets one tracking issue listing them. A change to
 //! neither file gets nothing.
 
-use super::{Cx, HandlerError};
+use super::{parse_config, Cx, HandlerError};
 use crate::forge::Thread;
 use crate::git::{changed_between, merge_base};
 use crate::impact::run::impact;
@@ -14,34 +14,22 @@ use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::runner::RunOptions;
 use hallmark_checks::warehouse::Limits;
 
-/// The standards file the repository names (`standards:` in `.hallmark.yml` on its
-/// default branch), `data_standards.md` by default.
-fn standards_file(cx: &Cx<'_>) -> Result<String, HandlerError> {
-    standards_file_in(cx.block_on(cx.forge.file_text(&cx.t.repo, CONFIG_FILE))?)
-}
-
-/// The standards file a `.hallmark.yml` (`None`: there is none) names.
-fn standards_file_in(config: Option<String>) -> Result<String, HandlerError> {
-    let Some(text) = config else {
-        return Ok("data_standards.md".into());
-    };
-    let config: serde_norway::Value = serde_norway::from_str(&text).map_err(|e| HandlerError::Config {
-        file: CONFIG_FILE.into(),
-        problem: format!("not valid YAML: {e}"),
-    })?;
-    Ok(config
-        .get("standards")
+/// The standards file a `.hallmark.yml` names (`standards:`), `data_standards.md`
+/// when it names none or there is none.
+fn standards_named(config: Option<&serde_norway::Value>) -> String {
+    config
+        .and_then(|c| c.get("standards"))
         .and_then(|v| v.as_str())
         .unwrap_or("data_standards.md")
         .trim_start_matches("./")
-        .to_string())
+        .to_string()
 }
 
 /// Comments the impact when the request changes the standards or the configuration.
 pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_ref: &str, head_sha: &str) -> Result<(), HandlerError> {
     let t = cx.t;
     let files = cx.block_on(cx.forge.pull_changed_files(&t.repo, t.number))?;
-    let standards = standards_file(cx)?;
+    let standards = standards_named(cx.config()?);
     if !files.iter().any(|f| *f == standards || f == CONFIG_FILE) {
         tracing::info!(repo = %t.repo, number = t.number, "no standards change in the pull request");
         return Ok(());
@@ -77,7 +65,8 @@ pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerErro
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let outcome = (|| {
         let files = changed_between(&dir, before, after)?;
-        let standards = standards_file_in(std::fs::read_to_string(dir.join(CONFIG_FILE)).ok())?;
+        let config = parse_config(std::fs::read_to_string(dir.join(CONFIG_FILE)).ok().as_deref())?;
+        let standards = standards_named(config.as_ref());
         if !files.iter().any(|f| *f == standards || f == CONFIG_FILE) {
             tracing::info!(repo = %t.repo, "the push changes no standards");
             return Ok(None);
