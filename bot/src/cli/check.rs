@@ -76,14 +76,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::BadInput);
     }
-    let options = RunOptions {
-        reference_time: args.as_of.unwrap_or_else(Utc::now),
-        ..RunOptions::default()
-    };
-    let limits = Limits {
-        timeout: std::time::Duration::from_secs(args.timeout_secs),
-        ..Limits::default()
-    };
+    let (options, limits) = run_settings(args.as_of, args.timeout_secs);
     let checklist = check_project(&project, &selection, &options, limits)?;
     emit(&render(&checklist, args.format.into()), args.output.as_deref())?;
     Ok(outcome(&checklist))
@@ -97,6 +90,19 @@ pub fn load(path: &Path, config: Option<&Path>) -> Option<Project> {
         None => Project::load(path),
     };
     loaded.map_err(|errors| eprintln!("{errors}")).ok()
+}
+
+/// The run's reference time (`--as-of`, else now) and the per-query timeout.
+pub(super) fn run_settings(as_of: Option<DateTime<Utc>>, timeout_secs: u64) -> (RunOptions, Limits) {
+    let options = RunOptions {
+        reference_time: as_of.unwrap_or_else(Utc::now),
+        ..RunOptions::default()
+    };
+    let limits = Limits {
+        timeout: std::time::Duration::from_secs(timeout_secs),
+        ..Limits::default()
+    };
+    (options, limits)
 }
 
 /// Opens the project's warehouse and runs the checks with a progress bar.

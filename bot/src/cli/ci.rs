@@ -4,7 +4,7 @@
 //! summary and the step's outputs. Everywhere: the checklist on standard output,
 //! JUnit when asked, and the exit code of `hallmark check`.
 
-use super::check::{check_project, load, parse_time};
+use super::check::{check_project, load, parse_time, run_settings};
 use super::{LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -19,8 +19,7 @@ use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::gitlab::client::GitLabClient;
 use hallmark_checks::render::{render, Format};
-use hallmark_checks::runner::{RunOptions, Selection};
-use hallmark_checks::warehouse::Limits;
+use hallmark_checks::runner::Selection;
 use hallmark_checks::{Checklist, Project};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -142,14 +141,7 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
             relations: Some(relations.clone()),
             ..Selection::default()
         };
-        let options = RunOptions {
-            reference_time: args.as_of.unwrap_or_else(Utc::now),
-            ..RunOptions::default()
-        };
-        let limits = Limits {
-            timeout: std::time::Duration::from_secs(args.timeout_secs),
-            ..Limits::default()
-        };
+        let (options, limits) = run_settings(args.as_of, args.timeout_secs);
         Some(check_project(&project, &selection, &options, limits)?)
     };
     let header = match &checklist {
