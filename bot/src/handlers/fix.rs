@@ -7,14 +7,9 @@
 use super::revise::again;
 use super::{Cx, HandlerError};
 use crate::agent::job::{promote, JobOptions, NoEvents};
-use crate::forge::Thread;
-use crate::git::{checkout_detached, commit_on_branch, merge_base, push_branch, track_remote_branch, DEFAULT_AUTHOR};
-use crate::impact::run::{impact, Impact};
-use crate::impact::table::markdown;
-use hallmark_checks::runner::RunOptions;
-use hallmark_checks::warehouse::Limits;
+use crate::git::{checkout_detached, commit_on_branch, push_branch, track_remote_branch, DEFAULT_AUTHOR};
+use crate::impact::run::Impact;
 use hallmark_checks::Status;
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// True when the tip of `branch` (a local branch of the clone at `dir`) was committed
@@ -44,32 +39,8 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
     }
     let head_ref = cx.block_on(cx.forge.pull_head(&t.repo, t.number))?;
     let base_ref = cx.block_on(cx.forge.default_branch(&t.repo))?;
-    let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let head = format!("refs/remotes/origin/{head_ref}");
-    let outcome = (|| {
-        let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), &head)?;
-        let result = impact(&dir, &base, &head, &RunOptions::default(), Limits::default())?;
-        let about = format!("the standards change in #{}", t.number);
-        let proposed = open_fixes(cx, &dir, &credentials, &result, &head_ref, &about)?;
-        Ok::<_, HandlerError>((result, proposed))
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    let (result, proposed) = outcome?;
-    if proposed.is_empty() {
-        return cx.reply("Every product meets the changed standards; there is nothing to fix.");
-    }
-    let mut body = markdown(&result);
-    let _ = write!(
-        body,
-        "\nFixes proposed by `/hallmark fix`:\n\n{}\n",
-        proposed.join("\n")
-    );
-    let thread = Thread {
-        number: t.number,
-        pull_request: true,
-    };
-    cx.block_on(cx.forge.upsert_comment(&t.repo, thread, "impact", &body))?;
-    Ok(())
+    super::standards::impact_comment(cx, &base_ref, &head, &head_ref, true)
 }
 
 /// One pull request per product of `result` that fails a changed standard, from

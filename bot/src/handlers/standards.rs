@@ -34,24 +34,56 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_ref: &str, head_sha: &str) -> R
         tracing::info!(repo = %t.repo, number = t.number, "no standards change in the pull request");
         return Ok(());
     }
-    let (dir, _) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     // The commit the event named, else the branch as it is now.
     let head = match head_sha.is_empty() {
         true => format!("refs/remotes/origin/{head_ref}"),
         false => head_sha.to_string(),
     };
-    let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), &head)?;
-    let result = impact(&dir, &base, &head, &RunOptions::default(), Limits::default());
+    // `bot: { standards_change: fix }`: the fix pull requests without being asked.
+    let fix = cx.bot_setting("standards_change")?.as_ref().and_then(|v| v.as_str()) == Some("fix");
+    impact_comment(cx, base_ref, &head, head_ref, fix)
+}
+
+/// Works out the impact of pull request `head` (its branch `head_ref`) against its
+/// merge base with `base_ref` on one fresh clone, opens the fix pull requests when
+/// `fix`, and keeps the one impact comment up to date with both.
+pub(super) fn impact_comment(
+    cx: &Cx<'_>,
+    base_ref: &str,
+    head: &str,
+    head_ref: &str,
+    fix: bool,
+) -> Result<(), HandlerError> {
+    let t = cx.t;
+    let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
+    let outcome = (|| {
+        let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), head)?;
+        let result = impact(&dir, &base, head, &RunOptions::default(), Limits::default())?;
+        let proposed = match fix {
+            true => {
+                let about = format!("the standards change in #{}", t.number);
+                super::fix::open_fixes(cx, &dir, &credentials, &result, head_ref, &about)?
+            }
+            false => Vec::new(),
+        };
+        Ok::<_, HandlerError>((result, proposed))
+    })();
     let _ = std::fs::remove_dir_all(&dir);
-    let body = markdown(&result?);
+    let (result, proposed) = outcome?;
+    let mut body = markdown(&result);
+    if !proposed.is_empty() {
+        body.push_str(&format!(
+            "\nFixes proposed by `/hallmark fix`:\n\n{}\n",
+            proposed.join("\n")
+        ));
+    }
     let thread = Thread {
         number: t.number,
         pull_request: true,
     };
     cx.block_on(cx.forge.upsert_comment(&t.repo, thread, "impact", &body))?;
-    // `bot: { standards_change: fix }`: the fix pull requests without being asked.
-    if cx.bot_setting("standards_change")?.as_ref().and_then(|v| v.as_str()) == Some("fix") {
-        return super::fix::run(cx);
+    if fix && proposed.is_empty() {
+        return cx.reply("Every product meets the changed standards; there is nothing to fix.");
     }
     Ok(())
 }
