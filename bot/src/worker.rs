@@ -34,7 +34,7 @@ pub struct Worker {
     /// The forges.
     pub forges: Forges,
     /// The queue.
-    pub queue: Arc<Queue>,
+    pub queue: Arc<dyn Queue>,
     /// The git remote of a repository.
     pub remote: RemoteFor,
     /// Where jobs clone into.
@@ -93,8 +93,13 @@ impl Worker {
         if let Err(e) = &outcome {
             tracing::warn!(job = job.id, error = %e, "job failed");
         }
-        if let Err(e) = self.queue.finish(job.id, outcome.err().as_deref()) {
-            tracing::error!(job = job.id, error = %e, "cannot record the job's end");
+        match self.queue.finish(job.id, outcome.err().as_deref()) {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                job = job.id,
+                "the job was no longer this replica's (cancelled, or its lease ran out and another replica took it); its end is not recorded"
+            ),
+            Err(e) => tracing::error!(job = job.id, error = %e, "cannot record the job's end"),
         }
     }
 

@@ -200,7 +200,8 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
         1,
         "one tracking comment"
     );
-    let queue = hallmark::queue::Queue::open(&data.join("queue.sqlite")).unwrap();
+    use hallmark::queue::Queue;
+    let queue = hallmark::queue::SqliteQueue::open(&data.join("queue.sqlite"), Default::default()).unwrap();
     let job = queue.job(1).unwrap().unwrap();
     assert_eq!(
         (job.state, job.attempts),

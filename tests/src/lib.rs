@@ -9,6 +9,7 @@ pub mod fake_gitlab;
 pub mod http;
 pub mod llm_server;
 pub mod messy;
+pub mod postgres;
 pub mod remote;
 pub mod retail;
 pub mod rng;

@@ -8,7 +8,7 @@ use hallmark::github::auth::Secret;
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
-use hallmark::queue::Queue;
+use hallmark::queue::{Queue, QueueOptions, SqliteQueue};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
 use hallmark::worker::{Forges, Worker};
@@ -30,7 +30,7 @@ struct Bot {
     _dir: tempfile::TempDir,
     remote: PathBuf,
     fake: FakeGitHub,
-    queue: Arc<Queue>,
+    queue: Arc<dyn Queue>,
     server: Background,
     worker: Worker,
 }
@@ -63,7 +63,8 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
         },
     )
     .unwrap();
-    let queue = Arc::new(Queue::open(&dir.path().join("queue.sqlite")).unwrap());
+    let queue =
+        Arc::new(SqliteQueue::open_exclusive(&dir.path().join("queue.sqlite"), QueueOptions::default()).unwrap());
     let state = Arc::new(AppState {
         config: ServerConfig {
             github_secret: Some(SECRET.to_vec()),

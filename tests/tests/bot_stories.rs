@@ -11,7 +11,7 @@ use hallmark::github::auth::Secret;
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::gitlab::client::GitLabClient;
-use hallmark::queue::Queue;
+use hallmark::queue::{QueueOptions, SqliteQueue};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
 use hallmark::worker::{Forges, Worker};
@@ -93,7 +93,8 @@ impl Side {
     fn build(name: &'static str, fake: Fake, forges: Forges, config: ServerConfig) -> Side {
         let dir = tempfile::tempdir().unwrap();
         let remote = retail_remote(dir.path());
-        let queue = Arc::new(Queue::open(&dir.path().join("queue.sqlite")).unwrap());
+        let queue =
+            Arc::new(SqliteQueue::open_exclusive(&dir.path().join("queue.sqlite"), QueueOptions::default()).unwrap());
         let state = Arc::new(AppState {
             config,
             queue: queue.clone(),
@@ -637,10 +638,7 @@ fn a_labeled_issue_becomes_one_pull_request_with_one_checklist_and_a_rerun_opens
         // The job run again (after a crash): still one pull request and one checklist,
         // and the branch only moves forward.
         let first = side.worker.queue.job(1).unwrap().expect("the first job");
-        side.worker
-            .queue
-            .enqueue(&first.key, &first.kind, &first.payload)
-            .unwrap();
+        side.worker.queue.enqueue(first.again()).unwrap();
         assert!(side.worker.run_one(), "{who}");
         assert_eq!(side.pulls().len(), 1, "{who}");
         assert_eq!(side.marked(pull.number, true, "checklist").len(), 1, "{who}");
@@ -968,10 +966,7 @@ fn a_standards_change_pushed_to_main_opens_one_tracking_issue_for_what_it_breaks
 
         // The job run again (a redelivery after a crash): the same issue.
         let first = side.worker.queue.job(1).unwrap().expect("the first job");
-        side.worker
-            .queue
-            .enqueue(&first.key, &first.kind, &first.payload)
-            .unwrap();
+        side.worker.queue.enqueue(first.again()).unwrap();
         assert!(side.worker.run_one(), "{who}");
         assert_eq!(side.opened_issues().len(), 1, "{who}");
 

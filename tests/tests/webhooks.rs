@@ -5,7 +5,7 @@
 //! command queue work; `/healthz` and `/metrics` answer.
 
 use hallmark::commands::Syntax;
-use hallmark::queue::Queue;
+use hallmark::queue::{Queue, SqliteQueue};
 use hallmark::server::route::{Action, Trigger};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
@@ -20,7 +20,7 @@ const GITLAB_SECRET: &[u8] = b"gitlab-hook-token";
 
 struct Server {
     addr: SocketAddr,
-    queue: Arc<Queue>,
+    queue: Arc<dyn Queue>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -30,7 +30,7 @@ fn start() -> Server {
         .enable_all()
         .build()
         .unwrap();
-    let queue = Arc::new(Queue::in_memory().unwrap());
+    let queue = Arc::new(SqliteQueue::in_memory().unwrap());
     let state = Arc::new(AppState {
         config: ServerConfig {
             github_secret: Some(SECRET.to_vec()),

@@ -7,6 +7,10 @@
 //! `HALLMARK_GITHUB_PRIVATE_KEY_FILE` (and `--app-id`); GitLab
 //! `HALLMARK_GITLAB_WEBHOOK_SECRET` with `HALLMARK_GITLAB_TOKEN`; and
 //! `HALLMARK_LLM_API_KEY` for repositories that configure a language model.
+//!
+//! The queue is SQLite in the data directory (one replica) unless `--queue` or
+//! `HALLMARK_QUEUE_URL` names a PostgreSQL database that several replicas share; a
+//! password belongs in the variable (or `HALLMARK_QUEUE_PASSWORD`), not in the flag.
 
 use super::Outcome;
 use anyhow::Context;
@@ -19,7 +23,7 @@ use hallmark::github::client::GitHubClient;
 use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
 use hallmark::gitlab::client::GitLabClient;
-use hallmark::queue::Queue;
+use hallmark::queue::{self, Queue, QueueOptions};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::worker::{Forges, Worker};
 use std::net::SocketAddr;
@@ -70,6 +74,15 @@ pub struct ServeArgs {
     /// Accept only `/hallmark <verb>`, not bare `/<verb>`.
     #[arg(long)]
     no_bare_commands: bool,
+    /// The job queue replicas share: `postgres://user@host/db` (password from
+    /// `HALLMARK_QUEUE_PASSWORD`); or set `HALLMARK_QUEUE_URL`. By default SQLite in
+    /// the data directory, for one replica.
+    #[arg(long, value_name = "URL")]
+    queue: Option<String>,
+    /// How long a running job stays this replica's without a heartbeat; after it,
+    /// another replica takes the job over. Heartbeats come every third of it.
+    #[arg(long, default_value_t = 60)]
+    lease_secs: u64,
 }
 
 /// The environment variable holding the GitHub App's webhook secret.
@@ -78,6 +91,22 @@ pub const WEBHOOK_SECRET_ENV: &str = "HALLMARK_GITHUB_WEBHOOK_SECRET";
 pub const GITLAB_WEBHOOK_SECRET_ENV: &str = "HALLMARK_GITLAB_WEBHOOK_SECRET";
 /// The environment variable holding the GitLab token the bot acts with.
 pub const GITLAB_TOKEN_ENV: &str = "HALLMARK_GITLAB_TOKEN";
+/// The environment variable holding the queue's URL, password included.
+pub const QUEUE_URL_ENV: &str = "HALLMARK_QUEUE_URL";
+
+/// The queue's URL: the flag's (refused when it carries a password, which the
+/// process list would show) or the environment's.
+pub(super) fn queue_url(flag: Option<&str>) -> anyhow::Result<Option<String>> {
+    if let Some(url) = flag {
+        anyhow::ensure!(
+            !queue::postgres::carries_password(url),
+            "--queue carries a password, which other users can read in the process list: put the URL in {QUEUE_URL_ENV}, or the password in {}",
+            queue::postgres::PASSWORD_ENV
+        );
+        return Ok(Some(url.to_string()));
+    }
+    Ok(env(QUEUE_URL_ENV))
+}
 
 /// A variable of the environment, when set and not empty.
 pub(super) fn env(name: &str) -> Option<String> {
@@ -138,7 +167,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         "set {WEBHOOK_SECRET_ENV} (GitHub) or {GITLAB_WEBHOOK_SECRET_ENV} and {GITLAB_TOKEN_ENV} (GitLab), or both"
     );
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
-    let queue = Arc::new(Queue::open(&args.data_dir.join("queue.sqlite")).context("opening the job queue")?);
+    let options = QueueOptions {
+        lease: Duration::from_secs(args.lease_secs.max(3)),
+        ..QueueOptions::default()
+    };
+    let owner = options.owner.clone();
+    let queue: Arc<dyn Queue> = Arc::from(
+        queue::open(queue_url(args.queue.as_deref())?.as_deref(), &args.data_dir, options)
+            .context("opening the job queue")?,
+    );
+    tracing::info!(queue = %queue.describe(), replica = %owner, "job queue open");
     let gitlab_git_url = args
         .gitlab_git_url
         .clone()
@@ -185,6 +223,29 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         workers.push(handle);
     }
 
+    // Renew this replica's leases while it lives; a replica that stops renewing
+    // (killed, frozen) loses its jobs to the others once the lease runs out.
+    let beating = Arc::new(AtomicBool::new(true));
+    let heartbeat = {
+        let (queue, beating) = (queue.clone(), beating.clone());
+        let every = Duration::from_secs(args.lease_secs.max(3)) / 3;
+        std::thread::Builder::new()
+            .name("hallmark-heartbeat".into())
+            .spawn(move || {
+                let mut next = std::time::Instant::now();
+                while beating.load(Ordering::SeqCst) {
+                    if std::time::Instant::now() >= next {
+                        if let Err(e) = queue.heartbeat() {
+                            tracing::warn!(error = %e, "cannot renew this replica's leases");
+                        }
+                        next = std::time::Instant::now() + every;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+            .context("starting the heartbeat")?
+    };
+
     let state = Arc::new(AppState {
         config: ServerConfig {
             github_secret: github_secret.map(String::into_bytes),
@@ -195,7 +256,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
             },
             max_body_bytes: args.max_body_bytes,
         },
-        queue,
+        queue: queue.clone(),
         metrics: Metrics::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -221,8 +282,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     }
     let unfinished = workers.iter().filter(|w| !w.is_finished()).count();
     if unfinished > 0 {
-        tracing::warn!(unfinished, "leaving running jobs for the queue after the grace period");
+        // Hand them back now rather than when the lease runs out.
+        match queue.release_mine() {
+            Ok(n) => tracing::warn!(
+                unfinished,
+                released = n,
+                "leaving running jobs for the queue after the grace period"
+            ),
+            Err(e) => {
+                tracing::warn!(unfinished, error = %e, "leaving running jobs to their leases after the grace period")
+            }
+        }
     }
+    beating.store(false, Ordering::SeqCst);
+    let _ = heartbeat.join();
     tracing::info!("hallmark serve: stopped");
     Ok(Outcome::Passed)
 }

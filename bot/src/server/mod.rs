@@ -2,7 +2,7 @@
 //! `GET /healthz`, `GET /metrics`. Each handler verifies the delivery on the raw
 //! bytes before anything is parsed (GitHub's HMAC signature, GitLab's token, both
 //! compared in constant time), bounds the body, remembers delivery ids, routes the
-//! event and queues the work in one SQLite transaction, and answers at once: the
+//! event and queues the work in one queue transaction, and answers at once: the
 //! promotion itself runs on a worker. A forge whose secret is not configured answers
 //! 404.
 
@@ -10,7 +10,7 @@ pub mod route;
 pub mod route_gitlab;
 
 use crate::commands::Syntax;
-use crate::queue::{Delivery, JobState, Queue};
+use crate::queue::{Delivery, JobState, NewJob, Queue};
 use crate::webhook::signature::{verify_github, verify_gitlab};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -72,7 +72,7 @@ pub struct AppState {
     /// The configuration.
     pub config: ServerConfig,
     /// The job queue.
-    pub queue: Arc<Queue>,
+    pub queue: Arc<dyn Queue>,
     /// The counters.
     pub metrics: Metrics,
 }
@@ -183,7 +183,11 @@ async fn accept(
     let accepted = tokio::task::spawn_blocking(move || {
         queue.accept_delivery(
             &delivery_id,
-            work.as_ref().map(|(k, p)| (k.as_str(), forge, p.as_str())),
+            work.as_ref().map(|(key, payload)| NewJob {
+                key,
+                kind: forge,
+                payload,
+            }),
         )
     })
     .await;
@@ -247,13 +251,7 @@ async fn metrics(State(state): State<Arc<AppState>>) -> (StatusCode, [(&'static 
     let queue = state.queue.clone();
     if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || queue.counts()).await {
         out.push_str("# HELP hallmark_jobs Jobs in the queue by state.\n# TYPE hallmark_jobs gauge\n");
-        for state in [
-            JobState::Queued,
-            JobState::Running,
-            JobState::Done,
-            JobState::Failed,
-            JobState::Cancelled,
-        ] {
+        for state in JobState::ALL {
             let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
             out.push_str(&format!("hallmark_jobs{{state=\"{}\"}} {n}\n", state.as_str()));
         }
