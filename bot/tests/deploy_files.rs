@@ -58,6 +58,23 @@ fn compose_builds_the_image_and_its_secrets_stay_out_of_git() {
     assert_eq!(bot["build"]["dockerfile"].as_str(), Some("deploy/Dockerfile"));
     assert_eq!(bot["env_file"].as_str(), Some(".env"));
     assert!(compose["services"]["clickhouse"]["healthcheck"].is_mapping());
+    // The queue in PostgreSQL, so the bot scales past one replica.
+    let postgres = &compose["services"]["postgres"];
+    assert!(postgres["healthcheck"].is_mapping());
+    assert_eq!(
+        bot["depends_on"]["postgres"]["condition"].as_str(),
+        Some("service_healthy")
+    );
+    let queue_url = bot["environment"]["HALLMARK_QUEUE_URL"].as_str().unwrap();
+    let db = postgres["environment"]["POSTGRES_DB"].as_str().unwrap();
+    assert!(
+        queue_url.starts_with("postgres://hallmark:") && queue_url.ends_with(&format!("@postgres:5432/{db}")),
+        "{queue_url}"
+    );
+    assert!(
+        queue_url.contains("${POSTGRES_PASSWORD"),
+        "the password comes from the env file"
+    );
     let gitignore = read(".gitignore");
     assert!(
         gitignore.lines().any(|l| l.trim() == "deploy/.env"),
@@ -68,6 +85,7 @@ fn compose_builds_the_image_and_its_secrets_stay_out_of_git() {
         "HALLMARK_GITHUB_WEBHOOK_SECRET",
         "HALLMARK_GITLAB_TOKEN",
         "HALLMARK_GITLAB_WEBHOOK_SECRET",
+        "POSTGRES_PASSWORD",
     ] {
         let line = example
             .lines()
@@ -96,6 +114,12 @@ fn the_helm_chart_values_fit_its_schema_and_every_value_a_template_uses_exists()
         !validator.is_valid(&two_replicas),
         "the SQLite queue allows one replica"
     );
+    two_replicas["queue"]["postgres"] = serde_json::json!(true);
+    two_replicas["secrets"]["queueUrl"] = serde_json::json!("postgres://hallmark:pw@db:5432/hallmark");
+    let errors: Vec<String> = validator.iter_errors(&two_replicas).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "two replicas on PostgreSQL: {errors:?}");
+    two_replicas["secrets"]["queueUrl"] = serde_json::json!("mysql://db/hallmark");
+    assert!(!validator.is_valid(&two_replicas), "the queue is PostgreSQL");
 
     let templates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/helm/hallmark/templates");
     let mut used = 0;
@@ -136,8 +160,14 @@ fn the_helm_chart_values_fit_its_schema_and_every_value_a_template_uses_exists()
         "HALLMARK_GITLAB_WEBHOOK_SECRET",
         "HALLMARK_GITLAB_TOKEN",
         "HALLMARK_LLM_API_KEY",
+        "HALLMARK_QUEUE_URL",
     ] {
         assert!(deployment.contains(&format!("name: {var}")), "{var} from the Secret");
     }
+    // More than one replica without PostgreSQL stops the render, and replicas on
+    // PostgreSQL keep no volume of their own.
+    assert!(deployment.contains("{{- fail") && deployment.contains("gt (int .Values.replicaCount) 1"));
+    let pvc = read("deploy/helm/hallmark/templates/pvc.yaml");
+    assert!(pvc.starts_with("{{- if not .Values.queue.postgres }}"), "{pvc}");
     assert!(deployment.contains("path: /healthz") && deployment.contains("runAsNonRoot: true"));
 }

@@ -112,6 +112,19 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
 }
 
 fn serve(addr: SocketAddr, fake: &FakeGitHub, remote: &Path, data: &Path, secret: &str) -> Killed {
+    serve_with(addr, fake, remote, data, secret, &[], &[])
+}
+
+/// `hallmark serve` for GitHub with `args` and `envs` added.
+fn serve_with(
+    addr: SocketAddr,
+    fake: &FakeGitHub,
+    remote: &Path,
+    data: &Path,
+    secret: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Killed {
     let child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
         .args([
             "serve",
@@ -130,6 +143,8 @@ fn serve(addr: SocketAddr, fake: &FakeGitHub, remote: &Path, data: &Path, secret
             "--workers",
             "1",
         ])
+        .args(args)
+        .envs(envs.iter().copied())
         .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
         .env("HALLMARK_GITHUB_PRIVATE_KEY_FILE", test_app_private_key_file())
         .stdout(Stdio::null())
@@ -208,6 +223,90 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
         (hallmark::queue::JobState::Done, 2),
         "the interrupted job ran again"
     );
+}
+
+/// Two replicas of `hallmark serve` on one PostgreSQL queue, as a load balancer would
+/// run them: one delivery sent to both (GitHub retrying through the balancer) is one
+/// job; the replica running it is killed in the middle, and the other takes the job
+/// over once its lease has run out and finishes it — one pull request, one checklist,
+/// one tracking comment.
+#[test]
+fn two_replicas_share_a_postgres_queue_and_take_over_a_killed_ones_job() {
+    let Some(db) = hallmark_tests::postgres::TestDatabase::create("serve") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let fake = fake_with_consumer();
+    fake.with_state(|s| s.create_pull_delay_ms = 6_000);
+    let secret = "replica-secret";
+    let envs = [("HALLMARK_QUEUE_URL", db.url())];
+    let args = ["--lease-secs", "3"];
+    let addrs = [free_port(), free_port()];
+    let mut replicas: Vec<Option<Killed>> = addrs
+        .iter()
+        .enumerate()
+        .map(|(i, addr)| {
+            let data = dir.path().join(format!("data-{i}"));
+            Some(serve_with(*addr, &fake, &remote, &data, secret, &args, &envs))
+        })
+        .collect();
+
+    let body = labeled_issue(40, "bronze/orders.csv");
+    let answers: Vec<_> = addrs
+        .iter()
+        .map(|a| {
+            let r = deliver(*a, secret.as_bytes(), "replica-1", &body);
+            (r.status, r.body)
+        })
+        .collect();
+    assert_eq!(
+        answers.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [202, 200],
+        "{answers:?}"
+    );
+    assert_eq!(answers[1].1, "already received\n");
+
+    // The branch is pushed just before the pull request is opened: kill the replica
+    // that runs the job then.
+    let bare = git2::Repository::open_bare(&remote).unwrap();
+    wait_until("the pushed branch", || {
+        bare.find_reference("refs/heads/hallmark/silver/orders").is_ok()
+    });
+    let owner = db.query("SELECT owner FROM hallmark_jobs WHERE id = 1").remove(0);
+    let running = replicas
+        .iter()
+        .position(|r| {
+            let pid = r.as_ref().unwrap().0.id();
+            owner.contains(&format!("-{pid}-"))
+        })
+        .unwrap_or_else(|| panic!("no replica owns the job: {owner}"));
+    drop(replicas[running].take());
+    assert!(
+        fake.with_state(|s| s.pulls.is_empty()),
+        "killed before the pull request"
+    );
+    fake.with_state(|s| s.create_pull_delay_ms = 0);
+
+    wait_until("the pull request from the other replica", || {
+        fake.with_state(|s| !s.pulls.is_empty())
+    });
+    wait_until("the job done", || {
+        db.query("SELECT state || ' ' || attempts FROM hallmark_jobs WHERE id = 1") == ["done 2"]
+    });
+    let (pulls, comments) = fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert_eq!(
+        comments.iter().filter(|c| c.number == pulls[0].number).count(),
+        1,
+        "one checklist"
+    );
+    assert_eq!(
+        comments.iter().filter(|c| c.number == 40).count(),
+        1,
+        "one tracking comment"
+    );
+    assert_eq!(db.query("SELECT count(*) FROM hallmark_jobs"), ["1"]);
 }
 
 /// `hallmark serve` with only GitLab's secrets set: no GitHub App, no `--app-id`.

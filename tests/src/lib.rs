@@ -8,6 +8,7 @@ pub mod fake_github;
 pub mod fake_gitlab;
 pub mod http;
 pub mod llm_server;
+pub mod load;
 pub mod messy;
 pub mod postgres;
 pub mod remote;

@@ -232,7 +232,8 @@ pub trait Queue: Send + Sync {
     /// Renews the leases of this replica's running jobs; returns how many.
     fn heartbeat(&self) -> Result<usize, QueueError>;
 
-    /// Ends a running job of this replica: done, or failed with `error`. False when
+    /// Ends a running job of this replica: done, or failed with `error` (the job keeps
+    /// the replica's name, so which replica ran what can be read later). False when
     /// the job was no longer this replica's (its lease ran out and another took it, or
     /// it was cancelled), and nothing was written.
     fn finish(&self, id: i64, error: Option<&str>) -> Result<bool, QueueError>;

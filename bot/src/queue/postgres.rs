@@ -410,7 +410,7 @@ impl Queue for PostgresQueue {
         self.with_client("recording a job's end", async |client| {
             let n = client
                 .execute(
-                    "UPDATE hallmark_jobs SET state = $2, error = $3, owner = NULL, lease_until = NULL, updated_at = now()
+                    "UPDATE hallmark_jobs SET state = $2, error = $3, lease_until = NULL, updated_at = now()
                      WHERE id = $1 AND state = 'running' AND owner = $4",
                     &[&id, &state.as_str(), &error, &owner],
                 )

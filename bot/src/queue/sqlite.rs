@@ -269,7 +269,7 @@ impl Queue for SqliteQueue {
         self.write(|tx, q| {
             Ok(tx.execute(
                 &format!(
-                    "UPDATE jobs SET state = ?2, error = ?3, owner = NULL, lease_until = NULL, updated_at = {NOW}
+                    "UPDATE jobs SET state = ?2, error = ?3, lease_until = NULL, updated_at = {NOW}
                      WHERE id = ?1 AND state = 'running' AND owner = ?4"
                 ),
                 params![id, state.as_str(), error, q.options.owner],

@@ -5,17 +5,9 @@
 //! `webhook-load ADDR SECRET [COUNT] [CONCURRENCY]`
 
 use hallmark_tests::http::request;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use hallmark_tests::load::{comment_delivery, sign};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-/// `sha256=<hex>` of HMAC-SHA256(key, body), as GitHub signs deliveries.
-fn sign(key: &[u8], body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -34,18 +26,18 @@ fn main() {
             std::thread::spawn(move || {
                 let mut lat = Vec::new();
                 for i in (t..count).step_by(threads) {
-                    let body = format!(
-                        r#"{{"action":"created","issue":{{"number":{}}},"comment":{{"id":{i},"body":"/hallmark recheck","user":{{"login":"reviewer","type":"User"}}}},"repository":{{"full_name":"acme/load"}},"installation":{{"id":1}},"sender":{{"login":"reviewer","type":"User"}}}}"#,
-                        1 + i % 50
-                    );
+                    let (delivery, body) = comment_delivery(i);
                     let sig = sign(secret.as_bytes(), body.as_bytes());
-                    let delivery = format!("load-{i}");
                     let t0 = Instant::now();
                     let r = request(
                         addr,
                         "POST",
                         "/webhooks/github",
-                        &[("X-GitHub-Event", "issue_comment"), ("X-GitHub-Delivery", &delivery), ("X-Hub-Signature-256", &sig)],
+                        &[
+                            ("X-GitHub-Event", "issue_comment"),
+                            ("X-GitHub-Delivery", &delivery),
+                            ("X-Hub-Signature-256", &sig),
+                        ],
                         body.as_bytes(),
                     )
                     .expect("the server answers");
