@@ -122,6 +122,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// What kind of work this is, as `/metrics` labels job durations.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::PromoteIssue { .. } => "promote",
+            Action::StandardsChange { .. } => "standards_change",
+            Action::StandardsPush { .. } => "standards_push",
+            Action::Command { .. } => "command",
+        }
+    }
+
     /// The promotion an issue's request form asks for.
     pub fn promote(form: RequestForm) -> Action {
         Action::PromoteIssue {

@@ -16,5 +16,6 @@ pub mod marker;
 pub mod queue;
 pub mod request_form;
 pub mod server;
+pub mod telemetry;
 pub mod webhook;
 pub mod worker;

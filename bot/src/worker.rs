@@ -89,18 +89,33 @@ impl Worker {
 
     /// Carries out a job already claimed from the queue, and records its end.
     pub fn run(&self, job: &Job) {
-        let outcome = self.process(job).map_err(|e| e.to_string());
+        let started = std::time::Instant::now();
+        let outcome = self.process(job);
+        let cancelled = matches!(outcome, Err(HandlerError::Cancelled));
+        let outcome = outcome.map_err(|e| e.to_string());
         if let Err(e) = &outcome {
             tracing::warn!(job = job.id, error = %e, "job failed");
         }
-        match self.queue.finish(job.id, outcome.err().as_deref()) {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(
-                job = job.id,
-                "the job was no longer this replica's (cancelled, or its lease ran out and another replica took it); its end is not recorded"
-            ),
-            Err(e) => tracing::error!(job = job.id, error = %e, "cannot record the job's end"),
-        }
+        let label = match self.queue.finish(job.id, outcome.as_ref().err().map(String::as_str)) {
+            Ok(true) if outcome.is_ok() => "done",
+            Ok(true) => "failed",
+            Ok(false) if cancelled => "cancelled",
+            Ok(false) => {
+                tracing::warn!(
+                    job = job.id,
+                    "the job was no longer this replica's (cancelled, or its lease ran out and another replica took it); its end is not recorded"
+                );
+                "lost"
+            }
+            Err(e) => {
+                tracing::error!(job = job.id, error = %e, "cannot record the job's end");
+                "unrecorded"
+            }
+        };
+        let action = serde_json::from_str::<Trigger>(&job.payload)
+            .map(|t| t.action.name())
+            .unwrap_or("unreadable");
+        crate::telemetry::global().job(&job.kind, action, label, started.elapsed());
     }
 
     fn process(&self, job: &Job) -> Result<(), HandlerError> {

@@ -100,11 +100,33 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
     wait_until("the checklist", || {
         fake.with_state(|s| s.comments.iter().any(|c| c.number == pull.number))
     });
+    wait_until("the job done", || {
+        request(addr, "GET", "/metrics", &[], b"").is_ok_and(|r| r.body.contains("hallmark_jobs{state=\"done\"} 1"))
+    });
     let metrics = request(addr, "GET", "/metrics", &[], b"").unwrap().body;
     assert!(
         metrics.contains("hallmark_webhook_deliveries_total{forge=\"github\",outcome=\"queued\"} 1"),
         "{metrics}"
     );
+    // The job's duration, the calls it made and the limit GitHub says is left.
+    assert!(
+        metrics.contains("hallmark_job_duration_seconds_count{forge=\"github\",action=\"promote\",outcome=\"done\"} 1"),
+        "{metrics}"
+    );
+    let value = |prefix: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} in\n{metrics}"))
+    };
+    let posts = value("hallmark_forge_api_calls_total{forge=\"github\",method=\"POST\",status=\"2xx\"}");
+    let comments = fake.with_state(|s| s.comments.len()) as f64;
+    assert!(posts >= comments + 1.0, "the pull request and every comment: {posts}");
+    let left = value("hallmark_forge_rate_limit_remaining{forge=\"github\",scope=\"5\"}");
+    assert!(left > 0.0 && left < 5000.0, "{left}");
+    assert!(metrics.contains("hallmark_queue_up 1"), "{metrics}");
+    assert!(metrics.trim_end().ends_with("# EOF"), "OpenMetrics text");
     assert!(
         metrics.contains("hallmark_webhook_deliveries_total{forge=\"github\",outcome=\"bad_signature\"} 1"),
         "{metrics}"

@@ -359,7 +359,16 @@ impl GitHubClient {
                 let headers = response.headers().clone();
                 Ok::<_, octocrab::Error>((status, headers, crab.body_to_string(response).await?))
             };
-            let (status, headers, text) = match answer.await {
+            let answer = answer.await;
+            let telemetry = crate::telemetry::global();
+            match &answer {
+                Ok((status, headers, _)) => {
+                    telemetry.call("github", method, Some(status.as_u16()));
+                    telemetry.rate_limit("github", &installation.to_string(), headers);
+                }
+                Err(_) => telemetry.call("github", method, None),
+            }
+            let (status, headers, text) = match answer {
                 Ok(answer) => answer,
                 // An error octocrab reports before any answer of the API: the token
                 // exchange failed (5xx is retried; otherwise it answered, so it is

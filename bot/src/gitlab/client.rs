@@ -158,7 +158,16 @@ impl GitLabClient {
             if let Some(b) = body {
                 request = request.json(b);
             }
-            let response = match request.send().await {
+            let response = request.send().await;
+            let telemetry = crate::telemetry::global();
+            match &response {
+                Ok(r) => {
+                    telemetry.call("gitlab", method.as_str(), Some(r.status().as_u16()));
+                    telemetry.rate_limit("gitlab", "token", r.headers());
+                }
+                Err(_) => telemetry.call("gitlab", method.as_str(), None),
+            }
+            let response = match response {
                 Ok(r) => r,
                 Err(e) if !retry_failures => return Err(failed(e.without_url().to_string())),
                 Err(e) => {

@@ -17,9 +17,13 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use route::{route, Routed};
 use route_gitlab::route_gitlab;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// How the server behaves.
@@ -49,22 +53,86 @@ impl std::fmt::Debug for ServerConfig {
     }
 }
 
-/// Delivery outcomes of each forge, counted for `/metrics`.
-#[derive(Debug, Default)]
+/// What `/metrics` exposes: delivery outcomes of each forge (this server's), the
+/// queue's jobs by state (read at each scrape), and the process-wide job, forge-call
+/// and rate-limit families of [`crate::telemetry`].
 pub struct Metrics {
+    registry: Registry,
     github: Counters,
     gitlab: Counters,
+    jobs: Family<StateLabel, Gauge>,
+    queue_up: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    forge: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: &'static str,
 }
 
 /// Delivery outcomes of one forge.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Counters {
-    queued: AtomicU64,
-    ignored: AtomicU64,
-    repeated: AtomicU64,
-    bad_signature: AtomicU64,
-    bad_payload: AtomicU64,
-    failed: AtomicU64,
+    queued: Counter,
+    ignored: Counter,
+    repeated: Counter,
+    bad_signature: Counter,
+    bad_payload: Counter,
+    failed: Counter,
+}
+
+impl Counters {
+    /// Every outcome's counter of `forge`, made up front so a dashboard sees zeros.
+    fn of(family: &Family<DeliveryLabels, Counter>, forge: &'static str) -> Counters {
+        let get = |outcome| family.get_or_create(&DeliveryLabels { forge, outcome }).clone();
+        Counters {
+            queued: get("queued"),
+            ignored: get("ignored"),
+            repeated: get("repeated"),
+            bad_signature: get("bad_signature"),
+            bad_payload: get("bad_payload"),
+            failed: get("failed"),
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "hallmark_webhook_deliveries",
+            "Webhook deliveries by forge and outcome",
+            deliveries.clone(),
+        );
+        let jobs = Family::<StateLabel, Gauge>::default();
+        registry.register("hallmark_jobs", "Jobs in the queue by state", jobs.clone());
+        let queue_up = Gauge::default();
+        registry.register(
+            "hallmark_queue_up",
+            "1 when the last scrape could read the job queue",
+            queue_up.clone(),
+        );
+        crate::telemetry::global().register(&mut registry);
+        Metrics {
+            github: Counters::of(&deliveries, "github"),
+            gitlab: Counters::of(&deliveries, "gitlab"),
+            registry,
+            jobs,
+            queue_up,
+        }
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
 }
 
 /// What the handlers share.
@@ -102,12 +170,12 @@ async fn github_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, 
         );
     };
     if let Err(e) = verify_github(secret, &body, header(&headers, "x-hub-signature-256")) {
-        m.bad_signature.fetch_add(1, Ordering::Relaxed);
+        m.bad_signature.inc();
         tracing::warn!(error = %e, "webhook refused");
         return (StatusCode::UNAUTHORIZED, format!("{e}\n"));
     }
     let Some(delivery) = header(&headers, "x-github-delivery").filter(|d| !d.is_empty() && d.len() <= 100) else {
-        m.bad_payload.fetch_add(1, Ordering::Relaxed);
+        m.bad_payload.inc();
         return (
             StatusCode::BAD_REQUEST,
             "the delivery has no X-GitHub-Delivery id\n".into(),
@@ -127,7 +195,7 @@ async fn gitlab_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, 
         );
     };
     if let Err(e) = verify_gitlab(secret, header(&headers, "x-gitlab-token")) {
-        m.bad_signature.fetch_add(1, Ordering::Relaxed);
+        m.bad_signature.inc();
         tracing::warn!(error = %e, "webhook refused");
         return (StatusCode::UNAUTHORIZED, format!("{e}\n"));
     }
@@ -135,7 +203,7 @@ async fn gitlab_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, 
         .or_else(|| header(&headers, "idempotency-key"))
         .filter(|d| !d.is_empty() && d.len() <= 100)
     else {
-        m.bad_payload.fetch_add(1, Ordering::Relaxed);
+        m.bad_payload.inc();
         return (
             StatusCode::BAD_REQUEST,
             "the delivery has no X-Gitlab-Event-UUID or Idempotency-Key\n".into(),
@@ -160,7 +228,7 @@ async fn accept(
     let routed = match routed {
         Ok(r) => r,
         Err(e) => {
-            m.bad_payload.fetch_add(1, Ordering::Relaxed);
+            m.bad_payload.inc();
             tracing::warn!(delivery, event, error = %e, "webhook payload unusable");
             return (StatusCode::BAD_REQUEST, format!("{e}\n"));
         }
@@ -169,7 +237,7 @@ async fn accept(
         Routed::Work(t) => match serde_json::to_string(t) {
             Ok(payload) => Some((t.key(), payload)),
             Err(e) => {
-                m.failed.fetch_add(1, Ordering::Relaxed);
+                m.failed.inc();
                 return (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     format!("cannot queue the job: {e}\n"),
@@ -193,29 +261,29 @@ async fn accept(
     .await;
     match (accepted, routed) {
         (Ok(Ok(Delivery::Repeated)), _) => {
-            m.repeated.fetch_add(1, Ordering::Relaxed);
+            m.repeated.inc();
             (StatusCode::OK, "already received\n".into())
         }
         (Ok(Ok(Delivery::SameRequest { job })), _) => {
-            m.repeated.fetch_add(1, Ordering::Relaxed);
+            m.repeated.inc();
             tracing::info!(delivery, event, job, "the same request as a queued job");
             (StatusCode::OK, format!("the same request as job {job}\n"))
         }
         (Ok(Ok(Delivery::New { job: Some(id) })), _) => {
-            m.queued.fetch_add(1, Ordering::Relaxed);
+            m.queued.inc();
             tracing::info!(delivery, event, job = id, "queued");
             (StatusCode::ACCEPTED, format!("queued job {id}\n"))
         }
         (Ok(Ok(Delivery::New { job: None })), Routed::Ignored(why)) => {
-            m.ignored.fetch_add(1, Ordering::Relaxed);
+            m.ignored.inc();
             (StatusCode::OK, format!("ignored: {why}\n"))
         }
         (Ok(Ok(Delivery::New { job: None })), Routed::Work(_)) => {
-            m.failed.fetch_add(1, Ordering::Relaxed);
+            m.failed.inc();
             (StatusCode::INTERNAL_SERVER_ERROR, "the job was not queued\n".into())
         }
         (Ok(Err(e)), _) => {
-            m.failed.fetch_add(1, Ordering::Relaxed);
+            m.failed.inc();
             tracing::error!(error = %e, "queue failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -223,38 +291,46 @@ async fn accept(
             )
         }
         (Err(e), _) => {
-            m.failed.fetch_add(1, Ordering::Relaxed);
+            m.failed.inc();
             (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n"))
         }
     }
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> (StatusCode, [(&'static str, &'static str); 1], String) {
-    let mut out = String::from(
-        "# HELP hallmark_webhook_deliveries_total Webhook deliveries by forge and outcome.\n# TYPE hallmark_webhook_deliveries_total counter\n",
-    );
-    for (forge, m) in [("github", &state.metrics.github), ("gitlab", &state.metrics.gitlab)] {
-        for (outcome, n) in [
-            ("queued", &m.queued),
-            ("ignored", &m.ignored),
-            ("repeated", &m.repeated),
-            ("bad_signature", &m.bad_signature),
-            ("bad_payload", &m.bad_payload),
-            ("failed", &m.failed),
-        ] {
-            out.push_str(&format!(
-                "hallmark_webhook_deliveries_total{{forge=\"{forge}\",outcome=\"{outcome}\"}} {}\n",
-                n.load(Ordering::Relaxed)
-            ));
-        }
-    }
     let queue = state.queue.clone();
-    if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || queue.counts()).await {
-        out.push_str("# HELP hallmark_jobs Jobs in the queue by state.\n# TYPE hallmark_jobs gauge\n");
-        for state in JobState::ALL {
-            let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
-            out.push_str(&format!("hallmark_jobs{{state=\"{}\"}} {n}\n", state.as_str()));
+    let m = &state.metrics;
+    match tokio::task::spawn_blocking(move || queue.counts()).await {
+        Ok(Ok(counts)) => {
+            m.queue_up.set(1);
+            for s in JobState::ALL {
+                let n = counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+                m.jobs.get_or_create(&StateLabel { state: s.as_str() }).set(n);
+            }
+        }
+        Ok(Err(e)) => {
+            m.queue_up.set(0);
+            tracing::warn!(error = %e, "cannot count the queue's jobs for /metrics");
+        }
+        Err(e) => {
+            m.queue_up.set(0);
+            tracing::warn!(error = %e, "cannot count the queue's jobs for /metrics");
         }
     }
-    (StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], out)
+    let mut out = String::new();
+    if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &m.registry) {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [("content-type", "text/plain; charset=utf-8")],
+            format!("cannot encode the metrics: {e}\n"),
+        );
+    }
+    (
+        StatusCode::OK,
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        out,
+    )
 }

@@ -237,7 +237,23 @@ async fn gated(AxumState(shared): AxumState<Shared>, request: Request, next: Nex
     let refused = gate(&mut shared.lock().unwrap_or_else(|p| p.into_inner()), request.headers());
     match refused {
         Some(response) => response,
-        None => next.run(request).await,
+        None => {
+            let mut response = next.run(request).await;
+            // GitHub says on every REST answer how much of the hour's limit is left.
+            let used = shared.lock().unwrap_or_else(|p| p.into_inner()).log.len();
+            let h = response.headers_mut();
+            let reset = chrono::Utc::now().timestamp() + 3600;
+            for (name, value) in [
+                ("x-ratelimit-limit", "5000".to_string()),
+                ("x-ratelimit-remaining", 5000usize.saturating_sub(used).to_string()),
+                ("x-ratelimit-used", used.to_string()),
+                ("x-ratelimit-reset", reset.to_string()),
+                ("x-ratelimit-resource", "core".to_string()),
+            ] {
+                h.insert(name, value.parse().expect("a header value"));
+            }
+            response
+        }
     }
 }
 
