@@ -12,6 +12,7 @@ pub mod github;
 pub mod gitlab;
 pub mod handlers;
 pub mod impact;
+pub mod io_runtime;
 pub mod marker;
 pub mod queue;
 pub mod request_form;

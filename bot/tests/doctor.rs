@@ -12,6 +12,17 @@ const GITLAB_SECRET: &str = "a-long-random-gitlab-hook-token";
 const GITLAB_TOKEN: &str = "glpat-doctor-token";
 
 fn doctor(app_id: u64, github: &FakeGitHub, gitlab: &FakeGitLab, env: &[(&str, &str)]) -> (i32, String) {
+    doctor_with(app_id, github, gitlab, env, &[])
+}
+
+fn doctor_with(
+    app_id: u64,
+    github: &FakeGitHub,
+    gitlab: &FakeGitLab,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, String) {
+    let data = tempfile::tempdir().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hallmark"));
     cmd.args([
@@ -24,14 +35,24 @@ fn doctor(app_id: u64, github: &FakeGitHub, gitlab: &FakeGitLab, env: &[(&str, &
         &gitlab.url(),
     ])
     .args(["--repo", example.to_str().unwrap()])
+    .args(["--data-dir", data.path().to_str().unwrap()])
+    .args(args)
     .env("HALLMARK_GITHUB_PRIVATE_KEY_FILE", test_app_private_key_file())
-    .env_remove("HALLMARK_GITHUB_PRIVATE_KEY");
+    .env_remove("HALLMARK_GITHUB_PRIVATE_KEY")
+    .env_remove("HALLMARK_QUEUE_URL");
     for (k, v) in env {
         cmd.env(k, v);
     }
     let out: Output = cmd.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    for secret in [GITHUB_SECRET, GITLAB_SECRET, GITLAB_TOKEN, "PRIVATE KEY"] {
+    for secret in [
+        GITHUB_SECRET,
+        GITLAB_SECRET,
+        GITLAB_TOKEN,
+        "PRIVATE KEY",
+        "hallmark-dev",
+        "wrong-pw",
+    ] {
         assert!(!text.contains(secret), "a secret printed: {text}");
     }
     (out.status.code().unwrap_or(-1), text)
@@ -72,6 +93,56 @@ fn a_good_configuration_is_confirmed_line_by_line() {
         text.contains("21 standards, 1 products; the warehouse answers"),
         "{text}"
     );
+    assert!(text.contains("✅ queue: SQLite in "), "{text}");
+}
+
+#[test]
+fn the_postgres_queue_is_checked_without_being_changed() {
+    let Some(db) = hallmark_tests::postgres::TestDatabase::create("doctor") else {
+        return;
+    };
+    let (github, gitlab) = fakes();
+    let run = |queue_url: &str, args: &[&str]| {
+        doctor_with(
+            TEST_APP_ID,
+            &github,
+            &gitlab,
+            &[
+                ("HALLMARK_GITHUB_WEBHOOK_SECRET", GITHUB_SECRET),
+                ("HALLMARK_QUEUE_URL", queue_url),
+            ],
+            args,
+        )
+    };
+    let (code, text) = run(db.url(), &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("✅ queue: PostgreSQL database hallmark_test_doctor") && text.contains("no queue tables yet"),
+        "{text}"
+    );
+    assert!(
+        db.query("SELECT to_regclass('hallmark_jobs')::text") == ["NULL"],
+        "doctor migrated"
+    );
+
+    hallmark::queue::PostgresQueue::connect(db.url(), Default::default()).unwrap();
+    let (_, text) = run(db.url(), &[]);
+    assert!(
+        text.contains("schema at version 1, current; replicas may share it"),
+        "{text}"
+    );
+
+    let wrong = db.url().replace("hallmark-dev", "wrong-pw");
+    let (code, text) = run(&wrong, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("❌ queue: job queue (PostgreSQL): probing") && text.contains("password"),
+        "{text}"
+    );
+
+    let (code, text) = run("", &["--queue", &wrong]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("❌ queue: --queue carries a password"), "{text}");
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! `hallmark doctor`: checks what `hallmark serve` needs before it is deployed — the
 //! webhook secrets, the GitHub App's key and id (GitHub is asked with the app's JWT),
 //! the GitLab token (GitLab is asked who it is), and a repository's standards, specs
-//! and warehouse connection — and says what is wrong, one line each. Exit 0 when
+//! and warehouse connection, and the job queue (PostgreSQL is connected to, not
+//! migrated) — and says what is wrong, one line each. Exit 0 when
 //! nothing is wrong, 1 otherwise. Secrets are never printed.
 
-use super::serve::{env, private_key, GITLAB_TOKEN_ENV, GITLAB_WEBHOOK_SECRET_ENV, WEBHOOK_SECRET_ENV};
+use super::serve::{
+    env, private_key, queue_url, GITLAB_TOKEN_ENV, GITLAB_WEBHOOK_SECRET_ENV, QUEUE_URL_ENV, WEBHOOK_SECRET_ENV,
+};
 use super::Outcome;
 use anyhow::Context;
 use hallmark::github::auth::Secret;
@@ -33,6 +36,12 @@ pub struct DoctorArgs {
     /// Also load this repository (standards, specs) and connect to its warehouse.
     #[arg(long)]
     repo: Option<PathBuf>,
+    /// The job queue, as `hallmark serve` gets it (or `HALLMARK_QUEUE_URL`).
+    #[arg(long, value_name = "URL")]
+    queue: Option<String>,
+    /// Where `hallmark serve` keeps its SQLite queue when there is no queue URL.
+    #[arg(long, default_value = ".hallmark-bot")]
+    data_dir: PathBuf,
 }
 
 /// What one check found.
@@ -48,7 +57,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("starting a runtime")?;
-    let mut findings = vec![github(&args, &runtime), gitlab(&args, &runtime)];
+    let mut findings = vec![github(&args, &runtime), gitlab(&args, &runtime), queue(&args)];
     if let Some(repo) = &args.repo {
         findings.push(repository(repo));
     }
@@ -63,7 +72,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    if findings.iter().all(|f| matches!(f, Finding::Off(_))) {
+    if findings[..2].iter().all(|f| matches!(f, Finding::Off(_))) {
         println!("❌ neither GitHub nor GitLab is configured: `hallmark serve` would refuse to start");
         wrong += 1;
     }
@@ -126,6 +135,34 @@ fn gitlab(args: &DoctorArgs, runtime: &tokio::runtime::Runtime) -> Finding {
             match runtime.block_on(client.username()) {
                 Ok(user) => Finding::Ok(format!("GitLab: the token acts as @{user} on {}", args.gitlab_url)),
                 Err(e) => Finding::Wrong(format!("GitLab: the token is refused: {e}")),
+            }
+        }
+    }
+}
+
+fn queue(args: &DoctorArgs) -> Finding {
+    let url = match queue_url(args.queue.as_deref()) {
+        Ok(u) => u,
+        Err(e) => return Finding::Wrong(format!("queue: {e:#}")),
+    };
+    match url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            match hallmark::queue::PostgresQueue::probe(&url) {
+                Ok(what) => Finding::Ok(format!("queue: {what}; replicas may share it")),
+                Err(e) => Finding::Wrong(format!("queue: {e}")),
+            }
+        }
+        Some(_) => Finding::Wrong(format!(
+            "queue: {QUEUE_URL_ENV} (or --queue) must be a postgres:// URL; leave it unset for SQLite"
+        )),
+        None => {
+            let dir = &args.data_dir;
+            match std::fs::create_dir_all(dir).and_then(|_| tempfile::tempfile_in(dir)) {
+                Ok(_) => Finding::Ok(format!(
+                    "queue: SQLite in {} (one replica; set {QUEUE_URL_ENV} to a PostgreSQL database for more)",
+                    dir.display()
+                )),
+                Err(e) => Finding::Wrong(format!("queue: cannot write in {}: {e}", dir.display())),
             }
         }
     }

@@ -8,15 +8,17 @@
 //! before it is written again. Answers are read into octocrab's models.
 //!
 //! octocrab runs its requests through a `tower::Buffer` whose worker is spawned on
-//! the runtime current when the client is built. The bot calls GitHub from several
-//! runtimes (the server's, one per worker, a test's), so the client owns a small
-//! runtime of its own for that worker, which lives as long as the client.
+//! the runtime current when the client is built, and hyper keeps each connection on
+//! the runtime that opened it. The bot calls GitHub from several runtimes (the
+//! server's, one per worker, a test's), so the client owns a small runtime of its own
+//! ([`IoRuntime`]) where the buffer's worker and every request run.
 
 use super::auth::{signing_key, AuthError, Secret, API_VERSION, RENEW_BEFORE};
 use super::errors::{error_message, with_details, GitHubError};
 use super::limits::{wait_asked, RetryPolicy, Wait, MAX_WAITS};
 use super::paging::{next_link, percent_encode, relative_to};
 use super::permission::Permission;
+use crate::io_runtime::IoRuntime;
 pub use crate::marker::{marked, marker};
 use octocrab::models::{self, AppId, InstallationId};
 use octocrab::secrecy::ExposeSecret as _;
@@ -76,18 +78,6 @@ impl Verb {
     }
 }
 
-/// The runtime octocrab's request buffer runs on; shut down without blocking when the
-/// last client goes, which may be inside another runtime.
-struct BufferRuntime(Option<tokio::runtime::Runtime>);
-
-impl Drop for BufferRuntime {
-    fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
 /// octocrab's builder before a service or layers are given.
 type DefaultBuilder =
     OctocrabBuilder<octocrab::NoSvc, octocrab::DefaultOctocrabBuilderConfig, octocrab::NoAuth, octocrab::NotLayerReady>;
@@ -135,7 +125,7 @@ pub struct GitHubClient {
     /// Shared, not cloned: cloning an `Octocrab` copies its token cache (0.54).
     installations: Arc<Mutex<HashMap<u64, Arc<Octocrab>>>>,
     retry: RetryPolicy,
-    _buffer: Arc<BufferRuntime>,
+    io: Arc<IoRuntime>,
 }
 
 impl std::fmt::Debug for GitHubClient {
@@ -188,14 +178,10 @@ impl GitHubClient {
             .default_headers(headers)
             .build()
             .map_err(|e| client_error(e.to_string()))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("hallmark-github")
-            .enable_all()
-            .build()
-            .map_err(|e| client_error(format!("cannot start its runtime: {e}")))?;
+        let io =
+            IoRuntime::new("hallmark-github").map_err(|e| client_error(format!("cannot start its runtime: {e}")))?;
         let app = {
-            let _inside = runtime.enter();
+            let _inside = io.handle().enter();
             let builder = Octocrab::builder()
                 .base_uri(api.as_str())
                 .map_err(|e| client_error(e.to_string()))?;
@@ -209,7 +195,7 @@ impl GitHubClient {
             api,
             installations: Arc::new(Mutex::new(HashMap::new())),
             retry,
-            _buffer: Arc::new(BufferRuntime(Some(runtime))),
+            io: Arc::new(io),
         })
     }
 
@@ -247,12 +233,16 @@ impl GitHubClient {
             path: path.into(),
             message,
         };
-        let response = self.app._get(path).await.map_err(|e| failed(e.to_string()))?;
-        let status = response.status();
-        let text = self
-            .app
-            .body_to_string(response)
+        let (app, owned) = (self.app.clone(), path.to_string());
+        let (status, text) = self
+            .io
+            .run(async move {
+                let response = app._get(owned).await?;
+                let status = response.status();
+                Ok::<_, octocrab::Error>((status, app.body_to_string(response).await?))
+            })
             .await
+            .map_err(|e| failed(format!("the request task failed: {e}")))?
             .map_err(|e| failed(e.to_string()))?;
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if !status.is_success() {
@@ -291,10 +281,16 @@ impl GitHubClient {
     /// The installation's access token, for git over HTTPS: the cached one while it
     /// has more than [`RENEW_BEFORE`] left, else a new one.
     pub async fn installation_token(&self, installation: u64) -> Result<Secret, GitHubError> {
+        let crab = self.installation(installation)?;
         let token = self
-            .installation(installation)?
-            .installation_token_with_buffer(RENEW_BEFORE)
+            .io
+            .run(async move { crab.installation_token_with_buffer(RENEW_BEFORE).await })
             .await
+            .map_err(|e| GitHubError::Http {
+                method: "POST".into(),
+                path: format!("/app/installations/{installation}/access_tokens"),
+                message: format!("the request task failed: {e}"),
+            })?
             .map_err(|e| token_error(installation, e))?;
         Ok(Secret::new(token.expose_secret()))
     }
@@ -349,17 +345,21 @@ impl GitHubClient {
         let mut waits = 0;
         while attempt < self.retry.attempts.max(1) && waits <= MAX_WAITS {
             attempt += 1;
-            let answer = async {
+            let (crab, owned, body) = (crab.clone(), path.to_string(), body.cloned());
+            let answer = async move {
                 let response = match verb {
-                    Verb::Get => crab._get(path).await,
-                    Verb::Post => crab._post(path, body).await,
-                    Verb::Patch => crab._patch(path, body).await,
+                    Verb::Get => crab._get(owned).await,
+                    Verb::Post => crab._post(owned, body.as_ref()).await,
+                    Verb::Patch => crab._patch(owned, body.as_ref()).await,
                 }?;
                 let status = response.status();
                 let headers = response.headers().clone();
                 Ok::<_, octocrab::Error>((status, headers, crab.body_to_string(response).await?))
             };
-            let answer = answer.await;
+            let answer = match self.io.run(answer).await {
+                Ok(answer) => answer,
+                Err(e) => return Err(failed(format!("the request task failed: {e}"))),
+            };
             let telemetry = crate::telemetry::global();
             match &answer {
                 Ok((status, headers, _)) => {

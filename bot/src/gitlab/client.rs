@@ -94,6 +94,8 @@ pub struct GitLabClient {
     retry: RetryPolicy,
     /// The token's username, asked once.
     me: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// Where every request runs (see [`crate::io_runtime`]).
+    io: std::sync::Arc<crate::io_runtime::IoRuntime>,
 }
 
 impl GitLabClient {
@@ -109,12 +111,18 @@ impl GitLabClient {
                 path: api.into(),
                 message: e.to_string(),
             })?;
+        let io = crate::io_runtime::IoRuntime::new("hallmark-gitlab").map_err(|e| GitLabError::Http {
+            method: "-".into(),
+            path: api.into(),
+            message: format!("cannot start its runtime: {e}"),
+        })?;
         Ok(Self {
             http,
             api: api.trim_end_matches('/').to_string(),
             token,
             retry,
             me: Default::default(),
+            io: std::sync::Arc::new(io),
         })
     }
 
@@ -158,17 +166,25 @@ impl GitLabClient {
             if let Some(b) = body {
                 request = request.json(b);
             }
-            let response = request.send().await;
+            let exchange = async move {
+                let response = request.send().await?;
+                let (status, headers) = (response.status(), response.headers().clone());
+                Ok::<_, reqwest::Error>((status, headers, response.text().await.unwrap_or_default()))
+            };
+            let answer = match self.io.run(exchange).await {
+                Ok(answer) => answer,
+                Err(e) => return Err(failed(format!("the request task failed: {e}"))),
+            };
             let telemetry = crate::telemetry::global();
-            match &response {
-                Ok(r) => {
-                    telemetry.call("gitlab", method.as_str(), Some(r.status().as_u16()));
-                    telemetry.rate_limit("gitlab", "token", r.headers());
+            match &answer {
+                Ok((status, headers, _)) => {
+                    telemetry.call("gitlab", method.as_str(), Some(status.as_u16()));
+                    telemetry.rate_limit("gitlab", "token", headers);
                 }
                 Err(_) => telemetry.call("gitlab", method.as_str(), None),
             }
-            let response = match response {
-                Ok(r) => r,
+            let (status, headers, text) = match answer {
+                Ok(answer) => answer,
                 Err(e) if !retry_failures => return Err(failed(e.without_url().to_string())),
                 Err(e) => {
                     last = e.without_url().to_string();
@@ -177,9 +193,6 @@ impl GitLabClient {
                     continue;
                 }
             };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let text = response.text().await.unwrap_or_default();
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = wait_asked(&headers).unwrap_or(backoff);
                 if wait > self.retry.max_rate_limit_wait {

@@ -46,6 +46,15 @@ fn detail(e: &tokio_postgres::Error) -> String {
     }
 }
 
+/// Why no connection could be had: the server's word when it refused one (a wrong
+/// password, a missing database), else the pool's.
+fn pool_detail(e: deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => format!("cannot connect: {}", detail(&e)),
+        other => other.to_string(),
+    }
+}
+
 fn failed(doing: &'static str) -> impl Fn(tokio_postgres::Error) -> QueueError {
     move |e| QueueError::Postgres {
         doing,
@@ -99,6 +108,52 @@ impl PostgresQueue {
     /// [`PASSWORD_ENV`] when the URL has none), and brings its schema up to date. The
     /// URL is never logged or repeated in an error.
     pub fn connect(url: &str, options: QueueOptions) -> Result<PostgresQueue, QueueError> {
+        let queue = Self::pool(url, options)?;
+        queue.migrate(migrations::POSTGRES)?;
+        Ok(queue)
+    }
+
+    /// Connects without changing anything and says what is there: the server's
+    /// version and the queue's schema version against this build's (for `hallmark
+    /// doctor`, which must not migrate a database it only checks).
+    pub fn probe(url: &str) -> Result<String, QueueError> {
+        let queue = Self::pool(url, QueueOptions::default())?;
+        let (server, found) = queue.with_client("probing", async |client| {
+            let go = failed("probing");
+            let server: String = client
+                .query_one("SHOW server_version", &[])
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(&go)?;
+            let exists: bool = client
+                .query_one("SELECT to_regclass('hallmark_migrations') IS NOT NULL", &[])
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(&go)?;
+            let found: i64 = match exists {
+                false => 0,
+                true => client
+                    .query_one("SELECT coalesce(max(version), 0) FROM hallmark_migrations", &[])
+                    .await
+                    .and_then(|r| r.try_get(0))
+                    .map_err(&go)?,
+            };
+            Ok((server, found))
+        })?;
+        let known = migrations::latest(migrations::POSTGRES);
+        if found > known {
+            return Err(QueueError::NewerSchema { found, known });
+        }
+        let schema = match found {
+            0 => "no queue tables yet (hallmark serve creates them at start)".to_string(),
+            n if n == known => format!("schema at version {n}, current"),
+            n => format!("schema at version {n}; hallmark serve migrates it to {known} at start"),
+        };
+        Ok(format!("{} (server {server}): {schema}", queue.target))
+    }
+
+    /// The pool and its runtime, connected lazily: nothing is sent yet.
+    fn pool(url: &str, options: QueueOptions) -> Result<PostgresQueue, QueueError> {
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| QueueError::Url(format!("the PostgreSQL URL does not parse: {e}")))?;
@@ -137,14 +192,12 @@ impl PostgresQueue {
                 .build()
                 .map_err(|e| QueueError::Url(format!("cannot build the connection pool: {e}")))?
         };
-        let queue = PostgresQueue {
+        Ok(PostgresQueue {
             pool,
             runtime: Some(runtime),
             options,
             target,
-        };
-        queue.migrate(migrations::POSTGRES)?;
-        Ok(queue)
+        })
     }
 
     /// Runs `f` on a pooled connection, on the queue's runtime.
@@ -157,7 +210,7 @@ impl PostgresQueue {
         runtime.block_on(async {
             let mut client = self.pool.get().await.map_err(|e| QueueError::Postgres {
                 doing,
-                detail: e.to_string(),
+                detail: pool_detail(e),
             })?;
             f(&mut client).await
         })
