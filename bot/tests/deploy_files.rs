@@ -42,6 +42,34 @@ fn the_image_runs_the_server_as_a_user_with_a_health_check() {
             "`hallmark serve` has {flag}"
         );
     }
+    // The image builds the binary with the command CI runs (the release profile aside).
+    let ci = read(".ci/run");
+    let ci_build = ci
+        .lines()
+        .find(|l| l.starts_with("cargo build "))
+        .expect(".ci/run builds the binary");
+    let image_build = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("RUN cargo build "))
+        .expect("the builder stage builds the binary");
+    let words = |s: &str| {
+        let mut w: Vec<String> = s.split_whitespace().map(String::from).collect();
+        w.sort();
+        w
+    };
+    assert_eq!(
+        words(&image_build.replace("--release", "")),
+        words(ci_build.trim_start_matches("cargo build ")),
+        "the Dockerfile builds what .ci/run builds"
+    );
+    let cook = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("RUN cargo chef cook "))
+        .unwrap();
+    assert!(
+        cook.contains("--release") && cook.contains("--locked") && cook.contains("-p hallmark"),
+        "{cook}"
+    );
     let ignore = read(".dockerignore");
     for kept_out in ["target", "**/*.pem", "deploy/.env"] {
         assert!(
