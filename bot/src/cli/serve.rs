@@ -167,8 +167,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         "set {WEBHOOK_SECRET_ENV} (GitHub) or {GITLAB_WEBHOOK_SECRET_ENV} and {GITLAB_TOKEN_ENV} (GitLab), or both"
     );
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let lease = Duration::from_secs(args.lease_secs.max(3));
     let options = QueueOptions {
-        lease: Duration::from_secs(args.lease_secs.max(3)),
+        lease,
         ..QueueOptions::default()
     };
     let owner = options.owner.clone();
@@ -228,7 +229,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let beating = Arc::new(AtomicBool::new(true));
     let heartbeat = {
         let (queue, beating) = (queue.clone(), beating.clone());
-        let every = Duration::from_secs(args.lease_secs.max(3)) / 3;
+        let every = lease / 3;
         std::thread::Builder::new()
             .name("hallmark-heartbeat".into())
             .spawn(move || {

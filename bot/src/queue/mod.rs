@@ -57,9 +57,10 @@ pub enum QueueError {
         /// The lock file.
         path: String,
     },
-    /// The queue URL is not one Hallmark can open.
+    /// The queue could not be set up: a URL Hallmark cannot open, a lock file it
+    /// cannot create, a runtime or TLS that would not start.
     #[error("job queue: {0}")]
-    Url(String),
+    Setup(String),
 }
 
 /// Where a job is.
@@ -276,7 +277,7 @@ pub fn open(url: Option<&str>, data_dir: &Path, options: QueueOptions) -> Result
             Path::new(&u["sqlite://".len()..]),
             options,
         )?)),
-        Some(_) => Err(QueueError::Url(
+        Some(_) => Err(QueueError::Setup(
             "the queue URL must start with postgres:// (or postgresql://) or sqlite://".into(),
         )),
     }

@@ -97,7 +97,7 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, QueueError> {
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_platform_verifier())
-        .map_err(|e| QueueError::Url(format!("cannot set up TLS for PostgreSQL: {e}")))?
+        .map_err(|e| QueueError::Setup(format!("cannot set up TLS for PostgreSQL: {e}")))?
         .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
@@ -156,7 +156,7 @@ impl PostgresQueue {
     fn pool(url: &str, options: QueueOptions) -> Result<PostgresQueue, QueueError> {
         let mut config: tokio_postgres::Config = url
             .parse()
-            .map_err(|e| QueueError::Url(format!("the PostgreSQL URL does not parse: {e}")))?;
+            .map_err(|e| QueueError::Setup(format!("the PostgreSQL URL does not parse: {e}")))?;
         if config.get_password().is_none() {
             if let Some(password) = std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()) {
                 config.password(password);
@@ -174,7 +174,7 @@ impl PostgresQueue {
             .thread_name("hallmark-queue")
             .enable_all()
             .build()
-            .map_err(|e| QueueError::Url(format!("cannot start the queue's runtime: {e}")))?;
+            .map_err(|e| QueueError::Setup(format!("cannot start the queue's runtime: {e}")))?;
         let manager = Manager::from_config(
             config,
             tls()?,
@@ -190,7 +190,7 @@ impl PostgresQueue {
                 .create_timeout(Some(Duration::from_secs(15)))
                 .wait_timeout(Some(Duration::from_secs(30)))
                 .build()
-                .map_err(|e| QueueError::Url(format!("cannot build the connection pool: {e}")))?
+                .map_err(|e| QueueError::Setup(format!("cannot build the connection pool: {e}")))?
         };
         Ok(PostgresQueue {
             pool,

@@ -45,17 +45,25 @@ impl SqliteQueue {
     /// every job the previous process left running. A second process on the same file
     /// is refused, naming the lock.
     pub fn open_exclusive(path: &Path, options: QueueOptions) -> Result<SqliteQueue, QueueError> {
-        let lock_path = path.with_extension("sqlite.lock");
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
         let lock = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| QueueError::Url(format!("cannot open {}: {e}", lock_path.display())))?;
-        if lock.try_lock().is_err() {
-            return Err(QueueError::InUse {
-                path: lock_path.display().to_string(),
-            });
+            .map_err(|e| QueueError::Setup(format!("cannot open {}: {e}", lock_path.display())))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(QueueError::InUse {
+                    path: lock_path.display().to_string(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(QueueError::Setup(format!("cannot lock {}: {e}", lock_path.display())))
+            }
         }
         let mut queue = Self::with_connection(Connection::open(path)?, options, Some(path))?;
         queue._lock = Some(lock);

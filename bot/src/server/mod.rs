@@ -300,17 +300,17 @@ async fn accept(
 async fn metrics(State(state): State<Arc<AppState>>) -> (StatusCode, [(&'static str, &'static str); 1], String) {
     let queue = state.queue.clone();
     let m = &state.metrics;
-    match tokio::task::spawn_blocking(move || queue.counts()).await {
-        Ok(Ok(counts)) => {
+    let counted = tokio::task::spawn_blocking(move || queue.counts())
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|counts| counts.map_err(|e| e.to_string()));
+    match counted {
+        Ok(counts) => {
             m.queue_up.set(1);
             for s in JobState::ALL {
                 let n = counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
                 m.jobs.get_or_create(&StateLabel { state: s.as_str() }).set(n);
             }
-        }
-        Ok(Err(e)) => {
-            m.queue_up.set(0);
-            tracing::warn!(error = %e, "cannot count the queue's jobs for /metrics");
         }
         Err(e) => {
             m.queue_up.set(0);
