@@ -269,6 +269,10 @@ fn error_result(check: &PlannedCheck, reason: String) -> CheckResult {
     }
 }
 
+/// The figure of every check of a product that could not be built: the reason is the
+/// product's, said once above its checks, not once per check.
+pub const NOT_BUILT: &str = "not measured: the product was not built";
+
 fn verdict_result(check: &PlannedCheck, v: Verdict, sql: Option<String>) -> CheckResult {
     let status = match (v.passed, check.severity) {
         (true, _) => Status::Pass,
@@ -363,7 +367,10 @@ pub fn check_product(
         Ok(c) => c,
         Err(e) => {
             for (i, c) in &checks {
-                results[*i] = Some(error_result(c, e.clone()));
+                results[*i] = Some(CheckResult {
+                    figure: NOT_BUILT.into(),
+                    ..base_result(c)
+                });
             }
             return finish(results, None, Some(e));
         }

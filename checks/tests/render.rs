@@ -81,3 +81,50 @@ fn junit_is_well_formed_xml_with_one_case_per_result() {
 fn markdown_checklist() {
     insta::assert_snapshot!(render(&checked(), Format::Markdown));
 }
+
+/// A product that cannot be built says why once, above its checks, in each form; its
+/// checks only say they were not measured.
+#[test]
+fn an_unbuilt_product_says_why_once() {
+    let repo = Repo::new();
+    repo.write(
+        "data_standards.md",
+        "## S-001 Keys hold\nApplies to: silver\n```rule\ncheck: primary_key\n```\n\
+         ## S-002 Amounts are non-negative\nApplies to: silver\n```rule\ncolumns: { tag: currency }\ncheck: { range: { min: 0 } }\n```\n\
+         ## S-003 Emails are present\nApplies to: silver\n```rule\ncolumns: { tag: email }\ncheck: not_null\n```\n",
+    )
+    .product(COLUMNS, &["id"], "SELECT * FROM bronze.no_such_table");
+    let list = repo.check().0;
+    let report = &list.products[0];
+    let error = report.error.clone().expect("the build failed");
+    assert!(error.contains("no_such_table"), "{error}");
+    let errored: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.status == hallmark_checks::Status::Error)
+        .collect();
+    assert!(errored.len() >= 3, "{:?}", report.results);
+    for r in &errored {
+        assert_eq!(r.figure, hallmark_checks::runner::NOT_BUILT);
+        assert!(r.reason.is_none(), "the reason is the product's: {r:?}");
+    }
+    let markdown = render(&list, Format::Markdown);
+    let first_line = error.lines().next().unwrap();
+    assert_eq!(markdown.matches(first_line).count(), 1, "{markdown}");
+    assert_eq!(
+        markdown.matches(hallmark_checks::runner::NOT_BUILT).count(),
+        errored.len(),
+        "{markdown}"
+    );
+    let junit = render(&list, Format::Junit);
+    assert_eq!(junit.matches("<system-err>").count(), 1, "{junit}");
+    assert_eq!(junit.matches("no_such_table").count(), 1, "{junit}");
+    let doc: serde_json::Value = serde_json::from_str(&render(&list, Format::Json)).unwrap();
+    assert_eq!(doc["products"][0]["error"].as_str(), Some(error.as_str()));
+    let schema: serde_json::Value = serde_json::from_str(json::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(
+        validator.is_valid(&doc),
+        "the documented schema holds for an unbuilt product"
+    );
+}

@@ -37,6 +37,13 @@ pub fn render(checklist: &Checklist) -> String {
         for r in &p.results {
             testcase(&mut w, &p.product, r);
         }
+        // Why the product could not be built, once for the suite (each check's
+        // error only says it was not measured).
+        if let Some(e) = &p.error {
+            write(&mut w, Event::Start(BytesStart::new("system-err")));
+            write(&mut w, Event::Text(BytesText::new(e)));
+            write(&mut w, Event::End(BytesEnd::new("system-err")));
+        }
         write(&mut w, Event::End(BytesEnd::new("testsuite")));
     }
     write(&mut w, Event::End(BytesEnd::new("testsuites")));
