@@ -178,6 +178,67 @@ fn a_missing_source_table_is_a_clear_error_not_a_crash() {
     assert!(text.contains("💥 **error**"), "{text}");
 }
 
+/// `--deployed` reads each product where `.hallmark.yml`'s `deployed:` says it is
+/// (here an empty deployed table, where the SQL would build one row), and a location
+/// that cannot name a relation is refused at load with its line.
+#[test]
+fn check_deployed_reads_the_deployed_relation_and_builds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("data_standards.md"),
+        "## S-1 Rows\nApplies to: silver\n```rule\ncheck: { row_count: { min: 1 } }\n```\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("products/x")).unwrap();
+    std::fs::write(p.join("x.csv"), "a\n1\n").unwrap();
+    std::fs::write(
+        p.join("products/x/silver.yml"),
+        "name: x\nlevel: silver\nowner: data@example.com\nsources: [{ name: bronze.x, file: x.csv }]\ncolumns: [{ name: a, type: integer }]\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("products/x/silver.sql"), "SELECT a FROM bronze.x").unwrap();
+    let conn = duckdb::Connection::open(p.join("prod.duckdb")).unwrap();
+    conn.execute_batch("CREATE SCHEMA prod_silver; CREATE TABLE prod_silver.x (a INTEGER);")
+        .unwrap();
+    drop(conn);
+    std::fs::write(
+        p.join(".hallmark.yml"),
+        "warehouse: { kind: duckdb, path: prod.duckdb }\ndeployed: prod_{level}.{name}\n",
+    )
+    .unwrap();
+    let root = p.to_str().unwrap();
+
+    let built = hallmark(&["check", root]);
+    assert!(stdout(&built).contains("— 1 rows"), "{}", stdout(&built));
+    let out = hallmark(&["check", "--deployed", root]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("checked in place at `prod_silver.x`") && text.contains("— 0 rows"),
+        "{text}"
+    );
+    let elsewhere = hallmark(&["check", "--deployed=nowhere", root]);
+    assert!(
+        stdout(&elsewhere).contains("the deployed relation `nowhere.x` cannot be read"),
+        "{}",
+        stdout(&elsewhere)
+    );
+
+    std::fs::write(
+        p.join(".hallmark.yml"),
+        "warehouse: { kind: duckdb, path: prod.duckdb }\ndeployed: a.b.c\n",
+    )
+    .unwrap();
+    let bad = hallmark(&["check", root]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains(".hallmark.yml:2: deployed: `a.b.c` is not a deployed location"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
 #[test]
 fn checks_lists_the_catalogue() {
     let out = hallmark(&["checks"]);

@@ -5,6 +5,7 @@
 //! It knows nothing of forges or LLMs: the bot and the CLI drive it.
 
 pub mod catalogue;
+pub mod deployed;
 pub mod dialect;
 pub mod error;
 pub mod exposure;

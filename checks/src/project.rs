@@ -35,6 +35,11 @@ pub struct Config {
     pub bot: Option<serde_norway::Value>,
     /// What a promotion (and every check of a silver product) must keep of bronze.
     pub promotion: PromotionConfig,
+    /// Where the products are deployed, for checks in place (`hallmark check
+    /// --deployed`): a schema, or a template like `prod_{level}.{name}`; see
+    /// [`crate::deployed`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<String>,
 }
 
 /// `promotion:` in `.hallmark.yml`.
@@ -63,6 +68,7 @@ impl Default for Config {
             llm: None,
             bot: None,
             promotion: PromotionConfig::default(),
+            deployed: None,
         }
     }
 }
@@ -196,8 +202,20 @@ fn load_config(path: &Path, optional: bool) -> Result<Config, SourceError> {
         Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
         Err(e) => Err(SourceError::new(path, 0, format!("cannot read: {e}"))),
         Ok(text) if text.trim().is_empty() => Ok(Config::default()),
-        Ok(text) => serde_norway::from_str(&text)
-            .map_err(|e| SourceError::new(path, yaml_error_line(&e, 1), yaml_error_message(&e))),
+        Ok(text) => {
+            let config: Config = serde_norway::from_str(&text)
+                .map_err(|e| SourceError::new(path, yaml_error_line(&e, 1), yaml_error_message(&e)))?;
+            if let Some(d) = &config.deployed {
+                crate::deployed::Deployed::parse(d).map_err(|e| {
+                    SourceError::new(
+                        path,
+                        crate::error::line_of(&text, "deployed:", 1),
+                        format!("deployed: {e}"),
+                    )
+                })?;
+            }
+            Ok(config)
+        }
     }
 }
 

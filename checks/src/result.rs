@@ -133,6 +133,9 @@ pub struct ProductReport {
     pub product: String,
     /// The spec file, relative to the repository root.
     pub spec: String,
+    /// The deployed relation checked in place, when nothing was built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<String>,
     /// Rows in the built product, when it could be built.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,

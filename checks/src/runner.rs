@@ -23,6 +23,8 @@ pub struct RunOptions {
     pub reference_time: DateTime<Utc>,
     /// At most this many failing rows are fetched per failed check.
     pub sample_limit: usize,
+    /// Check each product where it is deployed instead of building it.
+    pub deployed: Option<crate::deployed::Deployed>,
 }
 
 impl Default for RunOptions {
@@ -30,6 +32,7 @@ impl Default for RunOptions {
         Self {
             reference_time: Utc::now(),
             sample_limit: 5,
+            deployed: None,
         }
     }
 }
@@ -100,7 +103,10 @@ pub fn run_checks(
         if is_selected {
             progress.product_started(&relation, reports.len(), total);
         }
-        let built = build_one(product, warehouse, &bind_errors, &mut build_errors);
+        let built = match &options.deployed {
+            Some(at) => bind_deployed(product, warehouse, at, &mut build_errors),
+            None => build_one(product, warehouse, &bind_errors, &mut build_errors),
+        };
         if is_selected {
             let report = check_product(project, product, built, warehouse, options);
             progress.product_finished(&report);
@@ -199,6 +205,40 @@ fn build_one(
         build_errors.insert(relation, e.clone());
     }
     built
+}
+
+/// Makes `product`'s deployed relation (and its deployed quarantine) readable under the
+/// product's own name, building nothing: the checks then read the deployed rows in
+/// place. Its catalogue columns, or why the deployed relation cannot be read.
+fn bind_deployed(
+    product: &Product,
+    warehouse: &dyn Warehouse,
+    at: &crate::deployed::Deployed,
+    build_errors: &mut HashMap<String, String>,
+) -> Result<Vec<ColumnInfo>, String> {
+    let relation = product.spec.relation();
+    let deployed = at.relation(&product.spec);
+    let bound = warehouse
+        .bind_source(&relation, &SourceLocation::Table(deployed.clone()))
+        .and_then(|_| warehouse.describe(&relation))
+        .map_err(|e| format!("the deployed relation `{deployed}` cannot be read: {e}"));
+    let bound = bound.and_then(|columns| match &product.quarantine {
+        None => Ok(columns),
+        Some(_) => {
+            let quarantine = at.quarantine(&product.spec);
+            warehouse
+                .bind_source(
+                    &product.quarantine_relation(),
+                    &SourceLocation::Table(quarantine.clone()),
+                )
+                .map(|_| columns)
+                .map_err(|e| format!("the deployed quarantine `{quarantine}` cannot be read: {e}"))
+        }
+    });
+    if let Err(e) = &bound {
+        build_errors.insert(relation, e.clone());
+    }
+    bound
 }
 
 /// Builds the selected products and everything they read, without checking them, for
@@ -343,6 +383,7 @@ pub fn check_product(
         let results: Vec<CheckResult> = results.into_iter().flatten().collect();
         ProductReport {
             product: spec.relation(),
+            deployed: options.deployed.as_ref().map(|d| d.relation(spec)),
             spec: spec_file.clone(),
             rows,
             error,

@@ -339,6 +339,7 @@ mod tests {
         ];
         let report = ProductReport {
             product: "silver.orders".into(),
+            deployed: None,
             spec: String::new(),
             rows: Some(1),
             error: None,

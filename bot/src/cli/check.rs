@@ -1,9 +1,11 @@
-//! `hallmark check`: builds the selected products in a sandbox and prints the checklist.
+//! `hallmark check`: builds the selected products in a sandbox (or, with
+//! `--deployed`, reads them where they are deployed) and prints the checklist.
 
 use super::progress::Bar;
 use super::{FormatArg, LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use hallmark_checks::deployed::Deployed;
 use hallmark_checks::render::render;
 use hallmark_checks::runner::{run_checks, RunOptions, Selection};
 use hallmark_checks::warehouse::Limits;
@@ -39,6 +41,11 @@ pub struct CheckArgs {
     /// Interrupt any single query running longer than this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
+    /// Check each product where it is deployed, building nothing: at
+    /// `--deployed=LOCATION` (a schema, or a template like `prod_{level}.{name}`), else
+    /// at `.hallmark.yml`'s `deployed:`, else under its own name (`{level}.{name}`).
+    #[arg(long, value_name = "LOCATION", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    deployed: Option<String>,
 }
 
 pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -76,7 +83,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::BadInput);
     }
-    let (options, limits) = run_settings(args.as_of, args.timeout_secs);
+    let (mut options, limits) = run_settings(args.as_of, args.timeout_secs);
+    if let Some(flag) = &args.deployed {
+        options.deployed = Some(deployed_location(flag, &project)?);
+    }
     let checklist = check_project(&project, &selection, &options, limits)?;
     emit(&render(&checklist, args.format.into()), args.output.as_deref())?;
     Ok(outcome(&checklist))
@@ -90,6 +100,19 @@ pub fn load(path: &Path, config: Option<&Path>) -> Option<Project> {
         None => Project::load(path),
     };
     loaded.map_err(|errors| eprintln!("{errors}")).ok()
+}
+
+/// Where `--deployed` points: its own value, else the configuration's, else each
+/// product under its own name.
+fn deployed_location(flag: &str, project: &Project) -> anyhow::Result<Deployed> {
+    let value = match flag.trim() {
+        "" => project.config.deployed.as_deref(),
+        given => Some(given),
+    };
+    match value {
+        Some(v) => Deployed::parse(v).map_err(|e| anyhow::anyhow!("--deployed: {e}")),
+        None => Ok(Deployed::default()),
+    }
 }
 
 /// The run's reference time (`--as-of`, else now) and the per-query timeout.

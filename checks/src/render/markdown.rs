@@ -75,7 +75,12 @@ pub fn render(checklist: &Checklist) -> String {
 
 fn product(out: &mut String, p: &ProductReport) {
     let rows = p.rows.map(|r| format!(" — {} rows", thousands(r))).unwrap_or_default();
-    let _ = writeln!(out, "#### `{}`{rows} ({})\n", p.product, p.spec);
+    let deployed = p
+        .deployed
+        .as_ref()
+        .map(|d| format!(" — checked in place at `{d}`"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "#### `{}`{rows} ({}){deployed}\n", p.product, p.spec);
     let _ = writeln!(out, "{}\n", summary_line(&p.summary));
     if let Some(e) = &p.error {
         let _ = writeln!(out, "> 💥 {}\n", e.replace('\n', "\n> "));

@@ -271,7 +271,7 @@ impl Repo {
         let wh = self.backend.open();
         let options = RunOptions {
             reference_time: reference_time(),
-            sample_limit: 5,
+            ..RunOptions::default()
         };
         let list = run_checks(&project, wh.as_ref(), &Selection::default(), &options, &NoProgress);
         (list, wh)
