@@ -15,6 +15,9 @@ dir="${HALLMARK_CLICKHOUSE_DIR:-$HOME/.cache/hallmark-clickhouse}"
 port="${HALLMARK_CLICKHOUSE_PORT:-8123}"
 tcp_port="${HALLMARK_CLICKHOUSE_TCP_PORT:-9000}"
 password="${HALLMARK_CLICKHOUSE_PASSWORD:-hallmark-dev}"
+# Each query's memory cap; GROUP BY and ORDER BY spill to disk past half of it.
+max_memory="${HALLMARK_CLICKHOUSE_MAX_MEMORY:-4000000000}"
+spill=$((max_memory / 2))
 
 if curl -fsS "http://127.0.0.1:$port/ping" >/dev/null 2>&1; then
     echo "clickhouse: already answering on 127.0.0.1:$port"
@@ -48,14 +51,20 @@ cat >"$dir/users.xml" <<XML
 <yandex>
     <profiles>
         <default>
-            <max_memory_usage>4000000000</max_memory_usage>
+            <max_memory_usage>$max_memory</max_memory_usage>
+            <max_bytes_before_external_group_by>$spill</max_bytes_before_external_group_by>
+            <max_bytes_before_external_sort>$spill</max_bytes_before_external_sort>
+            <log_queries>1</log_queries>
         </default>
         <!-- readonly=1: the server refuses every write, every setting change and
              every table function (url, file, remote...), so the limits that
              Hallmark would otherwise send with each query live here. -->
         <reader>
             <readonly>1</readonly>
-            <max_memory_usage>4000000000</max_memory_usage>
+            <max_memory_usage>$max_memory</max_memory_usage>
+            <max_bytes_before_external_group_by>$spill</max_bytes_before_external_group_by>
+            <max_bytes_before_external_sort>$spill</max_bytes_before_external_sort>
+            <log_queries>1</log_queries>
             <max_execution_time>300</max_execution_time>
             <max_result_rows>10000</max_result_rows>
             <result_overflow_mode>break</result_overflow_mode>
@@ -137,6 +146,12 @@ cat >"$dir/config.xml" <<XML
     <default_database>default</default_database>
     <timezone>UTC</timezone>
     <mlock_executable>false</mlock_executable>
+    <!-- Every query's duration and peak memory, for the benches' reports. -->
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+    </query_log>
 </yandex>
 XML
 

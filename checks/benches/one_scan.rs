@@ -13,70 +13,11 @@ use hallmark_checks::warehouse::Limits;
 use hallmark_checks::warehouse::{QueryKind, Warehouse};
 use hallmark_checks::Project;
 use std::time::{Duration, Instant};
+use workload::{SPEC, STANDARDS};
+
+mod workload;
 
 const ROWS: u64 = 1_000_000;
-
-const STANDARDS: &str = r#"# Bench standards
-## B-001 Filled, bounded, varied
-Applies to: silver
-```rule
-columns: { role: any }
-check: [not_null, { null_ratio: { max: 0.1 } }, { distinct_count: { min: 1 } }, { length: { max: 64 } }]
-```
-## B-002 Keys
-Applies to: silver
-```rule
-check: primary_key
-```
-## B-003 No duplicate rows
-Applies to: silver
-```rule
-check: duplicate_rows
-```
-## B-004 Rows
-Applies to: silver
-```rule
-check: { row_count: { min: 1 } }
-```
-## B-005 Ids
-Applies to: silver
-```rule
-columns: { name: id }
-check: [unique, { range: { min: 0 } }]
-```
-## B-006 Emails
-Applies to: silver
-```rule
-columns: { name: email }
-check: { pattern: { regex: "[a-z0-9.]+@[a-z.]+" } }
-```
-## B-007 Statuses
-Applies to: silver
-```rule
-columns: { name: status }
-check: { accepted_values: { values: [shipped, pending, delivered] } }
-```
-## B-008 Not in the future
-Applies to: silver
-```rule
-columns: { name: ordered_at }
-check: no_future_timestamps
-```
-"#;
-
-const SPEC: &str = "name: big
-level: silver
-owner: bench
-sources: [{ name: bronze.none, file: none.csv }]
-primary_key: [id]
-columns:
-  - { name: id, type: bigint }
-  - { name: email, type: varchar }
-  - { name: country, type: varchar }
-  - { name: amount, type: 'decimal(18,2)' }
-  - { name: ordered_at, type: timestamp }
-  - { name: status, type: varchar }
-";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
@@ -95,22 +36,8 @@ impl Backend {
     /// The same million rows in each backend's SQL.
     fn table_sql(self) -> String {
         match self {
-            Backend::DuckDb => format!(
-                "SELECT i AS id, 'user' || (i % 50000) || '@example.com' AS email,
-                        ['US', 'DE', 'FR', 'GB'][i % 4 + 1] AS country,
-                        CAST((i % 100000) / 100.0 AS DECIMAL(18,2)) AS amount,
-                        TIMESTAMP '2024-01-01' + to_seconds(i % 31536000) AS ordered_at,
-                        ['shipped', 'pending', 'delivered'][i % 3 + 1] AS status
-                 FROM range({ROWS}) AS r(i)"
-            ),
-            Backend::ClickHouse => format!(
-                "SELECT toInt64(number) AS id, concat('user', toString(number % 50000), '@example.com') AS email,
-                        ['US', 'DE', 'FR', 'GB'][number % 4 + 1] AS country,
-                        CAST(number % 100000 AS Decimal(18, 2)) / 100 AS amount,
-                        toDateTime('2024-01-01 00:00:00', 'UTC') + (number % 31536000) AS ordered_at,
-                        ['shipped', 'pending', 'delivered'][number % 3 + 1] AS status
-                 FROM (SELECT number FROM system.numbers LIMIT {ROWS})"
-            ),
+            Backend::DuckDb => workload::duckdb_table_sql(ROWS),
+            Backend::ClickHouse => workload::clickhouse_table_sql(ROWS),
         }
     }
 

@@ -423,6 +423,7 @@ pub fn check_product(
     let ctx = ScanContext {
         dialect: warehouse.dialect(),
         relation: &relation,
+        spill_distinct: false,
         table_columns: &names,
         column_types: &types,
         primary_key: &spec.primary_key,
@@ -499,12 +500,37 @@ fn run_scan(
             tracing::warn!(error = %combined, "row count of the product failed");
             None
         }
-        Err(_) => {
+        Err(combined) => {
             let mut row_count = None;
+            let spilling = ScanContext {
+                spill_distinct: true,
+                ..*ctx
+            };
+            // The scan ran out of memory: distinct counts go straight to grouping,
+            // which the engine spills to disk, rather than failing once more each.
+            let short_of_memory = out_of_memory(&combined);
             for (i, c) in scan_checks {
-                let own = scan::standalone_query(c, *i, ctx);
+                let plain = scan::standalone_query(c, *i, ctx);
+                let spilled = scan::standalone_query(c, *i, &spilling);
+                let (mut own, mut answer) = if short_of_memory && spilled.sql != plain.sql {
+                    let answer = warehouse.query(QueryKind::Scan, &spilled.sql);
+                    (spilled.clone(), answer)
+                } else {
+                    let answer = warehouse.query(QueryKind::Scan, &plain.sql);
+                    (plain, answer)
+                };
+                // A distinct count too large for one in-memory set on its own: count
+                // it again by grouping.
+                if answer.as_ref().is_err_and(out_of_memory) && spilled.sql != own.sql {
+                    tracing::info!(
+                        check = c.kind.name(),
+                        "a distinct count ran out of memory; counting it by grouping"
+                    );
+                    answer = warehouse.query(QueryKind::Scan, &spilled.sql);
+                    own = spilled;
+                }
                 let own_sql = own.sql.clone();
-                results[*i] = Some(match warehouse.query(QueryKind::Scan, &own.sql).map(|r| own.read(r)) {
+                results[*i] = Some(match answer.map(|r| own.read(r)) {
                     Ok(row) => {
                         row_count = row_count.or_else(|| rows_of(&row));
                         match scan::evaluate(c, *i, &row, ctx) {
@@ -521,6 +547,13 @@ fn run_scan(
             row_count
         }
     }
+}
+
+/// True when the engine refused a query for the memory it would need (ClickHouse's
+/// error 241, DuckDB's out-of-memory error).
+fn out_of_memory(e: &WarehouseError) -> bool {
+    let text = e.to_string();
+    text.contains("error 241)") || text.contains("Memory limit") || text.contains("Out of Memory")
 }
 
 /// Failing rows as the checklist shows them: every name and value capped, since

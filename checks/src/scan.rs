@@ -14,11 +14,15 @@ use crate::warehouse::Rows;
 use std::collections::HashMap;
 
 /// What the scan compiler needs to know about the built product.
+#[derive(Clone, Copy)]
 pub struct ScanContext<'a> {
     /// The warehouse's spelling.
     pub dialect: &'a dyn Dialect,
     /// The product's relation, unquoted (`silver.orders`).
     pub relation: &'a str,
+    /// Count distinct values by grouping, which the engine can spill to disk, rather
+    /// than in one in-memory set: the retry after a distinct count ran out of memory.
+    pub spill_distinct: bool,
     /// The built table's columns, in order.
     pub table_columns: &'a [String],
     /// Their types, normalized (`timestamp`, `decimal(18,2)`), in the same order, so a
@@ -54,6 +58,14 @@ pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Ve
         expr,
     };
     let col = check.columns.first().map(|c| d.quote_ident(c)).unwrap_or_default();
+    let relation = d.quote_relation(ctx.relation);
+    let spilling = |exprs: &[String], rows: bool| {
+        ctx.spill_distinct
+            .then(|| d.count_distinct_spilling(&relation, exprs, rows))
+            .flatten()
+    };
+    let distinct = |exprs: &[String]| spilling(exprs, false).unwrap_or_else(|| d.count_distinct(exprs));
+    let distinct_rows = |exprs: &[String]| spilling(exprs, true).unwrap_or_else(|| d.count_distinct_rows(exprs));
     match &check.kind {
         CheckKind::PrimaryKey => {
             if check.columns.is_empty() {
@@ -72,16 +84,13 @@ pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Ve
                 .join(" AND ");
             vec![
                 m("nulls", d.count_if(&any_null)),
-                m(
-                    "dups",
-                    format!("{} - {}", d.count_if(&all_set), d.count_distinct(&keys)),
-                ),
+                m("dups", format!("{} - {}", d.count_if(&all_set), distinct(&keys))),
             ]
         }
         CheckKind::Unique => vec![
             m(
                 "fail",
-                format!("count({col}) - {}", d.count_distinct(std::slice::from_ref(&col))),
+                format!("count({col}) - {}", distinct(std::slice::from_ref(&col))),
             ),
             m("nonnull", format!("count({col})")),
         ],
@@ -90,14 +99,14 @@ pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Ve
             m("min", d.cast_text(&format!("min({col})"))),
             m("max", d.cast_text(&format!("max({col})"))),
         ],
-        CheckKind::DistinctCount(_) => vec![m("value", d.count_distinct(std::slice::from_ref(&col)))],
+        CheckKind::DistinctCount(_) => vec![m("value", distinct(std::slice::from_ref(&col)))],
         CheckKind::Freshness(_) => vec![
             m("newest", d.cast_text(&format!("max({col})"))),
             m("epoch", d.epoch_seconds(&format!("max({col})"))),
         ],
         CheckKind::DuplicateRows => {
             let cols: Vec<String> = columns_or_all(check, ctx).iter().map(|c| d.quote_ident(c)).collect();
-            vec![m("fail", format!("count(*) - {}", d.count_distinct_rows(&cols)))]
+            vec![m("fail", format!("count(*) - {}", distinct_rows(&cols)))]
         }
         CheckKind::RowCount(_) => Vec::new(),
         _ => match failure_predicate(check, ctx) {
@@ -610,6 +619,7 @@ mod tests {
         let ctx = ScanContext {
             dialect: &crate::dialect::DuckDbDialect,
             relation: "silver.t",
+            spill_distinct: false,
             table_columns: &columns,
             column_types: &[],
             primary_key: &[],

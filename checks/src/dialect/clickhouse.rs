@@ -178,6 +178,27 @@ impl Dialect for ClickHouseDialect {
         format!("uniqExact(tuple({}))", exprs.join(", "))
     }
 
+    fn count_distinct_spilling(&self, relation: &str, exprs: &[String], rows: bool) -> Option<String> {
+        // A GROUP BY spills past `max_bytes_before_external_group_by`; `uniqExact`'s
+        // set cannot, and fails at the memory limit on a large enough key.
+        let keys = exprs.join(", ");
+        let filter = if rows {
+            String::new()
+        } else {
+            format!(
+                " WHERE {}",
+                exprs
+                    .iter()
+                    .map(|e| format!("{e} IS NOT NULL"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            )
+        };
+        Some(format!(
+            "(SELECT count() FROM (SELECT {keys} FROM {relation}{filter} GROUP BY {keys}))"
+        ))
+    }
+
     fn regex_full_match(&self, expr: &str, pattern: &str) -> String {
         format!("match({expr}, {})", self.string_literal(&format!("^(?:{pattern})$")))
     }

@@ -71,6 +71,15 @@ pub trait Dialect: Send + Sync {
     /// nulls in the same places are duplicates).
     fn count_distinct_rows(&self, exprs: &[String]) -> String;
 
+    /// The same counts as a scalar subquery over `relation` (quoted) that groups
+    /// instead of holding one in-memory set, so the engine can spill it to disk:
+    /// `rows` counts whole tuples nulls included ([`Dialect::count_distinct_rows`]),
+    /// else tuples without nulls ([`Dialect::count_distinct`]). `None` where the
+    /// plain aggregate spills already (DuckDB).
+    fn count_distinct_spilling(&self, _relation: &str, _exprs: &[String], _rows: bool) -> Option<String> {
+        None
+    }
+
     /// True when the whole of `expr` (text) matches the RE2 `pattern`.
     fn regex_full_match(&self, expr: &str, pattern: &str) -> String;
 

@@ -2,9 +2,11 @@
 //!
 //! The sandbox is one scratch database per run, `<prefix>_<job>`, created when the
 //! warehouse opens and dropped when it is dropped: products are built there as
-//! `Memory` tables (`silver.orders` becomes `<sandbox>.silver__orders`), CSV sources
-//! are loaded there as text, and a product's SQL is pointed at them by rewriting its
-//! qualified relation names.
+//! `MergeTree` tables (`silver.orders` becomes `<sandbox>.silver__orders`), written
+//! to disk as the SELECT streams rather than held in the server's memory, so a
+//! product larger than the server's RAM can still be built and checked; CSV sources
+//! are streamed in as text in batches, and a product's SQL is pointed at them by
+//! rewriting its qualified relation names.
 //!
 //! Every read (checks, samples, the agent's queries) runs under `readonly = 1`, where
 //! the server itself refuses writes, setting changes and every table function (`url`,
@@ -182,6 +184,13 @@ fn read_guard(rows: &Rows, user: &str) -> Result<ReadGuard, WarehouseError> {
         ))),
     }
 }
+
+/// How scratch tables are stored: on disk, unsorted (the checks scan them whole), so
+/// neither a built product nor a loaded source has to fit in memory.
+const SCRATCH_ENGINE: &str = "ENGINE = MergeTree ORDER BY tuple()";
+
+/// A CSV source is sent in INSERTs of about this much text.
+const INSERT_BATCH_BYTES: usize = 64 * 1024 * 1024;
 
 impl ClickHouseWarehouse {
     /// Connects, reads the server version and creates the scratch database `sandbox`
@@ -370,7 +379,7 @@ impl ClickHouseWarehouse {
         self.execute(QueryKind::Setup, &format!("DROP TABLE IF EXISTS {table}"))?;
         self.execute(
             QueryKind::Setup,
-            &format!("CREATE TABLE {table} ({columns}) ENGINE = Memory"),
+            &format!("CREATE TABLE {table} ({columns}) {SCRATCH_ENGINE}"),
         )?;
         // Bronze is text, as on DuckDB: an empty field is NULL, every other value is
         // kept as written.
@@ -391,7 +400,9 @@ impl ClickHouseWarehouse {
             }
             body.push('\n');
             rows_in_body += 1;
-            if rows_in_body == 50_000 {
+            // Large batches: each INSERT is a MergeTree part, and a server refuses
+            // inserts once a table has hundreds of parts waiting to merge.
+            if body.len() >= INSERT_BATCH_BYTES {
                 self.send_rows(&insert, std::mem::replace(&mut body, insert.clone()))?;
                 rows_in_body = 0;
             }
@@ -563,7 +574,7 @@ impl Warehouse for ClickHouseWarehouse {
         self.execute(QueryKind::Setup, &format!("DROP TABLE IF EXISTS {table}"))?;
         self.execute(
             QueryKind::Materialize,
-            &format!("CREATE TABLE {table} ENGINE = Memory AS\n{select}\n"),
+            &format!("CREATE TABLE {table} {SCRATCH_ENGINE} AS\n{select}\n"),
         )?;
         self.dialect
             .map_relation(relation, &self.sandbox, &sandbox_table(relation));

@@ -1,0 +1,137 @@
+//! The 30-check workload on a ClickHouse product far larger than the server lets one
+//! query hold in memory: 50,000,000 rows generated inside the server, built as a
+//! MergeTree scratch table and checked, with the server's per-query memory capped
+//! (start one with `HALLMARK_CLICKHOUSE_MAX_MEMORY=1000000000
+//! HALLMARK_CLICKHOUSE_PORT=8124 HALLMARK_CLICKHOUSE_TCP_PORT=9001
+//! HALLMARK_CLICKHOUSE_DIR=~/.cache/hallmark-clickhouse-1g scripts/clickhouse-server.sh`).
+//! Prints the time of the build and of the checks, and each query's peak memory from
+//! `system.query_log`.
+//!
+//! `cargo bench -p hallmark-checks --bench clickhouse_scale --profile dev`
+//! (`HALLMARK_SCALE_ROWS`, `HALLMARK_SCALE_CLICKHOUSE_URL` change the size and server).
+
+use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
+use hallmark_checks::warehouse::clickhouse::{ClickHouseWarehouse, Connection, Secret};
+use hallmark_checks::warehouse::{Limits, QueryKind, Warehouse};
+use hallmark_checks::Project;
+use std::time::{Duration, Instant};
+use workload::{clickhouse_table_sql, SPEC, STANDARDS};
+
+mod workload;
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rows: u64 = std::env::var("HALLMARK_SCALE_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000_000);
+    let url = std::env::var("HALLMARK_SCALE_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8124".into());
+    let conn = Connection {
+        url: url.clone(),
+        database: "default".into(),
+        user: "hallmark".into(),
+        password: Some(Secret::new(
+            std::env::var("HALLMARK_CLICKHOUSE_PASSWORD").unwrap_or_else(|_| "hallmark-dev".into()),
+        )),
+        reader: None,
+        reader_password: None,
+    };
+    let sandbox = format!("hallmark_sandbox_scale_{}", std::process::id());
+    let limits = Limits {
+        timeout: Duration::from_secs(3600),
+        ..Limits::default()
+    };
+    let warehouse = match ClickHouseWarehouse::connect(&conn, &sandbox, limits) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("clickhouse_scale skipped: no server at {url}: {e}");
+            return;
+        }
+    };
+    let cap = warehouse
+        .query(
+            QueryKind::Metadata,
+            "SELECT value FROM system.settings WHERE name = 'max_memory_usage'",
+        )
+        .ok()
+        .and_then(|r| r.rows.first().and_then(|row| row.first()).cloned());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data_standards.md"), STANDARDS).unwrap();
+    // The spec's nominal source; the product generates its rows.
+    std::fs::write(dir.path().join("none.csv"), "unused\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("products/big")).unwrap();
+    std::fs::write(dir.path().join("products/big/silver.yml"), SPEC).unwrap();
+    std::fs::write(dir.path().join("products/big/silver.sql"), clickhouse_table_sql(rows)).unwrap();
+    let project = Project::load(dir.path()).unwrap();
+
+    let started = Instant::now();
+    let list = run_checks(
+        &project,
+        &warehouse,
+        &Selection::default(),
+        &RunOptions::default(),
+        &NoProgress,
+    );
+    let took = started.elapsed();
+    let report = &list.products[0];
+    println!(
+        "{rows} rows on {url} (max_memory_usage {}): built and checked in {:.1} s — {} checks, {} passed, {} failed, {} could not run{}",
+        cap.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+        took.as_secs_f64(),
+        report.results.len(),
+        report.summary.pass,
+        report.summary.fail,
+        report.summary.error,
+        report.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+    );
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.status != hallmark_checks::Status::Pass)
+    {
+        println!(
+            "  {} {}({}): {:?} {} {}",
+            r.standard_id,
+            r.check,
+            r.columns.join(", "),
+            r.status,
+            r.figure,
+            r.reason.as_deref().unwrap_or("")
+        );
+    }
+    // Peak memory of each query of this run, as the server logged it.
+    let _ = warehouse.query(QueryKind::Metadata, "SYSTEM FLUSH LOGS");
+    std::thread::sleep(Duration::from_secs(2));
+    let log = warehouse.query(
+        QueryKind::Metadata,
+        &format!(
+            "SELECT toString(type), query_duration_ms, memory_usage, read_rows, substring(replaceAll(query, '\\n', ' '), 1, 70)
+             FROM system.query_log
+             WHERE query LIKE '%{sandbox}%' AND type != 1 AND query NOT LIKE '%system.query_log%'
+             ORDER BY memory_usage DESC LIMIT 8"
+        ),
+    );
+    match log {
+        Ok(rows) => {
+            println!("  peak memory by query (system.query_log):");
+            for r in rows.rows {
+                let cell = |i: usize| {
+                    r.get(i)
+                        .map(|v| v.to_string().trim_matches('"').to_string())
+                        .unwrap_or_default()
+                };
+                println!(
+                    "    {:>12} bytes {:>8} ms {:>10} rows {} {}",
+                    cell(2),
+                    cell(1),
+                    cell(3),
+                    cell(0),
+                    cell(4)
+                );
+            }
+        }
+        Err(e) => println!("  system.query_log: {e}"),
+    }
+}
