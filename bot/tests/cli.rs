@@ -239,6 +239,41 @@ fn check_deployed_reads_the_deployed_relation_and_builds_nothing() {
     );
 }
 
+/// A second `hallmark check` of an unchanged, passing repository reports from the
+/// cache; `--no-cache` checks again.
+#[test]
+fn an_unchanged_repository_is_reported_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("data_standards.md"),
+        "## S-1 Rows\nApplies to: silver\n```rule\ncheck: { row_count: { min: 1 } }\n```\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("products/x")).unwrap();
+    std::fs::write(p.join("x.csv"), "a\n1\n").unwrap();
+    std::fs::write(
+        p.join("products/x/silver.yml"),
+        "name: x\nlevel: silver\nowner: data@example.com\nsources: [{ name: bronze.x, file: x.csv }]\ncolumns: [{ name: a, type: integer }]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("products/x/silver.sql"),
+        "SELECT CAST(a AS INTEGER) AS a FROM bronze.x",
+    )
+    .unwrap();
+    let root = p.to_str().unwrap();
+    let first = hallmark(&["check", root]);
+    assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
+    assert!(!stdout(&first).contains("cached from"));
+    assert!(p.join(".hallmark/cache/results.json").is_file());
+    let second = hallmark(&["check", root]);
+    assert_eq!(second.status.code(), Some(0));
+    assert!(stdout(&second).contains("cached from a run at "), "{}", stdout(&second));
+    let fresh = hallmark(&["check", "--no-cache", root]);
+    assert!(!stdout(&fresh).contains("cached from"), "{}", stdout(&fresh));
+}
+
 #[test]
 fn checks_lists_the_catalogue() {
     let out = hallmark(&["checks"]);

@@ -4,6 +4,7 @@
 //!
 //! It knows nothing of forges or LLMs: the bot and the CLI drive it.
 
+pub mod cache;
 pub mod catalogue;
 pub mod deployed;
 pub mod dialect;

@@ -136,6 +136,10 @@ pub struct ProductReport {
     /// The deployed relation checked in place, when nothing was built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployed: Option<String>,
+    /// Where this report comes from when it was not checked in this run: the commit
+    /// (or the time) of the passing run it was kept from, nothing having changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_from: Option<String>,
     /// Rows in the built product, when it could be built.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,

@@ -25,6 +25,12 @@ pub struct RunOptions {
     pub sample_limit: usize,
     /// Check each product where it is deployed instead of building it.
     pub deployed: Option<crate::deployed::Deployed>,
+    /// True when `reference_time` was given (`--as-of`) rather than taken from the
+    /// clock: only then may a product whose checks read the clock come from the cache.
+    pub reference_pinned: bool,
+    /// Report unchanged products from this cache of passing results, and keep the
+    /// passing ones of this run in it.
+    pub cache: Option<std::sync::Arc<crate::cache::ResultCache>>,
 }
 
 impl Default for RunOptions {
@@ -33,6 +39,8 @@ impl Default for RunOptions {
             reference_time: Utc::now(),
             sample_limit: 5,
             deployed: None,
+            reference_pinned: false,
+            cache: None,
         }
     }
 }
@@ -87,21 +95,52 @@ pub fn run_checks(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Checklist {
-    let bind_errors = bind_sources(project, warehouse);
     let selected: Vec<&Product> = project
         .products
         .iter()
         .filter(|p| selection.includes(&p.spec))
         .collect();
-    let needed = needed_products(project, &selected);
+    // Products unchanged since a passing run come from the cache; the rest, and what
+    // they read, are built and checked. Checks in place read data that can change
+    // unseen, so they are never cached.
+    let cache = options.cache.as_ref().filter(|_| options.deployed.is_none());
+    let reference = options.reference_time.to_rfc3339();
+    let keys = match cache {
+        Some(c) => c.keys(
+            project,
+            &needed_products(project, &selected),
+            warehouse,
+            &crate::cache::KeySettings {
+                pinned_reference_time: options.reference_pinned.then_some(reference.as_str()),
+                sample_limit: options.sample_limit,
+            },
+        ),
+        None => HashMap::new(),
+    };
+    let mut cached: HashMap<String, ProductReport> = HashMap::new();
+    if let Some(c) = cache {
+        for p in &selected {
+            let relation = p.spec.relation();
+            if let Some(report) = keys.get(&relation).and_then(|k| c.get(k)) {
+                cached.insert(relation, report);
+            }
+        }
+    }
+    let to_check: Vec<&Product> = selected
+        .iter()
+        .copied()
+        .filter(|p| !cached.contains_key(&p.spec.relation()))
+        .collect();
+    let needed = needed_products(project, &to_check);
+    let bind_errors = bind_sources(project, &needed, warehouse);
     let mut build_errors: HashMap<String, String> = HashMap::new();
-    let mut reports = Vec::new();
+    let mut checked: HashMap<String, ProductReport> = HashMap::new();
     let total = selected.len();
     for product in needed {
         let relation = product.spec.relation();
-        let is_selected = selected.iter().any(|p| p.spec.relation() == relation);
+        let is_selected = to_check.iter().any(|p| p.spec.relation() == relation);
         if is_selected {
-            progress.product_started(&relation, reports.len(), total);
+            progress.product_started(&relation, checked.len(), total);
         }
         let built = match &options.deployed {
             Some(at) => bind_deployed(product, warehouse, at, &mut build_errors),
@@ -110,8 +149,26 @@ pub fn run_checks(
         if is_selected {
             let report = check_product(project, product, built, warehouse, options);
             progress.product_finished(&report);
-            reports.push(report);
+            if let (Some(c), Some(key)) = (cache, keys.get(&relation)) {
+                c.put(key, &report);
+            }
+            checked.insert(relation, report);
         }
+    }
+    if let Some(c) = cache {
+        if let Err(e) = c.save() {
+            tracing::warn!(error = %e, "cannot write the result cache");
+        }
+    }
+    let reports: Vec<ProductReport> = selected
+        .iter()
+        .filter_map(|p| {
+            let relation = p.spec.relation();
+            cached.remove(&relation).or_else(|| checked.remove(&relation))
+        })
+        .collect();
+    for r in reports.iter().filter(|r| r.cached_from.is_some()) {
+        progress.product_finished(r);
     }
     Checklist {
         schema_version: SCHEMA_VERSION,
@@ -124,10 +181,11 @@ pub fn run_checks(
     }
 }
 
-/// Binds every file and table source once; returns the error per source name.
-fn bind_sources(project: &Project, warehouse: &dyn Warehouse) -> HashMap<String, String> {
+/// Binds every file and table source of `products` once; returns the error per
+/// source name.
+fn bind_sources(project: &Project, products: &[&Product], warehouse: &dyn Warehouse) -> HashMap<String, String> {
     let mut bound: BTreeMap<String, SourceLocation> = BTreeMap::new();
-    for p in &project.products {
+    for p in products {
         for s in &p.spec.sources {
             bound
                 .entry(s.name.clone())
@@ -246,14 +304,15 @@ fn bind_deployed(
 /// silver product before it drafts gold). `Err` says why a selected product could not
 /// be built.
 pub fn build_products(project: &Project, warehouse: &dyn Warehouse, selection: &Selection) -> Result<(), String> {
-    let bind_errors = bind_sources(project, warehouse);
     let selected: Vec<&Product> = project
         .products
         .iter()
         .filter(|p| selection.includes(&p.spec))
         .collect();
+    let needed = needed_products(project, &selected);
+    let bind_errors = bind_sources(project, &needed, warehouse);
     let mut build_errors = HashMap::new();
-    for product in needed_products(project, &selected) {
+    for product in needed {
         let _ = build_one(product, warehouse, &bind_errors, &mut build_errors);
     }
     match selected.iter().find_map(|p| build_errors.get(&p.spec.relation())) {
@@ -384,6 +443,7 @@ pub fn check_product(
         ProductReport {
             product: spec.relation(),
             deployed: options.deployed.as_ref().map(|d| d.relation(spec)),
+            cached_from: None,
             spec: spec_file.clone(),
             rows,
             error,

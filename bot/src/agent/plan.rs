@@ -340,6 +340,7 @@ mod tests {
         let report = ProductReport {
             product: "silver.orders".into(),
             deployed: None,
+            cached_from: None,
             spec: String::new(),
             rows: Some(1),
             error: None,

@@ -5,6 +5,7 @@ use super::progress::Bar;
 use super::{FormatArg, LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use hallmark_checks::cache::ResultCache;
 use hallmark_checks::deployed::Deployed;
 use hallmark_checks::render::render;
 use hallmark_checks::runner::{run_checks, RunOptions, Selection};
@@ -46,6 +47,10 @@ pub struct CheckArgs {
     /// at `.hallmark.yml`'s `deployed:`, else under its own name (`{level}.{name}`).
     #[arg(long, value_name = "LOCATION", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     deployed: Option<String>,
+    /// Check every product, even those unchanged since a passing run (which are
+    /// otherwise reported from `.hallmark/cache/`).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -84,6 +89,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::BadInput);
     }
     let (mut options, limits) = run_settings(args.as_of, args.timeout_secs);
+    if !args.no_cache {
+        options.cache = Some(result_cache(&project.root));
+    }
     if let Some(flag) = &args.deployed {
         options.deployed = Some(deployed_location(flag, &project)?);
     }
@@ -115,10 +123,22 @@ fn deployed_location(flag: &str, project: &Project) -> anyhow::Result<Deployed> 
     }
 }
 
+/// Where a repository keeps its result cache (git-ignore `.hallmark/`).
+pub const CACHE_FILE: &str = ".hallmark/cache/results.json";
+
+/// The repository's result cache, labelled with the commit its HEAD points at.
+pub(super) fn result_cache(root: &Path) -> std::sync::Arc<ResultCache> {
+    let commit = git2::Repository::discover(root)
+        .ok()
+        .and_then(|r| r.head().ok()?.peel_to_commit().ok().map(|c| c.id().to_string()));
+    std::sync::Arc::new(ResultCache::open(&root.join(CACHE_FILE), commit))
+}
+
 /// The run's reference time (`--as-of`, else now) and the per-query timeout.
 pub(super) fn run_settings(as_of: Option<DateTime<Utc>>, timeout_secs: u64) -> (RunOptions, Limits) {
     let options = RunOptions {
         reference_time: as_of.unwrap_or_else(Utc::now),
+        reference_pinned: as_of.is_some(),
         ..RunOptions::default()
     };
     let limits = Limits {

@@ -4,7 +4,7 @@
 //! summary and the step's outputs. Everywhere: the checklist on standard output,
 //! JUnit when asked, and the exit code of `hallmark check`.
 
-use super::check::{check_project, load, parse_time, run_settings};
+use super::check::{check_project, load, parse_time, result_cache, run_settings};
 use super::{LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -101,6 +101,10 @@ pub struct CiArgs {
     /// Interrupt any single query running longer than this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
+    /// Check every touched product, even those unchanged since a passing run (which
+    /// are otherwise reported from `.hallmark/cache/`).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 /// Runs the checks of the change and reports them.
@@ -141,7 +145,10 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
             relations: Some(relations.clone()),
             ..Selection::default()
         };
-        let (options, limits) = run_settings(args.as_of, args.timeout_secs);
+        let (mut options, limits) = run_settings(args.as_of, args.timeout_secs);
+        if !args.no_cache {
+            options.cache = Some(result_cache(&project.root));
+        }
         Some(check_project(&project, &selection, &options, limits)?)
     };
     let header = match &checklist {

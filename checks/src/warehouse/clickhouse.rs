@@ -616,6 +616,38 @@ impl Warehouse for ClickHouseWarehouse {
     fn queries(&self) -> Vec<QueryRecord> {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
+
+    fn table_fingerprint(&self, table: &str) -> Option<String> {
+        // Only MergeTree tables have parts with modification times; any write makes
+        // a new part (and a merge too, which only costs a cache miss).
+        let (db, t) = table.split_once('.').unwrap_or((self.database.as_str(), table));
+        let d = &self.dialect;
+        let (db, t) = (d.string_literal(db), d.string_literal(t));
+        let engine = self
+            .read(
+                QueryKind::Metadata,
+                &format!("SELECT engine FROM system.tables WHERE database = {db} AND name = {t}"),
+            )
+            .ok()?;
+        let engine = engine.rows.first()?.first()?.as_str()?.to_string();
+        if !engine.ends_with("MergeTree") {
+            return None;
+        }
+        let parts = self
+            .read(
+                QueryKind::Metadata,
+                &format!(
+                    "SELECT toString(max(modification_time)) AS at, toString(sum(rows)) AS n, toString(count()) AS parts
+                     FROM system.parts WHERE database = {db} AND table = {t} AND active"
+                ),
+            )
+            .ok()?;
+        let row = parts.rows.first()?;
+        Some(format!(
+            "{engine}:{}",
+            row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(":")
+        ))
+    }
 }
 
 #[cfg(test)]

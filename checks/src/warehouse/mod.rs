@@ -221,6 +221,13 @@ pub trait Warehouse {
 
     /// Every query run so far, in order.
     fn queries(&self) -> Vec<QueryRecord>;
+
+    /// Something that changes whenever the rows of warehouse table `table` may have
+    /// (its parts' last modification), for the result cache; `None` where the engine
+    /// does not expose one, which makes the products reading it uncacheable.
+    fn table_fingerprint(&self, _table: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The environment variable holding the ClickHouse password.
