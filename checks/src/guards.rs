@@ -44,6 +44,42 @@ pub fn bare(name: &str) -> String {
         .collect()
 }
 
+/// True when no value of a column of (normalized) type `ty` can read as `name`, or as
+/// empty text: a number, date, time or boolean column whose name has a character no
+/// such value is written with (`amount`, `ordered_at`), so none of its values is a
+/// repeated header or a blank.
+fn cannot_spell_its_name(ty: &str, name: &str) -> bool {
+    const NOT_TEXT: &[&str] = &[
+        "tinyint",
+        "smallint",
+        "integer",
+        "int",
+        "bigint",
+        "hugeint",
+        "utinyint",
+        "usmallint",
+        "uinteger",
+        "ubigint",
+        "uhugeint",
+        "decimal",
+        "double",
+        "float",
+        "real",
+        "boolean",
+        "date",
+        "timestamp",
+        "time",
+    ];
+    let base = ty.split(['(', ' ']).next().unwrap_or(ty);
+    let typed =
+        NOT_TEXT.contains(&base) || base.starts_with("int") || base.starts_with("uint") || base.starts_with("float");
+    let lowered = name.trim().to_ascii_lowercase();
+    let spelled = ["nan", "inf", "infinity", "true", "false"]
+        .iter()
+        .any(|w| lowered.trim_start_matches(['+', '-']) == *w);
+    typed && !spelled && lowered.chars().any(|c| !"0123456789.-+: etz".contains(c))
+}
+
 /// The kept-values lines of `product` (built, with catalogue `columns`): one per
 /// column that lost values its bronze source had, failing beyond `max_set_aside`.
 /// Empty when the product is not silver over one bronze source, or nothing was lost.
@@ -88,16 +124,26 @@ pub fn kept_values(
             d.quote_relation(relation)
         )
     };
-    // A value that is its column's name is a repeated header row, not a value.
+    // A value that is its column's name is a repeated header row, not a value; a
+    // typed column whose name no value of its type can spell has neither, and its
+    // values are counted as they are (no text to make of each).
     let bronze_sql = present(
         pairs
             .iter()
             .map(|(b, _)| {
-                format!(
-                    "nullif({}, {})",
-                    d.key_text(&d.quote_ident(b)),
-                    d.string_literal(b.trim())
-                )
+                let typed = bronze
+                    .iter()
+                    .find(|c| c.name == *b)
+                    .is_some_and(|c| cannot_spell_its_name(&crate::plan::normalize_type(&c.type_name), b));
+                if typed {
+                    d.quote_ident(b)
+                } else {
+                    format!(
+                        "nullif({}, {})",
+                        d.key_text(&d.quote_ident(b)),
+                        d.string_literal(b.trim())
+                    )
+                }
             })
             .collect(),
         &source.name,
@@ -475,5 +521,26 @@ mod tests {
         );
         let r = unmatched_tag("S-1", "t", "no column", Some("email"), Severity::Error, &cols);
         assert_eq!(r.status, Status::NotApplicable);
+    }
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::cannot_spell_its_name;
+
+    #[test]
+    fn only_typed_columns_whose_names_no_value_spells_are_counted_as_they_are() {
+        assert!(cannot_spell_its_name("bigint", "id"));
+        assert!(cannot_spell_its_name("decimal(18,2)", "amount"));
+        assert!(cannot_spell_its_name("timestamp", "ordered_at"));
+        // Text can hold anything, including its header and blanks.
+        assert!(!cannot_spell_its_name("varchar", "id"));
+        // Names a value of the type could be written as.
+        assert!(!cannot_spell_its_name("integer", "2024"));
+        assert!(!cannot_spell_its_name("double", "NaN"));
+        assert!(!cannot_spell_its_name("double", "-inf"));
+        assert!(!cannot_spell_its_name("boolean", "true"));
+        assert!(!cannot_spell_its_name("date", "2024-01-01"));
+        assert!(!cannot_spell_its_name("timestamp", "2024-01-01T00:00:00Z"));
     }
 }

@@ -99,6 +99,8 @@ pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Ve
             m("min", d.cast_text(&format!("min({col})"))),
             m("max", d.cast_text(&format!("max({col})"))),
         ],
+        // At least one distinct value is at least one value: no set to build.
+        CheckKind::DistinctCount(b) if settled_by_presence(b) => vec![m("value", format!("count({col})"))],
         CheckKind::DistinctCount(_) => vec![m("value", distinct(std::slice::from_ref(&col)))],
         CheckKind::Freshness(_) => vec![
             m("newest", d.cast_text(&format!("max({col})"))),
@@ -116,7 +118,14 @@ pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Ve
     }
 }
 
-fn columns_or_all<'a>(check: &'a PlannedCheck, ctx: &'a ScanContext<'_>) -> &'a [String] {
+/// True when a distinct count's bounds are decided by whether any value is present:
+/// no upper bound and a lower one of at most 1.
+fn settled_by_presence(b: &crate::catalogue::CountBounds) -> bool {
+    b.max.is_none() && b.min.unwrap_or(0) <= 1
+}
+
+/// The columns a check reads: its own, or every column of the table.
+pub fn columns_or_all<'a>(check: &'a PlannedCheck, ctx: &'a ScanContext<'_>) -> &'a [String] {
     if check.columns.is_empty() {
         ctx.table_columns
     } else {
@@ -437,6 +446,26 @@ pub fn evaluate(check: &PlannedCheck, index: usize, row: &Rows, ctx: &ScanContex
                 ),
                 failing: Some(nulls),
                 total: Some(rows),
+            }
+        }
+        CheckKind::DistinctCount(b) if settled_by_presence(b) => {
+            let present = count(row, &a("value"))?;
+            let distinct = present.min(1);
+            Verdict {
+                passed: within(distinct, b.min, b.max),
+                figure: match present {
+                    0 => format!(
+                        "0 distinct values (every value is null), expected {}",
+                        bounds_text(&b.min, &b.max)
+                    ),
+                    n => format!(
+                        "at least 1 distinct value ({} non-null), expected {}",
+                        thousands(n),
+                        bounds_text(&b.min, &b.max)
+                    ),
+                },
+                failing: None,
+                total: None,
             }
         }
         CheckKind::DistinctCount(b) => {

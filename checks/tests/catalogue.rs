@@ -157,6 +157,71 @@ fn distinct_count(b: Backend) {
     assert!(bad.samples.is_none(), "a distinct count has no failing rows to show");
 }
 
+/// A distinct count that asks for at least one value is decided by whether any value
+/// is there, with no set of distinct values built.
+fn a_distinct_count_of_at_least_one_is_decided_by_presence(b: Backend) {
+    let (good, _) = both(b, "columns: { name: country }\ncheck: { distinct_count: { min: 1 } }");
+    assert_pass(&good, "at least 1 distinct value (4 non-null), expected at least 1");
+    let repo = Repo::on(b);
+    let null_text = match b {
+        Backend::DuckDb => "CAST(NULL AS VARCHAR)",
+        Backend::ClickHouse => "CAST(NULL AS Nullable(String))",
+    };
+    repo.standard("columns: { name: country }\ncheck: { distinct_count: { min: 1 } }").product(
+        "  - { name: id, type: integer, description: Row id }\n  - { name: country, type: varchar, description: ISO code }\n",
+        &["id"],
+        &format!("SELECT {} AS id, {null_text} AS country FROM bronze.src WHERE Id IS NOT NULL", b.cast_int("Id")),
+    );
+    let empty = repo.result();
+    assert_fail(&empty, "0 distinct values (every value is null), expected at least 1");
+    let (list, wh) = repo.check();
+    assert_eq!(list.products[0].error, None);
+    let distinct_sets = wh
+        .queries()
+        .iter()
+        .filter(|q| q.sql.contains("DISTINCT") || q.sql.contains("uniqExact"))
+        .count();
+    assert_eq!(distinct_sets, 0, "no distinct set for a presence check");
+}
+
+/// Whole rows cannot repeat when the primary key holds, so `duplicate_rows` is then
+/// settled by the key's verdict; when the key fails, the rows are counted as before.
+fn duplicate_rows_follow_from_a_held_primary_key(b: Backend) {
+    let rules = "## T-001 Keys\nApplies to: silver\n```rule\ncheck: primary_key\n```\n\
+                 ## T-002 No duplicate rows\nApplies to: silver\n```rule\ncheck: duplicate_rows\n```\n";
+    let run = |sql: &str| {
+        let repo = Repo::on(b);
+        repo.write("data_standards.md", rules).product(COLUMNS, &["id"], sql);
+        repo.check()
+    };
+    let (list, wh) = run(&good(b));
+    let dups = list.products[0]
+        .results
+        .iter()
+        .find(|r| r.standard_id == "T-002")
+        .unwrap();
+    assert_pass(dups, "0 duplicate rows: each of the 4 rows has its own primary key");
+    assert!(
+        !wh.queries()
+            .iter()
+            .any(|q| q.sql.contains("count(DISTINCT (") || q.sql.contains("uniqExact(tuple")),
+        "no set of whole rows was built"
+    );
+    let (list, _) = run(&bad(b));
+    let key = list.products[0]
+        .results
+        .iter()
+        .find(|r| r.standard_id == "T-001")
+        .unwrap();
+    assert_eq!(key.status, Status::Fail);
+    let dups = list.products[0]
+        .results
+        .iter()
+        .find(|r| r.standard_id == "T-002")
+        .unwrap();
+    assert_fail(dups, "1 duplicate row among 6");
+}
+
 fn row_count(b: Backend) {
     let (good, bad) = both(b, "check: { row_count: { min: 1, max: 5 } }");
     assert_pass(&good, "4 rows, expected between 1 and 5");
@@ -434,6 +499,8 @@ on_every_backend!(
     forbidden_columns,
     null_ratio,
     distinct_count,
+    a_distinct_count_of_at_least_one_is_decided_by_presence,
+    duplicate_rows_follow_from_a_held_primary_key,
     row_count,
     row_count_reconciliation,
     freshness,

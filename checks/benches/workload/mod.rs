@@ -1,53 +1,8 @@
 //! The bench workload both benches share: 30 checks (standards and a spec) over a
 //! generated table of orders, in each backend's SQL.
 
-pub const STANDARDS: &str = r#"# Bench standards
-## B-001 Filled, bounded, varied
-Applies to: silver
-```rule
-columns: { role: any }
-check: [not_null, { null_ratio: { max: 0.1 } }, { distinct_count: { min: 1 } }, { length: { max: 64 } }]
-```
-## B-002 Keys
-Applies to: silver
-```rule
-check: primary_key
-```
-## B-003 No duplicate rows
-Applies to: silver
-```rule
-check: duplicate_rows
-```
-## B-004 Rows
-Applies to: silver
-```rule
-check: { row_count: { min: 1 } }
-```
-## B-005 Ids
-Applies to: silver
-```rule
-columns: { name: id }
-check: [unique, { range: { min: 0 } }]
-```
-## B-006 Emails
-Applies to: silver
-```rule
-columns: { name: email }
-check: { pattern: { regex: "[a-z0-9.]+@[a-z.]+" } }
-```
-## B-007 Statuses
-Applies to: silver
-```rule
-columns: { name: status }
-check: { accepted_values: { values: [shipped, pending, delivered] } }
-```
-## B-008 Not in the future
-Applies to: silver
-```rule
-columns: { name: ordered_at }
-check: no_future_timestamps
-```
-"#;
+/// The standards: the same file the peer comparison (`benches/peers/`) checks with.
+pub const STANDARDS: &str = include_str!("../../../benches/peers/hallmark/data_standards.md");
 
 pub const SPEC: &str = "name: big
 level: silver

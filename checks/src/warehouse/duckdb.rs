@@ -194,9 +194,11 @@ impl DuckDbWarehouse {
                 }
             })
         };
+        let started = std::time::Instant::now();
         let out = f(&conn);
         drop(done_tx);
         let _ = watchdog.join();
+        tracing::debug!(?kind, ms = started.elapsed().as_secs_f64() * 1e3, sql = %crate::exposure::cap(sql, 120), "duckdb query");
         match out {
             Ok(v) => Ok(v),
             Err(_) if fired.load(Ordering::SeqCst) => Err(WarehouseError::Timeout(timeout)),
