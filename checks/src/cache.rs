@@ -247,6 +247,14 @@ impl ResultCache {
             part("quarantine", &q.sql);
         }
         part("plan", &format!("{plan:?}"));
+        // Every standard of the product's level, as written: the guards read some
+        // that the plan holds no check of (tags a column should carry).
+        let applicable: Vec<_> = project
+            .standards
+            .iter()
+            .filter(|s| s.applies_to(product.spec.level))
+            .collect();
+        part("standards", &format!("{applicable:?}"));
         for source in &product.spec.sources {
             let fingerprint = match SourceLocation::of(source, &project.root) {
                 SourceLocation::File { path, .. } => self.file_hash(&path)?,

@@ -104,29 +104,11 @@ pub fn run_checks(
     // Products unchanged since a passing run come from the cache; the rest, and what
     // they read, are built and checked. Checks in place read data that can change
     // unseen, so they are never cached.
-    let cache = options.cache.as_ref().filter(|_| options.deployed.is_none());
-    let reference = options.reference_time.to_rfc3339();
-    let keys = match cache {
-        Some(c) => c.keys(
-            project,
-            &needed_products(project, &selected),
-            warehouse,
-            &crate::cache::KeySettings {
-                pinned_reference_time: options.reference_pinned.then_some(reference.as_str()),
-                sample_limit: options.sample_limit,
-            },
-        ),
-        None => HashMap::new(),
+    let cache = options.cache.as_deref().filter(|_| options.deployed.is_none());
+    let (keys, mut cached) = match cache {
+        Some(c) => from_cache(c, project, &selected, warehouse, options),
+        None => Default::default(),
     };
-    let mut cached: HashMap<String, ProductReport> = HashMap::new();
-    if let Some(c) = cache {
-        for p in &selected {
-            let relation = p.spec.relation();
-            if let Some(report) = keys.get(&relation).and_then(|k| c.get(k)) {
-                cached.insert(relation, report);
-            }
-        }
-    }
     let to_check: Vec<&Product> = selected
         .iter()
         .copied()
@@ -180,6 +162,36 @@ pub fn run_checks(
         summary: Summary::of(reports.iter().flat_map(|r| r.results.iter())),
         products: reports,
     }
+}
+
+/// The cache keys of `selected` and what they read, and the reports of those the
+/// cache holds a passing run of, by relation.
+fn from_cache(
+    cache: &crate::cache::ResultCache,
+    project: &Project,
+    selected: &[&Product],
+    warehouse: &dyn Warehouse,
+    options: &RunOptions,
+) -> (HashMap<String, String>, HashMap<String, ProductReport>) {
+    let reference = options.reference_time.to_rfc3339();
+    let keys = cache.keys(
+        project,
+        &needed_products(project, selected),
+        warehouse,
+        &crate::cache::KeySettings {
+            pinned_reference_time: options.reference_pinned.then_some(reference.as_str()),
+            sample_limit: options.sample_limit,
+        },
+    );
+    let hits = selected
+        .iter()
+        .filter_map(|p| {
+            let relation = p.spec.relation();
+            let report = cache.get(keys.get(&relation)?)?;
+            Some((relation, report))
+        })
+        .collect();
+    (keys, hits)
 }
 
 /// Binds every file and table source of `products` once; returns the error per
