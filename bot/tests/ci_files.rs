@@ -52,6 +52,7 @@ fn every_action_input_reaches_a_flag_hallmark_ci_has() {
         ("warehouse-config", Some("--config")),
         ("comment", Some("--comment")),
         ("fail-on", Some("--fail-on")),
+        ("cache", Some("--no-cache")),
     ];
     let inputs: BTreeSet<String> = action["inputs"]
         .as_mapping()
