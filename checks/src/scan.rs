@@ -118,6 +118,32 @@ pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Ve
     }
 }
 
+/// The most characters a value of (normalized) type `ty` takes as text, for the types
+/// whose text has a bound: integers by their widest value with its sign, decimals by
+/// precision plus sign and point, booleans, floats (shortest round-trip form), dates
+/// and timestamps (six-digit years, ` (BC)`). `None` for text and anything else.
+fn longest_text(ty: &str) -> Option<u64> {
+    let (head, args) = ty.split_once('(').unwrap_or((ty, ""));
+    Some(match head {
+        "tinyint" => 4,
+        "smallint" => 6,
+        "integer" => 11,
+        "bigint" => 20,
+        "hugeint" => 40,
+        "utinyint" => 3,
+        "usmallint" => 5,
+        "uinteger" => 10,
+        "ubigint" => 20,
+        "uhugeint" => 39,
+        "boolean" => 5,
+        "float" | "real" | "double" => 25,
+        "date" => 18,
+        "timestamp" | "datetime" | "timestamptz" | "datetime64" => 40,
+        "decimal" | "numeric" => args.split(',').next()?.trim().parse::<u64>().ok()? + 2,
+        _ => return None,
+    })
+}
+
 /// True when a distinct count's bounds are decided by whether any value is present:
 /// no upper bound and a lower one of at most 1.
 fn settled_by_presence(b: &crate::catalogue::CountBounds) -> bool {
@@ -187,12 +213,18 @@ pub fn value_failure(kind: &CheckKind, col: &str, col_type: Option<&str>, d: &dy
         ),
         CheckKind::Length(b) => {
             let len = d.char_length(&d.cast_text(col));
+            // A number, date or time column's text has a known longest length, and is
+            // never empty: a bound it cannot cross needs no text made of each row.
+            let longest = col_type.and_then(longest_text);
             let mut parts = Vec::new();
-            if let Some(lo) = b.min {
+            if let Some(lo) = b.min.filter(|lo| longest.is_none() || *lo > 1) {
                 parts.push(format!("{len} < {lo}"));
             }
-            if let Some(hi) = b.max {
+            if let Some(hi) = b.max.filter(|hi| longest.is_none_or(|l| l > *hi)) {
                 parts.push(format!("{len} > {hi}"));
+            }
+            if parts.is_empty() {
+                parts.push("1 = 0".into());
             }
             format!("{col} IS NOT NULL AND ({})", parts.join(" OR "))
         }

@@ -108,6 +108,30 @@ fn length(b: Backend) {
     assert_eq!(sample_rows(&bad), [["2", "United States"], ["2", "United States"]]);
 }
 
+/// A length bound a number's text cannot cross is settled without making text of each
+/// row; one it can cross is still measured row by row.
+fn lengths_of_numbers_beyond_their_type_need_no_text(b: Backend) {
+    let (wide, _) = both(b, "columns: { name: id }\ncheck: { length: { max: 64 } }");
+    assert_pass(&wide, "0 of 4 rows have a length above 64");
+    assert!(
+        wide.sql.as_deref().unwrap_or_default().contains("1 = 0"),
+        "{:?}",
+        wide.sql
+    );
+    let repo = Repo::on(b);
+    repo.standard("columns: { name: id }\ncheck: { length: { max: 3 } }")
+        .product(
+            "  - { name: id, type: integer, description: Row id }\n",
+            &["id"],
+            &format!(
+                "SELECT {} * 1000 AS id FROM bronze.src WHERE Id IS NOT NULL",
+                b.cast_int("Id")
+            ),
+        );
+    let narrow = repo.result();
+    assert_fail(&narrow, "3 of 3 rows have a length above 3");
+}
+
 fn type_from_the_catalogue(b: Backend) {
     let (good, _) = both(b, "columns: { tag: currency }\ntype: decimal(18, 2)");
     assert_pass(&good, "type is decimal(18, 2)");
@@ -501,6 +525,7 @@ on_every_backend!(
     distinct_count,
     a_distinct_count_of_at_least_one_is_decided_by_presence,
     duplicate_rows_follow_from_a_held_primary_key,
+    lengths_of_numbers_beyond_their_type_need_no_text,
     row_count,
     row_count_reconciliation,
     freshness,
