@@ -49,30 +49,7 @@ pub fn bare(name: &str) -> String {
 /// such value is written with (`amount`, `ordered_at`), so none of its values is a
 /// repeated header or a blank.
 fn cannot_spell_its_name(ty: &str, name: &str) -> bool {
-    const NOT_TEXT: &[&str] = &[
-        "tinyint",
-        "smallint",
-        "integer",
-        "int",
-        "bigint",
-        "hugeint",
-        "utinyint",
-        "usmallint",
-        "uinteger",
-        "ubigint",
-        "uhugeint",
-        "decimal",
-        "double",
-        "float",
-        "real",
-        "boolean",
-        "date",
-        "timestamp",
-        "time",
-    ];
-    let base = ty.split(['(', ' ']).next().unwrap_or(ty);
-    let typed =
-        NOT_TEXT.contains(&base) || base.starts_with("int") || base.starts_with("uint") || base.starts_with("float");
+    let typed = crate::scan::longest_text(ty).is_some();
     let lowered = name.trim().to_ascii_lowercase();
     let spelled = ["nan", "inf", "infinity", "true", "false"]
         .iter()

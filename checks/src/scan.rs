@@ -120,9 +120,10 @@ pub fn measures(check: &PlannedCheck, index: usize, ctx: &ScanContext<'_>) -> Ve
 
 /// The most characters a value of (normalized) type `ty` takes as text, for the types
 /// whose text has a bound: integers by their widest value with its sign, decimals by
-/// precision plus sign and point, booleans, floats (shortest round-trip form), dates
-/// and timestamps (six-digit years, ` (BC)`). `None` for text and anything else.
-fn longest_text(ty: &str) -> Option<u64> {
+/// precision plus sign, point and a leading zero, booleans, floats (shortest
+/// round-trip form), dates, times and timestamps (six-digit years, ` (BC)`). `None`
+/// for text and anything else: the types that are not text, as far as Hallmark knows.
+pub fn longest_text(ty: &str) -> Option<u64> {
     let (head, args) = ty.split_once('(').unwrap_or((ty, ""));
     Some(match head {
         "tinyint" => 4,
@@ -138,8 +139,17 @@ fn longest_text(ty: &str) -> Option<u64> {
         "boolean" => 5,
         "float" | "real" | "double" => 25,
         "date" => 18,
+        "time" => 18,
         "timestamp" | "datetime" | "timestamptz" | "datetime64" => 40,
-        "decimal" | "numeric" => args.split(',').next()?.trim().parse::<u64>().ok()? + 2,
+        "decimal" | "numeric" => {
+            args.trim_start_matches('(')
+                .split(',')
+                .next()?
+                .trim()
+                .parse::<u64>()
+                .ok()?
+                + 3
+        }
         _ => return None,
     })
 }
@@ -665,6 +675,27 @@ pub fn literal_list(values: &[Literal]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_text_of_a_type_covers_its_widest_value() {
+        // The widest values, as DuckDB writes them.
+        for (ty, widest) in [
+            ("bigint", "-9223372036854775808"),
+            ("integer", "-2147483648"),
+            ("ubigint", "18446744073709551615"),
+            ("decimal(2,2)", "-0.50"),
+            ("decimal(18,2)", "-9999999999999999.99"),
+            ("boolean", "false"),
+            ("timestamp", "290309-12-22 (BC) 00:00:00.123456"),
+        ] {
+            assert!(
+                longest_text(ty).unwrap() >= widest.chars().count() as u64,
+                "{ty}: {widest}"
+            );
+        }
+        assert_eq!(longest_text("varchar"), None);
+        assert_eq!(longest_text("json"), None);
+    }
 
     #[test]
     fn thousands_separators() {
