@@ -27,8 +27,20 @@ fn repo(backend: Backend) -> Repo {
     repo
 }
 
-/// The deployed table and a warehouse that can read it; the template that names it.
-fn deployed(backend: Backend, dir: &std::path::Path) -> (Box<dyn Warehouse>, String) {
+/// A test's own ClickHouse database, dropped with it.
+struct OwnDatabase(Option<String>);
+
+impl Drop for OwnDatabase {
+    fn drop(&mut self) {
+        if let Some(db) = &self.0 {
+            clickhouse_admin(&format!("DROP DATABASE IF EXISTS {db}"));
+        }
+    }
+}
+
+/// The deployed table and a warehouse that can read it; the template that names it;
+/// the database it lives in, dropped when the test ends.
+fn deployed(backend: Backend, dir: &std::path::Path) -> (Box<dyn Warehouse>, String, OwnDatabase) {
     let rows = "(1, 5.00), (2, -3.00), (3, 7.50)";
     match backend {
         Backend::DuckDb => {
@@ -40,7 +52,7 @@ fn deployed(backend: Backend, dir: &std::path::Path) -> (Box<dyn Warehouse>, Str
             .unwrap();
             drop(conn);
             let wh = DuckDbWarehouse::with_database(&file, Limits::default()).unwrap();
-            (Box::new(wh), "prod_{level}.{name}".into())
+            (Box::new(wh), "prod_{level}.{name}".into(), OwnDatabase(None))
         }
         Backend::ClickHouse => {
             let db = unique("hallmark_deployed");
@@ -55,7 +67,7 @@ fn deployed(backend: Backend, dir: &std::path::Path) -> (Box<dyn Warehouse>, Str
                 Limits::default(),
             )
             .unwrap();
-            (Box::new(wh), db)
+            (Box::new(wh), db.clone(), OwnDatabase(Some(db)))
         }
     }
 }
@@ -63,7 +75,7 @@ fn deployed(backend: Backend, dir: &std::path::Path) -> (Box<dyn Warehouse>, Str
 fn deployed_rows_are_checked_in_place_and_nothing_is_built(backend: Backend) {
     let repo = repo(backend);
     let project = repo.load();
-    let (wh, template) = deployed(backend, repo.path());
+    let (wh, template, _db) = deployed(backend, repo.path());
     let at = Deployed::parse(&template).unwrap();
     let options = RunOptions {
         reference_time: reference_time(),
@@ -115,7 +127,7 @@ fn deployed_rows_are_checked_in_place_and_nothing_is_built(backend: Backend) {
 fn a_missing_deployed_relation_is_named_once(backend: Backend) {
     let repo = repo(backend);
     let project = repo.load();
-    let (wh, _) = deployed(backend, repo.path());
+    let (wh, _, _db) = deployed(backend, repo.path());
     let options = RunOptions {
         reference_time: reference_time(),
         deployed: Some(Deployed::parse("nowhere_{level}.{name}").unwrap()),
