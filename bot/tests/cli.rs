@@ -19,6 +19,24 @@ fn hallmark(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A repository at `p` with one standard (at least one row) and one silver product
+/// `x` over the one-row `x.csv`, built by `sql`.
+fn one_product_repo(p: &Path, sql: &str) {
+    std::fs::write(
+        p.join("data_standards.md"),
+        "## S-1 Rows\nApplies to: silver\n```rule\ncheck: { row_count: { min: 1 } }\n```\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("products/x")).unwrap();
+    std::fs::write(p.join("x.csv"), "a\n1\n").unwrap();
+    std::fs::write(
+        p.join("products/x/silver.yml"),
+        "name: x\nlevel: silver\nowner: data@example.com\nsources: [{ name: bronze.x, file: x.csv }]\ncolumns: [{ name: a, type: integer }]\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("products/x/silver.sql"), sql).unwrap();
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -154,19 +172,7 @@ fn unknown_product_exits_2_and_lists_the_products() {
 fn a_missing_source_table_is_a_clear_error_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    std::fs::write(
-        p.join("data_standards.md"),
-        "## S-1 Rows\nApplies to: silver\n```rule\ncheck: { row_count: { min: 1 } }\n```\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("products/x")).unwrap();
-    std::fs::write(p.join("x.csv"), "a\n1\n").unwrap();
-    std::fs::write(
-        p.join("products/x/silver.yml"),
-        "name: x\nlevel: silver\nsources: [{ name: bronze.x, file: x.csv }]\ncolumns: [{ name: a, type: integer }]\n",
-    )
-    .unwrap();
-    std::fs::write(p.join("products/x/silver.sql"), "SELECT a FROM bronze.nothing_here").unwrap();
+    one_product_repo(p, "SELECT a FROM bronze.nothing_here");
     let out = hallmark(&["check", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
@@ -185,19 +191,7 @@ fn a_missing_source_table_is_a_clear_error_not_a_crash() {
 fn check_deployed_reads_the_deployed_relation_and_builds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    std::fs::write(
-        p.join("data_standards.md"),
-        "## S-1 Rows\nApplies to: silver\n```rule\ncheck: { row_count: { min: 1 } }\n```\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("products/x")).unwrap();
-    std::fs::write(p.join("x.csv"), "a\n1\n").unwrap();
-    std::fs::write(
-        p.join("products/x/silver.yml"),
-        "name: x\nlevel: silver\nowner: data@example.com\nsources: [{ name: bronze.x, file: x.csv }]\ncolumns: [{ name: a, type: integer }]\n",
-    )
-    .unwrap();
-    std::fs::write(p.join("products/x/silver.sql"), "SELECT a FROM bronze.x").unwrap();
+    one_product_repo(p, "SELECT a FROM bronze.x");
     let conn = duckdb::Connection::open(p.join("prod.duckdb")).unwrap();
     conn.execute_batch("CREATE SCHEMA prod_silver; CREATE TABLE prod_silver.x (a INTEGER);")
         .unwrap();
@@ -245,23 +239,7 @@ fn check_deployed_reads_the_deployed_relation_and_builds_nothing() {
 fn an_unchanged_repository_is_reported_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    std::fs::write(
-        p.join("data_standards.md"),
-        "## S-1 Rows\nApplies to: silver\n```rule\ncheck: { row_count: { min: 1 } }\n```\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("products/x")).unwrap();
-    std::fs::write(p.join("x.csv"), "a\n1\n").unwrap();
-    std::fs::write(
-        p.join("products/x/silver.yml"),
-        "name: x\nlevel: silver\nowner: data@example.com\nsources: [{ name: bronze.x, file: x.csv }]\ncolumns: [{ name: a, type: integer }]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("products/x/silver.sql"),
-        "SELECT CAST(a AS INTEGER) AS a FROM bronze.x",
-    )
-    .unwrap();
+    one_product_repo(p, "SELECT CAST(a AS INTEGER) AS a FROM bronze.x");
     let root = p.to_str().unwrap();
     let first = hallmark(&["check", root]);
     assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));

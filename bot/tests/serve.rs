@@ -64,6 +64,23 @@ fn deliver(addr: SocketAddr, secret: &[u8], delivery: &str, body: &str) -> hallm
     .unwrap()
 }
 
+/// The promotion of issue `issue` ended once: one pull request with one checklist, and
+/// one tracking comment on the issue.
+fn assert_one_pull_request_checklist_and_tracking_comment(fake: &FakeGitHub, issue: u64) {
+    let (pulls, comments) = fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert_eq!(
+        comments.iter().filter(|c| c.number == pulls[0].number).count(),
+        1,
+        "one checklist"
+    );
+    assert_eq!(
+        comments.iter().filter(|c| c.number == issue).count(),
+        1,
+        "one tracking comment"
+    );
+}
+
 fn free_port() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
@@ -225,18 +242,7 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
     });
     drop(second);
 
-    let (pulls, comments) = fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
-    assert_eq!(pulls.len(), 1, "{pulls:?}");
-    assert_eq!(
-        comments.iter().filter(|c| c.number == pulls[0].number).count(),
-        1,
-        "one checklist"
-    );
-    assert_eq!(
-        comments.iter().filter(|c| c.number == 30).count(),
-        1,
-        "one tracking comment"
-    );
+    assert_one_pull_request_checklist_and_tracking_comment(&fake, 30);
     use hallmark::queue::Queue;
     let queue = hallmark::queue::SqliteQueue::open(&data.join("queue.sqlite"), Default::default()).unwrap();
     let job = queue.job(1).unwrap().unwrap();
@@ -316,18 +322,7 @@ fn two_replicas_share_a_postgres_queue_and_take_over_a_killed_ones_job() {
     wait_until("the job done", || {
         db.query("SELECT state || ' ' || attempts FROM hallmark_jobs WHERE id = 1") == ["done 2"]
     });
-    let (pulls, comments) = fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
-    assert_eq!(pulls.len(), 1, "{pulls:?}");
-    assert_eq!(
-        comments.iter().filter(|c| c.number == pulls[0].number).count(),
-        1,
-        "one checklist"
-    );
-    assert_eq!(
-        comments.iter().filter(|c| c.number == 40).count(),
-        1,
-        "one tracking comment"
-    );
+    assert_one_pull_request_checklist_and_tracking_comment(&fake, 40);
     assert_eq!(db.query("SELECT count(*) FROM hallmark_jobs"), ["1"]);
 }
 

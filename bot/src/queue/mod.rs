@@ -99,6 +99,14 @@ impl JobState {
         }
     }
 
+    /// How a job ended: failed with `error`, or done.
+    fn ended(error: Option<&str>) -> JobState {
+        match error {
+            Some(_) => JobState::Failed,
+            None => JobState::Done,
+        }
+    }
+
     /// Reads a stored state; the stores' CHECK constraints allow only these.
     fn parse(s: &str) -> JobState {
         match s {
@@ -209,6 +217,11 @@ pub fn replica_name() -> String {
 /// How long a "same request" stays the same: a second delivery of an identical job
 /// (the form's `issues.opened` then its `issues.labeled`) within it is one job.
 pub const SAME_REQUEST_WINDOW_SECS: i64 = 600;
+
+/// The error a job ends with when its lease ran out `max` times in a row.
+fn gave_up(max: i64) -> String {
+    format!("gave up after {max} attempts: each time, the replica running it stopped answering")
+}
 
 /// Deliveries are remembered this long; forges retry within hours, not months.
 pub const DELIVERY_MEMORY_DAYS: i64 = 30;

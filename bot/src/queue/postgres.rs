@@ -361,7 +361,7 @@ impl Queue for PostgresQueue {
 
     fn claim(&self, max_running: usize) -> Result<Option<Job>, QueueError> {
         let max = self.options.max_attempts;
-        let gave_up = format!("gave up after {max} attempts: each time, the replica running it stopped answering");
+        let gave_up = super::gave_up(max);
         let (owner, lease) = (self.options.owner.as_str(), self.lease_secs());
         self.with_client("claiming a job", async |client| {
             let go = failed("claiming a job");
@@ -455,10 +455,7 @@ impl Queue for PostgresQueue {
     }
 
     fn finish(&self, id: i64, error: Option<&str>) -> Result<bool, QueueError> {
-        let state = match error {
-            Some(_) => JobState::Failed,
-            None => JobState::Done,
-        };
+        let state = JobState::ended(error);
         let owner = self.options.owner.as_str();
         self.with_client("recording a job's end", async |client| {
             let n = client

@@ -153,7 +153,7 @@ impl SqliteQueue {
     /// fails instead.
     fn reap(&self, tx: &rusqlite::Transaction<'_>, all: bool) -> Result<usize, QueueError> {
         let max = self.options.max_attempts;
-        let gave_up = format!("gave up after {max} attempts: each time, the replica running it stopped answering");
+        let gave_up = super::gave_up(max);
         Ok(tx.execute(
             &format!(
                 "UPDATE jobs SET state = CASE WHEN attempts >= ?1 THEN 'failed' ELSE 'queued' END,
@@ -270,10 +270,7 @@ impl Queue for SqliteQueue {
     }
 
     fn finish(&self, id: i64, error: Option<&str>) -> Result<bool, QueueError> {
-        let state = match error {
-            Some(_) => JobState::Failed,
-            None => JobState::Done,
-        };
+        let state = JobState::ended(error);
         self.write(|tx, q| {
             Ok(tx.execute(
                 &format!(
