@@ -6,7 +6,7 @@
 
 use super::revise::again;
 use super::{Cx, HandlerError};
-use crate::agent::job::{promote, JobOptions, NoEvents};
+use crate::agent::job::NoEvents;
 use crate::git::{checkout_detached, commit_on_branch, push_branch, track_remote_branch, DEFAULT_AUTHOR};
 use crate::impact::run::Impact;
 use hallmark_checks::Status;
@@ -100,14 +100,7 @@ pub fn open_fixes(
             continue;
         };
         cx.stop_if_cancelled()?;
-        let promotion = promote(
-            &project,
-            warehouse.as_ref(),
-            &request,
-            cx.drafter(&project)?.as_mut(),
-            &JobOptions::default(),
-            &NoEvents,
-        )?;
+        let promotion = cx.promote(&project, warehouse.as_ref(), &request, &NoEvents)?;
         let committed = commit_on_branch(
             dir,
             &branch,

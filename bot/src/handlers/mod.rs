@@ -14,9 +14,10 @@ pub mod recheck;
 pub mod revise;
 pub mod standards;
 
+use crate::agent::context::PromotionRequest;
 use crate::agent::context::RequestError;
 use crate::agent::drafter::{DraftError, Drafter};
-use crate::agent::job::JobError;
+use crate::agent::job::{promote, Events, JobError, JobOptions, Promotion};
 use crate::agent::llm::{LlmConfig, LlmDrafter};
 use crate::agent::rules::RulesDrafter;
 use crate::commands::Command;
@@ -231,9 +232,30 @@ impl Cx<'_> {
         }
     }
 
+    /// Drafts `request` in `project` on `warehouse` with the repository's drafter and
+    /// the default job options, reporting to `events`: what every promoting handler
+    /// (the label, `revise`, `fix`) runs.
+    pub fn promote(
+        &self,
+        project: &Project,
+        warehouse: &dyn Warehouse,
+        request: &PromotionRequest,
+        events: &dyn Events,
+    ) -> Result<Promotion, HandlerError> {
+        let mut drafter = self.drafter(project)?;
+        Ok(promote(
+            project,
+            warehouse,
+            request,
+            drafter.as_mut(),
+            &JobOptions::default(),
+            events,
+        )?)
+    }
+
     /// The repository's drafter: its configured language model, else the rules. The
     /// model's transcript is kept under `work_dir/transcripts/job-<id>.jsonl`.
-    pub fn drafter(&self, project: &Project) -> Result<Box<dyn Drafter>, HandlerError> {
+    fn drafter(&self, project: &Project) -> Result<Box<dyn Drafter>, HandlerError> {
         let config = LlmConfig::from_project(project).map_err(|problem| HandlerError::Config {
             file: CONFIG_FILE.into(),
             problem,

@@ -7,7 +7,7 @@
 
 use super::{Cx, HandlerError};
 use crate::agent::context::{resolve, PromotionRequest};
-use crate::agent::job::{promote, Events, JobOptions, Promotion, Stage};
+use crate::agent::job::{Events, Promotion, Stage};
 use crate::forge::Reaction;
 use crate::git::{commit_promotion, push_branch, track_remote_branch};
 use crate::marker::marked;
@@ -163,14 +163,7 @@ fn promote_and_open_pull(
     let (_, target) = resolve(&project, request)?;
     let branch_known = track_remote_branch(&dir, &target.branch())?;
     tracing::info!(job = cx.job.id, branch_known, "promoting");
-    let promotion = promote(
-        &project,
-        warehouse.as_ref(),
-        request,
-        cx.drafter(&project)?.as_mut(),
-        &JobOptions::default(),
-        tracker,
-    )?;
+    let promotion = cx.promote(&project, warehouse.as_ref(), request, tracker)?;
     cx.stop_if_cancelled()?;
     let committed = commit_promotion(&dir, &promotion)?;
     push_branch(&dir, &cx.remote(), &promotion.target.branch(), Some(&credentials))?;

@@ -5,7 +5,6 @@
 use super::promote::Tracker;
 use super::{Cx, HandlerError};
 use crate::agent::context::PromotionRequest;
-use crate::agent::job::{promote, JobOptions};
 use crate::git::{checkout_branch, commit_promotion, detach_head, push_branch, track_remote_branch};
 use hallmark_checks::spec::ProductSpec;
 use hallmark_checks::Level;
@@ -68,14 +67,7 @@ fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
         return Ok(format!("{relation} declares no source, so it cannot be drafted again."));
     };
     let tracker = Tracker::new(cx);
-    let promotion = promote(
-        &project,
-        warehouse.as_ref(),
-        &request,
-        cx.drafter(&project)?.as_mut(),
-        &JobOptions::default(),
-        &tracker,
-    )?;
+    let promotion = cx.promote(&project, warehouse.as_ref(), &request, &tracker)?;
     cx.stop_if_cancelled()?;
     let committed = commit_promotion(&dir, &promotion)?;
     push_branch(&dir, &cx.remote(), &head, Some(&credentials))?;
