@@ -174,9 +174,8 @@ pub fn selects(sel: &ColumnSelector, column: &ColumnSpec, spec: &ProductSpec) ->
         }
     }
     if let Some(p) = &sel.name_pattern {
-        match Regex::new(&format!("^(?:{p})$")) {
-            Ok(re) if re.is_match(&column.name) => {}
-            _ => return false,
+        if !compiled(&format!("^(?:{p})$")).is_some_and(|re| re.is_match(&column.name)) {
+            return false;
         }
     }
     if let Some(t) = &sel.type_name {
@@ -201,7 +200,23 @@ pub fn glob_matches(glob: &str, name: &str) -> bool {
         }
     }
     re.push('$');
-    Regex::new(&re).is_ok_and(|r| r.is_match(name))
+    compiled(&re).is_some_and(|r| r.is_match(name))
+}
+
+/// `pattern` compiled once per process: a selector is matched against every column
+/// of every product, and compiling its regex each time cost more than the matching
+/// (milliseconds per run). `None` when it does not compile.
+fn compiled(pattern: &str) -> Option<Regex> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Option<Regex>>>> =
+        std::sync::OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| Regex::new(pattern).ok())
+        .clone()
 }
 
 /// Normalises a type name for comparison across warehouses: lowercase, no spaces,

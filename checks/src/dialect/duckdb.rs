@@ -99,7 +99,16 @@ impl Dialect for DuckDbDialect {
     }
 
     fn key_text(&self, expr: &str) -> String {
-        format!("nullif(trim(CAST({expr} AS VARCHAR)), '')")
+        // DuckDB's `trim` strips the space separators (U+0020, U+00A0, U+3000 …),
+        // of which only the space is ASCII: an ASCII text (as many characters as
+        // bytes) that neither starts nor ends with a space is its own trim. The CASE
+        // trims just the others, which keeps a count over a million keys from copying
+        // each (a third of the time).
+        let text = format!("CAST({expr} AS VARCHAR)");
+        format!(
+            "nullif(CASE WHEN prefix({text}, ' ') OR suffix({text}, ' ') OR length({text}) <> strlen({text}) \
+             THEN trim({text}) ELSE {text} END, '')"
+        )
     }
 
     fn epoch_seconds(&self, expr: &str) -> String {
@@ -121,5 +130,40 @@ mod tests {
         assert_eq!(d.quote_ident("Order \"ID\""), "\"Order \"\"ID\"\"\"");
         assert_eq!(d.quote_relation("silver.orders"), "\"silver\".\"orders\"");
         assert_eq!(d.string_literal("O'Brien"), "'O''Brien'");
+    }
+
+    #[test]
+    fn key_text_is_the_trimmed_text_or_null() {
+        let db = ::duckdb::Connection::open_in_memory().unwrap();
+        let d = DuckDbDialect;
+        for value in [
+            "a",
+            " a",
+            "a ",
+            "  a b  ",
+            "",
+            " ",
+            "   ",
+            "\ta\n",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\u{2009}",
+            "é ",
+            "é",
+        ] {
+            let sql = format!(
+                "SELECT {} IS NOT DISTINCT FROM nullif(trim(v), ''), {} FROM (SELECT {} AS v)",
+                d.key_text("v"),
+                d.key_text("v"),
+                d.string_literal(value)
+            );
+            let (same, got): (bool, Option<String>) = db.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            assert!(same, "{value:?} became {got:?}");
+            let trimmed = value.trim_matches(|c: char| c == ' ' || (!c.is_ascii() && c.is_whitespace()));
+            assert_eq!(got.as_deref(), (!trimmed.is_empty()).then_some(trimmed), "{value:?}");
+        }
+        let sql = format!("SELECT {}", d.key_text("CAST(NULL AS INTEGER)"));
+        let got: Option<String> = db.query_row(&sql, [], |r| r.get(0)).unwrap();
+        assert_eq!(got, None);
     }
 }
