@@ -10,7 +10,7 @@ use hallmark_checks::runner::{check_product, RunOptions};
 use hallmark_checks::warehouse::clickhouse::{ClickHouseWarehouse, Connection, Secret};
 use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
 use hallmark_checks::warehouse::Limits;
-use hallmark_checks::warehouse::{QueryKind, Warehouse};
+use hallmark_checks::warehouse::{BuildForm, QueryKind, Warehouse};
 use hallmark_checks::Project;
 use std::time::{Duration, Instant};
 use workload::{SPEC, STANDARDS};
@@ -90,7 +90,9 @@ fn fixture(backend: Backend) -> Option<(tempfile::TempDir, Fixture)> {
     std::fs::write(dir.path().join("products/big/silver.sql"), backend.table_sql()).unwrap();
     let project = Project::load(dir.path()).unwrap();
     let warehouse = backend.open()?;
-    warehouse.materialize("silver.big", &backend.table_sql()).unwrap();
+    warehouse
+        .materialize("silver.big", &backend.table_sql(), BuildForm::Table)
+        .unwrap();
     Some((dir, Fixture { project, warehouse }))
 }
 
@@ -101,6 +103,7 @@ fn run_checks_once(f: &Fixture) -> usize {
         &f.project,
         product,
         Ok(columns),
+        None,
         f.warehouse.as_ref(),
         &RunOptions::default(),
     );
@@ -110,7 +113,9 @@ fn run_checks_once(f: &Fixture) -> usize {
 
 /// The product built again from its SQL (a pull request changed it), then checked.
 fn build_and_check_once(f: &Fixture, backend: Backend) -> usize {
-    f.warehouse.materialize("silver.big", &backend.table_sql()).unwrap();
+    f.warehouse
+        .materialize("silver.big", &backend.table_sql(), BuildForm::Table)
+        .unwrap();
     run_checks_once(f)
 }
 

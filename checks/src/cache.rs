@@ -99,6 +99,8 @@ impl ResultCache {
         }
         let mut report = report.clone();
         report.cached_from = None;
+        // How this run built it says nothing of a later run that reuses the result.
+        report.built_as = None;
         let mut file = self.file();
         file.stored = true;
         file.entries.insert(

@@ -57,124 +57,182 @@ fn cannot_spell_its_name(ty: &str, name: &str) -> bool {
     typed && !spelled && lowered.chars().any(|c| !"0123456789.-+: etz".contains(c))
 }
 
-/// The kept-values lines of `product` (built, with catalogue `columns`): one per
-/// column that lost values its bronze source had, failing beyond `max_set_aside`.
-/// Empty when the product is not silver over one bronze source, or nothing was lost.
-pub fn kept_values(
-    product: &Product,
-    columns: &[ColumnInfo],
-    warehouse: &dyn Warehouse,
-    max_set_aside: f64,
-) -> Vec<CheckResult> {
-    let spec = &product.spec;
-    let [source] = spec.sources.as_slice() else {
-        return Vec::new();
-    };
-    if spec.level != Level::Silver || source.is_product() {
-        return Vec::new();
-    }
-    let Ok(bronze) = warehouse.describe(&source.name) else {
-        return Vec::new();
-    };
-    let pairs: Vec<(&str, &str)> = columns
-        .iter()
-        .filter_map(|c| {
-            bronze
+/// The kept-values comparison of one product, planned before the product is read:
+/// the product's side (its row count and a count of each compared column) rides in
+/// the product's one scan, so a product built as a view is not read a second time.
+pub struct KeptValues {
+    /// (bronze column, product column) pairs, in measure order.
+    pairs: Vec<(String, String)>,
+    /// The query that counts bronze's values.
+    bronze_sql: String,
+    /// The product's side as a query of its own, shown with the result and run only
+    /// when the scan did not answer.
+    product_sql: String,
+    /// The product's side as measures of the scan.
+    measures: Vec<crate::scan::Measure>,
+}
+
+/// The alias of the product-side count of pair `i` in the scan.
+fn kept_alias(i: usize) -> String {
+    format!("hm_kept_{i}")
+}
+
+impl KeptValues {
+    /// The comparison for `product` (built, with catalogue `columns`), or `None` when
+    /// the product is not silver over one bronze source or no column pairs with one.
+    pub fn plan(product: &Product, columns: &[ColumnInfo], warehouse: &dyn Warehouse) -> Option<KeptValues> {
+        let spec = &product.spec;
+        let [source] = spec.sources.as_slice() else {
+            return None;
+        };
+        if spec.level != Level::Silver || source.is_product() {
+            return None;
+        }
+        let bronze = warehouse.describe(&source.name).ok()?;
+        let pairs: Vec<(String, String)> = columns
+            .iter()
+            .filter_map(|c| {
+                bronze
+                    .iter()
+                    .find(|b| bare(&b.name) == bare(&c.name) && !bare(&c.name).is_empty())
+                    .map(|b| (b.name.clone(), c.name.clone()))
+            })
+            .collect();
+        if pairs.is_empty() {
+            return None;
+        }
+        let d = warehouse.dialect();
+        let present = |exprs: Vec<String>, relation: &str| {
+            let counts: Vec<String> = exprs
                 .iter()
-                .find(|b| bare(&b.name) == bare(&c.name) && !bare(&c.name).is_empty())
-                .map(|b| (b.name.as_str(), c.name.as_str()))
-        })
-        .collect();
-    if pairs.is_empty() {
-        return Vec::new();
-    }
-    let d = warehouse.dialect();
-    let present = |exprs: Vec<String>, relation: &str| {
-        let counts: Vec<String> = exprs
+                .enumerate()
+                .map(|(i, e)| format!("count({e}) AS hm_{i}"))
+                .collect();
+            format!(
+                "SELECT count(*) AS hm_rows, {} FROM {}",
+                counts.join(", "),
+                d.quote_relation(relation)
+            )
+        };
+        // A value that is its column's name is a repeated header row, not a value; a
+        // typed column whose name no value of its type can spell has neither, and its
+        // values are counted as they are (no text to make of each).
+        let bronze_sql = present(
+            pairs
+                .iter()
+                .map(|(b, _)| {
+                    let typed = bronze
+                        .iter()
+                        .find(|c| c.name == *b)
+                        .is_some_and(|c| cannot_spell_its_name(&crate::plan::normalize_type(&c.type_name), b));
+                    if typed {
+                        d.quote_ident(b)
+                    } else {
+                        format!(
+                            "nullif({}, {})",
+                            d.key_text(&d.quote_ident(b)),
+                            d.string_literal(b.trim())
+                        )
+                    }
+                })
+                .collect(),
+            &source.name,
+        );
+        let product_exprs: Vec<String> = pairs
+            .iter()
+            .map(|(_, p)| format!("count({})", d.quote_ident(p)))
+            .collect();
+        let measures = product_exprs
             .iter()
             .enumerate()
-            .map(|(i, e)| format!("count({e}) AS hm_{i}"))
-            .collect();
-        format!(
-            "SELECT count(*) AS hm_rows, {} FROM {}",
-            counts.join(", "),
-            d.quote_relation(relation)
-        )
-    };
-    // A value that is its column's name is a repeated header row, not a value; a
-    // typed column whose name no value of its type can spell has neither, and its
-    // values are counted as they are (no text to make of each).
-    let bronze_sql = present(
-        pairs
-            .iter()
-            .map(|(b, _)| {
-                let typed = bronze
-                    .iter()
-                    .find(|c| c.name == *b)
-                    .is_some_and(|c| cannot_spell_its_name(&crate::plan::normalize_type(&c.type_name), b));
-                if typed {
-                    d.quote_ident(b)
-                } else {
-                    format!(
-                        "nullif({}, {})",
-                        d.key_text(&d.quote_ident(b)),
-                        d.string_literal(b.trim())
-                    )
-                }
+            .map(|(i, expr)| crate::scan::Measure {
+                alias: kept_alias(i),
+                expr: expr.clone(),
             })
-            .collect(),
-        &source.name,
-    );
-    let product_sql = present(pairs.iter().map(|(_, p)| d.quote_ident(p)).collect(), &spec.relation());
-    let (Ok(b_rows), Ok(p_rows)) = (
-        warehouse.query(QueryKind::Guard, &bronze_sql),
-        warehouse.query(QueryKind::Guard, &product_sql),
-    ) else {
-        return Vec::new();
-    };
-    let get = |rows: &crate::warehouse::Rows, name: &str| rows.first(name).and_then(|v| v.as_u64()).unwrap_or(0);
-    let (b_total, p_total) = (get(&b_rows, "hm_rows"), get(&p_rows, "hm_rows"));
-    if b_total == 0 || p_total == 0 {
-        return Vec::new();
+            .collect();
+        let product_sql = present(pairs.iter().map(|(_, p)| d.quote_ident(p)).collect(), &spec.relation());
+        Some(KeptValues {
+            pairs,
+            bronze_sql,
+            product_sql,
+            measures,
+        })
     }
-    let mut out = Vec::new();
-    for (i, (bronze_name, product_name)) in pairs.iter().enumerate() {
-        let alias = format!("hm_{i}");
-        let (b_present, p_present) = (get(&b_rows, &alias), get(&p_rows, &alias));
-        let share = b_present as f64 / b_total as f64;
-        let expected = (share * p_total as f64).round() as u64;
-        let lost = expected.saturating_sub(p_present);
-        if lost == 0 || expected == 0 {
-            continue;
-        }
-        let lost_share = lost as f64 / expected as f64;
-        let passed = lost_share <= max_set_aside;
-        out.push(CheckResult {
-            standard_id: GUARD_ID.into(),
-            title: "Values present in bronze are kept".into(),
-            check: "kept_values".into(),
-            columns: vec![product_name.to_string()],
-            severity: Severity::Error,
-            status: if passed { Status::Pass } else { Status::Fail },
-            figure: format!(
-                "{} of about {} values of bronze `{bronze_name}` are NULL in the product ({:.2}%; bronze has a value in {:.2}% of its rows, the product in {:.2}%), at most {:.2}% may be set aside",
-                thousands(lost),
-                thousands(expected),
-                lost_share * 100.0,
-                share * 100.0,
-                p_present as f64 / p_total as f64 * 100.0,
-                max_set_aside * 100.0
+
+    /// The product-side measures, for the product's scan.
+    pub fn measures(&self) -> &[crate::scan::Measure] {
+        &self.measures
+    }
+
+    /// One line per column that lost values its bronze source had, failing beyond
+    /// `max_set_aside`; empty when nothing was lost. `scan` is the product's scan
+    /// row with [`KeptValues::measures`] in it, or `None` when the scan failed (the
+    /// product's side is then counted on its own).
+    pub fn results(
+        &self,
+        scan: Option<&crate::warehouse::Rows>,
+        warehouse: &dyn Warehouse,
+        max_set_aside: f64,
+    ) -> Vec<CheckResult> {
+        let get = |rows: &crate::warehouse::Rows, name: &str| rows.first(name).and_then(|v| v.as_u64()).unwrap_or(0);
+        let Ok(b_rows) = warehouse.query(QueryKind::Guard, &self.bronze_sql) else {
+            return Vec::new();
+        };
+        let (p_total, p_present): (u64, Vec<u64>) = match scan {
+            Some(row) => (
+                get(row, crate::scan::ROWS_ALIAS),
+                (0..self.pairs.len()).map(|i| get(row, &kept_alias(i))).collect(),
             ),
-            failing: Some(lost),
-            total: Some(expected),
-            sql: Some(format!("{bronze_sql};\n{product_sql}")),
-            samples: None,
-            reason: (!passed).then(|| {
-                "more values were set aside (or failed to parse) than `promotion.max_set_aside` allows; keep them, or fix what rejects them".to_string()
-            }),
-        });
+            None => match warehouse.query(QueryKind::Guard, &self.product_sql) {
+                Ok(row) => (
+                    get(&row, "hm_rows"),
+                    (0..self.pairs.len()).map(|i| get(&row, &format!("hm_{i}"))).collect(),
+                ),
+                Err(_) => return Vec::new(),
+            },
+        };
+        let b_total = get(&b_rows, "hm_rows");
+        if b_total == 0 || p_total == 0 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, (bronze_name, product_name)) in self.pairs.iter().enumerate() {
+            let (b_present, p_present) = (get(&b_rows, &format!("hm_{i}")), p_present[i]);
+            let share = b_present as f64 / b_total as f64;
+            let expected = (share * p_total as f64).round() as u64;
+            let lost = expected.saturating_sub(p_present);
+            if lost == 0 || expected == 0 {
+                continue;
+            }
+            let lost_share = lost as f64 / expected as f64;
+            let passed = lost_share <= max_set_aside;
+            out.push(CheckResult {
+                standard_id: GUARD_ID.into(),
+                title: "Values present in bronze are kept".into(),
+                check: "kept_values".into(),
+                columns: vec![product_name.to_string()],
+                severity: Severity::Error,
+                status: if passed { Status::Pass } else { Status::Fail },
+                figure: format!(
+                    "{} of about {} values of bronze `{bronze_name}` are NULL in the product ({:.2}%; bronze has a value in {:.2}% of its rows, the product in {:.2}%), at most {:.2}% may be set aside",
+                    thousands(lost),
+                    thousands(expected),
+                    lost_share * 100.0,
+                    share * 100.0,
+                    p_present as f64 / p_total as f64 * 100.0,
+                    max_set_aside * 100.0
+                ),
+                failing: Some(lost),
+                total: Some(expected),
+                sql: Some(format!("{};\n{}", self.bronze_sql, self.product_sql)),
+                samples: None,
+                reason: (!passed).then(|| {
+                    "more values were set aside (or failed to parse) than `promotion.max_set_aside` allows; keep them, or fix what rejects them".to_string()
+                }),
+            });
+        }
+        out
     }
-    out
 }
 
 /// The lowercase words of a column name, split at every character that is not a
@@ -241,8 +299,9 @@ pub fn hidden_kinds(
     standards: &[crate::standards::Standard],
     product: &Product,
     columns: &[ColumnInfo],
-    warehouse: &dyn Warehouse,
+    holding: &crate::holding::Holding<'_>,
 ) -> Vec<CheckResult> {
+    let warehouse = holding.warehouse;
     let spec = &product.spec;
     let d = warehouse.dialect();
     let mut candidates: Vec<(&HiddenKind, &ColumnInfo, Vec<String>)> = Vec::new();
@@ -280,6 +339,7 @@ pub fn hidden_kinds(
     if candidates.is_empty() {
         return Vec::new();
     }
+    holding.before_optional_reads("text columns that may hold a tagged kind");
     let measures: Vec<String> = candidates
         .iter()
         .enumerate()

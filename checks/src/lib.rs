@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod error;
 pub mod exposure;
 pub mod guards;
+pub mod holding;
 pub mod level;
 pub mod plan;
 pub mod project;

@@ -136,6 +136,10 @@ pub struct ProductReport {
     /// The deployed relation checked in place, when nothing was built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployed: Option<String>,
+    /// How the product was built for this run (view or table) and why, when it was
+    /// built (not checked in place, not from the cache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_as: Option<BuiltAs>,
     /// Where this report comes from when it was not checked in this run: the commit
     /// (or the time) of the passing run it was kept from, nothing having changed since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,6 +154,17 @@ pub struct ProductReport {
     pub summary: Summary,
     /// One result per check, in plan order.
     pub results: Vec<CheckResult>,
+}
+
+/// The build a product's checks read, said in the checklist's header so a reader
+/// knows what was measured and what it cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuiltAs {
+    /// The form the checks read last.
+    pub form: crate::warehouse::BuildForm,
+    /// Why: how many times the checks planned to read it, and whether it became a
+    /// table when they had to read it again.
+    pub why: String,
 }
 
 /// The whole run: what `hallmark check` prints and CI posts.

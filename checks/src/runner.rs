@@ -6,13 +6,14 @@
 use crate::catalogue::{CheckKind, Cost};
 use crate::exposure::cap_rows;
 use crate::guards;
+use crate::holding::{planned_reads, Holding};
 use crate::plan::{glob_matches, normalize_type, plan_product, PlanItem, PlannedCheck};
 use crate::project::Project;
-use crate::result::{CheckResult, Checklist, ProductReport, Samples, Status, Summary, SCHEMA_VERSION};
+use crate::result::{BuiltAs, CheckResult, Checklist, ProductReport, Samples, Status, Summary, SCHEMA_VERSION};
 use crate::rule::Severity;
 use crate::scan::{self, thousands, ScanContext, Verdict};
 use crate::spec::{Product, ProductSpec};
-use crate::warehouse::{ColumnInfo, QueryKind, Rows, SourceLocation, Warehouse, WarehouseError};
+use crate::warehouse::{BuildForm, ColumnInfo, QueryKind, Rows, SourceLocation, Warehouse, WarehouseError};
 use crate::Level;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -116,21 +117,26 @@ pub fn run_checks(
         .collect();
     let needed = needed_products(project, &to_check);
     let bind_errors = bind_sources(project, &needed, warehouse);
+    let reads = planned_reads(project, &needed, &to_check);
     let mut build_errors: HashMap<String, String> = HashMap::new();
     let mut checked: HashMap<String, ProductReport> = HashMap::new();
     let total = selected.len();
-    for product in needed {
+    for product in &needed {
         let relation = product.spec.relation();
         let is_selected = to_check.iter().any(|p| p.spec.relation() == relation);
         if is_selected {
             progress.product_started(&relation, checked.len(), total);
         }
-        let built = match &options.deployed {
-            Some(at) => bind_deployed(product, warehouse, at, &mut build_errors),
-            None => build_one(product, warehouse, &bind_errors, &mut build_errors),
+        let planned = reads.get(&relation).copied().unwrap_or_default();
+        let (built, build) = match &options.deployed {
+            Some(at) => (bind_deployed(product, warehouse, at, &mut build_errors), None),
+            None => (
+                build_one(product, warehouse, planned.form(), &bind_errors, &mut build_errors),
+                Some(planned.build()),
+            ),
         };
         if is_selected {
-            let report = check_product(project, product, built, warehouse, options);
+            let report = check_product(project, product, built, build, warehouse, options);
             progress.product_finished(&report);
             if let (Some(c), Some(key)) = (cache, keys.get(&relation)) {
                 c.put(key, &report);
@@ -211,30 +217,6 @@ fn bind_sources(project: &Project, products: &[&Product], warehouse: &dyn Wareho
         .collect()
 }
 
-/// The products `product` reads: its product sources and the targets of its
-/// `relationships` checks, which must be built before it is checked.
-fn dependencies(project: &Project, product: &Product) -> Vec<String> {
-    let mut deps: Vec<String> = product
-        .spec
-        .sources
-        .iter()
-        .filter(|s| s.is_product())
-        .map(|s| s.name.clone())
-        .collect();
-    for item in plan_product(&project.standards, &product.spec) {
-        if let PlanItem::Check(PlannedCheck {
-            kind: CheckKind::Relationships(r),
-            ..
-        }) = item
-        {
-            if project.product(&r.to).is_some() && r.to != product.spec.relation() && !deps.contains(&r.to) {
-                deps.push(r.to.clone());
-            }
-        }
-    }
-    deps
-}
-
 /// The selected products plus everything they depend on, dependencies first. A cycle
 /// is broken where it is found; the product that then misses its input reports the
 /// warehouse's error rather than looping.
@@ -243,6 +225,7 @@ fn dependencies(project: &Project, product: &Product) -> Vec<String> {
 fn build_one(
     product: &Product,
     warehouse: &dyn Warehouse,
+    form: BuildForm,
     bind_errors: &HashMap<String, String>,
     build_errors: &mut HashMap<String, String>,
 ) -> Result<Vec<ColumnInfo>, String> {
@@ -257,7 +240,7 @@ fn build_one(
     let built = match failed_input {
         Some(e) => Err(e),
         None => warehouse
-            .materialize(&relation, sql)
+            .materialize(&relation, sql, form)
             .and_then(|_| warehouse.describe(&relation))
             .map_err(|e| format!("building {relation} from {} failed: {e}", sql_path.display())),
     };
@@ -267,7 +250,7 @@ fn build_one(
         Some(q) => {
             let rel = product.quarantine_relation();
             warehouse
-                .materialize(&rel, &q.sql)
+                .materialize(&rel, &q.sql, BuildForm::Table)
                 .map(|_| columns)
                 .map_err(|e| format!("building {rel} from {} failed: {e}", q.path.display()))
         }
@@ -325,8 +308,9 @@ pub fn build_products(project: &Project, warehouse: &dyn Warehouse, selection: &
     let needed = needed_products(project, &selected);
     let bind_errors = bind_sources(project, &needed, warehouse);
     let mut build_errors = HashMap::new();
+    // The caller reads what it asked for as it likes: tables.
     for product in needed {
-        let _ = build_one(product, warehouse, &bind_errors, &mut build_errors);
+        let _ = build_one(product, warehouse, BuildForm::Table, &bind_errors, &mut build_errors);
     }
     match selected.iter().find_map(|p| build_errors.get(&p.spec.relation())) {
         Some(e) => Err(e.clone()),
@@ -341,7 +325,7 @@ fn needed_products<'a>(project: &'a Project, selected: &[&'a Product]) -> Vec<&'
             return;
         }
         seen.push(rel);
-        for dep in dependencies(project, p) {
+        for dep in crate::holding::read_by(project, p) {
             if let Some(d) = project.product(&dep) {
                 visit(project, d, seen, order);
             }
@@ -402,15 +386,18 @@ fn verdict_result(check: &PlannedCheck, v: Verdict, sql: Option<String>) -> Chec
 }
 
 /// Checks one product that is already built (`built` holds its catalogue columns, or
-/// why it could not be built). [`run_checks`] calls it after materializing; benches call
-/// it directly to time the checks without the build.
+/// why it could not be built; `build` how, or `None` when it is read in place).
+/// [`run_checks`] calls it after materializing; benches call it directly to time the
+/// checks without the build.
 pub fn check_product(
     project: &Project,
     product: &Product,
     built: Result<Vec<ColumnInfo>, String>,
+    build: Option<BuiltAs>,
     warehouse: &dyn Warehouse,
     options: &RunOptions,
 ) -> ProductReport {
+    let holding = &Holding::new(warehouse, product, build.filter(|_| built.is_ok()));
     let spec = &product.spec;
     let plan = plan_product(&project.standards, spec);
     let spec_file = product
@@ -456,6 +443,7 @@ pub fn check_product(
         ProductReport {
             product: spec.relation(),
             deployed: options.deployed.as_ref().map(|d| d.relation(spec)),
+            built_as: holding.built_as(),
             cached_from: None,
             spec: spec_file.clone(),
             rows,
@@ -537,7 +525,20 @@ pub fn check_product(
                 k.columns.iter().all(|col| read.contains(col))
             })
     });
-    let mut row_count = run_scan(&scan_checks, &ctx, warehouse, &mut results);
+    let kept = guards::KeptValues::plan(product, &columns, warehouse);
+    let extra = kept.as_ref().map(|k| k.measures()).unwrap_or_default();
+    let (mut row_count, scan_row) = match run_scan(&scan_checks, extra, &ctx, holding, &mut results) {
+        Ok(scanned) => scanned,
+        Err(e) => {
+            for (i, c) in &checks {
+                results[*i] = Some(CheckResult {
+                    figure: NOT_BUILT.into(),
+                    ..base_result(c)
+                });
+            }
+            return finish(results, None, Some(e));
+        }
+    };
     if !implied.is_empty() {
         let key_held = key_check.is_some_and(|(i, _)| results[i].as_ref().is_some_and(|r| r.status == Status::Pass));
         match (key_held, row_count) {
@@ -560,15 +561,19 @@ pub fn check_product(
                 }
             }
             _ => {
-                let measured = run_scan(&implied, &ctx, warehouse, &mut results);
-                row_count = row_count.or(measured);
+                holding.before_optional_reads("the duplicate rows its failed primary key leaves possible");
+                if let Ok((measured, _)) = run_scan(&implied, &[], &ctx, holding, &mut results) {
+                    row_count = row_count.or(measured);
+                }
             }
         }
     }
+    let max_set_aside = project.config.promotion.max_set_aside;
     results.extend(
-        guards::kept_values(product, &columns, warehouse, project.config.promotion.max_set_aside)
+        kept.map(|k| k.results(scan_row.as_ref(), warehouse, max_set_aside))
+            .unwrap_or_default()
             .into_iter()
-            .chain(guards::hidden_kinds(&project.standards, product, &columns, warehouse))
+            .chain(guards::hidden_kinds(&project.standards, product, &columns, holding))
             .chain(guards::quarantine_count(product, warehouse))
             .map(Some),
     );
@@ -576,6 +581,7 @@ pub fn check_product(
         let Some(r) = results[*i].as_mut() else { continue };
         if matches!(r.status, Status::Fail | Status::Warn) && r.samples.is_none() && c.kind.cost() == Cost::Scan {
             if let Some(sql) = scan::sample_query(c, &ctx) {
+                holding.before_optional_reads("samples of failing rows");
                 r.samples = samples_of(warehouse.query(QueryKind::Sample, &sql));
             }
         }
@@ -588,13 +594,16 @@ pub fn check_product(
 /// others' results. Returns the product's row count when it was measured.
 fn run_scan(
     scan_checks: &[(usize, &PlannedCheck)],
+    extra: &[scan::Measure],
     ctx: &ScanContext<'_>,
-    warehouse: &dyn Warehouse,
+    holding: &Holding<'_>,
     results: &mut [Option<CheckResult>],
-) -> Option<u64> {
+) -> Result<(Option<u64>, Option<Rows>), String> {
+    let warehouse = holding.warehouse;
     let all: Vec<scan::Measure> = scan_checks
         .iter()
         .flat_map(|(i, c)| scan::measures(c, *i, ctx))
+        .chain(extra.iter().cloned())
         .collect();
     let scan = scan::ScanQuery::new(&all, ctx);
     let rows_of = |r: &Rows| r.first(scan::ROWS_ALIAS).and_then(|v| v.as_u64());
@@ -607,13 +616,18 @@ fn run_scan(
                     Err(e) => error_result(c, e),
                 });
             }
-            rows_of(&row)
+            Ok((rows_of(&row), Some(row)))
         }
         Err(combined) if scan_checks.is_empty() => {
+            // A view whose SQL fails says so as a build that failed.
+            holding.before_more_reads("its row count, after the scan failed")?;
             tracing::warn!(error = %combined, "row count of the product failed");
-            None
+            Ok((None, None))
         }
         Err(combined) => {
+            // Each check now reads the product on its own; a view whose SQL fails
+            // says so once, as a build that failed, instead of once per check.
+            holding.before_more_reads("each check alone, after the combined scan failed")?;
             let mut row_count = None;
             let spilling = ScanContext {
                 spill_distinct: true,
@@ -657,7 +671,7 @@ fn run_scan(
                     },
                 });
             }
-            row_count
+            Ok((row_count, None))
         }
     }
 }

@@ -9,7 +9,7 @@ use hallmark_checks::deployed::Deployed;
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 use hallmark_checks::warehouse::clickhouse::ClickHouseWarehouse;
 use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
-use hallmark_checks::warehouse::{Limits, QueryKind, Warehouse};
+use hallmark_checks::warehouse::{BuildForm, Limits, QueryKind, Warehouse};
 use hallmark_checks::Status;
 use support::{clickhouse_admin, clickhouse_connection, reference_time, unique, Backend, Repo};
 
@@ -155,8 +155,9 @@ on_every_backend!(
     a_missing_deployed_relation_is_named_once
 );
 
-/// On ClickHouse a loaded CSV source and a built product live on disk (MergeTree), so
-/// neither has to fit in the server's memory.
+/// On ClickHouse a loaded CSV source and a product built as a table live on disk
+/// (MergeTree), so neither has to fit in the server's memory; a product read once is
+/// a view, which holds no rows at all.
 #[test]
 fn clickhouse_scratch_tables_are_merge_tree() {
     let Some(backend) = Backend::clickhouse() else {
@@ -178,11 +179,20 @@ fn clickhouse_scratch_tables_are_merge_tree() {
         &NoProgress,
     );
     assert_eq!(list.products[0].error, None);
+    assert_eq!(
+        list.products[0].built_as.as_ref().map(|b| b.form),
+        Some(BuildForm::View)
+    );
+    wh.materialize("silver.t2", "SELECT Id FROM bronze.src", BuildForm::Table)
+        .unwrap();
     let engines = clickhouse_admin(&format!(
         "SELECT name, engine FROM system.tables WHERE database = '{}' ORDER BY name FORMAT TabSeparated",
         wh.sandbox()
     ));
-    assert_eq!(engines, "bronze__src\tMergeTree\nsilver__t\tMergeTree\n");
+    assert_eq!(
+        engines,
+        "bronze__src\tMergeTree\nsilver__t\tView\nsilver__t2\tMergeTree\n"
+    );
 }
 
 /// ClickHouse's spillable distinct counts (by grouping) equal its in-memory ones
@@ -199,6 +209,7 @@ fn clickhouse_distinct_counts_by_grouping_equal_the_in_memory_ones() {
         "SELECT if(number % 7 = 0, NULL, toNullable(number % 13)) AS a, \
                 if(number % 5 = 0, NULL, toNullable(toString(number % 3))) AS b \
          FROM (SELECT number FROM system.numbers LIMIT 5000)",
+        BuildForm::Table,
     )
     .unwrap();
     let d = wh.dialect();
@@ -239,8 +250,13 @@ impl Warehouse for ShortOfMemory {
     ) -> Result<(), hallmark_checks::warehouse::WarehouseError> {
         self.0.bind_source(name, location)
     }
-    fn materialize(&self, relation: &str, sql: &str) -> Result<(), hallmark_checks::warehouse::WarehouseError> {
-        self.0.materialize(relation, sql)
+    fn materialize(
+        &self,
+        relation: &str,
+        sql: &str,
+        form: BuildForm,
+    ) -> Result<(), hallmark_checks::warehouse::WarehouseError> {
+        self.0.materialize(relation, sql, form)
     }
     fn describe(
         &self,

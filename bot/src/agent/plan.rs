@@ -340,6 +340,7 @@ mod tests {
         let report = ProductReport {
             product: "silver.orders".into(),
             deployed: None,
+            built_as: None,
             cached_from: None,
             spec: String::new(),
             rows: Some(1),

@@ -80,12 +80,21 @@ fn product(out: &mut String, p: &ProductReport) {
         .as_ref()
         .map(|d| format!(" — checked in place at `{d}`"))
         .unwrap_or_default();
+    let built = p
+        .built_as
+        .as_ref()
+        .map(|b| format!(" — built as a {} ({})", b.form, b.why))
+        .unwrap_or_default();
     let cached = p
         .cached_from
         .as_ref()
         .map(|c| format!(" — cached from {c} (unchanged since; `--no-cache` checks again)"))
         .unwrap_or_default();
-    let _ = writeln!(out, "#### `{}`{rows} ({}){deployed}{cached}\n", p.product, p.spec);
+    let _ = writeln!(
+        out,
+        "#### `{}`{rows} ({}){deployed}{built}{cached}\n",
+        p.product, p.spec
+    );
     let _ = writeln!(out, "{}\n", summary_line(&p.summary));
     if let Some(e) = &p.error {
         let _ = writeln!(out, "> 💥 {}\n", e.replace('\n', "\n> "));

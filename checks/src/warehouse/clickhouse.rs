@@ -25,7 +25,8 @@
 //! 18.16 (Debian's package) lacks the `RowBinaryWithNamesAndTypes` format.
 
 use super::{
-    resolve_source_file, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError,
+    resolve_source_file, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse,
+    WarehouseError,
 };
 use crate::dialect::{ClickHouseDialect, Dialect, ServerVersion};
 use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
@@ -558,7 +559,7 @@ impl Warehouse for ClickHouseWarehouse {
         }
     }
 
-    fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError> {
+    fn materialize(&self, relation: &str, select_sql: &str, form: BuildForm) -> Result<(), WarehouseError> {
         let select = self.screen(select_sql)?;
         let select = rewrite_relations(&select, |name| self.dialect.mapped(name))?;
         // The server judges the SELECT as a reader first: under readonly=1 a table
@@ -571,11 +572,13 @@ impl Warehouse for ClickHouseWarehouse {
             d.quote_ident(&self.sandbox),
             d.quote_ident(&sandbox_table(relation))
         );
+        // DROP TABLE drops a view too: either earlier build goes.
         self.execute(QueryKind::Setup, &format!("DROP TABLE IF EXISTS {table}"))?;
-        self.execute(
-            QueryKind::Materialize,
-            &format!("CREATE TABLE {table} {SCRATCH_ENGINE} AS\n{select}\n"),
-        )?;
+        let create = match form {
+            BuildForm::View => format!("CREATE VIEW {table} AS\n{select}\n"),
+            BuildForm::Table => format!("CREATE TABLE {table} {SCRATCH_ENGINE} AS\n{select}\n"),
+        };
+        self.execute(QueryKind::Materialize, &create)?;
         self.dialect
             .map_relation(relation, &self.sandbox, &sandbox_table(relation));
         Ok(())

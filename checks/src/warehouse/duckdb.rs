@@ -16,7 +16,8 @@
 //! is refused by the engine even when the lexer's screen is off.
 
 use super::{
-    resolve_source_file, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse, WarehouseError,
+    resolve_source_file, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse,
+    WarehouseError,
 };
 use crate::dialect::{Dialect, DuckDbDialect};
 use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
@@ -59,6 +60,9 @@ pub struct DuckDbWarehouse {
     next_stage: AtomicUsize,
     /// What each file source was loaded from, so that binding it again is free.
     bound_files: Mutex<HashMap<String, FileFingerprint>>,
+    /// The products built as views, which [`Warehouse::describe`] reads through a
+    /// table's shape.
+    views: Mutex<std::collections::HashSet<String>>,
 }
 
 /// A file as loaded: its real path, size and modification time.
@@ -119,6 +123,7 @@ impl DuckDbWarehouse {
             _private: private,
             next_stage: AtomicUsize::new(0),
             bound_files: Mutex::new(HashMap::new()),
+            views: Mutex::new(Default::default()),
         };
         let d = wh.dialect();
         let mut setup = vec![
@@ -173,9 +178,10 @@ impl DuckDbWarehouse {
         Ok(())
     }
 
-    /// Whether `schema.table` is a table or view of the session's own database: what
-    /// tells a relation that is missing from one that exists and cannot be read.
-    fn relation_exists(&self, schema: &str, table: &str) -> Result<bool, WarehouseError> {
+    /// Whether `schema.table` of the session's own database is a table or a view, if
+    /// it is either: what tells a missing relation from one that cannot be read, and
+    /// what must be dropped before a build of the other form replaces it.
+    fn existing_kind(&self, schema: &str, table: &str) -> Result<Option<&'static str>, WarehouseError> {
         let d = self.dialect();
         let filter = format!(
             "database_name = {} AND schema_name = {} AND {{}} = {}",
@@ -184,12 +190,21 @@ impl DuckDbWarehouse {
             d.string_literal(table)
         );
         let sql = format!(
-            "SELECT (SELECT count(*) FROM duckdb_tables() WHERE {}) + (SELECT count(*) FROM duckdb_views() WHERE {}) AS n",
+            "SELECT (SELECT count(*) FROM duckdb_tables() WHERE {}) AS tables, (SELECT count(*) FROM duckdb_views() WHERE {}) AS views",
             filter.replace("{}", "table_name"),
             filter.replace("{}", "view_name")
         );
-        let rows = self.query(QueryKind::Metadata, &sql)?;
-        Ok(rows.first("n").and_then(|v| v.as_u64()).unwrap_or(0) > 0)
+        // Part of a build, or of telling why a relation cannot be read: not the
+        // catalogue read of a product that the checks count.
+        let rows = self.query(QueryKind::Setup, &sql)?;
+        let count = |c: &str| rows.first(c).and_then(|v| v.as_u64()).unwrap_or(0);
+        Ok(if count("tables") > 0 {
+            Some("TABLE")
+        } else if count("views") > 0 {
+            Some("VIEW")
+        } else {
+            None
+        })
     }
 
     /// Runs a statement on the connection under the time limit, and logs it.
@@ -377,17 +392,34 @@ impl Warehouse for DuckDbWarehouse {
         }
     }
 
-    fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError> {
+    fn materialize(&self, relation: &str, select_sql: &str, form: BuildForm) -> Result<(), WarehouseError> {
         let select = self.screen(select_sql)?;
         self.ensure_schema(relation)?;
+        let target = self.dialect().quote_relation(relation);
+        let kind = match form {
+            BuildForm::View => "VIEW",
+            BuildForm::Table => "TABLE",
+        };
+        // `CREATE OR REPLACE` replaces only an object of its own kind: an earlier
+        // build of the other form goes first.
+        let (schema, table) = relation.split_once('.').unwrap_or(("main", relation));
+        if let Some(other) = self.existing_kind(schema, table)?.filter(|k| *k != kind) {
+            let drop = format!("DROP {other} {target}");
+            self.run(QueryKind::Setup, &drop, |c| c.execute_batch(&drop))?;
+        }
         let sql = format!(
-            "CREATE OR REPLACE TABLE {} AS {}",
-            self.dialect().quote_relation(relation),
+            "CREATE OR REPLACE {kind} {target} AS {}",
             self.as_single_select(&select)
         );
         // One prepared statement: the only SQL in it that is not Hallmark's is the
         // string that `query()` parses.
-        self.run(QueryKind::Materialize, &sql, |c| c.execute(&sql, []).map(|_| ()))
+        self.run(QueryKind::Materialize, &sql, |c| c.execute(&sql, []).map(|_| ()))?;
+        let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        match form {
+            BuildForm::View => views.insert(relation.to_string()),
+            BuildForm::Table => views.remove(relation),
+        };
+        Ok(())
     }
 
     fn describe(&self, relation: &str) -> Result<Vec<ColumnInfo>, WarehouseError> {
@@ -396,12 +428,21 @@ impl Warehouse for DuckDbWarehouse {
         let (schema_q, table_q) = (d.quote_ident(schema), d.quote_ident(table));
         // DESCRIBE binds this one relation; `information_schema.columns` binds every
         // view in the database first (20 ms on the first call of a process).
-        let rows = match self.query(
-            QueryKind::Metadata,
-            &format!("DESCRIBE {MEMORY_CATALOG}.{schema_q}.{table_q}"),
-        ) {
+        let mut target = format!("{MEMORY_CATALOG}.{schema_q}.{table_q}");
+        if self.views.lock().unwrap_or_else(|p| p.into_inner()).contains(relation) {
+            // A view names a column aliased to its own name in another case
+            // (`Status AS status`) as the source does, where a table built from the
+            // same SQL (and the deployed product) names it as the alias: the view is
+            // described by the shape of an empty table made from it, which LIMIT 0
+            // makes without running its SQL.
+            let shape = format!("temp.main.{}", d.quote_ident(&format!("shape of {relation}")));
+            let sql = format!("CREATE OR REPLACE TEMP TABLE {shape} AS FROM {target} LIMIT 0");
+            self.run(QueryKind::Setup, &sql, |c| c.execute_batch(&sql))?;
+            target = shape;
+        }
+        let rows = match self.query(QueryKind::Metadata, &format!("DESCRIBE {target}")) {
             Ok(rows) => rows,
-            Err(e) if self.relation_exists(schema, table)? => return Err(e),
+            Err(e) if self.existing_kind(schema, table)?.is_some() => return Err(e),
             Err(_) => return Err(WarehouseError::MissingRelation(relation.to_string())),
         };
         Ok(rows
@@ -457,7 +498,8 @@ mod tests {
     #[test]
     fn describe_tells_a_missing_relation_from_one_that_cannot_be_read() {
         let wh = DuckDbWarehouse::in_memory(Limits::default()).unwrap();
-        wh.materialize("silver.orders", "SELECT 1 AS id, 'a' AS name").unwrap();
+        wh.materialize("silver.orders", "SELECT 1 AS id, 'a' AS name", BuildForm::Table)
+            .unwrap();
         let columns = wh.describe("silver.orders").unwrap();
         let names: Vec<(&str, &str)> = columns
             .iter()

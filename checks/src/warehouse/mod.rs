@@ -36,6 +36,29 @@ impl Default for Limits {
     }
 }
 
+/// How a product is built in the scratch area. A view runs the product's SQL each
+/// time it is read; a table runs it once and writes every row. The checks read a
+/// product once when they can (one scan), so a view is the cheaper build unless the
+/// product is read again (its own-query checks, the products built from it, samples
+/// of failures), when one run and a write cost less than running the SQL again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildForm {
+    /// `CREATE VIEW … AS` the product's SQL.
+    View,
+    /// `CREATE TABLE … AS` the product's SQL.
+    Table,
+}
+
+impl std::fmt::Display for BuildForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BuildForm::View => "view",
+            BuildForm::Table => "table",
+        })
+    }
+}
+
 /// What a query was for; tests use it to prove the one-scan property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QueryKind {
@@ -198,10 +221,10 @@ pub trait Warehouse {
     /// Makes `name` (`bronze.orders`) readable by product SQL.
     fn bind_source(&self, name: &str, location: &SourceLocation) -> Result<(), WarehouseError>;
 
-    /// Builds `relation` (`silver.orders`) in the scratch area from one SELECT that
-    /// someone else wrote, after [`Warehouse::screen`] and under the engine's own
-    /// sandbox. Replaces an earlier build.
-    fn materialize(&self, relation: &str, select_sql: &str) -> Result<(), WarehouseError>;
+    /// Builds `relation` (`silver.orders`) in the scratch area, as `form`, from one
+    /// SELECT that someone else wrote, after [`Warehouse::screen`] and under the
+    /// engine's own sandbox. Replaces an earlier build of either form.
+    fn materialize(&self, relation: &str, select_sql: &str, form: BuildForm) -> Result<(), WarehouseError>;
 
     /// The columns of `relation`, from the catalogue.
     fn describe(&self, relation: &str) -> Result<Vec<ColumnInfo>, WarehouseError>;

@@ -1,0 +1,217 @@
+//! How a product built for a run is held while it is read: as a view or as a table,
+//! chosen by how often the run will read it.
+//!
+//! A view runs the product's SQL each time it is read; a table runs it once and writes
+//! every row. Measured on 1,000,000 rows (`cargo bench --bench one_scan`, the
+//! `view_or_table` group), one read of a view costs about one run of the SQL, and a
+//! table costs one run plus the write (a sixth to a half more), after which each read
+//! is a plain scan. So a product the run reads once is cheaper as a view, and one it
+//! reads twice or more is cheaper as a table, whatever its SQL does: a cheap SQL makes
+//! both sides cheap, an expensive one (parsing every value, a window that
+//! deduplicates) makes each extra view read as dear as the build.
+//!
+//! The reads are counted before the build from what is known then: the product's one
+//! scan (which also carries the kept-values counts), its own-query checks, and the
+//! products and relationship checks that read it. Reads that depend on the data (samples
+//! of failing rows, a second scan for duplicate rows, each check alone after a failed
+//! scan) turn a view into a table first, so they never run the SQL more than once more.
+
+use crate::catalogue::{CheckKind, Cost};
+use crate::plan::{plan_product, PlanItem, PlannedCheck};
+use crate::project::Project;
+use crate::result::BuiltAs;
+use crate::spec::Product;
+use crate::warehouse::{BuildForm, Warehouse};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// The reads of one product that a run plans before building it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// 1 when the product is checked (its one scan), else 0.
+    pub scan: usize,
+    /// Its checks that run a query of their own (reconciliations, custom SQL).
+    pub own_queries: usize,
+    /// Products built from it and relationship checks that look it up.
+    pub by_others: usize,
+}
+
+impl Reads {
+    /// All planned reads.
+    pub fn total(&self) -> usize {
+        self.scan + self.own_queries + self.by_others
+    }
+
+    /// The cheaper form for these reads.
+    pub fn form(&self) -> BuildForm {
+        if self.total() <= 1 {
+            BuildForm::View
+        } else {
+            BuildForm::Table
+        }
+    }
+
+    /// The build these reads choose, with the reads as its reason.
+    pub fn build(&self) -> BuiltAs {
+        BuiltAs {
+            form: self.form(),
+            why: self.describe(),
+        }
+    }
+
+    /// The reads in words, for the checklist's header.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.scan > 0 {
+            parts.push("its scan".to_string());
+        }
+        let counted = |n: usize, one: &str, many: &str| match n {
+            0 => None,
+            1 => Some(format!("1 {one}")),
+            n => Some(format!("{n} {many}")),
+        };
+        parts.extend(counted(
+            self.own_queries,
+            "check with its own query",
+            "checks with their own queries",
+        ));
+        parts.extend(counted(
+            self.by_others,
+            "product or lookup reading it",
+            "products or lookups reading it",
+        ));
+        match self.total() {
+            0 => "not read by the checks".into(),
+            1 => format!("read once: {}", parts.join("")),
+            n => format!("read {n} times: {}", parts.join(", ")),
+        }
+    }
+}
+
+/// The planned reads of every product `needed` builds, of which `checked` are checked.
+pub fn planned_reads(project: &Project, needed: &[&Product], checked: &[&Product]) -> HashMap<String, Reads> {
+    let mut reads: HashMap<String, Reads> = HashMap::new();
+    for product in checked {
+        let r = reads.entry(product.spec.relation()).or_default();
+        r.scan = 1;
+        r.own_queries = plan_product(&project.standards, &product.spec)
+            .iter()
+            .filter(|item| matches!(item, PlanItem::Check(c) if c.kind.cost() == Cost::OwnQuery))
+            .count();
+    }
+    for product in needed {
+        for read in read_by(project, product) {
+            reads.entry(read).or_default().by_others += 1;
+        }
+    }
+    reads
+}
+
+/// The products `product` reads: its product sources and the targets of its
+/// `relationships` checks.
+pub fn read_by(project: &Project, product: &Product) -> Vec<String> {
+    let mut read: Vec<String> = product
+        .spec
+        .sources
+        .iter()
+        .filter(|s| s.is_product())
+        .map(|s| s.name.clone())
+        .collect();
+    for item in plan_product(&project.standards, &product.spec) {
+        if let PlanItem::Check(PlannedCheck {
+            kind: CheckKind::Relationships(r),
+            ..
+        }) = item
+        {
+            if project.product(&r.to).is_some() && r.to != product.spec.relation() && !read.contains(&r.to) {
+                read.push(r.to.clone());
+            }
+        }
+    }
+    read
+}
+
+/// A product being checked, and the form its checks read: a view becomes a table the
+/// first time the checks must read it again.
+pub struct Holding<'a> {
+    /// Where the product lives.
+    pub warehouse: &'a dyn Warehouse,
+    product: &'a Product,
+    /// The form and why, or `None` when the product was not built (checked in place).
+    built: RefCell<Option<BuiltAs>>,
+}
+
+impl<'a> Holding<'a> {
+    /// A product built as `built` says, or `None` for one checked in place.
+    pub fn new(warehouse: &'a dyn Warehouse, product: &'a Product, built: Option<BuiltAs>) -> Holding<'a> {
+        Holding {
+            warehouse,
+            product,
+            built: RefCell::new(built),
+        }
+    }
+
+    /// Called before a read the plan did not count (`purpose` says which): a view
+    /// is built again as a table, so that this and later reads scan rows instead of
+    /// running the SQL each. `Err` says why the product's SQL cannot be built: a view
+    /// is created without running its SQL, so an SQL that fails when it runs (a cast
+    /// that does not hold, a file the sandbox refuses) fails here, as the build.
+    pub fn before_more_reads(&self, purpose: &str) -> Result<(), String> {
+        let mut built = self.built.borrow_mut();
+        let Some(b) = built.as_mut().filter(|b| b.form == BuildForm::View) else {
+            return Ok(());
+        };
+        let relation = self.product.spec.relation();
+        let (sql, path) = self.product.transform(self.warehouse.dialect().name());
+        self.warehouse
+            .materialize(&relation, sql, BuildForm::Table)
+            .map_err(|e| format!("building {relation} from {} failed: {e}", path.display()))?;
+        b.form = BuildForm::Table;
+        b.why = format!("planned as a view, {}; rebuilt for {purpose}", b.why);
+        Ok(())
+    }
+
+    /// [`Holding::before_more_reads`] where the read is optional: a failed rebuild is
+    /// logged and the view is read as it is.
+    pub fn before_optional_reads(&self, purpose: &str) {
+        if let Err(e) = self.before_more_reads(purpose) {
+            tracing::warn!(error = %e, "a view could not be rebuilt as a table; it is read again");
+        }
+    }
+
+    /// The build as the checklist says it.
+    pub fn built_as(&self) -> Option<BuiltAs> {
+        self.built.borrow().clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_read_is_a_view_and_more_are_a_table() {
+        let once = Reads {
+            scan: 1,
+            ..Reads::default()
+        };
+        assert_eq!(once.form(), BuildForm::View);
+        assert_eq!(once.describe(), "read once: its scan");
+        let twice = Reads {
+            scan: 1,
+            own_queries: 1,
+            by_others: 2,
+        };
+        assert_eq!(twice.form(), BuildForm::Table);
+        assert_eq!(
+            twice.describe(),
+            "read 4 times: its scan, 1 check with its own query, 2 products or lookups reading it"
+        );
+        let dependency_only = Reads {
+            by_others: 1,
+            ..Reads::default()
+        };
+        assert_eq!(dependency_only.form(), BuildForm::View);
+        assert_eq!(dependency_only.describe(), "read once: 1 product or lookup reading it");
+    }
+}

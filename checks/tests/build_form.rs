@@ -1,0 +1,313 @@
+//! A built product is a view when the run reads it once and a table when it reads it
+//! more: either way the checks say the same thing about the same rows, a view is read
+//! by exactly one scan, a view whose checks fail is rebuilt as a table before its
+//! samples are read, and a view whose SQL fails when it runs is one build error.
+
+mod support;
+
+use hallmark_checks::result::BuiltAs;
+use hallmark_checks::runner::{check_product, NOT_BUILT};
+use hallmark_checks::warehouse::{BuildForm, QueryKind, SourceLocation};
+use hallmark_checks::{CheckResult, Status};
+use support::{reference_time, Backend, Repo};
+
+const STANDARDS: &str = "# Test standards
+
+## T-001 Ids
+Applies to: silver
+```rule
+columns: { name: id }
+check: [not_null, unique]
+```
+
+## T-002 Amounts
+Applies to: silver
+```rule
+columns: { name: amount }
+check: { range: { min: 0 } }
+```
+
+## T-003 Statuses
+Applies to: silver
+```rule
+columns: { name: status }
+check: { accepted_values: { values: [shipped, pending] } }
+```
+";
+
+const COLUMNS: &str = "  - { name: id, type: integer, description: Order id }
+  - { name: amount, type: integer, description: Total }
+  - { name: status, type: varchar, description: State }
+";
+
+/// Generated bronze rows and what the checks must find in them.
+struct Bronze {
+    csv: String,
+    /// Ids that repeat one kept before (rows beyond the first of each id).
+    duplicate_ids: u64,
+    /// Rows whose amount is below zero.
+    negative_amounts: u64,
+    /// Rows whose status is neither `shipped` nor `pending`.
+    bad_statuses: u64,
+    /// Rows the product keeps (a non-blank id).
+    kept: u64,
+}
+
+/// `rows` orders from a fixed seed; `messy` adds repeated ids, negative amounts,
+/// statuses outside the accepted ones, and blank ids (dropped by the product).
+fn bronze(rows: u64, messy: bool, seed: u64) -> Bronze {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut out = Bronze {
+        csv: "Id,Amount,Status\n".into(),
+        duplicate_ids: 0,
+        negative_amounts: 0,
+        bad_statuses: 0,
+        kept: 0,
+    };
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..rows {
+        let roll = next() % 100;
+        let id = if messy && roll < 5 {
+            String::from(if roll % 2 == 0 { "" } else { "  " })
+        } else if messy && roll < 15 && i > 0 {
+            (next() % i).to_string()
+        } else {
+            i.to_string()
+        };
+        let amount = if messy && next() % 100 < 7 {
+            -((next() % 500) as i64) - 1
+        } else {
+            (next() % 10_000) as i64
+        };
+        let status = match next() % 100 {
+            r if messy && r < 6 => "Shipped",
+            r if messy && r < 9 => "lost",
+            r if r < 60 => "shipped",
+            _ => "pending",
+        };
+        if !id.trim().is_empty() {
+            out.kept += 1;
+            if !seen.insert(id.trim().to_string()) {
+                out.duplicate_ids += 1;
+            }
+            out.negative_amounts += u64::from(amount < 0);
+            out.bad_statuses += u64::from(status != "shipped" && status != "pending");
+        }
+        out.csv.push_str(&format!("{id},{amount},{status}\n"));
+    }
+    out
+}
+
+/// A repository whose product parses the generated bronze, keeping rows with an id.
+fn repo(backend: Backend, data: &Bronze, sql: Option<&str>) -> Repo {
+    let repo = Repo::on(backend);
+    let id = backend.trim("Id");
+    let default_sql = format!(
+        "SELECT {} AS id, {} AS amount, Status AS status FROM bronze.src WHERE {id} <> ''",
+        backend.cast_int(&id),
+        backend.cast_int("Amount")
+    );
+    repo.write("data_standards.md", STANDARDS)
+        .product(COLUMNS, &["id"], sql.unwrap_or(&default_sql))
+        .write("bronze/src.csv", &data.csv);
+    repo
+}
+
+/// The failing count of each check, by standard and check.
+fn figures(results: &[CheckResult]) -> Vec<(String, String, Status, Option<u64>, String)> {
+    results
+        .iter()
+        .map(|r| {
+            (
+                r.standard_id.clone(),
+                r.check.clone(),
+                r.status,
+                r.failing,
+                r.figure.clone(),
+            )
+        })
+        .collect()
+}
+
+fn failing(results: &[CheckResult], check: &str) -> Option<u64> {
+    results.iter().find(|r| r.check == check).and_then(|r| r.failing)
+}
+
+/// Builds `silver.t` of `repo` as `form` and checks it, as the runner does.
+fn checked_as(
+    repo: &Repo,
+    form: BuildForm,
+) -> (
+    hallmark_checks::result::ProductReport,
+    Vec<hallmark_checks::warehouse::QueryRecord>,
+) {
+    let project = repo.load();
+    let product = &project.products[0];
+    let wh = repo.backend.open();
+    let source = &product.spec.sources[0];
+    wh.bind_source(&source.name, &SourceLocation::of(source, &project.root))
+        .unwrap();
+    let (sql, _) = product.transform(wh.dialect().name());
+    let before = wh.queries().len();
+    wh.materialize("silver.t", sql, form).unwrap();
+    let columns = wh.describe("silver.t").unwrap();
+    let options = hallmark_checks::runner::RunOptions {
+        reference_time: reference_time(),
+        ..Default::default()
+    };
+    let build = BuiltAs {
+        form,
+        why: "chosen by the test".into(),
+    };
+    let report = check_product(&project, product, Ok(columns), Some(build), wh.as_ref(), &options);
+    (report, wh.queries().split_off(before))
+}
+
+fn a_product_read_once_is_a_view_read_by_one_scan(b: Backend) {
+    let data = bronze(2_000, false, 7);
+    let repo = repo(b, &data, None);
+    let (list, wh) = repo.check();
+    let report = &list.products[0];
+    assert!(list.passed(), "{:#?}", report.results);
+    assert_eq!(report.rows, Some(data.kept));
+    assert_eq!(
+        report.built_as.as_ref().map(|b| (b.form, b.why.as_str())),
+        Some((BuildForm::View, "read once: its scan"))
+    );
+    let queries = wh.queries();
+    let built: Vec<&str> = queries
+        .iter()
+        .filter(|q| q.kind == QueryKind::Materialize)
+        .map(|q| q.sql.as_str())
+        .collect();
+    assert_eq!(built.len(), 1, "{built:#?}");
+    assert!(built[0].contains(" VIEW "), "{}", built[0]);
+    // The product's SQL runs once: the checks and the kept-values counts share one
+    // scan; nothing else reads the product.
+    let relation = wh.dialect().quote_relation("silver.t");
+    let reads: Vec<(QueryKind, &str)> = queries
+        .iter()
+        .filter(|q| q.kind != QueryKind::Materialize && q.sql.contains(&relation))
+        .filter(|q| q.kind != QueryKind::Metadata && q.kind != QueryKind::Setup)
+        .map(|q| (q.kind, q.sql.as_str()))
+        .collect();
+    assert_eq!(reads.len(), 1, "{reads:#?}");
+    assert_eq!(reads[0].0, QueryKind::Scan);
+    let markdown = hallmark_checks::render::render(&list, hallmark_checks::render::Format::Markdown);
+    assert!(
+        markdown.contains("— built as a view (read once: its scan)"),
+        "{markdown}"
+    );
+
+    // The same product as a table: the same verdicts, word for word.
+    let (as_view, _) = checked_as(&repo, BuildForm::View);
+    let (as_table, _) = checked_as(&repo, BuildForm::Table);
+    assert_eq!(figures(&as_view.results), figures(&as_table.results));
+    assert_eq!(figures(&as_view.results), figures(&report.results));
+}
+
+fn a_failing_view_is_rebuilt_as_a_table_for_its_samples(b: Backend) {
+    for seed in [3, 11, 29] {
+        let data = bronze(3_000, true, seed);
+        assert!(data.duplicate_ids > 0 && data.negative_amounts > 0 && data.bad_statuses > 0);
+        let repo = repo(b, &data, None);
+        let (as_view, queries) = checked_as(&repo, BuildForm::View);
+        let (as_table, _) = checked_as(&repo, BuildForm::Table);
+        // The truth of the generated rows, on either form.
+        for report in [&as_view, &as_table] {
+            assert_eq!(report.rows, Some(data.kept));
+            assert_eq!(
+                failing(&report.results, "unique"),
+                Some(data.duplicate_ids),
+                "seed {seed}"
+            );
+            assert_eq!(
+                failing(&report.results, "range"),
+                Some(data.negative_amounts),
+                "seed {seed}"
+            );
+            assert_eq!(
+                failing(&report.results, "accepted_values"),
+                Some(data.bad_statuses),
+                "seed {seed}"
+            );
+        }
+        assert_eq!(figures(&as_view.results), figures(&as_table.results));
+        // Samples came from a table built once more, after the scan of the view.
+        let kinds: Vec<(QueryKind, bool)> = queries
+            .iter()
+            .filter(|q| matches!(q.kind, QueryKind::Materialize | QueryKind::Scan | QueryKind::Sample))
+            .map(|q| (q.kind, q.sql.contains(" VIEW ")))
+            .collect();
+        assert_eq!(
+            &kinds[..3],
+            [
+                (QueryKind::Materialize, true),
+                (QueryKind::Scan, false),
+                (QueryKind::Materialize, false)
+            ],
+            "{kinds:?}"
+        );
+        assert!(kinds[3..].iter().all(|(k, _)| *k == QueryKind::Sample), "{kinds:?}");
+        let rebuilt = as_view.built_as.as_ref().unwrap();
+        assert_eq!(rebuilt.form, BuildForm::Table);
+        assert_eq!(
+            rebuilt.why,
+            "planned as a view, chosen by the test; rebuilt for samples of failing rows"
+        );
+        let range = as_view.results.iter().find(|r| r.check == "range").unwrap();
+        let samples = range.samples.as_ref().expect("samples of the negative amounts");
+        assert!(!samples.rows.is_empty());
+        assert_eq!(
+            samples,
+            as_table
+                .results
+                .iter()
+                .find(|r| r.check == "range")
+                .unwrap()
+                .samples
+                .as_ref()
+                .unwrap()
+        );
+    }
+}
+
+fn a_view_whose_sql_fails_when_read_is_one_build_error(b: Backend) {
+    let data = bronze(200, true, 5);
+    // Blank ids are not filtered out: the cast fails on them when the SQL runs, which
+    // creating a view does not do.
+    let sql = format!(
+        "SELECT {} AS id, {} AS amount, Status AS status FROM bronze.src",
+        b.cast_int("Id"),
+        b.cast_int("Amount")
+    );
+    let repo = repo(b, &data, Some(&sql));
+    let (list, _) = repo.check();
+    let report = &list.products[0];
+    let error = report.error.as_deref().expect("the product is not built");
+    assert!(error.starts_with("building silver.t from "), "{error}");
+    assert!(error.contains("silver.sql failed"), "{error}");
+    assert!(report.built_as.as_ref().is_some_and(|b| b.form == BuildForm::View));
+    let value_checks: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.standard_id.starts_with("T-"))
+        .collect();
+    assert!(!value_checks.is_empty());
+    for r in value_checks {
+        assert_eq!((r.status, r.figure.as_str()), (Status::Error, NOT_BUILT), "{r:#?}");
+        assert!(r.reason.is_none(), "the error is said once, for the product: {r:#?}");
+    }
+}
+
+on_every_backend!(
+    a_product_read_once_is_a_view_read_by_one_scan,
+    a_failing_view_is_rebuilt_as_a_table_for_its_samples,
+    a_view_whose_sql_fails_when_read_is_one_build_error
+);
