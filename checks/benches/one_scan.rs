@@ -2,10 +2,13 @@
 //! table (`SELECT count(*), sum(...)` over every column), on embedded DuckDB and, when
 //! a server answers at `HALLMARK_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123), on
 //! ClickHouse. Run with `cargo bench --workspace --bench one_scan --profile dev`; the last lines
-//! print both medians and the ratio per backend.
+//! print both medians and the ratio per backend, then the same checks on a product
+//! built from text bronze as a view and as a table (the evidence for
+//! `hallmark_checks::holding`).
 
 use criterion::{criterion_group, Criterion};
 use hallmark_checks::plan::{plan_product, PlanItem};
+use hallmark_checks::result::BuiltAs;
 use hallmark_checks::runner::{check_product, RunOptions};
 use hallmark_checks::warehouse::clickhouse::{ClickHouseWarehouse, Connection, Secret};
 use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
@@ -196,6 +199,77 @@ fn summary(backend: Backend) {
     );
 }
 
+/// The same checks on a product built from text bronze as a view and as a table,
+/// for a transform that parses each value and one that also deduplicates: the build
+/// and the checks of one run, timed together, as `hallmark check` on a changed SQL
+/// pays them. Prints one line per transform with both medians.
+fn view_or_table(backend: Backend) {
+    let Some(warehouse) = backend.open() else { return };
+    let clickhouse = backend == Backend::ClickHouse;
+    warehouse
+        .materialize(
+            "bronze.big_text",
+            &workload::text_bronze_sql(clickhouse, &backend.table_sql()),
+            BuildForm::Table,
+        )
+        .unwrap();
+    for (name, sql) in workload::text_transforms(clickhouse) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("data_standards.md"), STANDARDS).unwrap();
+        std::fs::create_dir_all(dir.path().join("products/big")).unwrap();
+        let spec = SPEC.replace(
+            "sources: [{ name: bronze.none, file: none.csv }]",
+            "sources: [{ name: bronze.big_text, table: big_text }]",
+        );
+        std::fs::write(dir.path().join("products/big/silver.yml"), spec).unwrap();
+        std::fs::write(dir.path().join("products/big/silver.sql"), &sql).unwrap();
+        let project = Project::load(dir.path()).unwrap();
+        let product = &project.products[0];
+        // `extra` more full reads after the checks: a product built from this one.
+        let run = |form: BuildForm, extra: usize| {
+            warehouse.materialize("silver.big", &sql, form).unwrap();
+            let columns = warehouse.describe("silver.big").unwrap();
+            let build = BuiltAs {
+                form,
+                why: "the bench".into(),
+            };
+            let report = check_product(
+                &project,
+                product,
+                Ok(columns),
+                Some(build),
+                warehouse.as_ref(),
+                &RunOptions::default(),
+            );
+            assert_eq!(report.summary.fail + report.summary.error, 0, "{:#?}", report.results);
+            assert_eq!(report.rows, Some(ROWS));
+            let d = warehouse.dialect();
+            let again = format!(
+                "SELECT count(*), count({}), count({}), count({}) FROM {}",
+                d.quote_ident("id"),
+                d.quote_ident("amount"),
+                d.quote_ident("ordered_at"),
+                d.quote_relation("silver.big")
+            );
+            for _ in 0..extra {
+                warehouse.query(QueryKind::Custom, &again).unwrap();
+            }
+        };
+        for extra in [0, 1] {
+            let view = median_of(|| run(BuildForm::View, extra));
+            let table = median_of(|| run(BuildForm::Table, extra));
+            println!(
+                "view-or-table summary, {}, {name}, {ROWS} text rows read {}: built as a view and checked {:.1} ms, as a table {:.1} ms (table/view {:.2})",
+                backend.name(),
+                if extra == 0 { "once" } else { "twice" },
+                view.as_secs_f64() * 1e3,
+                table.as_secs_f64() * 1e3,
+                table.as_secs_f64() / view.as_secs_f64()
+            );
+        }
+    }
+}
+
 criterion_group!(benches, bench);
 
 fn main() {
@@ -203,4 +277,6 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
     summary(Backend::DuckDb);
     summary(Backend::ClickHouse);
+    view_or_table(Backend::DuckDb);
+    view_or_table(Backend::ClickHouse);
 }

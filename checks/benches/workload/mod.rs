@@ -43,3 +43,44 @@ pub fn clickhouse_table_sql(rows: u64) -> String {
          FROM (SELECT number FROM system.numbers LIMIT {rows})"
     )
 }
+
+/// `rows` orders as bronze holds them: every value text, columns named as a source
+/// system would (`Id`, `OrderedAt`), built from the typed generator of `typed_sql`.
+#[allow(dead_code)] // one bench of the two uses it
+pub fn text_bronze_sql(clickhouse: bool, typed_sql: &str) -> String {
+    let text = |c: &str| {
+        if clickhouse {
+            format!("toString({c})")
+        } else {
+            format!("CAST({c} AS VARCHAR)")
+        }
+    };
+    format!(
+        "SELECT {} AS Id, email AS Email, country AS Country, {} AS Amount, {} AS OrderedAt, status AS Status FROM ({typed_sql})",
+        text("id"),
+        text("amount"),
+        text("ordered_at")
+    )
+}
+
+/// Two product SQLs over [`text_bronze_sql`] as silver transforms are written: one
+/// that parses each value, and one that also keeps the latest row per id (a window
+/// or its ClickHouse spelling), by name.
+#[allow(dead_code)] // one bench of the two uses it
+pub fn text_transforms(clickhouse: bool) -> [(&'static str, String); 2] {
+    let parse = if clickhouse {
+        "SELECT toInt64(Id) AS id, Email AS email, upper(Country) AS country, CAST(Amount AS Decimal(18, 2)) AS amount, \
+         toDateTime(OrderedAt, 'UTC') AS ordered_at, lower(Status) AS status FROM bronze.big_text"
+    } else {
+        "SELECT CAST(Id AS BIGINT) AS id, trim(Email) AS email, upper(Country) AS country, CAST(Amount AS DECIMAL(18,2)) AS amount, \
+         CAST(OrderedAt AS TIMESTAMP) AS ordered_at, lower(Status) AS status FROM bronze.big_text"
+    };
+    let dedup = if clickhouse {
+        format!("SELECT * FROM ({parse}) ORDER BY id, ordered_at DESC LIMIT 1 BY id")
+    } else {
+        format!(
+            "SELECT * FROM ({parse}) AS p QUALIFY row_number() OVER (PARTITION BY p.id ORDER BY p.ordered_at DESC) = 1"
+        )
+    };
+    [("parse", parse.to_string()), ("parse_and_dedup", dedup)]
+}
