@@ -306,7 +306,46 @@ fn a_view_whose_sql_fails_when_read_is_one_build_error(b: Backend) {
     }
 }
 
+fn a_product_another_is_built_from_is_a_table(b: Backend) {
+    let data = bronze(500, false, 13);
+    let repo = repo(b, &data, None);
+    repo.write(
+        "products/g/gold.yml",
+        "name: g\nlevel: gold\nowner: team@example.com\nsources:\n  - name: silver.t\ncolumns:\n  - { name: n, type: bigint, description: Orders }\n",
+    )
+    .write("products/g/gold.sql", "SELECT count(*) AS n FROM silver.t");
+    let (list, wh) = repo.check();
+    let built: Vec<(String, BuildForm, String)> = list
+        .products
+        .iter()
+        .map(|p| {
+            let b = p.built_as.clone().expect("built");
+            (p.product.clone(), b.form, b.why)
+        })
+        .collect();
+    assert_eq!(
+        built,
+        [
+            (
+                "silver.t".to_string(),
+                BuildForm::Table,
+                "read 2 times: its scan, 1 product or lookup reading it".to_string()
+            ),
+            ("gold.g".to_string(), BuildForm::View, "read once: its scan".to_string()),
+        ]
+    );
+    assert_eq!(list.products[1].rows, Some(1));
+    let materialized: Vec<bool> = wh
+        .queries()
+        .iter()
+        .filter(|q| q.kind == QueryKind::Materialize)
+        .map(|q| q.sql.contains(" VIEW "))
+        .collect();
+    assert_eq!(materialized, [false, true], "silver as a table, then gold as a view");
+}
+
 on_every_backend!(
+    a_product_another_is_built_from_is_a_table,
     a_product_read_once_is_a_view_read_by_one_scan,
     a_failing_view_is_rebuilt_as_a_table_for_its_samples,
     a_view_whose_sql_fails_when_read_is_one_build_error
