@@ -8,13 +8,15 @@
 //!
 //! | transform | read once: DuckDB | ClickHouse | read twice: DuckDB | ClickHouse |
 //! |---|---|---|---|---|
-//! | parse each value | 1.05 | 1.28 | 0.91 | 1.25 |
-//! | parse, keep the latest row per id | 0.99 | 1.15 | 0.76 | 0.70 |
+//! | parse each value | 1.06 | 1.52 | 0.96 | 1.30 |
+//! | parse, keep the latest row per id | 1.02 | 0.97 | 0.75 | 0.71 |
 //!
-//! A view read once never loses (DuckDB writes an in-memory table almost for free,
-//! ClickHouse writes MergeTree parts); a second read makes the table cheaper, by a
-//! quarter when the SQL deduplicates. So: a view when the run reads the product once,
-//! a table when it reads it more.
+//! (An idle machine; runs differ by about 5 %.) Read once, a view costs the same as a
+//! table or less (DuckDB writes an in-memory table almost for free, ClickHouse writes
+//! MergeTree parts); read twice, the table is cheaper by a quarter when the SQL
+//! deduplicates, and the view stays ahead only where the SQL is cheap to run again
+//! and the engine pays for every write. So: a view when the run reads the product
+//! once, a table when it reads it more.
 //!
 //! The reads are counted before the build from what is known then: the product's one
 //! scan (which also carries the kept-values counts), its own-query checks, and the
