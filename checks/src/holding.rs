@@ -108,7 +108,7 @@ pub fn planned_reads(project: &Project, needed: &[&Product], checked: &[&Product
             .count();
     }
     for product in needed {
-        for read in read_by(project, product) {
+        for read in products_read(project, product) {
             reads.entry(read).or_default().by_others += 1;
         }
     }
@@ -116,8 +116,8 @@ pub fn planned_reads(project: &Project, needed: &[&Product], checked: &[&Product
 }
 
 /// The products `product` reads: its product sources and the targets of its
-/// `relationships` checks.
-pub fn read_by(project: &Project, product: &Product) -> Vec<String> {
+/// `relationships` checks, which are built before it.
+pub fn products_read(project: &Project, product: &Product) -> Vec<String> {
     let mut read: Vec<String> = product
         .spec
         .sources
@@ -137,6 +137,11 @@ pub fn read_by(project: &Project, product: &Product) -> Vec<String> {
         }
     }
     read
+}
+
+/// How a product that could not be built says so, wherever the build failed.
+pub fn build_failed(relation: &str, sql_path: &std::path::Path, error: &dyn std::fmt::Display) -> String {
+    format!("building {relation} from {} failed: {error}", sql_path.display())
 }
 
 /// A product being checked, and the form its checks read: a view becomes a table the
@@ -173,7 +178,7 @@ impl<'a> Holding<'a> {
         let (sql, path) = self.product.transform(self.warehouse.dialect().name());
         self.warehouse
             .materialize(&relation, sql, BuildForm::Table)
-            .map_err(|e| format!("building {relation} from {} failed: {e}", path.display()))?;
+            .map_err(|e| build_failed(&relation, path, &e))?;
         b.form = BuildForm::Table;
         b.why = format!("planned as a view, {}; rebuilt for {purpose}", b.why);
         Ok(())

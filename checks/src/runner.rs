@@ -242,7 +242,7 @@ fn build_one(
         None => warehouse
             .materialize(&relation, sql, form)
             .and_then(|_| warehouse.describe(&relation))
-            .map_err(|e| format!("building {relation} from {} failed: {e}", sql_path.display())),
+            .map_err(|e| crate::holding::build_failed(&relation, sql_path, &e)),
     };
     // The rows it holds back are part of the product: no quarantine, no product.
     let built = built.and_then(|columns| match &product.quarantine {
@@ -252,7 +252,7 @@ fn build_one(
             warehouse
                 .materialize(&rel, &q.sql, BuildForm::Table)
                 .map(|_| columns)
-                .map_err(|e| format!("building {rel} from {} failed: {e}", q.path.display()))
+                .map_err(|e| crate::holding::build_failed(&rel, &q.path, &e))
         }
     });
     if let Err(e) = &built {
@@ -325,7 +325,7 @@ fn needed_products<'a>(project: &'a Project, selected: &[&'a Product]) -> Vec<&'
             return;
         }
         seen.push(rel);
-        for dep in crate::holding::read_by(project, p) {
+        for dep in crate::holding::products_read(project, p) {
             if let Some(d) = project.product(&dep) {
                 visit(project, d, seen, order);
             }
@@ -468,12 +468,7 @@ pub fn check_product(
     let columns = match built {
         Ok(c) => c,
         Err(e) => {
-            for (i, c) in &checks {
-                results[*i] = Some(CheckResult {
-                    figure: NOT_BUILT.into(),
-                    ..base_result(c)
-                });
-            }
+            not_built(&checks, &mut results);
             return finish(results, None, Some(e));
         }
     };
@@ -530,12 +525,7 @@ pub fn check_product(
     let (mut row_count, scan_row) = match run_scan(&scan_checks, extra, &ctx, holding, &mut results) {
         Ok(scanned) => scanned,
         Err(e) => {
-            for (i, c) in &checks {
-                results[*i] = Some(CheckResult {
-                    figure: NOT_BUILT.into(),
-                    ..base_result(c)
-                });
-            }
+            not_built(&checks, &mut results);
             return finish(results, None, Some(e));
         }
     };
@@ -589,9 +579,22 @@ pub fn check_product(
     finish(results, row_count, None)
 }
 
-/// Runs the one aggregate query for all scan checks and records their verdicts. If
-/// the combined query fails, each check runs alone so one bad check cannot hide the
-/// others' results. Returns the product's row count when it was measured.
+/// Marks every check as not measured, for a product that could not be built: the
+/// reason is the product's, said once.
+fn not_built(checks: &[(usize, &PlannedCheck)], results: &mut [Option<CheckResult>]) {
+    for (i, c) in checks {
+        results[*i] = Some(CheckResult {
+            figure: NOT_BUILT.into(),
+            ..base_result(c)
+        });
+    }
+}
+
+/// Runs the one aggregate query for all scan checks (plus `extra` measures others
+/// read from its row) and records their verdicts. If the combined query fails, each
+/// check runs alone so one bad check cannot hide the others' results. Returns the
+/// product's row count when it was measured and the scan's row when it answered;
+/// `Err` when the product is a view whose SQL fails when it runs (the build error).
 fn run_scan(
     scan_checks: &[(usize, &PlannedCheck)],
     extra: &[scan::Measure],

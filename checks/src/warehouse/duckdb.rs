@@ -396,10 +396,7 @@ impl Warehouse for DuckDbWarehouse {
         let select = self.screen(select_sql)?;
         self.ensure_schema(relation)?;
         let target = self.dialect().quote_relation(relation);
-        let kind = match form {
-            BuildForm::View => "VIEW",
-            BuildForm::Table => "TABLE",
-        };
+        let kind = form.keyword();
         // `CREATE OR REPLACE` replaces only an object of its own kind: an earlier
         // build of the other form goes first.
         let (schema, table) = relation.split_once('.').unwrap_or(("main", relation));
@@ -514,6 +511,18 @@ mod tests {
         match wh.describe("nowhere.orders") {
             Err(WarehouseError::MissingRelation(r)) => assert_eq!(r, "nowhere.orders"),
             other => panic!("expected a missing relation, got {other:?}"),
+        }
+        // Either form replaces the other, and is described alike.
+        for form in [BuildForm::View, BuildForm::Table, BuildForm::View] {
+            wh.materialize("silver.orders", "SELECT 2 AS id, 'b' AS Name", form)
+                .unwrap();
+            let columns = wh.describe("silver.orders").unwrap();
+            assert_eq!(columns.len(), 2, "{form}");
+            assert_eq!(columns[1].name, "Name", "{form}");
+            let n = wh
+                .query(QueryKind::Custom, "SELECT max(id) AS n FROM silver.orders")
+                .unwrap();
+            assert_eq!(n.first("n").and_then(|v| v.as_u64()), Some(2), "{form}");
         }
         // A view whose table went away exists but cannot be read: its own error.
         let sql = "CREATE TABLE silver.base AS SELECT 1 AS id; CREATE VIEW silver.over AS SELECT * FROM silver.base; DROP TABLE silver.base";

@@ -50,6 +50,16 @@ pub enum BuildForm {
     Table,
 }
 
+impl BuildForm {
+    /// The SQL keyword of the object it creates.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BuildForm::View => "VIEW",
+            BuildForm::Table => "TABLE",
+        }
+    }
+}
+
 impl std::fmt::Display for BuildForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
