@@ -291,6 +291,13 @@ impl CheckKind {
         }
     }
 
+    /// Whether the check reads the product in a query of its own: custom SQL runs as
+    /// written, while a reconciliation's product side rides in the product's scan
+    /// (only its source is read apart). What the choice of view or table counts.
+    pub fn reads_product_alone(&self) -> bool {
+        self.cost() == Cost::OwnQuery && !matches!(self, CheckKind::RowCountReconciliation(_))
+    }
+
     /// Checks the parameters beyond what their types say (regexes compile, bounds are
     /// ordered, durations parse), so that a mistake is reported by `hallmark lint`
     /// rather than by the warehouse halfway through a run.

@@ -19,12 +19,13 @@
 //! once, a table when it reads it more.
 //!
 //! The reads are counted before the build from what is known then: the product's one
-//! scan (which also carries the kept-values counts), its own-query checks, and the
+//! scan (which also carries the kept-values counts and the product side of row-count
+//! reconciliations), its custom-SQL checks, and the
 //! products and relationship checks that read it. Reads that depend on the data (samples
 //! of failing rows, a second scan for duplicate rows, each check alone after a failed
 //! scan) turn a view into a table first, so they never run the SQL more than once more.
 
-use crate::catalogue::{CheckKind, Cost};
+use crate::catalogue::CheckKind;
 use crate::plan::{plan_product, PlanItem, PlannedCheck};
 use crate::project::Project;
 use crate::result::BuiltAs;
@@ -38,7 +39,7 @@ use std::collections::HashMap;
 pub struct Reads {
     /// 1 when the product is checked (its one scan), else 0.
     pub scan: usize,
-    /// Its checks that run a query of their own (reconciliations, custom SQL).
+    /// Its checks that read it in a query of their own (custom SQL).
     pub own_queries: usize,
     /// Products built from it and relationship checks that look it up.
     pub by_others: usize,
@@ -78,11 +79,7 @@ impl Reads {
             1 => Some(format!("1 {one}")),
             n => Some(format!("{n} {many}")),
         };
-        parts.extend(counted(
-            self.own_queries,
-            "check with its own query",
-            "checks with their own queries",
-        ));
+        parts.extend(counted(self.own_queries, "custom SQL check", "custom SQL checks"));
         parts.extend(counted(
             self.by_others,
             "product or lookup reading it",
@@ -104,7 +101,7 @@ pub fn planned_reads(project: &Project, needed: &[&Product], checked: &[&Product
         r.scan = 1;
         r.own_queries = plan_product(&project.standards, &product.spec)
             .iter()
-            .filter(|item| matches!(item, PlanItem::Check(c) if c.kind.cost() == Cost::OwnQuery))
+            .filter(|item| matches!(item, PlanItem::Check(c) if c.kind.reads_product_alone()))
             .count();
     }
     for product in needed {
@@ -218,7 +215,7 @@ mod tests {
         assert_eq!(twice.form(), BuildForm::Table);
         assert_eq!(
             twice.describe(),
-            "read 4 times: its scan, 1 check with its own query, 2 products or lookups reading it"
+            "read 4 times: its scan, 1 custom SQL check, 2 products or lookups reading it"
         );
         let dependency_only = Reads {
             by_others: 1,

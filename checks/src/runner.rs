@@ -489,6 +489,7 @@ pub fn check_product(
     };
 
     let mut scan_checks = Vec::new();
+    let mut reconciliations = Vec::new();
     for (i, c) in &checks {
         if let Some(missing) = c.columns.iter().find(|col| !names.contains(col)) {
             results[*i] = Some(error_result(
@@ -502,6 +503,8 @@ pub fn check_product(
         }
         match c.kind.cost() {
             Cost::Metadata => results[*i] = Some(verdict_result(c, metadata_verdict(c, spec, &columns), None)),
+            // A reconciliation's product side rides in the scan.
+            Cost::OwnQuery if matches!(c.kind, CheckKind::RowCountReconciliation(_)) => reconciliations.push((*i, *c)),
             Cost::OwnQuery => results[*i] = Some(own_query_result(c, product, &ctx, warehouse)),
             Cost::Scan => scan_checks.push((*i, *c)),
         }
@@ -521,8 +524,19 @@ pub fn check_product(
             })
     });
     let kept = guards::KeptValues::plan(product, &columns, warehouse);
-    let extra = kept.as_ref().map(|k| k.measures()).unwrap_or_default();
-    let (mut row_count, scan_row) = match run_scan(&scan_checks, extra, &ctx, holding, &mut results) {
+    let extra: Vec<scan::Measure> = kept
+        .as_ref()
+        .map(|k| k.measures())
+        .unwrap_or_default()
+        .iter()
+        .cloned()
+        .chain(
+            reconciliations
+                .iter()
+                .map(|(i, _)| reconciliation_measure(*i, product, &ctx)),
+        )
+        .collect();
+    let (mut row_count, scan_row) = match run_scan(&scan_checks, &extra, &ctx, holding, &mut results) {
         Ok(scanned) => scanned,
         Err(e) => {
             not_built(&checks, &mut results);
@@ -557,6 +571,16 @@ pub fn check_product(
                 }
             }
         }
+    }
+    for (i, c) in &reconciliations {
+        let CheckKind::RowCountReconciliation(p) = &c.kind else {
+            continue;
+        };
+        let in_scan = scan_row
+            .as_ref()
+            .and_then(|row| row.first(&reconciliation_alias(*i)))
+            .and_then(|v| v.as_u64());
+        results[*i] = Some(reconciliation_result(c, p, product, &ctx, warehouse, in_scan));
     }
     let max_set_aside = project.config.promotion.max_set_aside;
     results.extend(
@@ -830,6 +854,146 @@ fn metadata_verdict(check: &PlannedCheck, spec: &ProductSpec, columns: &[ColumnI
     }
 }
 
+/// The product's side of a row-count reconciliation: its rows with a whole primary
+/// key (every row when it has none), as a measure of the product's one scan.
+fn reconciliation_measure(index: usize, product: &Product, ctx: &ScanContext<'_>) -> scan::Measure {
+    let d = ctx.dialect;
+    let expr = match product.spec.primary_key.as_slice() {
+        [] => "count(*)".to_string(),
+        pk => d.count_if(
+            &pk.iter()
+                .map(|k| format!("{} IS NOT NULL", d.key_text(&d.quote_ident(k))))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        ),
+    };
+    scan::Measure {
+        alias: reconciliation_alias(index),
+        expr,
+    }
+}
+
+/// The scan alias of reconciliation check number `index`.
+fn reconciliation_alias(index: usize) -> String {
+    format!("hm_{index}_product_rows")
+}
+
+/// A row-count reconciliation's verdict. `in_scan` is the product's side when the
+/// product's scan measured it ([`reconciliation_measure`]); without it the product
+/// is counted in the same query as the source. The result shows that whole query
+/// either way, so it can be run on its own.
+fn reconciliation_result(
+    check: &PlannedCheck,
+    p: &crate::catalogue::ReconciliationParams,
+    product: &Product,
+    ctx: &ScanContext<'_>,
+    warehouse: &dyn Warehouse,
+    in_scan: Option<u64>,
+) -> CheckResult {
+    let d = ctx.dialect;
+    let rel = d.quote_relation(ctx.relation);
+    let source = match &p.source {
+        Some(name) => product.spec.sources.iter().find(|s| &s.name == name),
+        None => product.spec.sources.first(),
+    };
+    let Some(source) = source else {
+        return error_result(
+            check,
+            format!("no source `{}` in the spec", p.source.as_deref().unwrap_or("?")),
+        );
+    };
+    // A key that is NULL, empty or only whitespace is no key, on either side;
+    // keys are compared trimmed. Nor is a key that is the key column's own
+    // name: a header repeated where files were concatenated.
+    let keys: Vec<String> = source
+        .key
+        .iter()
+        .map(|k| {
+            format!(
+                "nullif({}, {})",
+                d.key_text(&d.quote_ident(k)),
+                d.string_literal(k.trim())
+            )
+        })
+        .collect();
+    let distinct = if keys.is_empty() {
+        "count(*)".to_string()
+    } else {
+        d.count_distinct(&keys)
+    };
+    let counted = |relation: &str| {
+        format!(
+            "(SELECT {} FROM {relation})",
+            reconciliation_measure(0, product, ctx).expr
+        )
+    };
+    // Rows held back in the quarantine reached silver's door: they count.
+    let quarantine = product
+        .quarantine
+        .as_ref()
+        .map(|_| counted(&d.quote_relation(&product.quarantine_relation())));
+    let product_rows = match &quarantine {
+        None => counted(&rel),
+        Some(q) => format!("({} + {q})", counted(&rel)),
+    };
+    let from_source = format!(
+        "count(*) AS source_rows, {distinct} AS source_keys FROM {}",
+        d.quote_relation(&source.name)
+    );
+    let sql = format!("SELECT {product_rows} AS product_rows, {from_source}");
+    // With the product's side from its scan, only the source (and the quarantine)
+    // is read here.
+    let run = match in_scan {
+        None => sql.clone(),
+        Some(_) => format!(
+            "SELECT {} AS quarantined, {from_source}",
+            quarantine.as_deref().unwrap_or("0")
+        ),
+    };
+    match warehouse.query(QueryKind::Source, &run) {
+        Err(e) => CheckResult {
+            sql: Some(sql),
+            ..error_result(check, e.to_string())
+        },
+        Ok(row) => {
+            let get = |a: &str| row.first(a).and_then(|v| v.as_u64()).unwrap_or(0);
+            let prod = match in_scan {
+                None => get("product_rows"),
+                Some(n) => n + get("quarantined"),
+            };
+            let (src_rows, src_keys) = (get("source_rows"), get("source_keys"));
+            let diff = if src_keys == 0 {
+                if prod == 0 {
+                    0.0
+                } else {
+                    1.0
+                }
+            } else {
+                (prod as f64 - src_keys as f64).abs() / src_keys as f64
+            };
+            let key_text = if keys.is_empty() {
+                "rows".to_string()
+            } else {
+                format!("distinct keys ({})", source.key.join(", "))
+            };
+            let v = Verdict {
+                passed: diff <= p.tolerance,
+                figure: format!(
+                    "{} rows vs {} source {key_text} ({} source rows): {:.2}% apart, tolerance {:.2}%",
+                    thousands(prod),
+                    thousands(src_keys),
+                    thousands(src_rows),
+                    diff * 100.0,
+                    p.tolerance * 100.0
+                ),
+                failing: Some(prod.abs_diff(src_keys)),
+                total: Some(src_keys),
+            };
+            verdict_result(check, v, Some(sql))
+        }
+    }
+}
+
 /// Checks that need a query of their own: reconciliation with the source, custom SQL.
 fn own_query_result(
     check: &PlannedCheck,
@@ -840,97 +1004,7 @@ fn own_query_result(
     let d = ctx.dialect;
     let rel = d.quote_relation(ctx.relation);
     match &check.kind {
-        CheckKind::RowCountReconciliation(p) => {
-            let source = match &p.source {
-                Some(name) => product.spec.sources.iter().find(|s| &s.name == name),
-                None => product.spec.sources.first(),
-            };
-            let Some(source) = source else {
-                return error_result(
-                    check,
-                    format!("no source `{}` in the spec", p.source.as_deref().unwrap_or("?")),
-                );
-            };
-            // A key that is NULL, empty or only whitespace is no key, on either side;
-            // keys are compared trimmed. Nor is a key that is the key column's own
-            // name: a header repeated where files were concatenated.
-            let keys: Vec<String> = source
-                .key
-                .iter()
-                .map(|k| {
-                    format!(
-                        "nullif({}, {})",
-                        d.key_text(&d.quote_ident(k)),
-                        d.string_literal(k.trim())
-                    )
-                })
-                .collect();
-            let distinct = if keys.is_empty() {
-                "count(*)".to_string()
-            } else {
-                d.count_distinct(&keys)
-            };
-            let product_rows = match product.spec.primary_key.as_slice() {
-                [] => format!("SELECT count(*) FROM {rel}"),
-                pk => format!(
-                    "SELECT count(*) FROM {rel} WHERE {}",
-                    pk.iter()
-                        .map(|k| format!("{} IS NOT NULL", d.key_text(&d.quote_ident(k))))
-                        .collect::<Vec<_>>()
-                        .join(" AND ")
-                ),
-            };
-            // Rows held back in the quarantine reached silver's door: they count.
-            let product_rows = match &product.quarantine {
-                None => format!("({product_rows})"),
-                Some(_) => format!(
-                    "(({product_rows}) + ({}))",
-                    product_rows.replacen(&rel, &d.quote_relation(&product.quarantine_relation()), 1)
-                ),
-            };
-            let sql = format!(
-                "SELECT {product_rows} AS product_rows, count(*) AS source_rows, {distinct} AS source_keys FROM {}",
-                d.quote_relation(&source.name)
-            );
-            match warehouse.query(QueryKind::Source, &sql) {
-                Err(e) => CheckResult {
-                    sql: Some(sql),
-                    ..error_result(check, e.to_string())
-                },
-                Ok(row) => {
-                    let get = |a: &str| row.first(a).and_then(|v| v.as_u64()).unwrap_or(0);
-                    let (prod, src_rows, src_keys) = (get("product_rows"), get("source_rows"), get("source_keys"));
-                    let diff = if src_keys == 0 {
-                        if prod == 0 {
-                            0.0
-                        } else {
-                            1.0
-                        }
-                    } else {
-                        (prod as f64 - src_keys as f64).abs() / src_keys as f64
-                    };
-                    let key_text = if keys.is_empty() {
-                        "rows".to_string()
-                    } else {
-                        format!("distinct keys ({})", source.key.join(", "))
-                    };
-                    let v = Verdict {
-                        passed: diff <= p.tolerance,
-                        figure: format!(
-                            "{} rows vs {} source {key_text} ({} source rows): {:.2}% apart, tolerance {:.2}%",
-                            thousands(prod),
-                            thousands(src_keys),
-                            thousands(src_rows),
-                            diff * 100.0,
-                            p.tolerance * 100.0
-                        ),
-                        failing: Some(prod.abs_diff(src_keys)),
-                        total: Some(src_keys),
-                    };
-                    verdict_result(check, v, Some(sql))
-                }
-            }
-        }
+        CheckKind::RowCountReconciliation(p) => reconciliation_result(check, p, product, ctx, warehouse, None),
         CheckKind::CustomSql(p) => {
             let body = match warehouse.screen(&p.sql.replace("{table}", &rel)) {
                 Ok(b) => b,

@@ -344,7 +344,63 @@ fn a_product_another_is_built_from_is_a_table(b: Backend) {
     assert_eq!(materialized, [false, true], "silver as a table, then gold as a view");
 }
 
+fn a_reconciliation_rides_in_the_scan_and_stands_alone_when_the_scan_fails(b: Backend) {
+    let data = bronze(1_000, true, 17);
+    let distinct_ids = data.kept - data.duplicate_ids;
+    let reconcile = "\n## T-004 Every order arrives\nApplies to: silver\n```rule\ncheck: { row_count_reconciliation: { tolerance: 0 } }\n```\n";
+    let figure_of = |standards: &str| {
+        let repo = repo(b, &data, None);
+        repo.write("data_standards.md", standards);
+        let (list, wh) = repo.check();
+        let report = list.products[0].clone();
+        let r = report
+            .results
+            .iter()
+            .find(|r| r.check == "row_count_reconciliation")
+            .unwrap()
+            .clone();
+        (report, r, wh.queries())
+    };
+    // The product side in the scan: the product is planned to be read once, as a
+    // view (its failures then rebuild it for their samples).
+    let (report, in_scan, queries) = figure_of(&format!("{STANDARDS}{reconcile}"));
+    let why = report.built_as.map(|b| b.why).unwrap_or_default();
+    assert!(why.starts_with("planned as a view, read once: its scan;"), "{why}");
+    // The product keeps every row with an id, duplicates too; bronze has the distinct ids.
+    assert_eq!(in_scan.failing, Some(data.kept - distinct_ids), "{}", in_scan.figure);
+    assert_eq!(in_scan.total, Some(distinct_ids));
+    let source_reads: Vec<&str> = queries
+        .iter()
+        .filter(|q| q.kind == QueryKind::Source)
+        .map(|q| q.sql.as_str())
+        .collect();
+    assert_eq!(source_reads.len(), 1);
+    assert!(
+        !source_reads[0].contains("silver"),
+        "only bronze is read apart: {}",
+        source_reads[0]
+    );
+
+    // A check whose SQL fails sinks the combined scan: the reconciliation then counts
+    // the product in its own query, and says the same.
+    let broken = format!("{STANDARDS}{reconcile}\n## T-005 Broken\nApplies to: silver\n```rule\ncolumns: {{ name: status }}\ncheck: {{ range: {{ min: 0 }} }}\n```\n");
+    let (report, alone, _) = figure_of(&broken);
+    assert!(
+        report
+            .results
+            .iter()
+            .any(|r| r.standard_id == "T-005" && r.status == Status::Error),
+        "{:#?}",
+        report.results
+    );
+    assert_eq!(
+        (alone.status, &alone.figure, alone.failing),
+        (in_scan.status, &in_scan.figure, in_scan.failing)
+    );
+}
+
 on_every_backend!(
+    a_reconciliation_rides_in_the_scan_and_stands_alone_when_the_scan_fails,
     a_product_another_is_built_from_is_a_table,
     a_product_read_once_is_a_view_read_by_one_scan,
     a_failing_view_is_rebuilt_as_a_table_for_its_samples,
