@@ -524,18 +524,12 @@ pub fn check_product(
             })
     });
     let kept = guards::KeptValues::plan(product, &columns, warehouse);
-    let extra: Vec<scan::Measure> = kept
-        .as_ref()
-        .map(|k| k.measures())
-        .unwrap_or_default()
-        .iter()
-        .cloned()
-        .chain(
-            reconciliations
-                .iter()
-                .map(|(i, _)| reconciliation_measure(*i, product, &ctx)),
-        )
-        .collect();
+    let mut extra: Vec<scan::Measure> = kept.as_ref().map(|k| k.measures().to_vec()).unwrap_or_default();
+    extra.extend(
+        reconciliations
+            .iter()
+            .map(|(i, _)| reconciliation_measure(*i, product, &ctx)),
+    );
     let (mut row_count, scan_row) = match run_scan(&scan_checks, &extra, &ctx, holding, &mut results) {
         Ok(scanned) => scanned,
         Err(e) => {
@@ -994,7 +988,8 @@ fn reconciliation_result(
     }
 }
 
-/// Checks that need a query of their own: reconciliation with the source, custom SQL.
+/// Checks that need a query of their own: custom SQL, and a reconciliation whose
+/// product side the scan could not measure.
 fn own_query_result(
     check: &PlannedCheck,
     product: &Product,
