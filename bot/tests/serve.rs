@@ -2,11 +2,11 @@
 //! environment, a signed webhook over HTTP, a worker that clones from and pushes to a
 //! bare remote, and the stateful fake GitHub receiving the pull request.
 
-use hallmark::webhook::signature::sign_github;
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::fake_github::{test_app_private_key_file, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::fake_gitlab::FakeGitLab;
 use hallmark_tests::http::request;
+use hallmark_tests::load::post_github;
 use hallmark_tests::remote::retail_remote;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -49,19 +49,7 @@ fn labeled_issue(number: u64, source: &str) -> String {
 
 /// Posts `body` as GitHub would, signed with `secret`.
 fn deliver(addr: SocketAddr, secret: &[u8], delivery: &str, body: &str) -> hallmark_tests::http::Response {
-    let sig = sign_github(secret, body.as_bytes());
-    request(
-        addr,
-        "POST",
-        "/webhooks/github",
-        &[
-            ("X-GitHub-Event", "issues"),
-            ("X-GitHub-Delivery", delivery),
-            ("X-Hub-Signature-256", &sig),
-        ],
-        body.as_bytes(),
-    )
-    .unwrap()
+    post_github(addr, secret, "issues", delivery, body).unwrap()
 }
 
 /// The promotion of issue `issue` ended once: one pull request with one checklist, and

@@ -11,7 +11,7 @@
 //! (`HALLMARK_SCALE_ROWS`, `HALLMARK_SCALE_CLICKHOUSE_URL` change the size and server).
 
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
-use hallmark_checks::warehouse::clickhouse::{ClickHouseWarehouse, Connection, Secret};
+use hallmark_checks::warehouse::clickhouse::ClickHouseWarehouse;
 use hallmark_checks::warehouse::{Limits, QueryKind, Warehouse};
 use hallmark_checks::Project;
 use std::time::{Duration, Instant};
@@ -28,16 +28,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(50_000_000);
     let url = std::env::var("HALLMARK_SCALE_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8124".into());
-    let conn = Connection {
-        url: url.clone(),
-        database: "default".into(),
-        user: "hallmark".into(),
-        password: Some(Secret::new(
-            std::env::var("HALLMARK_CLICKHOUSE_PASSWORD").unwrap_or_else(|_| "hallmark-dev".into()),
-        )),
-        reader: None,
-        reader_password: None,
-    };
+    let conn = workload::clickhouse_connection(url.clone());
     let sandbox = format!("hallmark_sandbox_scale_{}", std::process::id());
     let limits = Limits {
         timeout: Duration::from_secs(3600),

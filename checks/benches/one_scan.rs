@@ -10,7 +10,7 @@ use criterion::{criterion_group, Criterion};
 use hallmark_checks::plan::{plan_product, PlanItem};
 use hallmark_checks::result::BuiltAs;
 use hallmark_checks::runner::{check_product, RunOptions};
-use hallmark_checks::warehouse::clickhouse::{ClickHouseWarehouse, Connection, Secret};
+use hallmark_checks::warehouse::clickhouse::ClickHouseWarehouse;
 use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
 use hallmark_checks::warehouse::Limits;
 use hallmark_checks::warehouse::{BuildForm, QueryKind, Warehouse};
@@ -48,17 +48,9 @@ impl Backend {
         match self {
             Backend::DuckDb => Some(Box::new(DuckDbWarehouse::in_memory(Limits::default()).unwrap())),
             Backend::ClickHouse => {
-                let conn = Connection {
-                    url: std::env::var("HALLMARK_TEST_CLICKHOUSE_URL")
-                        .unwrap_or_else(|_| "http://127.0.0.1:8123".into()),
-                    database: "default".into(),
-                    user: "hallmark".into(),
-                    password: Some(Secret::new(
-                        std::env::var("HALLMARK_CLICKHOUSE_PASSWORD").unwrap_or_else(|_| "hallmark-dev".into()),
-                    )),
-                    reader: None,
-                    reader_password: None,
-                };
+                let conn = workload::clickhouse_connection(
+                    std::env::var("HALLMARK_TEST_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8123".into()),
+                );
                 let sandbox = format!("hallmark_sandbox_bench_{}", std::process::id());
                 match ClickHouseWarehouse::connect(&conn, &sandbox, Limits::default()) {
                     Ok(w) => Some(Box::new(w)),

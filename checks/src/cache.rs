@@ -269,19 +269,9 @@ impl ResultCache {
             part(&format!("source {}", source.name), &fingerprint);
         }
         // Relationship targets are read by its checks.
-        for item in &plan {
-            if let PlanItem::Check(PlannedCheck {
-                kind: CheckKind::Relationships(r),
-                ..
-            }) = item
-            {
-                if let Some(target) = project.product(&r.to) {
-                    if target.spec.relation() != product.spec.relation() {
-                        let k = self.key_of(project, target, warehouse, settings, keys, visiting)?;
-                        part(&format!("target {}", r.to), &k);
-                    }
-                }
-            }
+        for target in crate::holding::relationship_targets(project, product, &plan) {
+            let k = self.key_of(project, target, warehouse, settings, keys, visiting)?;
+            part(&format!("target {}", target.spec.relation()), &k);
         }
         Some(hex::encode(h.finalize()))
     }

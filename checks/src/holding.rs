@@ -122,18 +122,34 @@ pub fn products_read(project: &Project, product: &Product) -> Vec<String> {
         .filter(|s| s.is_product())
         .map(|s| s.name.clone())
         .collect();
-    for item in plan_product(&project.standards, &product.spec) {
+    let plan = plan_product(&project.standards, &product.spec);
+    for target in relationship_targets(project, product, &plan) {
+        if !read.contains(&target.spec.relation()) {
+            read.push(target.spec.relation());
+        }
+    }
+    read
+}
+
+/// The other products of `project` that `product`'s `relationships` checks (in its
+/// `plan`) look keys up in, in plan order, each once.
+pub fn relationship_targets<'p>(project: &'p Project, product: &Product, plan: &[PlanItem]) -> Vec<&'p Product> {
+    let mut targets: Vec<&Product> = Vec::new();
+    for item in plan {
         if let PlanItem::Check(PlannedCheck {
             kind: CheckKind::Relationships(r),
             ..
         }) = item
         {
-            if project.product(&r.to).is_some() && r.to != product.spec.relation() && !read.contains(&r.to) {
-                read.push(r.to.clone());
+            if let Some(target) = project.product(&r.to) {
+                let relation = target.spec.relation();
+                if relation != product.spec.relation() && !targets.iter().any(|t| t.spec.relation() == relation) {
+                    targets.push(target);
+                }
             }
         }
     }
-    read
+    targets
 }
 
 /// How a product that could not be built says so, wherever the build failed.

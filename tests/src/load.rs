@@ -13,6 +13,29 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Posts `body` to `addr`'s GitHub webhook as GitHub would: as `event`, with its
+/// delivery id, signed with `secret`.
+pub fn post_github(
+    addr: std::net::SocketAddr,
+    secret: &[u8],
+    event: &str,
+    delivery: &str,
+    body: &str,
+) -> std::io::Result<crate::http::Response> {
+    let sig = sign(secret, body.as_bytes());
+    crate::http::request(
+        addr,
+        "POST",
+        "/webhooks/github",
+        &[
+            ("X-GitHub-Event", event),
+            ("X-GitHub-Delivery", delivery),
+            ("X-Hub-Signature-256", &sig),
+        ],
+        body.as_bytes(),
+    )
+}
+
 /// Delivery `i`: its id and its body, in GitHub's full `issue_comment` shape.
 pub fn comment_delivery(i: usize) -> (String, String) {
     let issue = IssueSpec {

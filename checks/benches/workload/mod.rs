@@ -84,3 +84,19 @@ pub fn text_transforms(clickhouse: bool) -> [(&'static str, String); 2] {
     };
     [("parse", parse.to_string()), ("parse_and_dedup", dedup)]
 }
+
+/// Hallmark's login to the bench's ClickHouse server at `url`, as
+/// `scripts/clickhouse-server.sh` makes it (the password from
+/// `HALLMARK_CLICKHOUSE_PASSWORD`).
+pub fn clickhouse_connection(url: String) -> hallmark_checks::warehouse::clickhouse::Connection {
+    hallmark_checks::warehouse::clickhouse::Connection {
+        url,
+        database: "default".into(),
+        user: "hallmark".into(),
+        password: Some(hallmark_checks::warehouse::clickhouse::Secret::new(
+            std::env::var("HALLMARK_CLICKHOUSE_PASSWORD").unwrap_or_else(|_| "hallmark-dev".into()),
+        )),
+        reader: None,
+        reader_password: None,
+    }
+}

@@ -9,7 +9,7 @@
 
 use hallmark_tests::fake_github::{test_app_private_key_file, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::http::request;
-use hallmark_tests::load::{comment_delivery, sign};
+use hallmark_tests::load::{comment_delivery, post_github};
 use hallmark_tests::postgres::TestDatabase;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -91,22 +91,11 @@ fn main() {
                 let mut answers: BTreeMap<(usize, u16), usize> = BTreeMap::new();
                 for i in (t..count).step_by(threads) {
                     let (delivery, body) = comment_delivery(i);
-                    let sig = sign(SECRET.as_bytes(), body.as_bytes());
                     // Alternate which replica hears it first.
                     for k in 0..2 {
                         let r = (i + k) % 2;
-                        let answer = request(
-                            addrs[r],
-                            "POST",
-                            "/webhooks/github",
-                            &[
-                                ("X-GitHub-Event", "issue_comment"),
-                                ("X-GitHub-Delivery", &delivery),
-                                ("X-Hub-Signature-256", &sig),
-                            ],
-                            body.as_bytes(),
-                        )
-                        .expect("the replica answers");
+                        let answer = post_github(addrs[r], SECRET.as_bytes(), "issue_comment", &delivery, &body)
+                            .expect("the replica answers");
                         *answers.entry((r, answer.status)).or_default() += 1;
                     }
                 }

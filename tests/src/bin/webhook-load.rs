@@ -4,8 +4,7 @@
 //!
 //! `webhook-load ADDR SECRET [COUNT] [CONCURRENCY]`
 
-use hallmark_tests::http::request;
-use hallmark_tests::load::{comment_delivery, sign};
+use hallmark_tests::load::{comment_delivery, post_github};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -27,20 +26,9 @@ fn main() {
                 let mut lat = Vec::new();
                 for i in (t..count).step_by(threads) {
                     let (delivery, body) = comment_delivery(i);
-                    let sig = sign(secret.as_bytes(), body.as_bytes());
                     let t0 = Instant::now();
-                    let r = request(
-                        addr,
-                        "POST",
-                        "/webhooks/github",
-                        &[
-                            ("X-GitHub-Event", "issue_comment"),
-                            ("X-GitHub-Delivery", &delivery),
-                            ("X-Hub-Signature-256", &sig),
-                        ],
-                        body.as_bytes(),
-                    )
-                    .expect("the server answers");
+                    let r = post_github(addr, secret.as_bytes(), "issue_comment", &delivery, &body)
+                        .expect("the server answers");
                     lat.push(t0.elapsed());
                     assert!((200..300).contains(&r.status), "HTTP {}: {}", r.status, r.body);
                 }
