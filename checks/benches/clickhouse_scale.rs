@@ -30,8 +30,10 @@ fn main() {
     let url = std::env::var("HALLMARK_SCALE_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8124".into());
     let conn = workload::clickhouse_connection(url.clone());
     let sandbox = format!("hallmark_sandbox_scale_{}", std::process::id());
+    // The server caps each query at 1 GB; the limits Hallmark sends say the same.
     let limits = Limits {
         timeout: Duration::from_secs(3600),
+        memory_bytes: 1_000_000_000,
         ..Limits::default()
     };
     let warehouse = match ClickHouseWarehouse::connect(&conn, &sandbox, limits) {

@@ -28,10 +28,30 @@ pub fn cap(text: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
-/// `rows` with every column name and text cell capped.
+/// Characters of text a whole result may carry (column names and text cells
+/// together): a cap per cell alone lets many cells (`substring(x, 1, 256)`,
+/// `substring(x, 257, 256)`...) carry a long value out piece by piece.
+pub const MAX_RESULT_CHARS: usize = 4_096;
+
+/// What stands for a text cell past [`MAX_RESULT_CHARS`].
+pub const CUT_CELL: &str = "… (cut: the result's text limit)";
+
+/// `rows` with every column name and text cell capped, and the text of the whole
+/// result capped at [`MAX_RESULT_CHARS`]: cells past it are replaced by [`CUT_CELL`].
 pub fn cap_rows(mut rows: Rows) -> Rows {
+    let mut budget = MAX_RESULT_CHARS;
+    let mut spend = |text: &mut String| {
+        let n = text.chars().count();
+        if n <= budget {
+            budget -= n;
+        } else {
+            budget = 0;
+            *text = CUT_CELL.to_string();
+        }
+    };
     for c in &mut rows.columns {
         *c = cap(c, MAX_NAME_CHARS).into_owned();
+        spend(c);
     }
     for row in &mut rows.rows {
         for cell in row.iter_mut() {
@@ -39,6 +59,7 @@ pub fn cap_rows(mut rows: Rows) -> Rows {
                 if let Cow::Owned(capped) = cap(s, MAX_VALUE_CHARS) {
                     *s = capped;
                 }
+                spend(s);
             }
         }
     }
@@ -110,5 +131,30 @@ mod tests {
         assert!(capped.columns[0].chars().count() < MAX_NAME_CHARS + 40);
         assert!(capped.rows[0][0].as_str().unwrap().chars().count() < MAX_VALUE_CHARS + 40);
         assert_eq!(capped.rows[0][1], serde_json::json!(7));
+    }
+
+    #[test]
+    fn a_result_carries_no_more_text_than_its_cap_however_it_is_split() {
+        let secret: String = (0..4000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let pieces: Vec<serde_json::Value> = secret
+            .as_bytes()
+            .chunks(200)
+            .map(|c| serde_json::json!(String::from_utf8_lossy(c)))
+            .collect();
+        let rows = Rows {
+            columns: (0..pieces.len()).map(|i| format!("p{i}")).collect(),
+            rows: vec![pieces.clone(), pieces],
+        };
+        let capped = cap_rows(rows);
+        let carried: usize = capped
+            .rows
+            .iter()
+            .flatten()
+            .filter_map(|c| c.as_str())
+            .filter(|s| *s != CUT_CELL)
+            .map(|s| s.chars().count())
+            .sum();
+        assert!(carried <= MAX_RESULT_CHARS, "{carried}");
+        assert_eq!(capped.rows[1][0], serde_json::json!(CUT_CELL), "the second row is cut");
     }
 }

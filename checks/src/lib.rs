@@ -24,6 +24,7 @@ pub mod scan;
 pub mod secret;
 pub mod spec;
 pub mod standards;
+pub mod trust;
 pub mod warehouse;
 
 pub use error::{SourceError, SourceErrors};

@@ -164,7 +164,9 @@ impl Project {
         let optional = config_file == root.join(CONFIG_FILE);
         let config = load_config(config_file, optional).map_err(|e| SourceErrors(vec![e]))?;
         let standards_path = root.join(&config.standards);
-        let standards = match std::fs::read_to_string(&standards_path) {
+        let read = inside_repository(root, &config.standards)
+            .and_then(|real| std::fs::read_to_string(real).map_err(|e| e.to_string()));
+        let standards = match read {
             Ok(text) => parse_standards(&text, &standards_path).unwrap_or_else(|e| {
                 errors.extend(e.0);
                 Vec::new()
@@ -178,7 +180,18 @@ impl Project {
                 Vec::new()
             }
         };
-        let products = load_products(&root.join(&config.products), &mut errors);
+        // A products folder that is a link out of the repository reads as no products.
+        let products = match inside_repository(root, &config.products) {
+            Err(problem) if problem.contains("outside") => {
+                errors.push(SourceError::new(
+                    root.join(CONFIG_FILE),
+                    0,
+                    format!("products: {problem}"),
+                ));
+                Vec::new()
+            }
+            _ => load_products(&root.join(&config.products), &mut errors),
+        };
         if errors.is_empty() {
             Ok(Project {
                 root: root.to_path_buf(),
@@ -197,6 +210,79 @@ impl Project {
     }
 }
 
+impl Config {
+    /// Every path the file names, with its key: each must stay inside the repository.
+    fn paths(&self) -> Vec<(&'static str, &Path)> {
+        let mut paths = vec![
+            ("standards:", self.standards.as_path()),
+            ("products:", self.products.as_path()),
+        ];
+        if let WarehouseConfig::Duckdb { path: Some(p) } = &self.warehouse {
+            paths.push(("path:", p.as_path()));
+        }
+        paths
+    }
+}
+
+/// Checks that `rel`, a path a repository's file names, is relative and climbs no
+/// folder (`..`): a repository's configuration must not point Hallmark at a file of
+/// the host. Symbolic links are followed where the file is opened
+/// ([`inside_repository`]).
+pub fn relative_inside(rel: &Path) -> Result<(), String> {
+    use std::path::Component;
+    if rel
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` must be a path inside the repository, relative to its root and without `..`",
+            rel.display()
+        ))
+    }
+}
+
+/// `root` joined with `rel` after checking that it stays inside the repository once
+/// symbolic links are followed; the error names only `rel`, never where the host
+/// keeps the repository or what lies outside it.
+pub fn inside_repository(root: &Path, rel: &Path) -> Result<PathBuf, String> {
+    relative_inside(rel)?;
+    let joined = root.join(rel);
+    // One message for a link out of the repository whether or not its target exists,
+    // so the answer tells nothing of the host's files.
+    let outside = || {
+        format!(
+            "`{}` resolves outside the repository (through a symbolic link)",
+            rel.display()
+        )
+    };
+    let real_root = root
+        .canonicalize()
+        .map_err(|_| "the repository cannot be read".to_string())?;
+    match joined.canonicalize() {
+        Ok(real) if real.starts_with(&real_root) => Ok(real),
+        Ok(_) => Err(outside()),
+        Err(_) => {
+            // Missing: but if a link on the way leads out, say that instead, whether
+            // or not what it points at exists.
+            let mut path = root.to_path_buf();
+            for part in rel.components() {
+                path.push(part);
+                match path.symlink_metadata() {
+                    Err(_) => break,
+                    Ok(m) if m.file_type().is_symlink() => match path.canonicalize() {
+                        Ok(real) if real.starts_with(&real_root) => {}
+                        _ => return Err(outside()),
+                    },
+                    Ok(_) => {}
+                }
+            }
+            Err(format!("`{}` does not exist in the repository", rel.display()))
+        }
+    }
+}
+
 fn load_config(path: &Path, optional: bool) -> Result<Config, SourceError> {
     match std::fs::read_to_string(path) {
         Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
@@ -205,6 +291,11 @@ fn load_config(path: &Path, optional: bool) -> Result<Config, SourceError> {
         Ok(text) => {
             let config: Config = serde_norway::from_str(&text)
                 .map_err(|e| SourceError::new(path, yaml_error_line(&e, 1), yaml_error_message(&e)))?;
+            for (key, rel) in config.paths() {
+                relative_inside(rel).map_err(|problem| {
+                    SourceError::new(path, crate::error::line_of(&text, key, 1), format!("{key} {problem}"))
+                })?;
+            }
             if let Some(d) = &config.deployed {
                 crate::deployed::Deployed::parse(d).map_err(|e| {
                     SourceError::new(

@@ -639,6 +639,25 @@ fn run_scan(
             }
             Ok((rows_of(&row), Some(row)))
         }
+        Err(WarehouseError::Timeout(limit)) => {
+            // Past the time limit: running each check alone (or the view's SQL once
+            // more as a table) would only spend the limit again, once per check.
+            let why = format!(
+                "not measured: the product's scan ran past the {} s time limit{}",
+                limit.as_secs(),
+                match holding.built_as().map(|b| b.form) {
+                    Some(BuildForm::View) => " (the product is a view, so the scan ran its SQL; it was not rebuilt)",
+                    _ => "",
+                }
+            );
+            for (i, c) in scan_checks {
+                results[*i] = Some(CheckResult {
+                    sql: Some(scan::standalone_query(c, *i, ctx).sql),
+                    ..error_result(c, why.clone())
+                });
+            }
+            Ok((None, None))
+        }
         Err(combined) if scan_checks.is_empty() => {
             // A view whose SQL fails says so as a build that failed.
             holding.before_more_reads("its row count, after the scan failed")?;
@@ -997,7 +1016,9 @@ fn own_query_result(
     warehouse: &dyn Warehouse,
 ) -> CheckResult {
     let d = ctx.dialect;
-    let rel = d.quote_relation(ctx.relation);
+    // `{table}` is the product's logical name, the one relation the screen lets the
+    // check name; the warehouse points it at where the product really is.
+    let rel = crate::dialect::quote_dotted(d, ctx.relation);
     match &check.kind {
         CheckKind::RowCountReconciliation(p) => reconciliation_result(check, p, product, ctx, warehouse, None),
         CheckKind::CustomSql(p) => {

@@ -30,6 +30,17 @@ pub enum SandboxError {
     /// A function that runs SQL given to it as a string, which no guard can read.
     #[error("`{0}(...)` runs SQL from a string, which the sandbox cannot inspect; write the query itself")]
     ExecutesSql(String),
+    /// A function that tells about the host, the server or its other users (settings,
+    /// the catalogue, the environment) rather than the declared data.
+    #[error("`{0}(...)` reads the engine's settings or catalogue, not the declared data")]
+    Introspection(String),
+    /// A relation the product did not declare: another database, a system table,
+    /// another job's scratch tables.
+    #[error("`{0}` is not a relation this SQL may read: name a declared source, an upstream product or a CTE (may read: {1})")]
+    UndeclaredRelation(String, String),
+    /// A table function that is not one of the few that only generate rows.
+    #[error("`{0}(...)` is not a table function this SQL may read from (allowed: {1})")]
+    TableFunction(String, String),
     /// A string literal or a path-like quoted name in table position, which some
     /// warehouses read as a file.
     #[error("`{0}` after FROM or JOIN reads a file; declare the data as a source in the spec instead")]
@@ -37,6 +48,9 @@ pub enum SandboxError {
     /// A string, quoted identifier or comment that never ends.
     #[error("unterminated {0}")]
     Unterminated(&'static str),
+    /// Text the engines could read in more than one way, refused rather than guessed.
+    #[error("{0} at byte {1} is not allowed: the engine and the sandbox could read it differently")]
+    Ambiguous(&'static str, usize),
 }
 
 /// Keywords that have no business in a read-only transform. (ClickHouse's `SYSTEM`
@@ -82,7 +96,8 @@ const FORBIDDEN: &[&str] = &[
 /// the string says would be invisible to this guard.
 const EXECUTES_SQL: &[&str] = &["query", "query_table", "json_execute_serialized_sql"];
 
-/// Keywords that end a FROM clause's list of relations at its own depth.
+/// Keywords that end a FROM clause's list of relations at its own depth. (`ON` and
+/// `USING` do not: `FROM a JOIN b ON a.id = b.id, c` names `c` too.)
 const ENDS_FROM_LIST: &[&str] = &[
     "WHERE",
     "GROUP",
@@ -95,15 +110,69 @@ const ENDS_FROM_LIST: &[&str] = &[
     "UNION",
     "EXCEPT",
     "INTERSECT",
-    "ON",
-    "USING",
     "SELECT",
     "PREWHERE",
     "SETTINGS",
     "FORMAT",
     "SAMPLE",
     "FINAL",
+    "ARRAY",
 ];
+
+/// How an engine reads SQL text: which quotes take backslash escapes, which strings
+/// exist. The screen must read a statement exactly as its engine does, or a name
+/// hidden in what it took for a string would pass unseen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lexing {
+    /// DuckDB (PostgreSQL's scanner): `'...'` and `"..."` escape their quote by
+    /// doubling it, a backslash is an ordinary character except in `E'...'`;
+    /// `$tag$...$tag$` strings; `$` may continue a name.
+    #[default]
+    DuckDb,
+    /// ClickHouse: `'...'`, `"..."` and `` `...` `` take backslash escapes as well as
+    /// a doubled quote; `$tag$...$tag$` heredocs (newer releases).
+    ClickHouse,
+}
+
+/// What the screen allows a statement to name, per engine: the relations the run
+/// declared, the table functions that only generate rows, and the functions that
+/// read files or the engine's own state.
+#[derive(Debug, Clone, Default)]
+pub struct Rules<'a> {
+    /// How the engine reads text.
+    pub lexing: Lexing,
+    /// Functions that read files, URLs or other servers.
+    pub readers: &'a [&'a str],
+    /// Functions (and prefixes ending in `_`) that read settings, the catalogue or
+    /// the host.
+    pub introspection: &'a [&'a str],
+    /// Table functions that only generate rows (`range`, `unnest`).
+    pub table_functions: &'a [&'a str],
+    /// The relations the statement may read, by their logical names; `None` checks
+    /// no relation (a statement screened before any warehouse exists).
+    pub relations: Option<&'a std::collections::BTreeSet<String>>,
+}
+
+impl Rules<'_> {
+    /// `name` as the engine compares it: DuckDB folds case even in quotes.
+    fn fold(&self, name: &str) -> String {
+        match self.lexing {
+            Lexing::DuckDb => name.to_lowercase(),
+            Lexing::ClickHouse => name.to_string(),
+        }
+    }
+
+    fn is_introspection(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.introspection.iter().any(|f| {
+            let f = f.to_ascii_lowercase();
+            match f.strip_suffix('*') {
+                Some(prefix) => lower.starts_with(prefix),
+                None => lower == f,
+            }
+        })
+    }
+}
 
 /// The guard's switch. It is always on outside the attack suite, which turns it off
 /// to prove that the engines refuse the same statements on their own; nothing a
@@ -121,9 +190,8 @@ impl Screen {
         Screen { lexer_off: true }
     }
 
-    /// Screens `sql` against `functions` (the warehouse's readers) unless switched
-    /// off; returns the statement to run.
-    pub fn apply(&self, sql: &str, functions: &[&str]) -> Result<String, SandboxError> {
+    /// Screens `sql` by `rules` unless switched off; returns the statement to run.
+    pub fn apply(&self, sql: &str, rules: &Rules<'_>) -> Result<String, SandboxError> {
         if self.lexer_off {
             let trimmed = sql.trim().trim_end_matches(';').trim_end();
             return if trimmed.is_empty() {
@@ -132,7 +200,7 @@ impl Screen {
                 Ok(trimmed.to_string())
             };
         }
-        validate_select_with(sql, functions)
+        screen(sql, rules)
     }
 }
 
@@ -148,9 +216,48 @@ pub fn validate_select(sql: &str) -> Result<String, SandboxError> {
 /// functions that read files, URLs or other servers) and to functions that execute
 /// SQL from a string, however the name is spelled (`"READ_CSV"`, `main.read_csv`),
 /// and a string or a path-like quoted name used as a table (`FROM '/etc/passwd'`),
-/// since sources must be declared in the spec.
+/// since sources must be declared in the spec. Relations are not checked.
 pub fn validate_select_with(sql: &str, functions: &[&str]) -> Result<String, SandboxError> {
-    let tokens = lex(sql)?;
+    screen(
+        sql,
+        &Rules {
+            readers: functions,
+            ..Rules::default()
+        },
+    )
+}
+
+/// The statement's relations as the screen reads them: every name in a relation's
+/// position (a CTE's too, where it is read), resolved as the engine resolves it
+/// (unquoted, folded, dotted parts joined by `.`), in order. The property tests hold
+/// it to what the engine's own parser finds.
+pub fn relations(sql: &str, lexing: Lexing) -> Result<Vec<String>, SandboxError> {
+    let tokens = lex(sql, lexing)?;
+    let rules = Rules {
+        lexing,
+        ..Rules::default()
+    };
+    Ok(walk(sql, &tokens, &rules)?
+        .into_iter()
+        .filter(|r| !r.cte)
+        .map(|r| r.name)
+        .collect())
+}
+
+/// The strings and quoted names of `sql` as the screen reads them (unquoted,
+/// unescaped), in order, for the test that holds each to the engine's reading.
+pub fn literals(sql: &str, lexing: Lexing) -> Result<Vec<String>, SandboxError> {
+    Ok(lex(sql, lexing)?
+        .into_iter()
+        .filter(|t| matches!(t.kind, TokenKind::Str | TokenKind::QuotedIdent))
+        .map(|t| t.value)
+        .collect())
+}
+
+/// The screen itself: one SELECT, no forbidden keyword or function, and only the
+/// relations and table functions `rules` allows.
+pub fn screen(sql: &str, rules: &Rules<'_>) -> Result<String, SandboxError> {
+    let tokens = lex(sql, rules.lexing)?;
     let first = tokens.first().ok_or(SandboxError::Empty)?;
     if let Some(pos) = tokens
         .windows(2)
@@ -163,40 +270,219 @@ pub fn validate_select_with(sql: &str, functions: &[&str]) -> Result<String, San
     if !matches!(head.as_str(), "SELECT" | "WITH" | "FROM" | "(") {
         return Err(SandboxError::NotASelect(first.text(sql).to_string()));
     }
-    let mut relations = RelationPositions::default();
     for (i, t) in tokens.iter().enumerate() {
-        let next = tokens.get(i + 1);
         if t.kind == TokenKind::Word {
             let upper = t.text(sql).to_ascii_uppercase();
             if FORBIDDEN.contains(&upper.as_str()) {
                 return Err(SandboxError::ForbiddenKeyword(upper));
             }
         }
-        if t.is_identifier() && next.is_some_and(|n| n.is_punct(sql, '(')) {
+        if t.is_identifier() && tokens.get(i + 1).is_some_and(|n| n.is_punct(sql, '(')) {
             // Both engines resolve function names without regard to case or quotes,
             // and a schema qualifier (`main.`, `system.`) names the same function.
-            let name = t.identifier(sql);
-            if EXECUTES_SQL.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
-                return Err(SandboxError::ExecutesSql(name));
+            let name = t.value.as_str();
+            if EXECUTES_SQL.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                return Err(SandboxError::ExecutesSql(name.to_string()));
             }
-            if functions.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
-                return Err(SandboxError::ForbiddenFunction(name));
+            if rules.readers.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                return Err(SandboxError::ForbiddenFunction(name.to_string()));
             }
-        }
-        if relations.is_table_position(sql, &tokens, i) {
-            let path_like = match t.kind {
-                TokenKind::Str => true,
-                TokenKind::QuotedIdent => looks_like_path(&t.identifier(sql)),
-                _ => false,
-            };
-            if path_like {
-                return Err(SandboxError::FileAsTable(t.text(sql).to_string()));
+            if rules.is_introspection(name) {
+                return Err(SandboxError::Introspection(name.to_string()));
             }
         }
-        relations.advance(sql, t);
+    }
+    let named = walk(sql, &tokens, rules)?;
+    if let Some(allowed) = rules.relations {
+        let ctes: Vec<&str> = named.iter().filter(|r| r.cte).map(|r| r.name.as_str()).collect();
+        for r in named.iter().filter(|r| !r.cte) {
+            let declared = allowed.iter().any(|a| rules.fold(a) == r.name);
+            let a_cte = !r.name.contains('.') && ctes.contains(&r.name.as_str());
+            if !declared && !a_cte {
+                let list = allowed.iter().cloned().collect::<Vec<_>>().join(", ");
+                return Err(SandboxError::UndeclaredRelation(r.shown.clone(), list));
+            }
+        }
     }
     let end = tokens.iter().rev().find(|t| !t.is_punct(sql, ';')).map_or(0, |t| t.end);
     Ok(sql[..end].trim().to_string())
+}
+
+/// A name the statement reads from.
+#[derive(Debug)]
+struct Named {
+    /// As the engine resolves it.
+    name: String,
+    /// As written, for messages.
+    shown: String,
+    /// True for a CTE's own name where it is defined.
+    cte: bool,
+}
+
+/// Words that may stand where a relation is expected without being one.
+const NOT_RELATIONS: &[&str] = &[
+    "SELECT",
+    "WITH",
+    "VALUES",
+    "RECURSIVE",
+    "LATERAL",
+    "ONLY",
+    "TABLE",
+    "SUMMARIZE",
+    "DESCRIBE",
+    "SHOW",
+];
+
+/// Of [`NOT_RELATIONS`], those a relation follows (`LATERAL t`, `(SUMMARIZE t)`).
+const BEFORE_RELATIONS: &[&str] = &["LATERAL", "ONLY", "TABLE", "SUMMARIZE", "DESCRIBE", "SHOW"];
+
+/// Goes through the statement once, finding every relation it names (and refusing
+/// table functions, strings and paths where a relation stands).
+fn walk(sql: &str, tokens: &[Token], rules: &Rules<'_>) -> Result<Vec<Named>, SandboxError> {
+    let mut named = Vec::new();
+    let mut depth = 0usize;
+    let mut open_lists: Vec<usize> = Vec::new();
+    let mut expect = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        let upper = match t.kind {
+            TokenKind::Word => t.text(sql).to_ascii_uppercase(),
+            _ => String::new(),
+        };
+        // A CTE: `name AS (`, `name AS [NOT] MATERIALIZED (`, `name (cols) AS (`.
+        if t.is_identifier() && is_cte_definition(sql, tokens, i) {
+            named.push(Named {
+                name: rules.fold(&t.value),
+                shown: t.text(sql).to_string(),
+                cte: true,
+            });
+        }
+        if expect {
+            match t.kind {
+                TokenKind::Str => return Err(SandboxError::FileAsTable(t.text(sql).to_string())),
+                TokenKind::Punct if t.is_punct(sql, '(') => {
+                    // A subquery, or a parenthesized join whose first relation
+                    // stands right inside: the next token is looked at too.
+                    depth += 1;
+                    i += 1;
+                    continue;
+                }
+                TokenKind::Word if NOT_RELATIONS.contains(&upper.as_str()) => {
+                    expect = BEFORE_RELATIONS.contains(&upper.as_str());
+                    i += 1;
+                    continue;
+                }
+                TokenKind::Word | TokenKind::QuotedIdent if upper != "FROM" => {
+                    // A dotted name, then perhaps a call.
+                    let mut parts = vec![t.value.clone()];
+                    let mut j = i;
+                    while tokens.get(j + 1).is_some_and(|d| d.is_punct(sql, '.'))
+                        && tokens.get(j + 2).is_some_and(Token::is_identifier)
+                    {
+                        parts.push(tokens[j + 2].value.clone());
+                        j += 2;
+                    }
+                    let shown = sql[t.start..tokens[j].end].to_string();
+                    if tokens.get(j + 1).is_some_and(|n| n.is_punct(sql, '(')) {
+                        let name = parts.last().cloned().unwrap_or_default();
+                        let allowed =
+                            parts.len() == 1 && rules.table_functions.iter().any(|f| f.eq_ignore_ascii_case(&name));
+                        if !allowed && rules.relations.is_some() {
+                            return Err(SandboxError::TableFunction(shown, rules.table_functions.join(", ")));
+                        }
+                    } else {
+                        if t.kind == TokenKind::QuotedIdent && parts.len() == 1 && looks_like_path(&t.value) {
+                            return Err(SandboxError::FileAsTable(t.text(sql).to_string()));
+                        }
+                        named.push(Named {
+                            name: rules.fold(&parts.join(".")),
+                            shown,
+                            cte: false,
+                        });
+                    }
+                    expect = false;
+                    i = j + 1;
+                    continue;
+                }
+                _ => expect = false,
+            }
+        }
+        if t.is_punct(sql, '(') {
+            depth += 1;
+        } else if t.is_punct(sql, ')') {
+            open_lists.retain(|&d| d < depth);
+            depth = depth.saturating_sub(1);
+        } else if t.is_punct(sql, ',') && open_lists.last() == Some(&depth) {
+            expect = true;
+        } else if t.kind == TokenKind::Word {
+            let after_paren = i > 0 && tokens[i - 1].is_punct(sql, '(');
+            match upper.as_str() {
+                "FROM" => {
+                    open_lists.retain(|&d| d != depth);
+                    open_lists.push(depth);
+                    expect = true;
+                }
+                // `ARRAY JOIN` joins an array column, not a relation (ClickHouse).
+                "JOIN" => expect = !(i > 0 && tokens[i - 1].text(sql).eq_ignore_ascii_case("ARRAY")),
+                "PIVOT" | "UNPIVOT" | "PIVOT_WIDER" | "PIVOT_LONGER" => expect = true,
+                // DuckDB runs these inside a subquery: `FROM (SUMMARIZE t)`.
+                "SUMMARIZE" | "DESCRIBE" | "SHOW" if after_paren => expect = true,
+                // ClickHouse reads `x IN t` as a table's rows.
+                "IN" if rules.lexing == Lexing::ClickHouse => {
+                    expect = !tokens.get(i + 1).is_some_and(|n| n.is_punct(sql, '('));
+                }
+                w if ENDS_FROM_LIST.contains(&w) => open_lists.retain(|&d| d != depth),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    Ok(named)
+}
+
+/// True when token `i` names a CTE being defined: after `WITH`, `RECURSIVE` or a
+/// comma, followed by `AS (`.
+fn is_cte_definition(sql: &str, tokens: &[Token], i: usize) -> bool {
+    let word = |k: usize, w: &str| {
+        tokens
+            .get(k)
+            .is_some_and(|t| t.kind == TokenKind::Word && t.text(sql).eq_ignore_ascii_case(w))
+    };
+    let paren = |k: usize| tokens.get(k).is_some_and(|t| t.is_punct(sql, '('));
+    let starts_definition =
+        i > 0 && (word(i - 1, "WITH") || word(i - 1, "RECURSIVE") || tokens[i - 1].is_punct(sql, ','));
+    if !starts_definition {
+        return false;
+    }
+    let mut k = i + 1;
+    if paren(k) {
+        // `name (a, b) AS (`: skip the column list.
+        let mut depth = 0;
+        while let Some(t) = tokens.get(k) {
+            if t.is_punct(sql, '(') {
+                depth += 1;
+            } else if t.is_punct(sql, ')') {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            k += 1;
+        }
+        k += 1;
+    }
+    if !word(k, "AS") {
+        return false;
+    }
+    k += 1;
+    if word(k, "NOT") {
+        k += 1;
+    }
+    if word(k, "MATERIALIZED") {
+        k += 1;
+    }
+    paren(k)
 }
 
 /// True for a name that a warehouse would take for a file, a glob or a URL rather
@@ -212,54 +498,13 @@ fn looks_like_path(name: &str) -> bool {
         || FILE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
-/// Tracks where the guard is in the statement's FROM clauses, so that a string in a
-/// relation's position (`FROM 'x'`, `JOIN 'x'`, `FROM t, 'x'`) is told apart from a
-/// string argument (`replace(a, '/', '-')`).
-#[derive(Default)]
-struct RelationPositions {
-    /// Parenthesis depth of the current token.
-    depth: usize,
-    /// Depths at which a FROM list is open.
-    open_lists: Vec<usize>,
-}
-
-impl RelationPositions {
-    /// True when token `i` stands where a relation is named.
-    fn is_table_position(&self, sql: &str, tokens: &[Token], i: usize) -> bool {
-        let Some(prev) = i.checked_sub(1).map(|p| &tokens[p]) else {
-            return false;
-        };
-        let after_keyword =
-            prev.kind == TokenKind::Word && matches!(prev.text(sql).to_ascii_uppercase().as_str(), "FROM" | "JOIN");
-        let after_comma_in_list = prev.is_punct(sql, ',') && self.open_lists.last() == Some(&self.depth);
-        after_keyword || after_comma_in_list
-    }
-
-    /// Moves past `t`.
-    fn advance(&mut self, sql: &str, t: &Token) {
-        if t.is_punct(sql, '(') {
-            self.depth += 1;
-        } else if t.is_punct(sql, ')') {
-            self.open_lists.retain(|&d| d < self.depth);
-            self.depth = self.depth.saturating_sub(1);
-        } else if t.kind == TokenKind::Word {
-            let upper = t.text(sql).to_ascii_uppercase();
-            if upper == "FROM" {
-                self.open_lists.retain(|&d| d != self.depth);
-                self.open_lists.push(self.depth);
-            } else if ENDS_FROM_LIST.contains(&upper.as_str()) {
-                self.open_lists.retain(|&d| d != self.depth);
-            }
-        }
-    }
-}
-
 /// Replaces every qualified relation reference `a.b` (bare or quoted parts, outside
 /// strings and comments) for which `resolve("a.b")` answers with its answer. A
 /// warehouse whose sandbox is not one schema per level uses it to point a product's
-/// SQL at where its sources and upstream products really are.
+/// SQL at where its sources and upstream products really are. It reads the SQL as
+/// ClickHouse does, the one engine that needs it.
 pub fn rewrite_relations(sql: &str, resolve: impl Fn(&str) -> Option<String>) -> Result<String, SandboxError> {
-    let tokens = lex(sql)?;
+    let tokens = lex(sql, Lexing::ClickHouse)?;
     let mut out = String::with_capacity(sql.len());
     let mut copied = 0;
     let mut i = 0;
@@ -268,7 +513,7 @@ pub fn rewrite_relations(sql: &str, resolve: impl Fn(&str) -> Option<String>) ->
         let qualified_before = i > 0 && tokens[i - 1].is_punct(sql, '.');
         let qualified_after = tokens.get(i + 3).is_some_and(|t| t.is_punct(sql, '.'));
         if a.is_identifier() && dot.is_punct(sql, '.') && b.is_identifier() && !qualified_before && !qualified_after {
-            let name = format!("{}.{}", a.identifier(sql), b.identifier(sql));
+            let name = format!("{}.{}", a.value, b.value);
             if let Some(physical) = resolve(&name) {
                 out.push_str(&sql[copied..a.start]);
                 out.push_str(&physical);
@@ -289,17 +534,20 @@ enum TokenKind {
     Word,
     /// `"name"` or `` `name` ``.
     QuotedIdent,
-    /// `'text'`.
+    /// `'text'`, `E'text'`, `$$text$$`.
     Str,
     /// Anything else, one character (or a run of digits) at a time.
     Punct,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Token {
     kind: TokenKind,
     start: usize,
     end: usize,
+    /// A word as written; a quoted name or a string as the engine reads it
+    /// (unquoted, unescaped).
+    value: String,
 }
 
 impl Token {
@@ -314,29 +562,76 @@ impl Token {
     fn is_identifier(&self) -> bool {
         matches!(self.kind, TokenKind::Word | TokenKind::QuotedIdent)
     }
+}
 
-    /// The identifier's name, unquoted and unescaped.
-    fn identifier(&self, sql: &str) -> String {
-        let text = self.text(sql);
-        match self.kind {
-            TokenKind::QuotedIdent => {
-                let q = &text[..1];
-                text[1..text.len() - 1].replace(&format!("{q}{q}"), q)
+/// Reads a quoted piece starting at `open` (the quote), as `lexing` reads it: the
+/// doubled quote always stands for itself; a backslash escapes the next character
+/// where `backslash` says so. Returns the byte after the closing quote and the
+/// unescaped content.
+fn quoted(sql: &str, open: usize, backslash: bool, what: &'static str) -> Result<(usize, String), SandboxError> {
+    let bytes = sql.as_bytes();
+    let q = bytes[open];
+    let mut value = String::new();
+    let mut j = open + 1;
+    loop {
+        match bytes.get(j) {
+            None => return Err(SandboxError::Unterminated(what)),
+            Some(&b) if b == q && bytes.get(j + 1) == Some(&q) => {
+                value.push(q as char);
+                j += 2;
             }
-            _ => text.to_string(),
+            Some(&b) if b == q => return Ok((j + 1, value)),
+            Some(&b'\\') if backslash => {
+                let next = sql[j + 1..].chars().next().ok_or(SandboxError::Unterminated(what))?;
+                value.push(match next {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    '0' => '\0',
+                    'b' => '\u{8}',
+                    'f' => '\u{c}',
+                    other => other,
+                });
+                j += 1 + next.len_utf8();
+            }
+            Some(_) => {
+                let c = sql[j..].chars().next().unwrap_or('\0');
+                value.push(c);
+                j += c.len_utf8().max(1);
+            }
         }
     }
 }
 
-/// Splits SQL into tokens, skipping whitespace and comments.
-fn lex(sql: &str) -> Result<Vec<Token>, SandboxError> {
+/// The tag of a dollar quote opening at `i` (`$$` → "", `$x$` → "x"), if one does.
+fn dollar_tag(sql: &str, i: usize) -> Option<&str> {
+    let rest = &sql[i + 1..];
+    let close = rest.find('$')?;
+    let tag = &rest[..close];
+    let ok = tag.is_empty()
+        || (tag.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii()));
+    ok.then_some(tag)
+}
+
+/// True for a character that continues a bare name in `lexing`.
+fn continues_word(c: char, lexing: Lexing) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii() || (c == '$' && lexing == Lexing::DuckDb)
+}
+
+/// Splits SQL into tokens as the engine's scanner does, skipping whitespace and
+/// comments. What two engines (or two releases) could read differently is refused:
+/// a comment inside a comment, ClickHouse's `#`.
+fn lex(sql: &str, lexing: Lexing) -> Result<Vec<Token>, SandboxError> {
     let bytes = sql.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
         let start = i;
-        let kind = match c {
+        let (kind, value) = match c {
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -344,40 +639,68 @@ fn lex(sql: &str) -> Result<Vec<Token>, SandboxError> {
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let close = sql[i + 2..].find("*/").ok_or(SandboxError::Unterminated("comment"))?;
+                let body = &sql[i + 2..];
+                let close = body.find("*/").ok_or(SandboxError::Unterminated("comment"))?;
+                if let Some(inner) = body[..close].find("/*") {
+                    return Err(SandboxError::Ambiguous("a comment inside a comment", i + 2 + inner));
+                }
                 i += 2 + close + 2;
                 continue;
             }
-            b'\'' | b'"' | b'`' => {
-                let what = if c == b'\'' { "string" } else { "quoted identifier" };
-                let mut j = i + 1;
-                loop {
-                    match bytes.get(j) {
-                        None => return Err(SandboxError::Unterminated(what)),
-                        Some(&b) if b == c && bytes.get(j + 1) == Some(&c) => j += 2,
-                        Some(&b'\\') if c != b'"' => j += 2,
-                        Some(&b) if b == c => break,
-                        _ => j += 1,
-                    }
-                }
-                i = j + 1;
-                if c == b'\'' {
-                    TokenKind::Str
-                } else {
-                    TokenKind::QuotedIdent
-                }
+            b'#' if lexing == Lexing::ClickHouse => {
+                return Err(SandboxError::Ambiguous(
+                    "`#` (a comment on some ClickHouse releases)",
+                    i,
+                ));
             }
-            _ if c.is_ascii_alphabetic() || c == b'_' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
+            b'\'' => {
+                let (end, value) = quoted(sql, i, lexing == Lexing::ClickHouse, "string")?;
+                i = end;
+                (TokenKind::Str, value)
+            }
+            b'"' => {
+                let (end, value) = quoted(sql, i, lexing == Lexing::ClickHouse, "quoted identifier")?;
+                i = end;
+                (TokenKind::QuotedIdent, value)
+            }
+            b'`' if lexing == Lexing::ClickHouse => {
+                let (end, value) = quoted(sql, i, true, "quoted identifier")?;
+                i = end;
+                (TokenKind::QuotedIdent, value)
+            }
+            b'$' if dollar_tag(sql, i).is_some() => {
+                let tag = dollar_tag(sql, i).unwrap_or_default();
+                let delimiter = format!("${tag}$");
+                let body = i + delimiter.len();
+                let close = sql[body..]
+                    .find(&delimiter)
+                    .ok_or(SandboxError::Unterminated("dollar-quoted string"))?;
+                i = body + close + delimiter.len();
+                (TokenKind::Str, sql[body..body + close].to_string())
+            }
+            _ if c.is_ascii_alphabetic() || c == b'_' || !c.is_ascii() => {
+                // `E'...'`: DuckDB's string with backslash escapes.
+                if lexing == Lexing::DuckDb && (c == b'e' || c == b'E') && bytes.get(i + 1) == Some(&b'\'') {
+                    let (end, value) = quoted(sql, i + 1, true, "string")?;
+                    i = end;
+                    tokens.push(Token {
+                        kind: TokenKind::Str,
+                        start,
+                        end: i,
+                        value,
+                    });
+                    continue;
                 }
-                TokenKind::Word
+                while let Some(ch) = sql[i..].chars().next().filter(|&ch| continues_word(ch, lexing)) {
+                    i += ch.len_utf8();
+                }
+                (TokenKind::Word, sql[start..i].to_string())
             }
             _ if c.is_ascii_digit() => {
                 while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
                     i += 1;
                 }
-                TokenKind::Punct
+                (TokenKind::Punct, sql[start..i].to_string())
             }
             _ if c.is_ascii_whitespace() => {
                 i += 1;
@@ -385,10 +708,15 @@ fn lex(sql: &str) -> Result<Vec<Token>, SandboxError> {
             }
             _ => {
                 i += sql[i..].chars().next().map_or(1, char::len_utf8);
-                TokenKind::Punct
+                (TokenKind::Punct, sql[start..i].to_string())
             }
         };
-        tokens.push(Token { kind, start, end: i });
+        tokens.push(Token {
+            kind,
+            start,
+            end: i,
+            value,
+        });
     }
     Ok(tokens)
 }
@@ -458,8 +786,18 @@ mod tests {
             ("SELECT * FROM `url`('http://127.0.0.1/', CSV, 'a String')", "url"),
             ("SELECT * FROM \"url\"('http://127.0.0.1/', CSV, 'a String')", "url"),
         ] {
+            // Back-quoted names are ClickHouse's.
+            let rules = Rules {
+                lexing: if sql.contains('`') {
+                    Lexing::ClickHouse
+                } else {
+                    Lexing::DuckDb
+                },
+                readers: &readers,
+                ..Rules::default()
+            };
             assert_eq!(
-                validate_select_with(sql, &readers),
+                screen(sql, &rules),
                 Err(SandboxError::ForbiddenFunction(name.into())),
                 "{sql}"
             );
@@ -528,13 +866,17 @@ mod tests {
     #[test]
     fn the_engine_only_screen_trims_and_passes_everything() {
         let screen = Screen::engine_only();
+        let readers = Rules {
+            readers: &["read_csv"],
+            ..Rules::default()
+        };
         assert_eq!(
-            screen.apply("  SELECT * FROM read_csv('/x'); ", &["read_csv"]).unwrap(),
+            screen.apply("  SELECT * FROM read_csv('/x'); ", &readers).unwrap(),
             "SELECT * FROM read_csv('/x')"
         );
-        assert_eq!(screen.apply(" ; ", &[]), Err(SandboxError::Empty));
+        assert_eq!(screen.apply(" ; ", &readers), Err(SandboxError::Empty));
         assert!(Screen::default()
-            .apply("SELECT * FROM read_csv('/x')", &["read_csv"])
+            .apply("SELECT * FROM read_csv('/x')", &readers)
             .is_err());
     }
 
@@ -559,6 +901,124 @@ mod tests {
         assert_eq!(
             validate_select("SELECT 'abc FROM t"),
             Err(SandboxError::Unterminated("string"))
+        );
+    }
+
+    fn scoped<'a>(lexing: Lexing, declared: &'a std::collections::BTreeSet<String>) -> Rules<'a> {
+        Rules {
+            lexing,
+            readers: &[],
+            introspection: &["current_setting", "duckdb_*", "hostName"],
+            table_functions: &["range", "unnest"],
+            relations: Some(declared),
+        }
+    }
+
+    fn declared() -> std::collections::BTreeSet<String> {
+        ["bronze.orders", "silver.orders"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn only_declared_relations_and_ctes_may_be_named() {
+        let d = declared();
+        let duck = scoped(Lexing::DuckDb, &d);
+        for ok in [
+            "SELECT * FROM bronze.orders",
+            "SELECT * FROM \"BRONZE\".\"Orders\" o JOIN silver.orders s ON o.id = s.id",
+            "WITH x AS (SELECT * FROM bronze.orders), y (a) AS MATERIALIZED (SELECT 1) SELECT * FROM x, y",
+            "SELECT * FROM range(10) r, unnest([1, 2]) u",
+            "SELECT (SELECT max(id) FROM bronze.orders) AS m",
+            "SELECT o.id, o.x FROM bronze.orders AS o WHERE o.id IN (SELECT id FROM silver.orders)",
+            "SELECT show, describe FROM bronze.orders",
+        ] {
+            assert!(screen(ok, &duck).is_ok(), "{ok}: {:?}", screen(ok, &duck));
+        }
+        for (bad, named) in [
+            ("SELECT * FROM information_schema.tables", "information_schema.tables"),
+            ("SELECT * FROM bronze.orders, duckdb_tables", "duckdb_tables"),
+            (
+                "SELECT * FROM (sqlite_master JOIN bronze.orders ON true)",
+                "sqlite_master",
+            ),
+            (
+                "SELECT * FROM bronze.orders a JOIN bronze.orders b ON a.id = b.id, other.t",
+                "other.t",
+            ),
+            ("SELECT * FROM memory.bronze.orders", "memory.bronze.orders"),
+            ("SELECT * FROM bronze.orders WHERE id IN (FROM secret.t)", "secret.t"),
+            ("SELECT * FROM (SUMMARIZE secret.t)", "secret.t"),
+            ("SELECT * FROM LATERAL secret.t", "secret.t"),
+            ("SELECT * FROM x", "x"),
+        ] {
+            match screen(bad, &duck) {
+                Err(SandboxError::UndeclaredRelation(n, _)) => assert_eq!(n, named, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            screen("SELECT * FROM generate_series(1, 3)", &duck),
+            Err(SandboxError::TableFunction(..))
+        ));
+        for f in [
+            "SELECT current_setting('temp_directory') AS x",
+            "SELECT * FROM duckdb_settings()",
+            "SELECT * FROM main.\"DUCKDB_EXTENSIONS\"()",
+        ] {
+            assert!(matches!(screen(f, &duck), Err(SandboxError::Introspection(_))), "{f}");
+        }
+        let ch = scoped(Lexing::ClickHouse, &d);
+        assert!(screen("SELECT tag FROM bronze.orders ARRAY JOIN tags AS tag, more AS m", &ch).is_ok());
+        match screen("SELECT 1 FROM bronze.orders WHERE id IN system.processes", &ch) {
+            Err(SandboxError::UndeclaredRelation(n, _)) => assert_eq!(n, "system.processes"),
+            other => panic!("{other:?}"),
+        }
+        assert!(screen("SELECT 1 FROM bronze.orders WHERE id IN (1, 2)", &ch).is_ok());
+        assert!(matches!(
+            screen("SELECT * FROM Bronze.orders", &ch),
+            Err(SandboxError::UndeclaredRelation(..))
+        ));
+    }
+
+    #[test]
+    fn strings_and_names_are_read_as_each_engine_reads_them() {
+        let d = declared();
+        let duck = scoped(Lexing::DuckDb, &d);
+        let ch = scoped(Lexing::ClickHouse, &d);
+        // DuckDB: a backslash ends nothing, so what follows the string is read.
+        let sql = r"SELECT 'a\' AS x FROM secret.t --'";
+        assert!(matches!(screen(sql, &duck), Err(SandboxError::UndeclaredRelation(..))));
+        // ClickHouse: the same backslash escapes the quote; all of it is one string.
+        assert!(screen(sql, &ch).is_ok(), "{:?}", screen(sql, &ch));
+        assert_eq!(literals(sql, Lexing::ClickHouse).unwrap(), ["a' AS x FROM secret.t --"]);
+        // DuckDB's E'' strings do take backslashes.
+        assert!(screen(r"SELECT E'a\' FROM secret.t' AS x FROM bronze.orders", &duck).is_ok());
+        // Dollar quotes hide nothing from the screen.
+        let sql = "SELECT $$ ' $$ AS x, * FROM secret.t --'";
+        assert!(matches!(screen(sql, &duck), Err(SandboxError::UndeclaredRelation(..))));
+        let sql = "SELECT $tag$ ' $$ $tag$ AS x FROM secret.t --'";
+        assert!(matches!(screen(sql, &duck), Err(SandboxError::UndeclaredRelation(..))));
+        // ClickHouse: `\"` stays inside a quoted name.
+        let sql = r#"SELECT 1 AS "x\" ' ", * FROM system.processes -- '"#;
+        assert!(matches!(screen(sql, &ch), Err(SandboxError::UndeclaredRelation(..))));
+        let sql = r"SELECT 1 AS `x\` ' `, * FROM system.processes -- '";
+        assert!(matches!(screen(sql, &ch), Err(SandboxError::UndeclaredRelation(..))));
+        // What engines or releases read differently is refused.
+        for (sql, rules) in [
+            ("SELECT 1 /* /* */ ' */ FROM secret.t --'", &duck),
+            ("SELECT 1 AS x # ' \n FROM system.processes --'", &ch),
+        ] {
+            assert!(matches!(screen(sql, rules), Err(SandboxError::Ambiguous(..))), "{sql}");
+        }
+        assert_eq!(
+            relations("SELECT * FROM \"a\"\"b\".c, d.\"E\"", Lexing::DuckDb).unwrap(),
+            ["a\"b.c", "d.e"]
+        );
+        assert_eq!(
+            relations(r"SELECT * FROM `a\`b`.c, d.`E`", Lexing::ClickHouse).unwrap(),
+            ["a`b.c", "d.E"]
         );
     }
 }

@@ -448,7 +448,235 @@ fn a_lax_clickhouse_reader_is_refused() {
     );
 }
 
+/// An attack on the sandbox's scope rather than the host's files: the engine alone
+/// lets it through (the control), so the screen's allowlist is what refuses it.
+struct ScopeAttack {
+    label: &'static str,
+    sql: &'static str,
+    /// What the refusal names.
+    names: &'static str,
+    /// What the open engine's answer shows, proving the attack works there.
+    leaks: &'static str,
+}
+
+const DUCKDB_SCOPE: &[ScopeAttack] = &[
+    ScopeAttack {
+        label: "a host folder from a setting",
+        sql: "SELECT current_setting('temp_directory') AS x",
+        names: "`current_setting(...)` reads the engine's settings",
+        leaks: "<private>",
+    },
+    ScopeAttack {
+        label: "every setting",
+        sql: "SELECT name, CAST(value AS VARCHAR) AS v FROM duckdb_settings() WHERE name = 'secret_directory'",
+        names: "`duckdb_settings(...)`",
+        leaks: "secret_directory",
+    },
+    ScopeAttack {
+        label: "the databases and their files",
+        sql: "SELECT database_name FROM duckdb_databases()",
+        names: "`duckdb_databases(...)`",
+        leaks: "memory",
+    },
+    ScopeAttack {
+        label: "the catalogue",
+        sql: "SELECT table_name FROM information_schema.tables",
+        names: "`information_schema.tables` is not a relation this SQL may read",
+        leaks: "src",
+    },
+    ScopeAttack {
+        label: "the catalogue in a parenthesized join",
+        sql: "SELECT t.table_name FROM (information_schema.tables t JOIN bronze.src s ON true)",
+        names: "`information_schema.tables` is not a relation",
+        leaks: "src",
+    },
+    ScopeAttack {
+        label: "a relation after a backslash the lexer once took for an escape",
+        sql: "SELECT 'a\\' AS x, table_name FROM information_schema.tables --'",
+        names: "`information_schema.tables` is not a relation",
+        leaks: "src",
+    },
+    ScopeAttack {
+        label: "a relation after a dollar-quoted string",
+        sql: "SELECT $$ ' $$ AS x, table_name FROM information_schema.tables --'",
+        names: "`information_schema.tables` is not a relation",
+        leaks: "src",
+    },
+    ScopeAttack {
+        label: "every type at once",
+        sql: "SELECT * FROM test_all_types()",
+        names: "`test_all_types(...)`",
+        leaks: "2147483647",
+    },
+];
+
+const CLICKHOUSE_SCOPE: &[ScopeAttack] = &[
+    ScopeAttack {
+        label: "other users' queries",
+        sql: "SELECT query FROM system.processes",
+        names: "`system.processes` is not a relation this SQL may read",
+        leaks: "system.processes",
+    },
+    ScopeAttack {
+        label: "the data paths",
+        sql: "SELECT name, data_path FROM system.databases",
+        names: "`system.databases` is not a relation",
+        leaks: "/",
+    },
+    ScopeAttack {
+        label: "another job's scratch database",
+        sql: "SELECT * FROM {other}.bronze__src",
+        names: "is not a relation this SQL may read",
+        leaks: "the other job's row",
+    },
+    ScopeAttack {
+        label: "a table behind IN",
+        sql: "SELECT count() AS n FROM system.one WHERE 'the other job''s row' IN {other}.bronze__src",
+        names: "is not a relation this SQL may read",
+        leaks: "1",
+    },
+    ScopeAttack {
+        label: "a relation after a quoted name with an escaped quote",
+        sql: "SELECT 1 AS \"x\\\" ' \", query FROM system.processes -- '",
+        names: "`system.processes` is not a relation",
+        leaks: "system.processes",
+    },
+    ScopeAttack {
+        label: "the host's name",
+        sql: "SELECT hostName() AS h",
+        names: "`hostName(...)` reads the engine's settings",
+        leaks: "",
+    },
+];
+
+/// Every scope attack is refused with the screen on, naming what it named, and works
+/// on the engine alone (the control): the screen is the wall here.
+fn scope_attacks_are_refused_and_work_on_an_open_engine(b: Backend) {
+    let other_job = b.open();
+    let other = match b {
+        Backend::ClickHouse => {
+            let repo = Repo::on(b);
+            repo.write("bronze/src.csv", "Id\nthe other job's row\n");
+            other_job
+                .bind_source(
+                    "bronze.src",
+                    &hallmark_checks::warehouse::SourceLocation::File {
+                        path: repo.path().join("bronze/src.csv"),
+                        root: repo.path().to_path_buf(),
+                    },
+                )
+                .unwrap();
+            let sandbox = other_job
+                .queries()
+                .iter()
+                .find_map(|q| q.sql.strip_prefix("CREATE DATABASE IF NOT EXISTS ").map(str::to_string))
+                .unwrap();
+            sandbox.trim_matches('`').to_string()
+        }
+        Backend::DuckDb => String::new(),
+    };
+    let attacks = match b {
+        Backend::DuckDb => DUCKDB_SCOPE,
+        Backend::ClickHouse => CLICKHOUSE_SCOPE,
+    };
+    for attack in attacks {
+        let sql = attack.sql.replace("{other}", &other);
+        let repo = Repo::on(b);
+        repo.standard("check: { row_count: { min: 1 } }");
+        repo.product(
+            "  - { name: id, type: varchar, description: Id }\n",
+            &[],
+            "SELECT \"Id\" AS id FROM bronze.src",
+        );
+        let project = repo.load();
+        // The screen on: refused through the agent's path, naming what was named.
+        let wh = b.open();
+        let _ = check_all(&project, wh.as_ref());
+        let error = wh
+            .query_untrusted(QueryKind::Agent, &sql)
+            .map(|rows| format!("{rows:?}"))
+            .expect_err(&format!("{} ran with the screen on", attack.label))
+            .to_string();
+        assert!(error.contains(attack.names), "{}: {error}", attack.label);
+        // ...and as a transform.
+        let repo = Repo::on(b);
+        repo.standard("check: { row_count: { min: 1 } }");
+        repo.product("  - { name: x, type: varchar, description: X }\n", &[], &sql);
+        let list = check_all(&repo.load(), b.open().as_ref());
+        let built = list.products[0].error.clone().unwrap_or_default();
+        assert!(built.contains(attack.names), "{} as a transform: {built}", attack.label);
+        // The control: the engine alone answers it.
+        let open = b.open_engine_only();
+        let _ = check_all(&project, open.as_ref());
+        let answer = open
+            .query_untrusted(QueryKind::Agent, &sql)
+            .unwrap_or_else(|e| panic!("{}: the control did not run: {e}", attack.label));
+        assert!(!answer.rows.is_empty(), "{}: the control read nothing", attack.label);
+        assert!(
+            format!("{:?}", answer.rows).contains(attack.leaks),
+            "{}: the control shows no {:?}: {:?}",
+            attack.label,
+            attack.leaks,
+            answer.rows
+        );
+    }
+}
+
+/// Every value type the engine can hand back is rendered or refused with a named
+/// error, never a panic: DuckDB's `test_all_types()` (every column) and a NULL-typed
+/// column, through Hallmark's own reads and an engine-only untrusted read.
+fn every_value_type_is_rendered(b: Backend) {
+    let wh = b.open();
+    let queries: &[&str] = match b {
+        Backend::DuckDb => &[
+            "SELECT * FROM test_all_types()",
+            "SELECT NULL AS n",
+            "SELECT '12:34:56.123456789'::TIME_NS AS t, INTERVAL 3 DAY AS i, union_value(a := 1) AS u",
+        ],
+        Backend::ClickHouse => &[
+            "SELECT NULL AS n, [1, 2] AS a, (1, 'x') AS t, toUUID('00000000-0000-0000-0000-000000000001') AS u",
+            "SELECT CAST('a' AS Enum8('a' = 1)) AS e, toDecimal64(1.5, 4) AS d, toFixedString('ab', 2) AS f, [[NULL]] AS nested",
+        ],
+    };
+    for sql in queries {
+        let rows = wh
+            .query(QueryKind::Custom, sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(!rows.rows.is_empty(), "{sql}");
+        assert_eq!(rows.rows[0].len(), rows.columns.len(), "{sql}");
+        let open = b.open_engine_only();
+        let rows = open
+            .query_untrusted(QueryKind::Agent, sql)
+            .unwrap_or_else(|e| panic!("{sql} (untrusted): {e}"));
+        assert!(!rows.rows.is_empty(), "{sql}");
+    }
+    if b == Backend::DuckDb {
+        let rows = wh
+            .query(QueryKind::Custom, "SELECT '12:34:56'::TIME_NS AS t, NULL AS n")
+            .unwrap();
+        assert_eq!(rows.rows[0][0], serde_json::json!("12:34:56"));
+        assert_eq!(rows.rows[0][1], serde_json::Value::Null);
+    }
+    // A custom check whose failing rows have no type is measured, not a crash.
+    let repo = Repo::on(b);
+    repo.standard("check: { custom_sql: { sql: \"SELECT NULL AS n FROM {table}\" } }");
+    repo.product(
+        "  - { name: id, type: varchar, description: Id }\n",
+        &[],
+        "SELECT \"Id\" AS id FROM bronze.src",
+    );
+    let list = check_all(&repo.load(), b.open().as_ref());
+    let result = list.products[0]
+        .results
+        .iter()
+        .find(|r| r.check == "custom_sql")
+        .unwrap();
+    assert_eq!(result.status, hallmark_checks::Status::Fail, "{result:?}");
+}
+
 on_every_backend!(
+    scope_attacks_are_refused_and_work_on_an_open_engine,
+    every_value_type_is_rendered,
     attacks_are_refused_with_the_lexer_on,
     attacks_are_refused_by_the_engine_alone,
     the_planted_secrets_are_readable_by_an_open_engine,

@@ -79,6 +79,16 @@ impl ClickHouseDialect {
             .insert(relation.to_string(), physical);
     }
 
+    /// Every logical relation mapped so far: what untrusted SQL may name.
+    pub fn mapped_names(&self) -> std::collections::BTreeSet<String> {
+        self.relations
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     /// Where `relation` was mapped, quoted, if it was.
     pub fn mapped(&self, relation: &str) -> Option<String> {
         self.relations
@@ -166,6 +176,44 @@ impl Dialect for ClickHouseDialect {
 
     fn count_if(&self, predicate: &str) -> String {
         format!("countIf({predicate})")
+    }
+
+    fn lexing(&self) -> crate::sandbox::Lexing {
+        crate::sandbox::Lexing::ClickHouse
+    }
+
+    /// The host (`hostName`, `fqdn`, `filesystem*`), the server's users, settings and
+    /// macros, and the functions that read a table or dictionary named in a string
+    /// (`joinGet('db.t', ...)`, `dictGet`), which the relation check cannot see.
+    fn introspection_functions(&self) -> &'static [&'static str] {
+        &[
+            "hostName",
+            "fqdn",
+            "currentDatabase",
+            "currentUser",
+            "currentProfiles",
+            "currentRoles",
+            "enabledProfiles",
+            "enabledRoles",
+            "defaultRoles",
+            "getSetting*",
+            "getMacro",
+            "getServerPort",
+            "getClientHTTPHeader",
+            "getOSKernelVersion",
+            "serverUUID",
+            "uptime",
+            "displayName",
+            "tcpPort",
+            "buildId",
+            "filesystem*",
+            "joinGet*",
+            "dict*",
+            "hasColumnInTable",
+            "globalVariable",
+            "initialQueryID",
+            "zookeeperSessionUptime",
+        ]
     }
 
     fn count_distinct(&self, exprs: &[String]) -> String {

@@ -68,6 +68,27 @@ impl Dialect for DuckDbDialect {
         format!("count_if({predicate})")
     }
 
+    /// Settings (`current_setting('temp_directory')` names a host folder), the
+    /// catalogue functions (`duckdb_databases()` lists files, `duckdb_settings()`
+    /// every setting), the pragmas behind them, and secrets.
+    fn introspection_functions(&self) -> &'static [&'static str] {
+        &[
+            "current_setting",
+            "getenv",
+            "duckdb_*",
+            "pragma_*",
+            "which_secret",
+            "getvariable",
+            "sql_auto_complete",
+            "test_all_types",
+            "test_vector_types",
+        ]
+    }
+
+    fn table_functions(&self) -> &'static [&'static str] {
+        &["range", "generate_series", "unnest"]
+    }
+
     fn count_distinct(&self, exprs: &[String]) -> String {
         match exprs {
             [one] => format!("count(DISTINCT {one})"),

@@ -60,6 +60,23 @@ pub trait Dialect: Send + Sync {
         &[]
     }
 
+    /// How the engine reads SQL text, for the screen.
+    fn lexing(&self) -> crate::sandbox::Lexing {
+        crate::sandbox::Lexing::DuckDb
+    }
+
+    /// Functions (a trailing `*` for a prefix) that read the engine's settings, its
+    /// catalogue, the host or other users' work rather than the declared data.
+    fn introspection_functions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The table functions untrusted SQL may read from: those that only generate
+    /// rows from their arguments.
+    fn table_functions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Counts rows where `predicate` holds, inside an aggregate query.
     fn count_if(&self, predicate: &str) -> String;
 

@@ -25,12 +25,12 @@
 //! 18.16 (Debian's package) lacks the `RowBinaryWithNamesAndTypes` format.
 
 use super::{
-    resolve_source_file, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse,
-    WarehouseError,
+    resolve_source_file, shown_path, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation,
+    Warehouse, WarehouseError,
 };
 use crate::dialect::{ClickHouseDialect, Dialect, ServerVersion};
 use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
-use crate::sandbox::{rewrite_relations, SandboxError, Screen};
+use crate::sandbox::{rewrite_relations, Rules, SandboxError, Screen};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -75,6 +75,8 @@ pub struct ClickHouseWarehouse {
     log: Mutex<Vec<QueryRecord>>,
     /// Whether this run created the sandbox, so a failed connect drops nothing.
     sandbox_created: bool,
+    /// Statements sent so far, for their ids.
+    statements: std::sync::atomic::AtomicU64,
     screen: Screen,
 }
 
@@ -186,6 +188,24 @@ fn read_guard(rows: &Rows, user: &str) -> Result<ReadGuard, WarehouseError> {
     }
 }
 
+/// `client` with the time, memory and thread bounds every statement of a run carries
+/// (a `GROUP BY` spills to disk past half the memory instead of failing).
+fn bounded(client: clickhouse::Client, limits: &Limits) -> clickhouse::Client {
+    client
+        .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string())
+        .with_setting("max_memory_usage", limits.memory_bytes.to_string())
+        .with_setting(
+            "max_bytes_before_external_group_by",
+            (limits.memory_bytes / 2).to_string(),
+        )
+        .with_setting("max_threads", limits.threads.max(1).to_string())
+}
+
+/// System tables that only generate rows, which untrusted SQL may read besides its
+/// declared relations (table functions such as `numbers()` are refused under
+/// `readonly = 1`); what a build reads from them is bounded by `max_rows_to_read`.
+const GENERATORS: &[&str] = &["system.one", "system.numbers", "system.numbers_mt"];
+
 /// How scratch tables are stored: on disk, unsorted (the checks scan them whole), so
 /// neither a built product nor a loaded source has to fit in memory.
 const SCRATCH_ENGINE: &str = "ENGINE = MergeTree ORDER BY tuple()";
@@ -216,8 +236,8 @@ impl ClickHouseWarehouse {
             }
             c
         };
-        let builder = client(&conn.user, &conn.password)
-            .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string());
+        let builder = bounded(client(&conn.user, &conn.password), &limits)
+            .with_setting("max_rows_to_read", limits.max_build_rows.to_string());
         let (reader_user, reader_password) = match &conn.reader {
             Some(user) => (
                 user.as_str(),
@@ -239,6 +259,7 @@ impl ClickHouseWarehouse {
             limits,
             log: Mutex::new(Vec::new()),
             sandbox_created: false,
+            statements: Default::default(),
             screen: Screen::default(),
         };
         // The reader as it is, sending nothing: what its profile lets it do decides
@@ -247,12 +268,9 @@ impl ClickHouseWarehouse {
             .read(QueryKind::Setup, READ_LEVEL_PROBE)
             .map_err(|e| WarehouseError::Open(format!("ClickHouse at {} does not answer: {e}", conn.url)))?;
         if read_guard(&probe, reader_user)? == ReadGuard::PerQuery {
-            wh.reader = wh
-                .reader
-                .clone()
-                .with_setting("readonly", "1")
-                .with_setting("max_execution_time", limits.timeout.as_secs().max(1).to_string())
+            wh.reader = bounded(wh.reader.clone().with_setting("readonly", "1"), &limits)
                 .with_setting("max_result_rows", limits.max_rows.to_string())
+                .with_setting("max_result_bytes", limits.max_result_bytes.to_string())
                 .with_setting("result_overflow_mode", "break");
         }
         let version_rows = wh
@@ -308,10 +326,13 @@ impl ClickHouseWarehouse {
         }
     }
 
-    /// Runs `fut` on the runtime with a client-side deadline a little past the
-    /// server's own `max_execution_time`, for a server that stops answering.
+    /// Runs `fut`, the statement `query_id`, on the runtime with a client-side
+    /// deadline a little past the server's own `max_execution_time`, for a server
+    /// that stops answering or a statement that does not stop: past it, the
+    /// statement is killed by its id, so it does not run on without anyone waiting.
     fn block_on<T>(
         &self,
+        query_id: &str,
         fut: impl std::future::Future<Output = clickhouse::error::Result<T>>,
     ) -> Result<T, WarehouseError> {
         let timeout = self.limits.timeout;
@@ -322,31 +343,72 @@ impl ClickHouseWarehouse {
             .runtime
             .block_on(async move { tokio::time::timeout(deadline, fut).await })
         {
-            Err(_) => Err(WarehouseError::Timeout(timeout)),
+            Err(_) => {
+                self.kill(query_id);
+                Err(WarehouseError::Timeout(timeout))
+            }
             Ok(r) => r.map_err(|e| sql_error(e, timeout)),
         }
+    }
+
+    /// Asks the server to stop statement `query_id` (best effort: logged when it
+    /// cannot).
+    fn kill(&self, query_id: &str) {
+        let sql = format!(
+            "KILL QUERY WHERE query_id = {} ASYNC",
+            self.dialect.string_literal(query_id)
+        );
+        self.record(QueryKind::Setup, &sql);
+        let killed = self.runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(10), self.builder.query_raw(&sql).execute()).await
+        });
+        match killed {
+            Ok(Ok(())) => tracing::warn!(query_id, "killed a statement past its time limit"),
+            Ok(Err(e)) => tracing::warn!(query_id, error = %e, "cannot kill a statement past its time limit"),
+            Err(_) => tracing::warn!(query_id, "the server did not answer KILL QUERY"),
+        }
+    }
+
+    /// A new statement id: the sandbox's name and a counter, so the run's own
+    /// statements can be found (and killed) on the server.
+    fn next_query_id(&self) -> String {
+        format!(
+            "{}-{}",
+            self.sandbox,
+            self.statements.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        )
     }
 
     /// Runs a statement that returns nothing, as the builder.
     fn execute(&self, kind: QueryKind, sql: &str) -> Result<(), WarehouseError> {
         self.record(kind, sql);
-        self.block_on(self.client(Role::Builder).query_raw(sql).execute())
+        let id = self.next_query_id();
+        self.block_on(
+            &id,
+            self.client(Role::Builder)
+                .query_raw(sql)
+                .with_setting("query_id", id.clone())
+                .execute(),
+        )
     }
 
     /// Runs a read-only query and parses its `TSVWithNamesAndTypes` answer.
     fn read(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
         self.record(kind, sql);
-        let bytes = self.block_on(async {
+        let id = self.next_query_id();
+        let bytes = self.block_on(&id, async {
             let mut cursor = self
                 .client(Role::Reader)
                 .query_raw(sql)
+                .with_setting("query_id", id.clone())
                 .fetch_bytes("TSVWithNamesAndTypes")?;
             cursor.collect().await
         })?;
         parse_tsv_with_types(&bytes, self.limits.max_rows)
     }
 
-    /// Loads the CSV file at `real` (the resolved `path`) into the sandbox as text.
+    /// Loads the CSV file at `real` (the resolved `path`, as errors name it) into the
+    /// sandbox as text.
     fn load_csv(&self, name: &str, path: &Path, real: &Path) -> Result<(), WarehouseError> {
         let file_error = |message: String| WarehouseError::SourceFile {
             path: path.to_path_buf(),
@@ -419,7 +481,14 @@ impl ClickHouseWarehouse {
     /// line is logged, not the data.
     fn send_rows(&self, insert: &str, body: String) -> Result<(), WarehouseError> {
         self.record(QueryKind::Setup, insert.trim_end());
-        self.block_on(self.builder.query_raw(&body).execute())
+        let id = self.next_query_id();
+        self.block_on(
+            &id,
+            self.builder
+                .query_raw(&body)
+                .with_setting("query_id", id.clone())
+                .execute(),
+        )
     }
 
     fn drop_sandbox(&self) -> Result<(), WarehouseError> {
@@ -531,13 +600,13 @@ impl Warehouse for ClickHouseWarehouse {
                     .to_ascii_lowercase();
                 if ext != "csv" {
                     return Err(WarehouseError::SourceFile {
-                        path: path.clone(),
+                        path: shown_path(path, root),
                         message: format!(
                             "on ClickHouse a file source must be .csv (this is `.{ext}`); load it into a table and name it with `table:`"
                         ),
                     });
                 }
-                self.load_csv(name, path, &real)
+                self.load_csv(name, &shown_path(path, root), &real)
             }
             SourceLocation::Table(table) => {
                 let (db, t) = table
@@ -607,7 +676,19 @@ impl Warehouse for ClickHouseWarehouse {
     }
 
     fn screen(&self, sql: &str) -> Result<String, SandboxError> {
-        self.screen.apply(sql, self.dialect.forbidden_functions())
+        let mut declared = self.dialect.mapped_names();
+        declared.extend(GENERATORS.iter().map(|g| g.to_string()));
+        let d = &self.dialect;
+        self.screen.apply(
+            sql,
+            &Rules {
+                lexing: d.lexing(),
+                readers: d.forbidden_functions(),
+                introspection: d.introspection_functions(),
+                table_functions: d.table_functions(),
+                relations: Some(&declared),
+            },
+        )
     }
 
     fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {

@@ -16,12 +16,12 @@
 //! is refused by the engine even when the lexer's screen is off.
 
 use super::{
-    resolve_source_file, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse,
-    WarehouseError,
+    resolve_source_file, shown_path, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation,
+    Warehouse, WarehouseError,
 };
 use crate::dialect::{Dialect, DuckDbDialect};
 use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
-use crate::sandbox::{SandboxError, Screen};
+use crate::sandbox::{Rules, SandboxError, Screen};
 use duckdb::types::ValueRef;
 use duckdb::Connection;
 use std::collections::HashMap;
@@ -56,10 +56,14 @@ pub struct DuckDbWarehouse {
     staging: PathBuf,
     /// Owns the staging and spill folders, removed with the warehouse.
     _private: tempfile::TempDir,
+    /// Its real path, which errors name as `<private>` instead.
+    private_root: PathBuf,
     /// Names given to staged files.
     next_stage: AtomicUsize,
     /// What each file source was loaded from, so that binding it again is free.
     bound_files: Mutex<HashMap<String, FileFingerprint>>,
+    /// The relations bound or built so far: all that untrusted SQL may name.
+    declared: Mutex<std::collections::BTreeSet<String>>,
     /// The products built as views, which [`Warehouse::describe`] reads through a
     /// table's shape.
     views: Mutex<std::collections::HashSet<String>>,
@@ -115,6 +119,7 @@ impl DuckDbWarehouse {
             .map_err(|e| open_err(&e))?;
         let conn = Connection::open_in_memory_with_flags(config).map_err(|e| open_err(&e))?;
         let wh = Self {
+            private_root: root.clone(),
             conn: Mutex::new(conn),
             limits,
             log: Mutex::new(Vec::new()),
@@ -124,13 +129,22 @@ impl DuckDbWarehouse {
             next_stage: AtomicUsize::new(0),
             bound_files: Mutex::new(HashMap::new()),
             views: Mutex::new(Default::default()),
+            declared: Mutex::new(Default::default()),
         };
         let d = wh.dialect();
+        let private_dir = |name: &str| d.string_literal(&root.join(name).to_string_lossy());
+        let mib = |bytes: u64| format!("'{}MiB'", (bytes >> 20).max(1));
         let mut setup = vec![
-            format!(
-                "SET temp_directory = {}",
-                d.string_literal(&root.join("spill").to_string_lossy())
-            ),
+            format!("SET temp_directory = {}", private_dir("spill")),
+            // Neither holds anything (no extension is loaded, no secret is made):
+            // they point into the private folder so that no host path of the
+            // operator's shows through a setting or an error.
+            format!("SET extension_directory = {}", private_dir("extensions")),
+            format!("SET secret_directory = {}", private_dir("secrets")),
+            // The run's share of the host, whatever its SQL does.
+            format!("SET memory_limit = {}", mib(limits.memory_bytes)),
+            format!("SET max_temp_directory_size = {}", mib(limits.spill_bytes)),
+            format!("SET threads = {}", limits.threads.max(1)),
             format!(
                 "SET allowed_directories = [{}]",
                 d.string_literal(&format!("{}/", wh.staging.display()))
@@ -241,9 +255,28 @@ impl DuckDbWarehouse {
             Ok(v) => Ok(v),
             Err(_) if fired.load(Ordering::SeqCst) => Err(WarehouseError::Timeout(timeout)),
             Err(e) => Err(WarehouseError::Sql {
-                message: clean_message(&e.to_string()),
+                message: clean_message(&self.without_host_paths(&e.to_string())),
             }),
         }
+    }
+
+    /// Lets untrusted SQL name `relation` from now on.
+    fn declare(&self, relation: &str) {
+        self.declared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(relation.to_string());
+    }
+
+    /// `text` with the private folder's path and the host's home folder replaced by
+    /// placeholders: an engine error may quote either, and neither is the
+    /// repository's to see.
+    fn without_host_paths(&self, text: &str) -> String {
+        let mut out = text.replace(&*self.private_root.to_string_lossy(), "<private>");
+        if let Some(home) = std::env::var_os("HOME").filter(|h| h.len() > 1) {
+            out = out.replace(&*home.to_string_lossy(), "<home>");
+        }
+        out.replace(&*std::env::temp_dir().to_string_lossy(), "<tmp>")
     }
 
     fn ensure_schema(&self, relation: &str) -> Result<(), WarehouseError> {
@@ -265,7 +298,7 @@ impl DuckDbWarehouse {
     fn bind_file(&self, name: &str, path: &Path, root: &Path) -> Result<(), WarehouseError> {
         let real = resolve_source_file(path, root)?;
         let file_error = |message: String| WarehouseError::SourceFile {
-            path: path.to_path_buf(),
+            path: shown_path(path, root),
             message,
         };
         let meta = std::fs::metadata(&real).map_err(|e| file_error(e.to_string()))?;
@@ -342,6 +375,99 @@ fn reader(kind: &str, literal: &str) -> String {
     }
 }
 
+/// What one read of a query gave.
+enum Read {
+    /// Its rows.
+    Rows(Rows),
+    /// Nothing yet: a column (true) has a type the driver's row reader does not
+    /// handle (it panics on some: a `NULL`-typed column, `TIME_NS`), so the query
+    /// must be read again with those columns as text. Every column is listed, by name.
+    AsText(Vec<(String, bool)>),
+}
+
+/// True for the Arrow types [`cell`] reads as they are; everything else (dates,
+/// times, intervals, lists, structs, maps, unions, enums, blobs, bit strings,
+/// UUIDs, NULL-typed columns...) is rendered as text by DuckDB's own cast, which
+/// every type has.
+fn readable(t: &duckdb::arrow::datatypes::DataType) -> bool {
+    use duckdb::arrow::datatypes::DataType as A;
+    matches!(
+        t,
+        A::Boolean
+            | A::Int8
+            | A::Int16
+            | A::Int32
+            | A::Int64
+            | A::UInt8
+            | A::UInt16
+            | A::UInt32
+            | A::UInt64
+            | A::Float32
+            | A::Float64
+            | A::Utf8
+            | A::LargeUtf8
+            | A::Decimal128(..)
+    )
+}
+
+/// Runs `sql` and reads at most `max_rows` rows, unless a column needs text first.
+/// A panic of the driver's row reader (a type it does not know) is turned into an
+/// error instead of taking the process down.
+fn read_rows(c: &Connection, sql: &str, max_rows: usize) -> duckdb::Result<Read> {
+    let mut stmt = c.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    let (columns, text): (Vec<String>, Vec<bool>) = match rows.as_ref() {
+        None => (Vec::new(), Vec::new()),
+        Some(s) => {
+            let names = s.column_names();
+            let text = (0..names.len()).map(|i| !readable(&s.column_type(i))).collect();
+            (names, text)
+        }
+    };
+    if text.iter().any(|t| *t) {
+        return Ok(Read::AsText(columns.into_iter().zip(text).collect()));
+    }
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            if out.len() >= max_rows {
+                break;
+            }
+            out.push(
+                (0..columns.len())
+                    .map(|i| row.get_ref(i).map(cell))
+                    .collect::<duckdb::Result<Vec<_>>>()?,
+            );
+        }
+        Ok::<_, duckdb::Error>(out)
+    }));
+    match read {
+        Ok(rows) => Ok(Read::Rows(Rows { columns, rows: rows? })),
+        Err(panic) => Err(duckdb::Error::ToSqlConversionFailure(
+            format!("a value of this result cannot be read: {}", super::panic_text(&*panic)).into(),
+        )),
+    }
+}
+
+/// `sql` with the columns marked in `columns` cast to text, each under its own name.
+fn as_text(sql: &str, columns: &[(String, bool)]) -> String {
+    let d = DuckDbDialect;
+    let aliases: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
+    let select: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, text))| match text {
+            true => format!("CAST(c{i} AS VARCHAR) AS {}", d.quote_ident(name)),
+            false => format!("c{i} AS {}", d.quote_ident(name)),
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM ({sql}) AS hallmark_cells({})",
+        select.join(", "),
+        aliases.join(", ")
+    )
+}
+
 fn cell(v: ValueRef<'_>) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
@@ -376,6 +502,7 @@ impl Warehouse for DuckDbWarehouse {
 
     fn bind_source(&self, name: &str, location: &SourceLocation) -> Result<(), WarehouseError> {
         let d = self.dialect();
+        self.declare(name);
         match location {
             SourceLocation::Product => Ok(()),
             SourceLocation::File { path, root } => self.bind_file(name, path, root),
@@ -411,6 +538,7 @@ impl Warehouse for DuckDbWarehouse {
         // One prepared statement: the only SQL in it that is not Hallmark's is the
         // string that `query()` parses.
         self.run(QueryKind::Materialize, &sql, |c| c.execute(&sql, []).map(|_| ()))?;
+        self.declare(relation);
         let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
         match form {
             BuildForm::View => views.insert(relation.to_string()),
@@ -454,33 +582,41 @@ impl Warehouse for DuckDbWarehouse {
 
     fn query(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
         let max_rows = self.limits.max_rows;
-        self.run(kind, sql, |c| {
-            let mut stmt = c.prepare(sql)?;
-            let mut rows = stmt.query([])?;
-            let columns = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                if out.len() >= max_rows {
-                    break;
-                }
-                out.push(
-                    (0..columns.len())
-                        .map(|i| row.get_ref(i).map(cell))
-                        .collect::<duckdb::Result<Vec<_>>>()?,
-                );
-            }
-            Ok(Rows { columns, rows: out })
+        self.run(kind, sql, |c| match read_rows(c, sql, max_rows)? {
+            Read::Rows(rows) => Ok(rows),
+            // Columns of a type the driver cannot hand over are read again as DuckDB
+            // writes them as text; the rest keep their type.
+            Read::AsText(text) => match read_rows(c, &as_text(sql, &text), max_rows)? {
+                Read::Rows(rows) => Ok(rows),
+                Read::AsText(_) => Err(duckdb::Error::InvalidQuery),
+            },
         })
     }
 
     fn screen(&self, sql: &str) -> Result<String, SandboxError> {
-        self.screen.apply(sql, self.dialect().forbidden_functions())
+        let declared = self.declared.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let d = self.dialect();
+        self.screen.apply(
+            sql,
+            &Rules {
+                lexing: d.lexing(),
+                readers: d.forbidden_functions(),
+                introspection: d.introspection_functions(),
+                table_functions: d.table_functions(),
+                relations: Some(&declared),
+            },
+        )
     }
 
     fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
         let select = self.screen(sql)?;
-        self.query(kind, &format!("SELECT * {}", self.as_single_select(&select)))
-            .map(cap_rows)
+        let mut rows = self.query(kind, &format!("SELECT * {}", self.as_single_select(&select)))?;
+        for cell in rows.rows.iter_mut().flatten() {
+            if let serde_json::Value::String(text) = cell {
+                *text = self.without_host_paths(text);
+            }
+        }
+        Ok(cap_rows(rows))
     }
 
     fn queries(&self) -> Vec<QueryRecord> {

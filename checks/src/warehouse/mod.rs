@@ -18,22 +18,91 @@ use crate::sandbox::SandboxError;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Limits every statement runs under.
+/// Limits every statement runs under. Each has a default an operator can change
+/// through the environment (read when the limits are made), so that SQL a repository
+/// wrote cannot take the host's memory, disk or cores.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// A statement still running after this is interrupted.
+    /// A statement still running after this is interrupted (ClickHouse: killed by
+    /// its query id).
     pub timeout: Duration,
     /// At most this many rows are read from any result.
     pub max_rows: usize,
+    /// Memory one run's queries may hold: DuckDB's `memory_limit`, ClickHouse's
+    /// `max_memory_usage` (a `GROUP BY` spills past half of it).
+    /// `HALLMARK_MEMORY_LIMIT`, default 4 GiB.
+    pub memory_bytes: u64,
+    /// Disk a run may spill to: DuckDB's `max_temp_directory_size`.
+    /// `HALLMARK_SPILL_LIMIT`, default 16 GiB.
+    pub spill_bytes: u64,
+    /// Threads a query may use: DuckDB's `threads`, ClickHouse's `max_threads`.
+    /// `HALLMARK_THREADS`, default the machine's cores, at most 8.
+    pub threads: usize,
+    /// Rows a ClickHouse build may read (`max_rows_to_read`), which bounds what it
+    /// can write (a build reading `system.numbers` stops here).
+    /// `HALLMARK_MAX_BUILD_ROWS`, default 2,000,000,000.
+    pub max_build_rows: u64,
+    /// Bytes a ClickHouse read may return (`max_result_bytes`, the result cut
+    /// there). `HALLMARK_MAX_RESULT_BYTES`, default 64 MiB.
+    pub max_result_bytes: u64,
 }
+
+/// The environment variables an operator sets the limits with.
+pub const LIMIT_ENVS: [&str; 5] = [
+    "HALLMARK_MEMORY_LIMIT",
+    "HALLMARK_SPILL_LIMIT",
+    "HALLMARK_THREADS",
+    "HALLMARK_MAX_BUILD_ROWS",
+    "HALLMARK_MAX_RESULT_BYTES",
+];
 
 impl Default for Limits {
     fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+        let env = |i: usize, default: u64| {
+            std::env::var(LIMIT_ENVS[i])
+                .ok()
+                .and_then(|v| match parse_size(&v) {
+                    Some(n) if n > 0 => Some(n),
+                    _ => {
+                        tracing::warn!(variable = LIMIT_ENVS[i], value = %v, "not a size; the default applies");
+                        None
+                    }
+                })
+                .unwrap_or(default)
+        };
         Self {
             timeout: Duration::from_secs(300),
             max_rows: 10_000,
+            memory_bytes: env(0, 4 << 30),
+            spill_bytes: env(1, 16 << 30),
+            threads: env(2, cores as u64) as usize,
+            max_build_rows: env(3, 2_000_000_000),
+            max_result_bytes: env(4, 64 << 20),
         }
     }
+}
+
+/// `4GiB`, `512 MB`, `2000000`: a count or a size with a unit (KB/MB/GB/TB are
+/// powers of 1000, KiB/MiB/GiB/TiB of 1024).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => return None,
+    };
+    n.checked_mul(factor)
 }
 
 /// How a product is built in the scratch area. A view runs the product's SQL each
@@ -171,7 +240,7 @@ impl SourceLocation {
 /// the host.
 pub fn resolve_source_file(path: &Path, root: &Path) -> Result<PathBuf, WarehouseError> {
     let error = |message: &str| WarehouseError::SourceFile {
-        path: path.to_path_buf(),
+        path: shown_path(path, root),
         message: message.to_string(),
     };
     if !path.is_file() {
@@ -187,6 +256,12 @@ pub fn resolve_source_file(path: &Path, root: &Path) -> Result<PathBuf, Warehous
         ));
     }
     Ok(real)
+}
+
+/// `path` as errors name it: relative to the repository `root`, so that no message
+/// tells where the host keeps the repository.
+pub fn shown_path(path: &Path, root: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
 /// Why the warehouse could not do what was asked.
@@ -218,6 +293,10 @@ pub enum WarehouseError {
     /// Connecting or configuring the backend failed.
     #[error("cannot open the warehouse: {0}")]
     Open(String),
+    /// The repository named an endpoint the operator does not allow; nothing was
+    /// sent to it.
+    #[error(transparent)]
+    Refused(#[from] crate::trust::EndpointRefused),
 }
 
 /// A place to build and measure products.
@@ -270,22 +349,44 @@ pub const CLICKHOUSE_READER_PASSWORD_ENV: &str = "HALLMARK_CLICKHOUSE_READER_PAS
 /// The environment variable that overrides the configured ClickHouse URL.
 pub const CLICKHOUSE_URL_ENV: &str = "HALLMARK_CLICKHOUSE_URL";
 
-/// Opens the warehouse `config` names, resolving relative paths against `root`.
-/// `job` names this run's sandbox where the warehouse has one per run (ClickHouse).
-/// Passwords come from the environment only.
+/// Opens the warehouse `config` names for the repository's own run (its CI, a
+/// laptop): [`open_as`] trusting the repository.
 pub fn open(
     config: &crate::project::WarehouseConfig,
     root: &std::path::Path,
     job: &str,
     limits: Limits,
 ) -> Result<Box<dyn Warehouse>, WarehouseError> {
+    open_as(config, root, job, limits, &crate::trust::Trust::Repository)
+}
+
+/// Opens the warehouse `config` names, resolving its database file inside `root`
+/// (never outside the repository). `job` names this run's sandbox where the
+/// warehouse has one per run (ClickHouse). Passwords come from the environment only,
+/// and go only to an endpoint `trust` allows: under the operator's trust a
+/// repository's `url` that the operator did not allow is refused before anything is
+/// sent.
+pub fn open_as(
+    config: &crate::project::WarehouseConfig,
+    root: &std::path::Path,
+    job: &str,
+    limits: Limits,
+    trust: &crate::trust::Trust,
+) -> Result<Box<dyn Warehouse>, WarehouseError> {
     use crate::project::WarehouseConfig;
     match config {
         WarehouseConfig::Duckdb { path: None } => Ok(Box::new(duckdb::DuckDbWarehouse::in_memory(limits)?)),
         WarehouseConfig::Duckdb { path: Some(p) } => {
-            Ok(Box::new(duckdb::DuckDbWarehouse::with_database(&root.join(p), limits)?))
+            let real = crate::project::inside_repository(root, p)
+                .map_err(|problem| WarehouseError::Open(format!("warehouse.path: {problem}")))?;
+            Ok(Box::new(duckdb::DuckDbWarehouse::with_database(&real, limits)?))
         }
         WarehouseConfig::Clickhouse(c) => {
+            let url = std::env::var(CLICKHOUSE_URL_ENV)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| c.url.clone());
+            trust.check("warehouse.url", &url)?;
             let secret = |var: &str| {
                 std::env::var(var)
                     .ok()
@@ -293,7 +394,7 @@ pub fn open(
                     .map(clickhouse::Secret::new)
             };
             let conn = clickhouse::Connection {
-                url: std::env::var(CLICKHOUSE_URL_ENV).unwrap_or_else(|_| c.url.clone()),
+                url,
                 database: c.database.clone(),
                 user: c.user.clone(),
                 password: secret(CLICKHOUSE_PASSWORD_ENV),
@@ -306,6 +407,16 @@ pub fn open(
             )?))
         }
     }
+}
+
+/// What a caught panic said: a panic that a boundary turned into an error keeps its
+/// message.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "an unknown error".into())
 }
 
 /// A job name for a run's sandbox: unique on this machine and over time.
