@@ -13,8 +13,11 @@ use crate::handlers::{self, Cx, HandlerError};
 use crate::queue::{Job, Queue};
 use crate::request_form::RequestForm;
 use hallmark_checks::secret::Secret;
+use hallmark_checks::trust::Trust;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Where a repository's git remote is on its forge (`https://github.com/owner/name.git`,
 /// or a bare repository on disk in tests).
@@ -47,6 +50,91 @@ pub struct Worker {
     pub llm_key: Option<Secret>,
     /// How many jobs may run at once across every worker sharing the queue.
     pub concurrency: usize,
+    /// Where the operator lets this worker's credentials go: a repository's
+    /// `warehouse.url` or `llm.base_url` outside it is refused.
+    pub trust: Trust,
+    /// The jobs this replica's workers are carrying out, shared with the heartbeat
+    /// that renews their leases (and only theirs).
+    pub live: LiveJobs,
+    /// A job still running after this fails (`--job-timeout`).
+    pub job_timeout: Option<Duration>,
+}
+
+/// The jobs a replica's workers are carrying out, each with its deadline. A job is in
+/// it from the moment a worker starts it until the worker is done with it, however it
+/// ends (a panic included), so the heartbeat never renews the lease of a job no
+/// worker is on.
+#[derive(Debug, Clone, Default)]
+pub struct LiveJobs(Arc<Mutex<BTreeMap<i64, Option<Instant>>>>);
+
+impl LiveJobs {
+    fn jobs(&self) -> std::sync::MutexGuard<'_, BTreeMap<i64, Option<Instant>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Marks job `id` live until the guard is dropped.
+    fn enter(&self, id: i64, deadline: Option<Instant>) -> LiveGuard<'_> {
+        self.jobs().insert(id, deadline);
+        LiveGuard { live: self, id }
+    }
+
+    /// The live jobs whose leases the heartbeat renews.
+    pub fn alive(&self) -> Vec<i64> {
+        self.jobs().keys().copied().collect()
+    }
+
+    /// The live jobs past their deadline, which the heartbeat fails and no longer
+    /// renews; their workers stop at their next step.
+    pub fn take_overdue(&self, now: Instant) -> Vec<i64> {
+        let mut jobs = self.jobs();
+        let overdue: Vec<i64> = jobs
+            .iter()
+            .filter(|(_, d)| d.is_some_and(|d| d <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &overdue {
+            jobs.remove(id);
+        }
+        overdue
+    }
+
+    /// True while job `id` is live: started, not yet ended, and not past its
+    /// deadline.
+    pub fn is_live(&self, id: i64) -> bool {
+        self.jobs()
+            .get(&id)
+            .is_some_and(|deadline| deadline.is_none_or(|d| Instant::now() < d))
+    }
+}
+
+/// Keeps a job in [`LiveJobs`] while it runs.
+struct LiveGuard<'a> {
+    live: &'a LiveJobs,
+    id: i64,
+}
+
+impl Drop for LiveGuard<'_> {
+    fn drop(&mut self) {
+        self.live.jobs().remove(&self.id);
+    }
+}
+
+/// The error a job ends with when it outlives `--job-timeout`.
+pub fn timed_out(limit: Duration) -> String {
+    format!(
+        "stopped: the job ran longer than the {} s the operator allows a job (--job-timeout)",
+        limit.as_secs()
+    )
+}
+
+/// The panic boundary around a job: a panic anywhere in it (a driver, a handler)
+/// fails this job with its message, and the worker goes on to the next.
+fn guarded(id: i64, job: impl FnOnce() -> Result<(), HandlerError>) -> Result<(), HandlerError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or_else(|panic| {
+        let message = hallmark_checks::warehouse::panic_text(&*panic);
+        tracing::error!(job = id, %message, "the job panicked");
+        Err(HandlerError::Panicked(message))
+    })
 }
 
 impl Worker {
@@ -90,7 +178,10 @@ impl Worker {
     /// Carries out a job already claimed from the queue, and records its end.
     pub fn run(&self, job: &Job) {
         let started = std::time::Instant::now();
-        let outcome = self.process(job);
+        let outcome = {
+            let _live = self.live.enter(job.id, self.job_timeout.map(|t| started + t));
+            guarded(job.id, || self.process(job))
+        };
         let cancelled = matches!(outcome, Err(HandlerError::Cancelled));
         let outcome = outcome.map_err(|e| e.to_string());
         if let Err(e) = &outcome {
@@ -159,5 +250,40 @@ impl Worker {
                 handlers::command(&cx, *comment_id, command)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_job_fails_with_its_message_and_leaves_no_live_job() {
+        let live = LiveJobs::default();
+        let outcome = {
+            let _live = live.enter(7, None);
+            assert_eq!(live.alive(), [7]);
+            guarded(7, || panic!("row.rs: invalid value: Null"))
+        };
+        match outcome {
+            Err(HandlerError::Panicked(m)) => assert_eq!(m, "row.rs: invalid value: Null"),
+            other => panic!("{other:?}"),
+        }
+        assert!(live.alive().is_empty(), "its lease is no longer renewed");
+        assert!(guarded(8, || Ok(())).is_ok());
+    }
+
+    #[test]
+    fn a_job_past_its_deadline_is_no_longer_live_and_is_taken_once() {
+        let live = LiveJobs::default();
+        let now = Instant::now();
+        let _a = live.enter(1, Some(now));
+        let _b = live.enter(2, Some(now + Duration::from_secs(3600)));
+        let _c = live.enter(3, None);
+        assert!(!live.is_live(1));
+        assert!(live.is_live(2) && live.is_live(3));
+        assert_eq!(live.take_overdue(Instant::now()), [1]);
+        assert!(live.take_overdue(Instant::now()).is_empty());
+        assert_eq!(live.alive(), [2, 3]);
     }
 }

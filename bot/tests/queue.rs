@@ -253,7 +253,7 @@ fn heartbeats_keep_a_job_and_a_released_job_is_taken_at_once() {
         assert_eq!(a.claim(1).unwrap().unwrap().id, id, "{s}");
         let until = Instant::now() + Duration::from_millis(2500);
         while Instant::now() < until {
-            assert_eq!(a.heartbeat().unwrap(), 1, "{s}");
+            assert_eq!(a.heartbeat(&[id]).unwrap(), 1, "{s}");
             assert_eq!(b.claim(1).unwrap(), None, "{s}: a live replica's job was taken");
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -263,6 +263,32 @@ fn heartbeats_keep_a_job_and_a_released_job_is_taken_at_once() {
             Some(id),
             "{s}: released, so taken at once"
         );
+    }
+}
+
+/// A replica that lives on renews only the jobs its workers still carry out: a job
+/// whose worker died (a panic past the boundary, a thread that is gone) loses its
+/// lease and is taken over, instead of staying `running` forever.
+#[test]
+fn a_heartbeat_renews_only_live_jobs() {
+    for store in Store::all("live") {
+        let s = store.name();
+        let lease = Duration::from_millis(600);
+        let a = store.replica("a", lease);
+        let b = store.replica("b", lease);
+        let dead = a.enqueue(job("k1", "1")).unwrap();
+        let live = a.enqueue(job("k2", "2")).unwrap();
+        assert_eq!(a.claim(2).unwrap().unwrap().id, dead, "{s}");
+        assert_eq!(a.claim(2).unwrap().unwrap().id, live, "{s}");
+        let until = Instant::now() + Duration::from_millis(1500);
+        let mut taken = None;
+        while Instant::now() < until && taken.is_none() {
+            assert_eq!(a.heartbeat(&[live]).unwrap(), 1, "{s}");
+            taken = b.claim(2).unwrap().map(|j| j.id);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(taken, Some(dead), "{s}: the dead job's lease ran out");
+        assert_eq!(b.claim(2).unwrap(), None, "{s}: the live job stays a's");
     }
 }
 

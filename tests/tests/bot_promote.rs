@@ -11,7 +11,8 @@ use hallmark::github::permission::Permission;
 use hallmark::queue::{Queue, QueueOptions, SqliteQueue};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
-use hallmark::worker::{Forges, Worker};
+use hallmark::worker::{Forges, LiveJobs, Worker};
+use hallmark_checks::trust::{AllowedEndpoints, Trust};
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::http::request;
@@ -36,11 +37,12 @@ struct Bot {
 }
 
 fn start() -> Bot {
-    start_with(&[])
+    start_with(&[], &[])
 }
 
-/// The bot, with `extra` files committed to the team's repository.
-fn start_with(extra: &[(&str, &str)]) -> Bot {
+/// The bot, with `extra` files committed to the team's repository, whose operator
+/// allows the endpoints `allowed`.
+fn start_with(extra: &[(&str, &str)], allowed: &[&str]) -> Bot {
     let dir = tempfile::tempdir().unwrap();
     let remote = retail_remote_with(dir.path(), extra);
 
@@ -93,6 +95,9 @@ fn start_with(extra: &[(&str, &str)]) -> Bot {
             .unwrap(),
         llm_key: Some(Secret::new("bot-llm-key")),
         concurrency: 1,
+        trust: Trust::Operator(AllowedEndpoints::parse(allowed.iter().copied()).unwrap()),
+        live: LiveJobs::default(),
+        job_timeout: None,
     };
     Bot {
         _dir: dir,
@@ -273,7 +278,8 @@ fn a_repository_with_a_language_model_is_promoted_by_it() {
         "llm:\n  base_url: {}\n  model: scripted\n  max_turns: 6\n",
         llm.base_url()
     );
-    let bot = start_with(&[(".hallmark.yml", &config)]);
+    let base_url = llm.base_url();
+    let bot = start_with(&[(".hallmark.yml", &config)], &[&base_url]);
     let form = FORM.replace("bronze/orders.csv", "bronze/customers.csv");
     assert_eq!(deliver(&bot, "issues", "l-1", labeled_issue(50, &form)), 202);
     assert!(bot.worker.run_one());
@@ -294,6 +300,58 @@ fn a_repository_with_a_language_model_is_promoted_by_it() {
         plan.contains("Drafted by Hallmark's `llm` drafter") && plan.contains("Only the key, as a first step."),
         "{plan}"
     );
+}
+
+/// A repository that points the model (or the warehouse) at an address of its own
+/// choosing gets a refusal that names the setting, and the operator's key is sent
+/// nowhere: the job fails before any request is made.
+#[test]
+fn a_repository_cannot_send_the_operators_keys_to_its_own_endpoints() {
+    let llm = ScriptedLlm::start(vec![Reply::tool("finish", json!({"summary": "never asked"}))]);
+    for (config, setting) in [
+        (
+            format!("llm:\n  base_url: {}\n  model: scripted\n", llm.base_url()),
+            "llm.base_url",
+        ),
+        (
+            format!(
+                "warehouse:\n  kind: clickhouse\n  url: {}\n",
+                llm.base_url().trim_end_matches("/v1")
+            ),
+            "warehouse.url",
+        ),
+    ] {
+        let bot = start_with(&[(".hallmark.yml", &config)], &["http://127.0.0.1:1/v1"]);
+        assert_eq!(deliver(&bot, "issues", "x-1", labeled_issue(60, FORM)), 202);
+        assert!(bot.worker.run_one());
+        let job = bot.queue.job(1).unwrap().unwrap();
+        let error = job.error.unwrap_or_default();
+        assert!(
+            error.contains(&format!("`{setting}: http://127.0.0.1:")) && error.contains("not an endpoint the operator"),
+            "{error}"
+        );
+        let comments = bot.fake.with_state(|s| s.comments.clone());
+        assert!(
+            comments.iter().any(|c| c.body.contains("not an endpoint the operator")),
+            "the tracking comment says why: {comments:?}"
+        );
+        assert!(bot.fake.with_state(|s| s.pulls.is_empty()));
+    }
+    assert!(llm.requests().is_empty(), "nothing reached the repository's endpoint");
+}
+
+/// A job that outlives the operator's `--job-timeout` fails saying so, and stops at its
+/// next step instead of pushing.
+#[test]
+fn a_job_past_its_time_limit_fails_before_it_pushes() {
+    let mut bot = start();
+    bot.worker.job_timeout = Some(Duration::from_nanos(1));
+    assert_eq!(deliver(&bot, "issues", "t-1", labeled_issue(70, FORM)), 202);
+    assert!(bot.worker.run_one());
+    let job = bot.queue.job(1).unwrap().unwrap();
+    assert_eq!(job.state, hallmark::queue::JobState::Failed);
+    assert!(job.error.unwrap_or_default().contains("--job-timeout"));
+    assert!(bot.fake.with_state(|s| s.pulls.is_empty()), "nothing was proposed");
 }
 
 /// A file's text at the tip of `branch` in a bare repository.

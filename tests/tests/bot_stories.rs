@@ -14,7 +14,8 @@ use hallmark::gitlab::client::GitLabClient;
 use hallmark::queue::{QueueOptions, SqliteQueue};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
-use hallmark::worker::{Forges, Worker};
+use hallmark::worker::{Forges, LiveJobs, Worker};
+use hallmark_checks::trust::{AllowedEndpoints, Trust};
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::fake_github::{test_app_private_key, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::fake_gitlab::{FakeGitLab, StoredIssue};
@@ -114,6 +115,9 @@ impl Side {
                 .unwrap(),
             llm_key: None,
             concurrency: 1,
+            trust: Trust::Operator(AllowedEndpoints::default()),
+            live: LiveJobs::default(),
+            job_timeout: None,
         };
         Side {
             name,

@@ -10,6 +10,7 @@ use hallmark::impact::run::impact;
 use hallmark::impact::table::markdown;
 use hallmark::impact::ImpactError;
 use hallmark_checks::runner::RunOptions;
+use hallmark_checks::trust::Trust;
 use hallmark_checks::warehouse::Limits;
 use std::path::PathBuf;
 
@@ -48,7 +49,14 @@ pub fn run(args: ImpactArgs) -> anyhow::Result<Outcome> {
         reference_time: args.as_of.unwrap_or_else(Utc::now),
         ..RunOptions::default()
     };
-    let result = match impact(&args.path, &args.base, &args.head, &options, Limits::default()) {
+    let result = match impact(
+        &args.path,
+        &args.base,
+        &args.head,
+        &options,
+        Limits::default(),
+        &Trust::Repository,
+    ) {
         Ok(r) => r,
         Err(e @ (ImpactError::Git { .. } | ImpactError::Project { .. })) => {
             eprintln!("error: {e}");

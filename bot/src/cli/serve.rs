@@ -14,7 +14,7 @@
 
 use super::Outcome;
 use anyhow::Context;
-use hallmark::agent::llm::API_KEY_ENV;
+use hallmark::agent::llm::{default_base_url, API_KEY_ENV, BASE_URL_ENV};
 use hallmark::commands::Syntax;
 use hallmark::events::ForgeKind;
 use hallmark::forge::gitlab::GitLabForge;
@@ -25,7 +25,9 @@ use hallmark::github::permission::Permission;
 use hallmark::gitlab::client::GitLabClient;
 use hallmark::queue::{self, Queue, QueueOptions};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
-use hallmark::worker::{Forges, Worker};
+use hallmark::worker::{timed_out, Forges, LiveJobs, Worker};
+use hallmark_checks::trust::{AllowedEndpoints, Trust};
+use hallmark_checks::warehouse::CLICKHOUSE_URL_ENV;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,6 +85,10 @@ pub struct ServeArgs {
     /// another replica takes the job over. Heartbeats come every third of it.
     #[arg(long, default_value_t = 60)]
     lease_secs: u64,
+    /// A job still running after this many seconds fails with a message that says
+    /// so, and its worker stops at its next step; 0 sets no limit.
+    #[arg(long, env = "HALLMARK_JOB_TIMEOUT", default_value_t = 1800)]
+    job_timeout: u64,
 }
 
 /// The environment variable holding the GitHub App's webhook secret.
@@ -129,6 +135,14 @@ pub(super) fn private_key() -> anyhow::Result<Secret> {
     Ok(Secret::new(pem))
 }
 
+/// The operator's trust: credentials go only to the endpoints the operator configured
+/// (`HALLMARK_CLICKHOUSE_URL`, `HALLMARK_LLM_BASE_URL`, else the model API's default)
+/// or listed in `HALLMARK_ALLOWED_ENDPOINTS`.
+fn operator_endpoints() -> anyhow::Result<AllowedEndpoints> {
+    let llm = env(BASE_URL_ENV).unwrap_or_else(default_base_url);
+    AllowedEndpoints::from_env(&[env(CLICKHOUSE_URL_ENV), Some(llm)]).map_err(anyhow::Error::msg)
+}
+
 /// Runs the server until interrupted.
 pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let github_secret = env(WEBHOOK_SECRET_ENV);
@@ -166,6 +180,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         github.is_some() || gitlab.is_some(),
         "set {WEBHOOK_SECRET_ENV} (GitHub) or {GITLAB_WEBHOOK_SECRET_ENV} and {GITLAB_TOKEN_ENV} (GitLab), or both"
     );
+    let allowed = operator_endpoints()?;
+    tracing::info!(allowed = %allowed.describe(), "endpoints a repository may name");
+    let trust = Trust::Operator(allowed);
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
     let lease = Duration::from_secs(args.lease_secs.max(3));
     let options = QueueOptions {
@@ -184,6 +201,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_else(|| format!("{}/{{repo}}.git", args.gitlab_url.trim_end_matches('/')));
 
     let stopping = Arc::new(AtomicBool::new(false));
+    let live = LiveJobs::default();
+    let job_timeout = (args.job_timeout > 0).then(|| Duration::from_secs(args.job_timeout));
     let mut workers = Vec::new();
     for n in 0..args.workers {
         let (on_github, on_gitlab) = (args.git_url.clone(), gitlab_git_url.clone());
@@ -208,6 +227,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
                 .filter(|k| !k.is_empty())
                 .map(Secret::new),
             concurrency: args.workers,
+            trust: trust.clone(),
+            live: live.clone(),
+            job_timeout,
         };
         let stopping = stopping.clone();
         let handle = std::thread::Builder::new()
@@ -224,19 +246,28 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         workers.push(handle);
     }
 
-    // Renew this replica's leases while it lives; a replica that stops renewing
-    // (killed, frozen) loses its jobs to the others once the lease runs out.
+    // Renew the leases of the jobs this replica's workers are on while it lives; a
+    // replica that stops renewing (killed, frozen) loses its jobs to the others once
+    // the lease runs out, and so does a job no worker is on any more. A job past
+    // --job-timeout is failed here, and its worker stops at its next step.
     let beating = Arc::new(AtomicBool::new(true));
     let heartbeat = {
-        let (queue, beating) = (queue.clone(), beating.clone());
+        let (queue, beating, live) = (queue.clone(), beating.clone(), live.clone());
         let every = lease / 3;
         std::thread::Builder::new()
             .name("hallmark-heartbeat".into())
             .spawn(move || {
                 let mut next = std::time::Instant::now();
                 while beating.load(Ordering::SeqCst) {
+                    for id in live.take_overdue(std::time::Instant::now()) {
+                        let limit = job_timeout.unwrap_or_default();
+                        tracing::warn!(job = id, limit_secs = limit.as_secs(), "a job outlived --job-timeout");
+                        if let Err(e) = queue.finish(id, Some(&timed_out(limit))) {
+                            tracing::warn!(job = id, error = %e, "cannot fail the overdue job");
+                        }
+                    }
                     if std::time::Instant::now() >= next {
-                        if let Err(e) = queue.heartbeat() {
+                        if let Err(e) = queue.heartbeat(&live.alive()) {
                             tracing::warn!(error = %e, "cannot renew this replica's leases");
                         }
                         next = std::time::Instant::now() + every;

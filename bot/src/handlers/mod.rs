@@ -29,7 +29,7 @@ use crate::worker::Worker;
 use hallmark_checks::error::SourceErrors;
 use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::render::{render, Format};
-use hallmark_checks::warehouse::{open, Limits, Warehouse, WarehouseError};
+use hallmark_checks::warehouse::{open_as, Limits, Warehouse, WarehouseError};
 use hallmark_checks::{Checklist, Project};
 use std::path::{Path, PathBuf};
 
@@ -85,9 +85,18 @@ pub enum HandlerError {
     /// The standards' impact could not be worked out.
     #[error(transparent)]
     Impact(#[from] crate::impact::ImpactError),
+    /// The repository named an endpoint the operator does not allow.
+    #[error(transparent)]
+    Refused(#[from] hallmark_checks::trust::EndpointRefused),
     /// `/hallmark cancel` stopped it.
     #[error("cancelled by `/hallmark cancel` before anything was pushed")]
     Cancelled,
+    /// It ran past `--job-timeout` and was failed by the replica's supervisor.
+    #[error("stopped after the job's time limit (--job-timeout), before anything more was pushed")]
+    TimedOut,
+    /// Something in the job panicked; the worker caught it at the job's boundary.
+    #[error("the job stopped on an internal error: {0}")]
+    Panicked(String),
 }
 
 /// One job being carried out.
@@ -178,11 +187,12 @@ impl Cx<'_> {
     /// The repository at `dir` and a warehouse for the job.
     pub fn project_and_warehouse(&self, dir: &Path) -> Result<(Project, Box<dyn Warehouse>), HandlerError> {
         let project = Project::load(dir).map_err(HandlerError::Project)?;
-        let warehouse = open(
+        let warehouse = open_as(
             &project.config.warehouse,
             &project.root,
             &format!("job{}", self.job.id),
             Limits::default(),
+            &self.worker.trust,
         )?;
         Ok((project, warehouse))
     }
@@ -262,6 +272,7 @@ impl Cx<'_> {
         })?;
         match config {
             Some(config) => {
+                self.worker.trust.check("llm.base_url", &config.base_url)?;
                 let transcript = self
                     .worker
                     .work_dir
@@ -276,6 +287,9 @@ impl Cx<'_> {
 
     /// Stops a job that was cancelled while it ran, before it pushes or posts anything.
     pub fn stop_if_cancelled(&self) -> Result<(), HandlerError> {
+        if !self.worker.live.is_live(self.job.id) {
+            return Err(HandlerError::TimedOut);
+        }
         match self.worker.queue.is_cancelled(self.job.id)? {
             true => Err(HandlerError::Cancelled),
             false => Ok(()),

@@ -58,7 +58,14 @@ pub(super) fn impact_comment(
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let outcome = (|| {
         let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), head)?;
-        let result = impact(&dir, &base, head, &RunOptions::default(), Limits::default())?;
+        let result = impact(
+            &dir,
+            &base,
+            head,
+            &RunOptions::default(),
+            Limits::default(),
+            &cx.worker.trust,
+        )?;
         let proposed = match fix {
             true => {
                 let about = format!("the standards change in #{}", t.number);
@@ -103,7 +110,14 @@ pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerErro
             tracing::info!(repo = %t.repo, "the push changes no standards");
             return Ok(None);
         }
-        let result = impact(&dir, before, after, &RunOptions::default(), Limits::default())?;
+        let result = impact(
+            &dir,
+            before,
+            after,
+            &RunOptions::default(),
+            Limits::default(),
+            &cx.worker.trust,
+        )?;
         // `bot: { standards_change: fix }`: the fixes too, into the default branch.
         let proposed = match fix && !result.newly_failing().is_empty() {
             true => {

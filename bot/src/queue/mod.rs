@@ -243,8 +243,10 @@ pub trait Queue: Send + Sync {
     /// `max_running`. Jobs whose lease ran out are queued again first.
     fn claim(&self, max_running: usize) -> Result<Option<Job>, QueueError>;
 
-    /// Renews the leases of this replica's running jobs; returns how many.
-    fn heartbeat(&self) -> Result<usize, QueueError>;
+    /// Renews the leases of this replica's running jobs among `alive` (the jobs a
+    /// worker of this replica is still carrying out); returns how many. A job whose
+    /// worker is gone is not renewed, so its lease runs out and it is taken over.
+    fn heartbeat(&self, alive: &[i64]) -> Result<usize, QueueError>;
 
     /// Ends a running job of this replica: done, or failed with `error` (the job keeps
     /// the replica's name, so which replica ran what can be read later). False when

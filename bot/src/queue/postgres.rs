@@ -430,16 +430,17 @@ impl Queue for PostgresQueue {
         })
     }
 
-    fn heartbeat(&self) -> Result<usize, QueueError> {
+    fn heartbeat(&self, alive: &[i64]) -> Result<usize, QueueError> {
         let (owner, lease) = (self.options.owner.as_str(), self.lease_secs());
+        let alive = alive.to_vec();
         let days = DELIVERY_MEMORY_DAYS as i32;
         self.with_client("renewing leases", async |client| {
             let go = failed("renewing leases");
             let renewed = client
                 .execute(
                     "UPDATE hallmark_jobs SET lease_until = now() + make_interval(secs => $2)
-                     WHERE state = 'running' AND owner = $1",
-                    &[&owner, &lease],
+                     WHERE state = 'running' AND owner = $1 AND id = ANY($3)",
+                    &[&owner, &lease, &alive],
                 )
                 .await
                 .map_err(&go)?;

@@ -254,12 +254,13 @@ impl Queue for SqliteQueue {
         })
     }
 
-    fn heartbeat(&self) -> Result<usize, QueueError> {
+    fn heartbeat(&self, alive: &[i64]) -> Result<usize, QueueError> {
+        let alive = serde_json::to_string(alive).unwrap_or_else(|_| "[]".into());
         self.write(|tx, q| {
             let renewed = tx.execute(
                 "UPDATE jobs SET lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2)
-                 WHERE state = 'running' AND owner = ?1",
-                params![q.options.owner, q.lease()],
+                 WHERE state = 'running' AND owner = ?1 AND id IN (SELECT value FROM json_each(?3))",
+                params![q.options.owner, q.lease(), alive],
             )?;
             tx.execute(
                 "DELETE FROM deliveries WHERE received_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)",

@@ -56,7 +56,8 @@ pub struct LlmConfig {
     pub temperature: Option<f32>,
 }
 
-fn default_base_url() -> String {
+/// The model API's base URL when neither the repository nor the operator names one.
+pub fn default_base_url() -> String {
     "https://api.openai.com/v1".into()
 }
 fn default_max_turns() -> usize {
