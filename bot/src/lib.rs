@@ -13,6 +13,7 @@ pub mod gitlab;
 pub mod handlers;
 pub mod impact;
 pub mod io_runtime;
+pub mod isolated;
 pub mod marker;
 pub mod queue;
 pub mod request_form;

@@ -58,6 +58,10 @@ pub struct Worker {
     pub live: LiveJobs,
     /// A job still running after this fails (`--job-timeout`).
     pub job_timeout: Option<Duration>,
+    /// The `hallmark` executable that runs each job's DuckDB warehouse in a child
+    /// process the worker can kill (see [`crate::isolated`]); `None` runs it in this
+    /// process.
+    pub isolate: Option<PathBuf>,
 }
 
 /// The jobs a replica's workers are carrying out, each with its deadline. A job is in

@@ -98,6 +98,7 @@ fn start_with(extra: &[(&str, &str)], allowed: &[&str]) -> Bot {
         trust: Trust::Operator(AllowedEndpoints::parse(allowed.iter().copied()).unwrap()),
         live: LiveJobs::default(),
         job_timeout: None,
+        isolate: None,
     };
     Bot {
         _dir: dir,

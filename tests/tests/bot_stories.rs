@@ -118,6 +118,7 @@ impl Side {
             trust: Trust::Operator(AllowedEndpoints::default()),
             live: LiveJobs::default(),
             job_timeout: None,
+            isolate: None,
         };
         Side {
             name,

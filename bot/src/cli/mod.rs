@@ -66,6 +66,11 @@ enum Command {
     Setup(setup::SetupCommand),
     /// List the check kinds and their parameters.
     Checks,
+    /// The child process `serve` runs a job's DuckDB warehouse in (one JSON request
+    /// per line on stdin, one answer per line on stdout), so a statement that ignores
+    /// interruption can be killed.
+    #[command(name = "warehouse-worker", hide = true)]
+    WarehouseWorker,
 }
 
 /// How a run ended, as the process exit code: CI reads it.
@@ -140,6 +145,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Setup(command) => setup::run(command),
+        Command::WarehouseWorker => {
+            hallmark::isolated::serve_child(std::io::stdin().lock(), std::io::stdout().lock())?;
+            Ok(Outcome::Passed)
+        }
         Command::Checks => {
             for e in hallmark_checks::catalogue::CATALOGUE {
                 println!("{:<26} {:<44} {}", e.name, e.parameters, e.description);

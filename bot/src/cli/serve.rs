@@ -230,6 +230,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
             trust: trust.clone(),
             live: live.clone(),
             job_timeout,
+            isolate: Some(std::env::current_exe().context("finding this executable, which runs each job's warehouse")?),
         };
         let stopping = stopping.clone();
         let handle = std::thread::Builder::new()

@@ -30,7 +30,7 @@ use super::{
 };
 use crate::dialect::{ClickHouseDialect, Dialect, ServerVersion};
 use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
-use crate::sandbox::{rewrite_relations, Rules, SandboxError, Screen};
+use crate::sandbox::{rewrite_relations, SandboxError, Screen};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -678,17 +678,7 @@ impl Warehouse for ClickHouseWarehouse {
     fn screen(&self, sql: &str) -> Result<String, SandboxError> {
         let mut declared = self.dialect.mapped_names();
         declared.extend(GENERATORS.iter().map(|g| g.to_string()));
-        let d = &self.dialect;
-        self.screen.apply(
-            sql,
-            &Rules {
-                lexing: d.lexing(),
-                readers: d.forbidden_functions(),
-                introspection: d.introspection_functions(),
-                table_functions: d.table_functions(),
-                relations: Some(&declared),
-            },
-        )
+        super::screen_declared(&self.screen, &self.dialect, &declared, sql)
     }
 
     fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::dialect::{Dialect, DuckDbDialect};
 use crate::exposure::{cap, cap_rows, shorten_error, MAX_NAME_CHARS};
-use crate::sandbox::{Rules, SandboxError, Screen};
+use crate::sandbox::{SandboxError, Screen};
 use duckdb::types::ValueRef;
 use duckdb::Connection;
 use std::collections::HashMap;
@@ -595,17 +595,7 @@ impl Warehouse for DuckDbWarehouse {
 
     fn screen(&self, sql: &str) -> Result<String, SandboxError> {
         let declared = self.declared.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let d = self.dialect();
-        self.screen.apply(
-            sql,
-            &Rules {
-                lexing: d.lexing(),
-                readers: d.forbidden_functions(),
-                introspection: d.introspection_functions(),
-                table_functions: d.table_functions(),
-                relations: Some(&declared),
-            },
-        )
+        super::screen_declared(&self.screen, self.dialect(), &declared, sql)
     }
 
     fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// Limits every statement runs under. Each has a default an operator can change
 /// through the environment (read when the limits are made), so that SQL a repository
 /// wrote cannot take the host's memory, disk or cores.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// A statement still running after this is interrupted (ClickHouse: killed by
     /// its query id).
@@ -139,7 +139,7 @@ impl std::fmt::Display for BuildForm {
 }
 
 /// What a query was for; tests use it to prove the one-scan property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum QueryKind {
     /// Binding a source or creating the scratch schema.
     Setup,
@@ -202,7 +202,7 @@ impl Rows {
 }
 
 /// Where a source's rows live.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SourceLocation {
     /// A CSV, Parquet or JSON file (the extension says which) inside the repository
     /// at `root`; a path that resolves outside it (through a symbolic link) is refused
@@ -417,6 +417,26 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "an unknown error".into())
+}
+
+/// Screens untrusted `sql` for a warehouse speaking `dialect` that has bound or
+/// built the relations in `declared`: the one set of rules every backend applies.
+pub fn screen_declared(
+    screen: &crate::sandbox::Screen,
+    dialect: &dyn Dialect,
+    declared: &std::collections::BTreeSet<String>,
+    sql: &str,
+) -> Result<String, SandboxError> {
+    screen.apply(
+        sql,
+        &crate::sandbox::Rules {
+            lexing: dialect.lexing(),
+            readers: dialect.forbidden_functions(),
+            introspection: dialect.introspection_functions(),
+            table_functions: dialect.table_functions(),
+            relations: Some(declared),
+        },
+    )
 }
 
 /// A job name for a run's sandbox: unique on this machine and over time.
