@@ -428,9 +428,11 @@ fn walk(sql: &str, tokens: &[Token], rules: &Rules<'_>) -> Result<Vec<Named>, Sa
                 "PIVOT" | "UNPIVOT" | "PIVOT_WIDER" | "PIVOT_LONGER" => expect = true,
                 // DuckDB runs these inside a subquery: `FROM (SUMMARIZE t)`.
                 "SUMMARIZE" | "DESCRIBE" | "SHOW" if after_paren => expect = true,
-                // ClickHouse reads `x IN t` as a table's rows.
+                // ClickHouse reads `x IN t` as a table's rows (`x IN tuple(1, 2)` is
+                // a value).
                 "IN" if rules.lexing == Lexing::ClickHouse => {
-                    expect = !tokens.get(i + 1).is_some_and(|n| n.is_punct(sql, '('));
+                    expect = tokens.get(i + 1).is_some_and(Token::is_identifier)
+                        && !tokens.get(i + 2).is_some_and(|n| n.is_punct(sql, '('));
                 }
                 w if ENDS_FROM_LIST.contains(&w) => open_lists.retain(|&d| d != depth),
                 _ => {}
@@ -976,6 +978,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(screen("SELECT 1 FROM bronze.orders WHERE id IN (1, 2)", &ch).is_ok());
+        assert!(screen("SELECT 1 FROM bronze.orders WHERE id IN tuple(1, 2)", &ch).is_ok());
         assert!(matches!(
             screen("SELECT * FROM Bronze.orders", &ch),
             Err(SandboxError::UndeclaredRelation(..))
