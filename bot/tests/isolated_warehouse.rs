@@ -27,7 +27,7 @@ fn isolated(limits: Limits, grace: Duration) -> IsolatedWarehouse {
 
 /// One scalar call of a few billion steps: DuckDB checks for an interrupt between
 /// chunks, never inside it.
-const UNINTERRUPTIBLE: &str = "SELECT levenshtein(repeat('a', 70000), repeat('b', 70000)) AS d";
+const UNINTERRUPTIBLE: &str = "SELECT levenshtein(repeat('a', 90000), repeat('b', 90000)) AS d";
 
 #[test]
 fn a_repository_is_checked_in_the_child_as_in_process() {
@@ -78,7 +78,7 @@ fn a_statement_that_ignores_interruption_is_stopped_by_killing_the_child() {
     let _ = here.query(QueryKind::Custom, UNINTERRUPTIBLE);
     let in_process = started.elapsed();
     assert!(
-        in_process > limits.timeout + grace + Duration::from_secs(3),
+        in_process > limits.timeout + grace + Duration::from_secs(2),
         "the control ended in {in_process:?}, within the bound: it proves nothing"
     );
 
@@ -88,7 +88,7 @@ fn a_statement_that_ignores_interruption_is_stopped_by_killing_the_child() {
     let elapsed = started.elapsed();
     assert!(matches!(outcome, Err(WarehouseError::Timeout(_))), "{outcome:?}");
     assert!(
-        elapsed < in_process && elapsed < limits.timeout + grace + Duration::from_secs(2),
+        elapsed < in_process && elapsed < limits.timeout + grace + Duration::from_secs(5),
         "stopped after {elapsed:?} (in process: {in_process:?})"
     );
     let later = there.query(QueryKind::Custom, "SELECT 1 AS x").unwrap_err().to_string();
