@@ -15,10 +15,12 @@
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 use hallmark_checks::project::WarehouseConfig;
 use hallmark_checks::sandbox::{SandboxError, Screen};
+use hallmark_checks::trust::Trust;
 use hallmark_checks::warehouse::{
-    screen_declared, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse,
+    open_as, screen_declared, BuildForm, ColumnInfo, Limits, QueryKind, QueryRecord, Rows, SourceLocation, Warehouse,
     WarehouseError,
 };
+use hallmark_checks::Project;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -27,6 +29,39 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
+
+/// How a job opens a repository's warehouse: under a trust level, and for DuckDB in
+/// a child process when an executable is given (what `serve` does for every job, the
+/// standards' impact included).
+#[derive(Debug, Clone, Default)]
+pub struct Opener {
+    /// Where credentials may go.
+    pub trust: Trust,
+    /// The `hallmark` executable that runs DuckDB warehouses; `None`: in process.
+    pub isolate: Option<PathBuf>,
+}
+
+impl Opener {
+    /// How long past its time limit a statement in a child may take to answer
+    /// before the child is killed.
+    pub const GRACE: Duration = Duration::from_secs(10);
+
+    /// The warehouse of `project` for `job`.
+    pub fn open(&self, project: &Project, job: &str, limits: Limits) -> Result<Box<dyn Warehouse>, WarehouseError> {
+        let config = &project.config.warehouse;
+        match (&self.isolate, config) {
+            (Some(exe), WarehouseConfig::Duckdb { .. }) => Ok(Box::new(IsolatedWarehouse::spawn(
+                exe,
+                config,
+                &project.root,
+                job,
+                limits,
+                Self::GRACE,
+            )?)),
+            _ => open_as(config, &project.root, job, limits, &self.trust),
+        }
+    }
+}
 
 /// The hidden subcommand the child runs.
 pub const SUBCOMMAND: &str = "warehouse-worker";

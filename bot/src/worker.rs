@@ -10,6 +10,7 @@ use crate::forge::gitlab::GitLabForge;
 use crate::forge::{Forge, Permission};
 use crate::github::client::GitHubClient;
 use crate::handlers::{self, Cx, HandlerError};
+use crate::isolated::Opener;
 use crate::queue::{Job, Queue};
 use crate::request_form::RequestForm;
 use hallmark_checks::secret::Secret;
@@ -142,6 +143,14 @@ fn guarded(id: i64, job: impl FnOnce() -> Result<(), HandlerError>) -> Result<()
 }
 
 impl Worker {
+    /// How this worker's jobs open a repository's warehouse.
+    pub fn opener(&self) -> Opener {
+        Opener {
+            trust: self.trust.clone(),
+            isolate: self.isolate.clone(),
+        }
+    }
+
     /// The forge `t` came from (GitHub acting as its installation).
     fn forge(&self, t: &Trigger) -> Result<Box<dyn Forge>, HandlerError> {
         match t.forge {

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use hallmark::impact::run::impact;
 use hallmark::impact::table::markdown;
 use hallmark::impact::ImpactError;
+use hallmark::isolated::Opener;
 use hallmark_checks::runner::RunOptions;
-use hallmark_checks::trust::Trust;
 use hallmark_checks::warehouse::Limits;
 use std::path::PathBuf;
 
@@ -55,7 +55,7 @@ pub fn run(args: ImpactArgs) -> anyhow::Result<Outcome> {
         &args.head,
         &options,
         Limits::default(),
-        &Trust::Repository,
+        &Opener::default(),
     ) {
         Ok(r) => r,
         Err(e @ (ImpactError::Git { .. } | ImpactError::Project { .. })) => {

@@ -24,21 +24,14 @@ use crate::commands::Command;
 use crate::events::Trigger;
 use crate::forge::{Forge, ForgeError, Permission, Reaction, Thread};
 use crate::git::{clone_fresh, GitCredentials, GitError};
-use crate::isolated::IsolatedWarehouse;
 use crate::queue::{Job, QueueError};
 use crate::worker::Worker;
 use hallmark_checks::error::SourceErrors;
-use hallmark_checks::project::WarehouseConfig;
 use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::render::{render, Format};
-use hallmark_checks::warehouse::{open_as, Limits, Warehouse, WarehouseError};
+use hallmark_checks::warehouse::{Limits, Warehouse, WarehouseError};
 use hallmark_checks::{Checklist, Project};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// How long past its time limit a statement in an isolated warehouse may take to
-/// answer before its process is killed.
-const ISOLATION_GRACE: Duration = Duration::from_secs(10);
 
 /// Why a job failed; its text is what the queue records and the tracking comment says.
 #[derive(Debug, thiserror::Error)]
@@ -194,18 +187,10 @@ impl Cx<'_> {
     /// The repository at `dir` and a warehouse for the job.
     pub fn project_and_warehouse(&self, dir: &Path) -> Result<(Project, Box<dyn Warehouse>), HandlerError> {
         let project = Project::load(dir).map_err(HandlerError::Project)?;
-        let (config, job) = (&project.config.warehouse, format!("job{}", self.job.id));
-        let warehouse: Box<dyn Warehouse> = match (&self.worker.isolate, config) {
-            (Some(exe), WarehouseConfig::Duckdb { .. }) => Box::new(IsolatedWarehouse::spawn(
-                exe,
-                config,
-                &project.root,
-                &job,
-                Limits::default(),
-                ISOLATION_GRACE,
-            )?),
-            _ => open_as(config, &project.root, &job, Limits::default(), &self.worker.trust)?,
-        };
+        let warehouse = self
+            .worker
+            .opener()
+            .open(&project, &format!("job{}", self.job.id), Limits::default())?;
         Ok((project, warehouse))
     }
 

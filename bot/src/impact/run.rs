@@ -5,10 +5,10 @@
 use super::diff::{diff_standards, Change, Version};
 use super::tree::{export, resolve};
 use super::ImpactError;
+use crate::isolated::Opener;
 use hallmark_checks::result::{ProductReport, Status};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
-use hallmark_checks::trust::Trust;
-use hallmark_checks::warehouse::{job_name, open_as, Limits};
+use hallmark_checks::warehouse::{job_name, Limits};
 use hallmark_checks::{Checklist, Project};
 use serde::Serialize;
 use std::path::Path;
@@ -112,7 +112,7 @@ fn check_version(
     rev: &str,
     options: &RunOptions,
     limits: Limits,
-    trust: &Trust,
+    opener: &Opener,
 ) -> Result<(Project, Checklist, String), ImpactError> {
     let dir = tempfile::tempdir().map_err(|e| ImpactError::Write {
         path: std::env::temp_dir().display().to_string(),
@@ -123,7 +123,7 @@ fn check_version(
         rev: rev.into(),
         errors,
     })?;
-    let warehouse = open_as(&project.config.warehouse, &project.root, &job_name(), limits, trust)?;
+    let warehouse = opener.open(&project, &job_name(), limits)?;
     let checklist = run_checks(
         &project,
         warehouse.as_ref(),
@@ -143,7 +143,7 @@ pub fn impact(
     head: &str,
     options: &RunOptions,
     limits: Limits,
-    trust: &Trust,
+    opener: &Opener,
 ) -> Result<Impact, ImpactError> {
     let repo = git2::Repository::discover(project_dir).map_err(|e| ImpactError::Git {
         rev: head.into(),
@@ -158,8 +158,8 @@ pub fn impact(
     let root = root.canonicalize().unwrap_or(root);
     let subdir = here.strip_prefix(&root).unwrap_or(Path::new("")).to_path_buf();
     let (base_sha, head_sha) = (resolve(project_dir, base)?, resolve(project_dir, head)?);
-    let (base_project, before, base_text) = check_version(project_dir, &subdir, &base_sha, options, limits, trust)?;
-    let (head_project, after, head_text) = check_version(project_dir, &subdir, &head_sha, options, limits, trust)?;
+    let (base_project, before, base_text) = check_version(project_dir, &subdir, &base_sha, options, limits, opener)?;
+    let (head_project, after, head_text) = check_version(project_dir, &subdir, &head_sha, options, limits, opener)?;
     let changes = diff_standards(
         Version {
             standards: &base_project.standards,
