@@ -32,6 +32,21 @@ use crate::Level;
 /// The standard id the guards report under.
 pub const GUARD_ID: &str = "hallmark";
 
+/// How exports write "no value" where a number, a time or a flag stands: spreadsheets'
+/// `#N/A`, database dumps' `NULL`, and what people type (`N/A`, `-`, `TBD`, `?`),
+/// compared lower-cased and trimmed. The same words are pandas' and OpenRefine's
+/// default missing-value lists. In a column whose product type is a number, a time or
+/// a flag none of them can be a value, so bronze holds no value there either: the
+/// kept-values guard does not count them as lost, and the drafter reads them as NULL.
+/// (In a text column they may be data — `NA` is Namibia — and are counted as values.)
+pub const MISSING_MARKERS: &[&str] = &["n/a", "na", "#n/a", "null", "none", "nil", "-", "--", "tbd", "?", "nan"];
+
+/// True when `value` is one of the [`MISSING_MARKERS`].
+pub fn is_missing_marker(value: &str) -> bool {
+    let v = value.trim().to_lowercase();
+    MISSING_MARKERS.contains(&v.as_str())
+}
+
 /// The default share of a column's bronze values that may be set aside.
 pub const DEFAULT_MAX_SET_ASIDE: f64 = 0.01;
 
@@ -116,23 +131,34 @@ impl KeptValues {
         };
         // A value that is its column's name is a repeated header row, not a value; a
         // typed column whose name no value of its type can spell has neither, and its
-        // values are counted as they are (no text to make of each).
+        // values are counted as they are (no text to make of each). Where the product
+        // column is a number, a time or a flag, a missing-value marker is no value
+        // either.
+        let markers = MISSING_MARKERS
+            .iter()
+            .map(|m| d.string_literal(m))
+            .collect::<Vec<_>>()
+            .join(", ");
         let bronze_sql = present(
             pairs
                 .iter()
-                .map(|(b, _)| {
+                .map(|(b, p)| {
                     let typed = bronze
                         .iter()
                         .find(|c| c.name == *b)
                         .is_some_and(|c| cannot_spell_its_name(&crate::plan::normalize_type(&c.type_name), b));
-                    if typed {
-                        d.quote_ident(b)
-                    } else {
-                        format!(
-                            "nullif({}, {})",
-                            d.key_text(&d.quote_ident(b)),
+                    let product_typed = columns
+                        .iter()
+                        .find(|c| c.name == *p)
+                        .is_some_and(|c| crate::scan::longest_text(&normalize_type(&c.type_name)).is_some());
+                    let text = d.key_text(&d.quote_ident(b));
+                    match (typed, product_typed) {
+                        (true, _) => d.quote_ident(b),
+                        (false, false) => format!("nullif({text}, {})", d.string_literal(b.trim())),
+                        (false, true) => format!(
+                            "CASE WHEN lower({text}) IN ({markers}) THEN NULL ELSE nullif({text}, {}) END",
                             d.string_literal(b.trim())
-                        )
+                        ),
                     }
                 })
                 .collect(),

@@ -7,8 +7,9 @@
 //! thousands separators, decimal commas, currency symbols or units before or after,
 //! whole numbers with separators, booleans spelled four ways, percentages, codes whose
 //! standard lists them in upper case (selected by name), countries, e-mail addresses
-//! and free text — written as a CSV with repeated header rows, empty rows and trailing
-//! delimiters mixed in. Beside the CSV it writes the standards a team would have for
+//! and free text, with missing-value markers (`N/A`, `#N/A`, `NULL`, `-`, `TBD`...) among
+//! the numbers, times and flags of half the sets — written as a CSV with repeated header
+//! rows, empty rows and trailing delimiters mixed in. Beside the CSV it writes the standards a team would have for
 //! it, and the truth: for every key that must reach silver, the value each silver
 //! column must hold, as canonical text (`1234.50`, `2024-05-01 10:00:00` UTC,
 //! `true`), which a test compares with the product through plain SQL.
@@ -190,6 +191,19 @@ const ENTITIES: &[(&str, &str)] = &[
 ];
 
 const CODES: &[&str] = &["OPEN", "CLOSED", "PENDING", "ON_HOLD"];
+
+/// How exports write "no value" in a column that otherwise holds numbers, times or
+/// flags: spreadsheets' `#N/A`, database dumps' `NULL`, and what people type. The
+/// truth of each is NULL. (Quartz's Bad Data Guide: "Values are missing", "Spelling is
+/// inconsistent"; OpenRefine's and pandas' default NA lists hold the same words.)
+const MISSING_MARKERS: &[&str] = &[
+    "N/A", "n/a", "NA", "#N/A", "NULL", "null", "None", "-", "--", "TBD", "?", "nan",
+];
+
+/// A missing-value marker, now and then (`share` of the cells).
+fn missing_marker(rng: &mut Rng, share: f64) -> Option<(String, Option<String>)> {
+    rng.chance(share).then(|| (rng.pick(MISSING_MARKERS).to_string(), None))
+}
 const COUNTRIES: &[(&str, &[&str])] = &[
     ("US", &["US", "us", "United States", "USA"]),
     ("DE", &["DE", "Germany", "germany"]),
@@ -287,6 +301,13 @@ pub fn generate(seed: u64) -> MessySet {
         "check: { row_count_reconciliation: { tolerance: 0 } }",
     );
 
+    // Half the exports write some missing values as markers, in up to 4 % of the
+    // cells of each typed column.
+    let markers = if rng.chance(0.5) {
+        0.01 + rng.below(4) as f64 / 100.0
+    } else {
+        0.0
+    };
     let entity_word = entity.to_lowercase();
     let mut columns: Vec<Column> = Vec::new();
     // The key: integers or prefixed codes.
@@ -351,6 +372,9 @@ pub fn generate(seed: u64) -> MessySet {
             if rng.chance(0.03) {
                 return (String::new(), None);
             }
+            if let Some(marker) = missing_marker(rng, markers) {
+                return marker;
+            }
             if outliers && rng.chance(0.04) {
                 let year = *rng.pick(&[1901, 1970, 1989, 2091]);
                 let t = Utc
@@ -390,6 +414,9 @@ pub fn generate(seed: u64) -> MessySet {
             if rng.chance(0.02) {
                 return (" ".into(), None);
             }
+            if let Some(marker) = missing_marker(rng, markers) {
+                return marker;
+            }
             let cents = rng.below(250_000_000);
             if weights {
                 // `12,345.6 lb`: one decimal, thousands by comma.
@@ -408,6 +435,9 @@ pub fn generate(seed: u64) -> MessySet {
         );
         let sep = *rng.pick(&[",", " ", "'"]);
         columns.push(column(h, n, TruthKind::Integer, move |rng, _| {
+            if let Some(marker) = missing_marker(rng, markers) {
+                return marker;
+            }
             let v = if rng.chance(0.5) {
                 rng.below(999)
             } else {
@@ -426,6 +456,9 @@ pub fn generate(seed: u64) -> MessySet {
         };
         let (h, n) = header(style, words);
         columns.push(column(h, n, TruthKind::Boolean, move |rng, _| {
+            if let Some(marker) = missing_marker(rng, markers) {
+                return marker;
+            }
             let b = rng.chance(0.5);
             let text = match spelling {
                 0 => *rng.pick(if b { &["yes", "Yes", "YES"] } else { &["no", "No", "NO"] }),

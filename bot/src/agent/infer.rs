@@ -370,10 +370,12 @@ pub const FALSE_WORDS: &[&str] = &["false", "f", "no", "n", "0"];
 /// over the whole table. A value equal to the column's own name is a header row
 /// repeated inside the data, not a value, and is left out.
 pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
+    // Missing-value markers (`N/A`, `#N/A`, `-`) say nothing of the column's kind: a
+    // column of numbers with a few `N/A` is numbers, and the markers become NULL.
     let values: Vec<&str> = values
         .iter()
         .map(|v| v.trim())
-        .filter(|v| !v.is_empty() && *v != name.trim())
+        .filter(|v| !v.is_empty() && *v != name.trim() && !hallmark_checks::guards::is_missing_marker(v))
         .collect();
     let share = |ok: &dyn Fn(&str) -> bool| -> f64 {
         if values.is_empty() {
@@ -627,8 +629,31 @@ mod tests {
         ));
         let prices: Vec<String> = (0..90).map(|i| format!("{i}.50")).collect();
         let mut v: Vec<&str> = prices.iter().map(String::as_str).collect();
-        v.extend(["n/a"; 10]);
+        v.extend(["ask sales"; 10]);
         assert_eq!(infer("price", &v, 91).kind, Kind::Text);
+    }
+
+    /// Missing-value markers say nothing of a column's kind, however many there are:
+    /// epochs, flags and grouped numbers with `N/A`, `#N/A`, `-` among them are still
+    /// read as what they are.
+    #[test]
+    fn missing_value_markers_do_not_decide_a_kind() {
+        let markers = ["N/A", "#N/A", "-", "NULL", "TBD", "?"];
+        let with = |values: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+            v.extend(markers.iter().map(|m| m.to_string()));
+            v
+        };
+        let epochs = with(&["1673771698", "1706786478", "1704846813", "1690000000"]);
+        let epochs: Vec<&str> = epochs.iter().map(String::as_str).collect();
+        assert!(
+            matches!(infer("opened", &epochs, 10).kind, Kind::Timestamp { .. }),
+            "{:?}",
+            infer("opened", &epochs, 10).kind
+        );
+        let flags = with(&["0", "1", "1", "0", "1"]);
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        assert_eq!(infer("has_warranty", &flags, 8).kind, Kind::Boolean);
     }
 
     #[test]
