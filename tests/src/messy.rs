@@ -102,6 +102,10 @@ enum Spelling {
     DayFirst,
     EpochSeconds,
     EpochMillis,
+    /// `5 Sep 2023 14:05`.
+    MonthName,
+    /// `09/05/2023 6:57 PM`.
+    TwelveHour,
 }
 
 impl Spelling {
@@ -123,13 +127,18 @@ impl Spelling {
             Spelling::DayFirst => t.format("%d/%m/%Y %H:%M").to_string(),
             Spelling::EpochSeconds => t.timestamp().to_string(),
             Spelling::EpochMillis => (t.timestamp() * 1000 + rng.below(1000) as i64).to_string(),
+            Spelling::MonthName => t.format("%-d %b %Y %H:%M").to_string(),
+            Spelling::TwelveHour => t.format("%m/%d/%Y %-I:%M %p").to_string(),
         }
     }
 
-    /// The instant as this spelling can carry it (day-first has no seconds).
+    /// The instant as this spelling can carry it (day-first, month names and the
+    /// 12-hour clock have no seconds).
     fn truncate(self, t: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Spelling::DayFirst => t - Duration::seconds(t.timestamp() % 60),
+            Spelling::DayFirst | Spelling::MonthName | Spelling::TwelveHour => {
+                t - Duration::seconds(t.timestamp() % 60)
+            }
             _ => t,
         }
     }
@@ -680,12 +689,17 @@ fn pick_spellings(rng: &mut Rng) -> Vec<Spelling> {
         Spelling::DayFirst,
         Spelling::EpochSeconds,
         Spelling::EpochMillis,
+        Spelling::MonthName,
+        Spelling::TwelveHour,
     ];
+    // A column is written by people of one convention: day-first slashes never meet
+    // month-first ones in it.
+    let month_first = [Spelling::UsOffset, Spelling::TwelveHour];
     let mut out: Vec<Spelling> = Vec::new();
     for _ in 0..1 + rng.below(3) {
         let s = *rng.pick(&all);
-        let clash = (s == Spelling::DayFirst && out.contains(&Spelling::UsOffset))
-            || (s == Spelling::UsOffset && out.contains(&Spelling::DayFirst));
+        let clash = (s == Spelling::DayFirst && out.iter().any(|o| month_first.contains(o)))
+            || (month_first.contains(&s) && out.contains(&Spelling::DayFirst));
         if !out.contains(&s) && !clash {
             out.push(s);
         }
@@ -714,6 +728,30 @@ mod tests {
             assert_eq!(keys.len(), n, "seed {seed}");
             assert!(n > 100, "seed {seed}");
         }
+    }
+
+    /// The kinds the judged sets are meant to hold do reach their CSVs, in the first
+    /// 24 seeds the suite promotes.
+    #[test]
+    fn markers_month_names_and_twelve_hour_clocks_reach_the_sets() {
+        let csvs: Vec<String> = (0..24).map(|seed| generate(seed).csv).collect();
+        let sets_with = |needle: &dyn Fn(&str) -> bool| csvs.iter().filter(|c| needle(c)).count();
+        assert!(sets_with(&|c| c.contains(" PM") || c.contains(" AM")) >= 2);
+        assert!(
+            sets_with(&|c| [" Jan ", " Feb ", " Mar ", " Apr ", " May ", " Jun "]
+                .iter()
+                .any(|m| c.contains(m)))
+                >= 2
+        );
+        assert!(sets_with(&|c| c.contains(",#N/A") || c.contains(",N/A") || c.contains(",TBD")) >= 2);
+        assert_eq!(
+            Spelling::TwelveHour.render(Utc.with_ymd_and_hms(2023, 9, 5, 18, 57, 0).unwrap(), &mut Rng::new(1)),
+            "09/05/2023 6:57 PM"
+        );
+        assert_eq!(
+            Spelling::MonthName.render(Utc.with_ymd_and_hms(2023, 9, 5, 8, 7, 0).unwrap(), &mut Rng::new(1)),
+            "5 Sep 2023 08:07"
+        );
     }
 
     #[test]

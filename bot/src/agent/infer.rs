@@ -43,6 +43,16 @@ pub enum TimestampFormat {
     DottedMinutes,
     /// `01.05.2024`, day first with dots.
     DottedDate,
+    /// `5 Sep 2023 14:05`, the month by its (English) name.
+    MonthNameMinutes,
+    /// `5 Sep 2023`.
+    MonthNameDate,
+    /// `Sep 5, 2023`, as US prose writes it.
+    MonthNameFirstDate,
+    /// `09/05/2023 6:57 PM`, month first on a 12-hour clock.
+    MonthFirstTwelveHour,
+    /// `09/05/2023 6:57:12 PM`.
+    MonthFirstTwelveHourSeconds,
     /// `1714557600`, seconds since the epoch.
     EpochSeconds,
     /// `1714557600123`, milliseconds since the epoch.
@@ -67,7 +77,7 @@ impl SlashOrder {
 
 impl TimestampFormat {
     /// Every format, in the order the drafter tries them.
-    pub const ALL: [TimestampFormat; 17] = [
+    pub const ALL: [TimestampFormat; 22] = [
         TimestampFormat::IsoSpace,
         TimestampFormat::IsoSpaceMinutes,
         TimestampFormat::IsoZulu,
@@ -83,6 +93,11 @@ impl TimestampFormat {
         TimestampFormat::DayFirstDate,
         TimestampFormat::DottedMinutes,
         TimestampFormat::DottedDate,
+        TimestampFormat::MonthNameMinutes,
+        TimestampFormat::MonthNameDate,
+        TimestampFormat::MonthNameFirstDate,
+        TimestampFormat::MonthFirstTwelveHour,
+        TimestampFormat::MonthFirstTwelveHourSeconds,
         TimestampFormat::EpochSeconds,
         TimestampFormat::EpochMillis,
     ];
@@ -105,6 +120,11 @@ impl TimestampFormat {
             TimestampFormat::DayFirstDate => Some("%d/%m/%Y"),
             TimestampFormat::DottedMinutes => Some("%d.%m.%Y %H:%M"),
             TimestampFormat::DottedDate => Some("%d.%m.%Y"),
+            TimestampFormat::MonthNameMinutes => Some("%d %b %Y %H:%M"),
+            TimestampFormat::MonthNameDate => Some("%d %b %Y"),
+            TimestampFormat::MonthNameFirstDate => Some("%b %d, %Y"),
+            TimestampFormat::MonthFirstTwelveHour => Some("%m/%d/%Y %I:%M %p"),
+            TimestampFormat::MonthFirstTwelveHourSeconds => Some("%m/%d/%Y %I:%M:%S %p"),
             TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis => None,
         }
     }
@@ -122,6 +142,8 @@ impl TimestampFormat {
                 | TimestampFormat::MonthFirstDate
                 | TimestampFormat::DayFirstDate
                 | TimestampFormat::DottedDate
+                | TimestampFormat::MonthNameDate
+                | TimestampFormat::MonthNameFirstDate
         )
     }
 
@@ -136,7 +158,9 @@ impl TimestampFormat {
             TimestampFormat::UsOffset
             | TimestampFormat::MonthFirst
             | TimestampFormat::MonthFirstMinutes
-            | TimestampFormat::MonthFirstDate => Some(SlashOrder::MonthFirst),
+            | TimestampFormat::MonthFirstDate
+            | TimestampFormat::MonthFirstTwelveHour
+            | TimestampFormat::MonthFirstTwelveHourSeconds => Some(SlashOrder::MonthFirst),
             TimestampFormat::DayFirst | TimestampFormat::DayFirstMinutes | TimestampFormat::DayFirstDate => {
                 Some(SlashOrder::DayFirst)
             }
@@ -508,6 +532,24 @@ mod tests {
         );
         assert_eq!(i.silver_type, "timestamp");
         assert_eq!(i.tags, ["event_time"]);
+        // Month names and the 12-hour clock, unpadded as people write them.
+        let v = [
+            "5 Sep 2023 14:05",
+            "Sep 5, 2023",
+            "12 Oct 2023",
+            "09/25/2023 6:57 PM",
+            "10/01/2023 11:02:03 AM",
+        ];
+        assert_eq!(
+            infer("Order Date", &v, 5).kind,
+            Kind::Timestamp(vec![
+                TimestampFormat::MonthNameMinutes,
+                TimestampFormat::MonthNameDate,
+                TimestampFormat::MonthNameFirstDate,
+                TimestampFormat::MonthFirstTwelveHour,
+                TimestampFormat::MonthFirstTwelveHourSeconds,
+            ])
+        );
         // Ten-digit numbers in a column named like an id are ids, not epochs.
         assert_eq!(infer("account", &["1714557600", "1714557601"], 2).kind, Kind::Integer);
         // Without a telling name, epochs are times when all fall in 2000..2040.
