@@ -106,6 +106,8 @@ enum Spelling {
     MonthName,
     /// `09/05/2023 6:57 PM`.
     TwelveHour,
+    /// `45174.78958333`: days since 1899-12-30, as a spreadsheet stores a date-time.
+    ExcelSerial,
 }
 
 impl Spelling {
@@ -129,6 +131,13 @@ impl Spelling {
             Spelling::EpochMillis => (t.timestamp() * 1000 + rng.below(1000) as i64).to_string(),
             Spelling::MonthName => t.format("%-d %b %Y %H:%M").to_string(),
             Spelling::TwelveHour => t.format("%m/%d/%Y %-I:%M %p").to_string(),
+            Spelling::ExcelSerial => {
+                let excel_epoch = Utc.with_ymd_and_hms(1899, 12, 30, 0, 0, 0).unwrap();
+                let days = (t - excel_epoch).num_seconds() as f64 / 86_400.0;
+                let text = format!("{days:.8}");
+                // Whole days as spreadsheets show them: `45174`, not `45174.00000000`.
+                text.trim_end_matches('0').trim_end_matches('.').to_string()
+            }
         }
     }
 
@@ -136,7 +145,7 @@ impl Spelling {
     /// 12-hour clock have no seconds).
     fn truncate(self, t: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Spelling::DayFirst | Spelling::MonthName | Spelling::TwelveHour => {
+            Spelling::DayFirst | Spelling::MonthName | Spelling::TwelveHour | Spelling::ExcelSerial => {
                 t - Duration::seconds(t.timestamp() % 60)
             }
             _ => t,
@@ -691,6 +700,7 @@ fn pick_spellings(rng: &mut Rng) -> Vec<Spelling> {
         Spelling::EpochMillis,
         Spelling::MonthName,
         Spelling::TwelveHour,
+        Spelling::ExcelSerial,
     ];
     // A column is written by people of one convention: day-first slashes never meet
     // month-first ones in it.
@@ -703,6 +713,18 @@ fn pick_spellings(rng: &mut Rng) -> Vec<Spelling> {
         if !out.contains(&s) && !clash {
             out.push(s);
         }
+    }
+    // Spreadsheet serials arrive mixed into a column of spelled dates (a sheet where
+    // some cells were typed as dates); a column of nothing but numbers under a name
+    // like `event time` could as well be durations, which no reader can tell.
+    let spelled = |s: &Spelling| {
+        !matches!(
+            s,
+            Spelling::EpochSeconds | Spelling::EpochMillis | Spelling::ExcelSerial
+        )
+    };
+    if out.contains(&Spelling::ExcelSerial) && !out.iter().any(spelled) {
+        out.push(Spelling::IsoSpace);
     }
     out
 }
@@ -744,6 +766,18 @@ mod tests {
                 >= 2
         );
         assert!(sets_with(&|c| c.contains(",#N/A") || c.contains(",N/A") || c.contains(",TBD")) >= 2);
+        // A spreadsheet serial: five digits, a point and a fraction, as a whole field.
+        let serial = |c: &str| {
+            c.split([',', '\n']).any(|f| {
+                f.split_once('.').is_some_and(|(w, d)| {
+                    w.len() == 5
+                        && w.starts_with('4')
+                        && w.bytes().chain(d.bytes()).all(|b| b.is_ascii_digit())
+                        && d.len() >= 3
+                })
+            })
+        };
+        assert!(sets_with(&serial) >= 2);
         assert_eq!(
             Spelling::TwelveHour.render(Utc.with_ymd_and_hms(2023, 9, 5, 18, 57, 0).unwrap(), &mut Rng::new(1)),
             "09/05/2023 6:57 PM"

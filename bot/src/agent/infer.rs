@@ -57,7 +57,15 @@ pub enum TimestampFormat {
     EpochSeconds,
     /// `1714557600123`, milliseconds since the epoch.
     EpochMillis,
+    /// `45123.5`, days since 1899-12-30 as spreadsheets store date-times.
+    ExcelSerial,
 }
+
+/// Spreadsheet serial days of 1990-01-01 and 2050-01-01: the window in which a number
+/// in a date-named column is read as a date.
+const EXCEL_1990: u32 = 32_874;
+/// See [`EXCEL_1990`].
+const EXCEL_2050: u32 = 54_789;
 
 /// Whether a slashed date reads day first or month first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +85,7 @@ impl SlashOrder {
 
 impl TimestampFormat {
     /// Every format, in the order the drafter tries them.
-    pub const ALL: [TimestampFormat; 22] = [
+    pub const ALL: [TimestampFormat; 23] = [
         TimestampFormat::IsoSpace,
         TimestampFormat::IsoSpaceMinutes,
         TimestampFormat::IsoZulu,
@@ -100,6 +108,7 @@ impl TimestampFormat {
         TimestampFormat::MonthFirstTwelveHourSeconds,
         TimestampFormat::EpochSeconds,
         TimestampFormat::EpochMillis,
+        TimestampFormat::ExcelSerial,
     ];
 
     /// The `strptime` pattern, for the formats that have one.
@@ -125,7 +134,7 @@ impl TimestampFormat {
             TimestampFormat::MonthNameFirstDate => Some("%b %d, %Y"),
             TimestampFormat::MonthFirstTwelveHour => Some("%m/%d/%Y %I:%M %p"),
             TimestampFormat::MonthFirstTwelveHourSeconds => Some("%m/%d/%Y %I:%M:%S %p"),
-            TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis => None,
+            TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis | TimestampFormat::ExcelSerial => None,
         }
     }
 
@@ -147,9 +156,12 @@ impl TimestampFormat {
         )
     }
 
-    /// Whether it counts from the epoch rather than spelling a date.
+    /// Whether it counts from a point in time rather than spelling a date.
     pub fn is_epoch(self) -> bool {
-        matches!(self, TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis)
+        matches!(
+            self,
+            TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis | TimestampFormat::ExcelSerial
+        )
     }
 
     /// The slash order a format assumes, for the slashed ones.
@@ -176,6 +188,17 @@ impl TimestampFormat {
             // plausible event times, not ids (the caller also asks the name).
             TimestampFormat::EpochSeconds => (9..=10).contains(&t.len()) && digits,
             TimestampFormat::EpochMillis => (12..=13).contains(&t.len()) && digits,
+            // 1990-01-01 ..= 2049-12-31, whole days or with a fraction of one.
+            TimestampFormat::ExcelSerial => {
+                let (whole, fraction) = t.split_once('.').unwrap_or((t, "0"));
+                whole.len() == 5
+                    && whole.bytes().all(|b| b.is_ascii_digit())
+                    && !fraction.is_empty()
+                    && fraction.bytes().all(|b| b.is_ascii_digit())
+                    && whole
+                        .parse::<u32>()
+                        .is_ok_and(|d| (EXCEL_1990..EXCEL_2050).contains(&d))
+            }
             f => match f.strptime() {
                 Some(p) if f.has_offset() => DateTime::parse_from_str(t, p).is_ok(),
                 Some(p) if f.date_only() => NaiveDate::parse_from_str(t, p).is_ok(),
@@ -202,13 +225,16 @@ impl TimestampFormat {
 /// order (a value with 13..31 in the first field is day first, in the second field
 /// month first), and the doubt when no value decides. Returns the share of values
 /// that are timestamps, the formats, and the doubt.
-fn timestamp_formats(values: &[&str], epochs_allowed: bool) -> (f64, Vec<TimestampFormat>, Option<String>) {
+fn timestamp_formats(
+    values: &[&str],
+    allowed: &dyn Fn(TimestampFormat) -> bool,
+) -> (f64, Vec<TimestampFormat>, Option<String>) {
     let per_value: Vec<Vec<TimestampFormat>> = values
         .iter()
         .map(|v| {
             TimestampFormat::candidates(v)
                 .into_iter()
-                .filter(|f| epochs_allowed || !f.is_epoch())
+                .filter(|f| allowed(*f))
                 .collect()
         })
         .collect();
@@ -432,6 +458,14 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
             })
         });
     let epochs_allowed = timey || spelled_dates || epochs_plausible;
+    // Spreadsheet serials only beside spelled dates, or under a name that says dates
+    // (not a bare `time`, which durations have too).
+    let date_named = [
+        "date", "day", "updated", "created", "modified", "changed", "when", "at", "on",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
+    let excel_allowed = spelled_dates || date_named;
     let yes_no_name = matches!(words.first(), Some(&("is" | "has" | "was" | "can" | "should")))
         || words
             .iter()
@@ -441,7 +475,19 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
 
     let mut doubt = None;
     let numbers = number_style(&values, CURRENCY_CODES);
-    let (ts_share, formats, ts_doubt) = timestamp_formats(&values, epochs_allowed);
+    let allowed = |f: TimestampFormat| match f {
+        TimestampFormat::ExcelSerial => excel_allowed,
+        f if f.is_epoch() => epochs_allowed,
+        _ => true,
+    };
+    let (ts_share, formats, mut ts_doubt) = timestamp_formats(&values, &allowed);
+    if formats.contains(&TimestampFormat::ExcelSerial) && !spelled_dates {
+        ts_doubt = ts_doubt.or_else(|| {
+            Some(format!(
+                "numbers between {EXCEL_1990} and {EXCEL_2050} in a column named like a date are read as spreadsheet serial days (since 1899-12-30)"
+            ))
+        });
+    }
     let kind = if values.is_empty() {
         Kind::Text
     } else if share(&|v| lower_in(v, TRUE_WORDS) || lower_in(v, FALSE_WORDS)) >= MIN_SHARE
@@ -532,6 +578,20 @@ mod tests {
         );
         assert_eq!(i.silver_type, "timestamp");
         assert_eq!(i.tags, ["event_time"]);
+        // Spreadsheet serial days: beside spelled dates, or under a date's name with a
+        // doubt; under a bare `time` they may be durations and stay numbers.
+        let v = ["45174.78958333", "2023-09-05 18:57:00", "45175"];
+        assert_eq!(
+            infer("event time", &v, 3).kind,
+            Kind::Timestamp(vec![TimestampFormat::IsoSpace, TimestampFormat::ExcelSerial])
+        );
+        let dated = infer("created_on", &["45174.5", "45175.25"], 2);
+        assert_eq!(dated.kind, Kind::Timestamp(vec![TimestampFormat::ExcelSerial]));
+        assert!(dated.doubt.unwrap_or_default().contains("spreadsheet serial days"));
+        assert_ne!(
+            infer("response time", &["45174.5", "45175.25"], 2).kind,
+            Kind::Timestamp(vec![TimestampFormat::ExcelSerial])
+        );
         // Month names and the 12-hour clock, unpadded as people write them.
         let v = [
             "5 Sep 2023 14:05",

@@ -90,6 +90,10 @@ fn timestamp_expr(text: &str, formats: &[TimestampFormat]) -> String {
         .map(|f| match (f, f.strptime()) {
             (_, Some(p)) if f.has_offset() => format!("CAST(try_strptime({text}, {}) AS TIMESTAMP)", literal(p)),
             (_, Some(p)) => format!("try_strptime({text}, {})", literal(p)),
+            // Days since 1899-12-30 (25,569 days before the Unix epoch), to the second.
+            (TimestampFormat::ExcelSerial, None) => format!(
+                "CASE WHEN regexp_full_match({text}, '[0-9]{{5}}(\\.[0-9]+)?') THEN make_timestamp(CAST(round((CAST({text} AS DOUBLE) - 25569) * 86400) AS BIGINT) * 1000000) END"
+            ),
             (TimestampFormat::EpochMillis, None) => format!(
                 "CASE WHEN regexp_full_match({text}, '[0-9]{{12,13}}') THEN make_timestamp(CAST({text} AS BIGINT) * 1000) END"
             ),
