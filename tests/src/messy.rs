@@ -210,6 +210,20 @@ const ENTITIES: &[(&str, &str)] = &[
 
 const CODES: &[&str] = &["OPEN", "CLOSED", "PENDING", "ON_HOLD"];
 
+/// `ON_HOLD` as a team writes it: 0 as it is, 1 in Title Case with spaces (`On Hold`),
+/// 2 in lower snake case (`on_hold`).
+fn code_spelling(code: &str, style: u64) -> String {
+    match style {
+        1 => code
+            .split('_')
+            .map(|w| w[..1].to_string() + &w[1..].to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" "),
+        2 => code.to_lowercase(),
+        _ => code.to_string(),
+    }
+}
+
 /// How exports write "no value" in a column that otherwise holds numbers, times or
 /// flags: spreadsheets' `#N/A`, database dumps' `NULL`, and what people type. The
 /// truth of each is NULL. (Quartz's Bad Data Guide: "Values are missing", "Spelling is
@@ -515,27 +529,36 @@ pub fn generate(seed: u64) -> MessySet {
             (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)))
         }));
     }
-    // A code the standards list in upper case, selected by name.
+    // A code the standards list, selected by name: in upper case (`ON_HOLD`), Title
+    // Case (`On Hold`) or lower snake case (`on_hold`), as teams write their lists;
+    // bronze spells each code any of those ways, in any case, with stray spaces.
     if rng.chance(0.8) {
         let (h, n) = header(
             style,
             words_from(&mut rng, &[&["status", "code"][..], &["priority"], &["stage"]]),
         );
+        let list_style = rng.below(3);
         standard(
             "Codes are from the list",
             &format!(
                 "columns: {{ name: {n} }}\ncheck: {{ accepted_values: {{ values: [{}] }} }}",
-                CODES.join(", ")
+                CODES
+                    .iter()
+                    .map(|c| code_spelling(c, list_style))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
-        columns.push(column(h, n, TruthKind::Text, |rng, _| {
+        columns.push(column(h, n, TruthKind::Text, move |rng, _| {
             let code = *rng.pick(CODES);
+            let spelled = code_spelling(code, rng.below(3));
             let text = match rng.below(4) {
-                0 => code.to_lowercase(),
-                1 => format!(" {code} "),
-                _ => code.to_string(),
+                0 => spelled.to_lowercase(),
+                1 => format!(" {spelled} "),
+                2 => spelled.to_uppercase(),
+                _ => spelled,
             };
-            (text, Some(code.to_string()))
+            (text, Some(code_spelling(code, list_style)))
         }));
     }
     if rng.chance(0.6) {

@@ -11,7 +11,7 @@ use super::super::transform::{
     ident, silver_expr, silver_select, snake_case, OutputColumn, Quarantine, SetAside, SilverSql,
 };
 use super::LATEST_MARKERS;
-use hallmark_checks::dialect::DuckDbDialect;
+use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 use hallmark_checks::plan::{normalize_type, selects};
 use hallmark_checks::scan::value_failure;
 use hallmark_checks::spec::{ColumnSpec, ProductSpec};
@@ -107,7 +107,27 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
             });
             expr = format!("abs({expr})");
         }
-        if let (Some(case), Kind::Category | Kind::Text) = (asks.case, &c.inferred.kind) {
+        let spelled = match &c.inferred.kind {
+            Kind::Category | Kind::Text => spelling_map(&asks.accepted),
+            _ => None,
+        };
+        if let Some(map) = spelled {
+            let trimmed = silver_expr(&c.name, &Kind::Text);
+            notes.push(format!(
+                "`{name}` takes the spelling of the values {} accept, matched without case, spaces, `_` or `-` (`{}`); other values are kept as written.",
+                asks.standards.join(", "),
+                map.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("`, `")
+            ));
+            let d = DuckDbDialect;
+            let arms: Vec<String> = map
+                .iter()
+                .map(|(key, value)| format!("WHEN {} THEN {}", d.string_literal(key), d.string_literal(value)))
+                .collect();
+            expr = format!(
+                "CASE trim(regexp_replace(lower({trimmed}), '[\\s_-]+', ' ', 'g')) {} ELSE {trimmed} END",
+                arms.join(" ")
+            );
+        } else if let (Some(case), Kind::Category | Kind::Text) = (asks.case, &c.inferred.kind) {
             let trimmed = silver_expr(&c.name, &Kind::Text);
             notes.push(format!(
                 "`{name}` is {} case, as the values {} accept are.",
@@ -324,4 +344,50 @@ fn describe(c: &ColumnProfile, type_name: &str) -> String {
         "From bronze {}: {what} ({type_name}).",
         ident(&c.name).replace('"', "`")
     )
+}
+
+/// Each accepted value under its spelling key (lower case, runs of spaces, `_` and `-`
+/// as one space): `On Hold`, `ON_HOLD` and ` on-hold ` are one code. `None` when
+/// nothing is accepted or two accepted values share a key, which the key cannot tell
+/// apart.
+fn spelling_map(accepted: &[String]) -> Option<Vec<(String, String)>> {
+    let mut map: Vec<(String, String)> = Vec::new();
+    for value in accepted {
+        let key = spelling_key(value);
+        if key.is_empty() || map.iter().any(|(k, _)| *k == key) {
+            return None;
+        }
+        map.push((key, value.clone()));
+    }
+    (!map.is_empty()).then_some(map)
+}
+
+/// What [`spelling_map`] matches on, as the SQL computes it.
+fn spelling_key(value: &str) -> String {
+    value
+        .to_lowercase()
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_their_list_without_case_spaces_or_separators() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let map = spelling_map(&list(&["Open", "On Hold"])).unwrap();
+        assert_eq!(
+            map,
+            [("open".into(), "Open".into()), ("on hold".into(), "On Hold".into())]
+        );
+        assert_eq!(spelling_key(" ON_HOLD "), "on hold");
+        assert_eq!(spelling_key("on--hold"), "on hold");
+        // Two codes the key cannot tell apart leave the column to the case rule.
+        assert_eq!(spelling_map(&list(&["ON_HOLD", "on hold"])), None);
+        assert_eq!(spelling_map(&[]), None);
+    }
 }
