@@ -181,25 +181,18 @@ pub fn serve_child(input: impl BufRead, mut output: impl Write) -> std::io::Resu
 }
 
 fn answer(w: &dyn Warehouse, request: Request) -> Result<Value, WireError> {
-    let rows = |r: Rows| serde_json::json!({ "columns": r.columns, "rows": r.rows });
-    Ok(match request {
-        Request::Open { .. } => Value::Null,
-        Request::Bind { name, location } => w.bind_source(&name, &location).map(|()| Value::Null)?,
-        Request::Materialize { relation, sql, form } => w.materialize(&relation, &sql, form).map(|()| Value::Null)?,
-        Request::Describe { relation } => {
-            let columns = w.describe(&relation)?;
-            Value::from(
-                columns
-                    .into_iter()
-                    .map(|c| serde_json::json!([c.name, c.type_name]))
-                    .collect::<Vec<_>>(),
-            )
+    let value = |v: Result<Value, serde_json::Error>| v.map_err(|e| WireError::Other(e.to_string()));
+    match request {
+        Request::Open { .. } => Ok(Value::Null),
+        Request::Bind { name, location } => Ok(w.bind_source(&name, &location).map(|()| Value::Null)?),
+        Request::Materialize { relation, sql, form } => {
+            Ok(w.materialize(&relation, &sql, form).map(|()| Value::Null)?)
         }
-        Request::Query { kind, sql } => rows(w.query(kind, &sql)?),
-        Request::QueryUntrusted { kind, sql } => rows(w.query_untrusted(kind, &sql)?),
-        Request::Queries => serde_json::to_value(w.queries().into_iter().map(|q| (q.kind, q.sql)).collect::<Vec<_>>())
-            .unwrap_or_default(),
-    })
+        Request::Describe { relation } => value(serde_json::to_value(w.describe(&relation)?)),
+        Request::Query { kind, sql } => value(serde_json::to_value(w.query(kind, &sql)?)),
+        Request::QueryUntrusted { kind, sql } => value(serde_json::to_value(w.query_untrusted(kind, &sql)?)),
+        Request::Queries => value(serde_json::to_value(w.queries())),
+    }
 }
 
 /// The worker's side: a [`Warehouse`] whose every call is answered by the child.
@@ -330,9 +323,9 @@ impl IsolatedWarehouse {
             .insert(relation.to_string());
     }
 
-    fn rows(v: Value) -> Result<Rows, WarehouseError> {
-        serde_json::from_value::<(Vec<String>, Vec<Vec<Value>>)>(serde_json::json!([v["columns"], v["rows"]]))
-            .map(|(columns, rows)| Rows { columns, rows })
+    /// [`IsolatedWarehouse::call`], its answer read as a `T`.
+    fn call_for<T: serde::de::DeserializeOwned>(&self, request: &Request) -> Result<T, WarehouseError> {
+        serde_json::from_value(self.call(request)?)
             .map_err(|e| WarehouseError::Open(format!("the warehouse process answered nonsense: {e}")))
     }
 }
@@ -371,22 +364,16 @@ impl Warehouse for IsolatedWarehouse {
     }
 
     fn describe(&self, relation: &str) -> Result<Vec<ColumnInfo>, WarehouseError> {
-        let v = self.call(&Request::Describe {
+        self.call_for(&Request::Describe {
             relation: relation.to_string(),
-        })?;
-        let pairs: Vec<(String, String)> =
-            serde_json::from_value(v).map_err(|e| WarehouseError::Open(format!("nonsense: {e}")))?;
-        Ok(pairs
-            .into_iter()
-            .map(|(name, type_name)| ColumnInfo { name, type_name })
-            .collect())
+        })
     }
 
     fn query(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
-        Self::rows(self.call(&Request::Query {
+        self.call_for(&Request::Query {
             kind,
             sql: sql.to_string(),
-        })?)
+        })
     }
 
     fn screen(&self, sql: &str) -> Result<String, SandboxError> {
@@ -396,17 +383,10 @@ impl Warehouse for IsolatedWarehouse {
 
     fn query_untrusted(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
         let select = self.screen(sql)?;
-        Self::rows(self.call(&Request::QueryUntrusted { kind, sql: select })?)
+        self.call_for(&Request::QueryUntrusted { kind, sql: select })
     }
 
     fn queries(&self) -> Vec<QueryRecord> {
-        let Ok(v) = self.call(&Request::Queries) else {
-            return Vec::new();
-        };
-        serde_json::from_value::<Vec<(QueryKind, String)>>(v)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(kind, sql)| QueryRecord { kind, sql })
-            .collect()
+        self.call_for(&Request::Queries).unwrap_or_default()
     }
 }

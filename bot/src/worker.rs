@@ -14,7 +14,6 @@ use crate::isolated::Opener;
 use crate::queue::{Job, Queue};
 use crate::request_form::RequestForm;
 use hallmark_checks::secret::Secret;
-use hallmark_checks::trust::Trust;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -51,18 +50,16 @@ pub struct Worker {
     pub llm_key: Option<Secret>,
     /// How many jobs may run at once across every worker sharing the queue.
     pub concurrency: usize,
-    /// Where the operator lets this worker's credentials go: a repository's
-    /// `warehouse.url` or `llm.base_url` outside it is refused.
-    pub trust: Trust,
+    /// How jobs open a repository's warehouse: where the operator lets this worker's
+    /// credentials go (a repository's `warehouse.url` or `llm.base_url` outside it is
+    /// refused), and the `hallmark` executable that runs each job's DuckDB warehouse in
+    /// a child process the worker can kill (see [`crate::isolated`]).
+    pub opener: Opener,
     /// The jobs this replica's workers are carrying out, shared with the heartbeat
     /// that renews their leases (and only theirs).
     pub live: LiveJobs,
     /// A job still running after this fails (`--job-timeout`).
     pub job_timeout: Option<Duration>,
-    /// The `hallmark` executable that runs each job's DuckDB warehouse in a child
-    /// process the worker can kill (see [`crate::isolated`]); `None` runs it in this
-    /// process.
-    pub isolate: Option<PathBuf>,
 }
 
 /// The jobs a replica's workers are carrying out, each with its deadline. A job is in
@@ -143,14 +140,6 @@ fn guarded(id: i64, job: impl FnOnce() -> Result<(), HandlerError>) -> Result<()
 }
 
 impl Worker {
-    /// How this worker's jobs open a repository's warehouse.
-    pub fn opener(&self) -> Opener {
-        Opener {
-            trust: self.trust.clone(),
-            isolate: self.isolate.clone(),
-        }
-    }
-
     /// The forge `t` came from (GitHub acting as its installation).
     fn forge(&self, t: &Trigger) -> Result<Box<dyn Forge>, HandlerError> {
         match t.forge {

@@ -238,6 +238,19 @@ fn check_all(project: &Project, wh: &dyn Warehouse) -> Checklist {
     run_checks(project, wh, &Selection::default(), &RunOptions::default(), &NoProgress)
 }
 
+/// A repository whose one standard is `rule` and whose product reads the declared
+/// bronze source's `Id`.
+fn id_product(b: Backend, rule: &str) -> Repo {
+    let repo = Repo::on(b);
+    repo.standard(rule);
+    repo.product(
+        "  - { name: id, type: varchar, description: Id }\n",
+        &[],
+        "SELECT \"Id\" AS id FROM bronze.src",
+    );
+    repo
+}
+
 /// Every rendering of a checklist, which is what leaves through a comment or a file.
 fn rendered(list: &Checklist) -> String {
     [Format::Markdown, Format::Json, Format::Junit]
@@ -285,17 +298,11 @@ fn every_attack_is_refused(b: Backend, engine_only: bool) {
         assert!(error.contains("silver.sql"), "the error names the file: {error}");
 
         // 2. A custom check in the standards, where the standard parses at all.
-        let repo = Repo::on(b);
         let rule = format!(
             "check: {{ custom_sql: {{ sql: {} }} }}",
             serde_json::to_string(&sql).unwrap()
         );
-        repo.standard(&rule);
-        repo.product(
-            "  - { name: id, type: varchar, description: Id }\n",
-            &[],
-            "SELECT \"Id\" AS id FROM bronze.src",
-        );
+        let repo = id_product(b, &rule);
         if let Ok(project) = Project::load(repo.path()) {
             let wh = open();
             let list = check_all(&project, wh.as_ref());
@@ -399,13 +406,7 @@ fn a_source_linked_outside_the_repository_is_refused(b: Backend) {
 /// A declared source stays readable on the sealed engine, and a second run on the
 /// same warehouse does not load an unchanged file again.
 fn declared_sources_still_build(b: Backend) {
-    let repo = Repo::on(b);
-    repo.standard("check: { row_count: { min: 4 } }");
-    repo.product(
-        "  - { name: id, type: varchar, description: Id }\n",
-        &[],
-        "SELECT \"Id\" AS id FROM bronze.src",
-    );
+    let repo = id_product(b, "check: { row_count: { min: 4 } }");
     let project = repo.load();
     let wh = b.open();
     for _ in 0..2 {
@@ -579,16 +580,10 @@ fn scope_attacks_are_refused_and_work_on_an_open_engine(b: Backend) {
         Backend::DuckDb => DUCKDB_SCOPE,
         Backend::ClickHouse => CLICKHOUSE_SCOPE,
     };
+    let repo = id_product(b, "check: { row_count: { min: 1 } }");
+    let project = repo.load();
     for attack in attacks {
         let sql = attack.sql.replace("{other}", &other);
-        let repo = Repo::on(b);
-        repo.standard("check: { row_count: { min: 1 } }");
-        repo.product(
-            "  - { name: id, type: varchar, description: Id }\n",
-            &[],
-            "SELECT \"Id\" AS id FROM bronze.src",
-        );
-        let project = repo.load();
         // The screen on: refused through the agent's path, naming what was named.
         let wh = b.open();
         let _ = check_all(&project, wh.as_ref());
@@ -658,13 +653,7 @@ fn every_value_type_is_rendered(b: Backend) {
         assert_eq!(rows.rows[0][1], serde_json::Value::Null);
     }
     // A custom check whose failing rows have no type is measured, not a crash.
-    let repo = Repo::on(b);
-    repo.standard("check: { custom_sql: { sql: \"SELECT NULL AS n FROM {table}\" } }");
-    repo.product(
-        "  - { name: id, type: varchar, description: Id }\n",
-        &[],
-        "SELECT \"Id\" AS id FROM bronze.src",
-    );
+    let repo = id_product(b, "check: { custom_sql: { sql: \"SELECT NULL AS n FROM {table}\" } }");
     let list = check_all(&repo.load(), b.open().as_ref());
     let result = list.products[0]
         .results

@@ -8,6 +8,7 @@ use hallmark::github::auth::Secret;
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
+use hallmark::isolated::Opener;
 use hallmark::queue::{Queue, QueueOptions, SqliteQueue};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
@@ -95,10 +96,12 @@ fn start_with(extra: &[(&str, &str)], allowed: &[&str]) -> Bot {
             .unwrap(),
         llm_key: Some(Secret::new("bot-llm-key")),
         concurrency: 1,
-        trust: Trust::Operator(AllowedEndpoints::parse(allowed.iter().copied()).unwrap()),
+        opener: Opener {
+            trust: Trust::Operator(AllowedEndpoints::parse(allowed.iter().copied()).unwrap()),
+            isolate: None,
+        },
         live: LiveJobs::default(),
         job_timeout: None,
-        isolate: None,
     };
     Bot {
         _dir: dir,

@@ -11,6 +11,7 @@ use hallmark::github::auth::Secret;
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::gitlab::client::GitLabClient;
+use hallmark::isolated::Opener;
 use hallmark::queue::{QueueOptions, SqliteQueue};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
@@ -115,10 +116,12 @@ impl Side {
                 .unwrap(),
             llm_key: None,
             concurrency: 1,
-            trust: Trust::Operator(AllowedEndpoints::default()),
+            opener: Opener {
+                trust: Trust::Operator(AllowedEndpoints::default()),
+                isolate: None,
+            },
             live: LiveJobs::default(),
             job_timeout: None,
-            isolate: None,
         };
         Side {
             name,

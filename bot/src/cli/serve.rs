@@ -23,6 +23,7 @@ use hallmark::github::client::GitHubClient;
 use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
 use hallmark::gitlab::client::GitLabClient;
+use hallmark::isolated::Opener;
 use hallmark::queue::{self, Queue, QueueOptions};
 use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::worker::{timed_out, Forges, LiveJobs, Worker};
@@ -182,7 +183,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     );
     let allowed = operator_endpoints()?;
     tracing::info!(allowed = %allowed.describe(), "endpoints a repository may name");
-    let trust = Trust::Operator(allowed);
+    let opener = Opener {
+        trust: Trust::Operator(allowed),
+        isolate: Some(std::env::current_exe().context("finding this executable, which runs each job's warehouse")?),
+    };
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
     let lease = Duration::from_secs(args.lease_secs.max(3));
     let options = QueueOptions {
@@ -227,10 +231,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
                 .filter(|k| !k.is_empty())
                 .map(Secret::new),
             concurrency: args.workers,
-            trust: trust.clone(),
+            opener: opener.clone(),
             live: live.clone(),
             job_timeout,
-            isolate: Some(std::env::current_exe().context("finding this executable, which runs each job's warehouse")?),
         };
         let stopping = stopping.clone();
         let handle = std::thread::Builder::new()

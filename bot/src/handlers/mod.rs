@@ -189,7 +189,7 @@ impl Cx<'_> {
         let project = Project::load(dir).map_err(HandlerError::Project)?;
         let warehouse = self
             .worker
-            .opener()
+            .opener
             .open(&project, &format!("job{}", self.job.id), Limits::default())?;
         Ok((project, warehouse))
     }
@@ -269,7 +269,7 @@ impl Cx<'_> {
         })?;
         match config {
             Some(config) => {
-                self.worker.trust.check("llm.base_url", &config.base_url)?;
+                self.worker.opener.trust.check("llm.base_url", &config.base_url)?;
                 let transcript = self
                     .worker
                     .work_dir

@@ -64,7 +64,7 @@ pub(super) fn impact_comment(
             head,
             &RunOptions::default(),
             Limits::default(),
-            &cx.worker.opener(),
+            &cx.worker.opener,
         )?;
         let proposed = match fix {
             true => {
@@ -116,7 +116,7 @@ pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerErro
             after,
             &RunOptions::default(),
             Limits::default(),
-            &cx.worker.opener(),
+            &cx.worker.opener,
         )?;
         // `bot: { standards_change: fix }`: the fixes too, into the default branch.
         let proposed = match fix && !result.newly_failing().is_empty() {

@@ -369,39 +369,32 @@ impl ClickHouseWarehouse {
         }
     }
 
-    /// A new statement id: the sandbox's name and a counter, so the run's own
-    /// statements can be found (and killed) on the server.
-    fn next_query_id(&self) -> String {
-        format!(
+    /// `sql` as a statement of `role`'s client with an id of its own: the sandbox's
+    /// name and a counter, so the run's statements can be found (and killed) on the
+    /// server.
+    fn statement(&self, role: Role, sql: &str) -> (String, clickhouse::query::Query) {
+        let id = format!(
             "{}-{}",
             self.sandbox,
             self.statements.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        )
+        );
+        let query = self.client(role).query_raw(sql).with_setting("query_id", id.clone());
+        (id, query)
     }
 
     /// Runs a statement that returns nothing, as the builder.
     fn execute(&self, kind: QueryKind, sql: &str) -> Result<(), WarehouseError> {
         self.record(kind, sql);
-        let id = self.next_query_id();
-        self.block_on(
-            &id,
-            self.client(Role::Builder)
-                .query_raw(sql)
-                .with_setting("query_id", id.clone())
-                .execute(),
-        )
+        let (id, query) = self.statement(Role::Builder, sql);
+        self.block_on(&id, query.execute())
     }
 
     /// Runs a read-only query and parses its `TSVWithNamesAndTypes` answer.
     fn read(&self, kind: QueryKind, sql: &str) -> Result<Rows, WarehouseError> {
         self.record(kind, sql);
-        let id = self.next_query_id();
+        let (id, query) = self.statement(Role::Reader, sql);
         let bytes = self.block_on(&id, async {
-            let mut cursor = self
-                .client(Role::Reader)
-                .query_raw(sql)
-                .with_setting("query_id", id.clone())
-                .fetch_bytes("TSVWithNamesAndTypes")?;
+            let mut cursor = query.fetch_bytes("TSVWithNamesAndTypes")?;
             cursor.collect().await
         })?;
         parse_tsv_with_types(&bytes, self.limits.max_rows)
@@ -481,14 +474,8 @@ impl ClickHouseWarehouse {
     /// line is logged, not the data.
     fn send_rows(&self, insert: &str, body: String) -> Result<(), WarehouseError> {
         self.record(QueryKind::Setup, insert.trim_end());
-        let id = self.next_query_id();
-        self.block_on(
-            &id,
-            self.builder
-                .query_raw(&body)
-                .with_setting("query_id", id.clone())
-                .execute(),
-        )
+        let (id, query) = self.statement(Role::Builder, &body);
+        self.block_on(&id, query.execute())
     }
 
     fn drop_sandbox(&self) -> Result<(), WarehouseError> {

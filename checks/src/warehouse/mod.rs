@@ -167,7 +167,7 @@ pub enum QueryKind {
 }
 
 /// One query a backend ran.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueryRecord {
     /// What it was for.
     pub kind: QueryKind,
@@ -176,7 +176,7 @@ pub struct QueryRecord {
 }
 
 /// A column as the warehouse catalogue reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ColumnInfo {
     /// The column name.
     pub name: String,
@@ -185,7 +185,7 @@ pub struct ColumnInfo {
 }
 
 /// A query's result: column names and rows of JSON-like cells.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rows {
     /// Column names, in order.
     pub columns: Vec<String>,
