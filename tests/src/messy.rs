@@ -46,6 +46,8 @@ pub struct TruthColumn {
     pub name: String,
     /// How it is compared.
     pub kind: TruthKind,
+    /// The kinds of mess its bronze values carry (`ts-day-first`, `missing-markers`).
+    pub mess: Vec<&'static str>,
 }
 
 /// A generated set.
@@ -53,6 +55,10 @@ pub struct TruthColumn {
 pub struct MessySet {
     /// The seed that made it.
     pub seed: u64,
+    /// The domain of the made-up team (`logistics`, `payroll`).
+    pub domain: &'static str,
+    /// The kinds of mess of the whole file (`repeated-headers`, `replayed-versions`).
+    pub mess: Vec<&'static str>,
     /// The product's name (`shipments`); the bronze file is `bronze/<name>.csv`.
     pub product: String,
     /// The bronze CSV.
@@ -84,6 +90,81 @@ impl MessySet {
     }
 }
 
+/// Rows right of rows total, per kind of mess and per domain, over many judged sets:
+/// the report a change to the drafter is measured by.
+#[derive(Debug, Default)]
+pub struct Tally {
+    kinds: std::collections::BTreeMap<&'static str, (usize, usize, usize)>,
+    domains: std::collections::BTreeMap<&'static str, (usize, usize, usize)>,
+}
+
+impl Tally {
+    /// Counts one judged set: `right` of `total` rows were right, and `wrong[i]` rows
+    /// had a wrong value in the set's column `i`. A column's kinds of mess count its
+    /// cells (every column that carries the kind); the file's kinds and the domain
+    /// count whole rows.
+    pub fn add(&mut self, set: &MessySet, right: usize, total: usize, wrong: &[usize]) {
+        let mut kinds: std::collections::BTreeMap<&'static str, (usize, usize)> = Default::default();
+        for kind in &set.mess {
+            let e = kinds.entry(kind).or_default();
+            e.0 += right;
+            e.1 += total;
+        }
+        for (column, wrong) in set.columns.iter().zip(wrong) {
+            for kind in &column.mess {
+                let e = kinds.entry(kind).or_default();
+                e.0 += total - (*wrong).min(total);
+                e.1 += total;
+            }
+        }
+        for (kind, (r, t)) in kinds {
+            tally_into(&mut self.kinds, kind, r, t);
+        }
+        tally_into(&mut self.domains, set.domain, right, total);
+    }
+
+    /// The kinds of mess seen.
+    pub fn kinds(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// The domains seen.
+    pub fn domains(&self) -> usize {
+        self.domains.len()
+    }
+
+    /// Two markdown tables: per kind (cells of the columns that carry it, or rows of
+    /// the files that do) and per domain (rows).
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("| kind of mess | sets | right | of | share |\n|---|---:|---:|---:|---:|\n");
+        let line = |out: &mut String, key: &str, (r, t, n): (usize, usize, usize)| {
+            let share = if t == 0 { 1.0 } else { r as f64 / t as f64 };
+            let _ = writeln!(out, "| {key} | {n} | {r} | {t} | {:.2}% |", share * 100.0);
+        };
+        for (k, v) in &self.kinds {
+            line(&mut out, k, *v);
+        }
+        out.push_str("\n| domain | sets | rows right | of | share |\n|---|---:|---:|---:|---:|\n");
+        for (k, v) in &self.domains {
+            line(&mut out, k, *v);
+        }
+        out
+    }
+}
+
+/// Adds `right` of `total` and one set to `key`'s tally.
+fn tally_into(
+    map: &mut std::collections::BTreeMap<&'static str, (usize, usize, usize)>,
+    key: &'static str,
+    right: usize,
+    total: usize,
+) {
+    let e = map.entry(key).or_default();
+    e.0 += right;
+    e.1 += total;
+    e.2 += 1;
+}
+
 fn csv_field(v: &str) -> String {
     if v.contains([',', '"', '\n']) || v != v.trim() {
         format!("\"{}\"", v.replace('"', "\"\""))
@@ -111,6 +192,22 @@ enum Spelling {
 }
 
 impl Spelling {
+    /// The kind of mess this spelling is, for the report.
+    fn mess(self) -> &'static str {
+        match self {
+            Spelling::IsoSpace => "ts-iso",
+            Spelling::IsoZulu => "ts-iso-zulu",
+            Spelling::IsoOffset => "ts-iso-offset",
+            Spelling::UsOffset => "ts-us-offset",
+            Spelling::DayFirst => "ts-day-first",
+            Spelling::EpochSeconds => "ts-epoch-seconds",
+            Spelling::EpochMillis => "ts-epoch-millis",
+            Spelling::MonthName => "ts-month-name",
+            Spelling::TwelveHour => "ts-12-hour-clock",
+            Spelling::ExcelSerial => "ts-spreadsheet-serial",
+        }
+    }
+
     fn render(self, t: DateTime<Utc>, rng: &mut Rng) -> String {
         match self {
             Spelling::IsoSpace => t.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -183,6 +280,18 @@ fn group(int: u64, sep: &str) -> String {
 }
 
 impl Money {
+    /// The kind of mess this style is, for the report (plain numbers are none).
+    fn mess(self) -> Option<&'static str> {
+        match self {
+            Money::Plain => None,
+            Money::DollarThousands => Some("money-symbol-grouped"),
+            Money::CodeAfter => Some("money-code-after"),
+            Money::EuroComma => Some("money-decimal-comma"),
+            Money::Swiss => Some("money-apostrophe-grouped"),
+            Money::SpaceComma => Some("number-space-grouped"),
+        }
+    }
+
     fn render(self, cents: u64) -> String {
         let (int, frac) = (cents / 100, cents % 100);
         match self {
@@ -200,12 +309,16 @@ impl Money {
     }
 }
 
-const ENTITIES: &[(&str, &str)] = &[
-    ("shipments", "Shipment"),
-    ("readings", "Reading"),
-    ("invoices", "Invoice"),
-    ("tickets", "Ticket"),
-    ("bookings", "Booking"),
+/// The made-up teams' domains: the domain, the product and its entity.
+const DOMAINS: &[(&str, &str, &str)] = &[
+    ("logistics", "shipments", "Shipment"),
+    ("sensors", "readings", "Reading"),
+    ("finance", "invoices", "Invoice"),
+    ("support", "tickets", "Ticket"),
+    ("travel", "bookings", "Booking"),
+    ("payroll", "payslips", "Payslip"),
+    ("crm", "contacts", "Contact"),
+    ("web", "events", "Event"),
 ];
 
 const CODES: &[&str] = &["OPEN", "CLOSED", "PENDING", "ON_HOLD"];
@@ -295,10 +408,16 @@ fn column(
     header: String,
     name: String,
     kind: TruthKind,
+    mess: Vec<&'static str>,
     cell: impl Fn(&mut Rng, usize) -> (String, Option<String>) + 'static,
 ) -> Column {
     Column {
-        truth: TruthColumn { header, name, kind },
+        truth: TruthColumn {
+            header,
+            name,
+            kind,
+            mess,
+        },
         cell: Box::new(cell),
     }
 }
@@ -312,8 +431,16 @@ struct Column {
 /// Generates the set of `seed`.
 pub fn generate(seed: u64) -> MessySet {
     let mut rng = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5EED);
-    let (product, entity) = *rng.pick(ENTITIES);
+    let (domain, product, entity) = *rng.pick(DOMAINS);
     let style = rng.below(4);
+    let mut set_mess: Vec<&'static str> = vec![
+        [
+            "header-title-case",
+            "header-camel-case",
+            "header-upper-snake",
+            "header-snake",
+        ][style as usize],
+    ];
     let base = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
     let mut standards = String::from("# Data standards\n\n");
     let mut std_n = 0;
@@ -340,6 +467,12 @@ pub fn generate(seed: u64) -> MessySet {
     } else {
         0.0
     };
+    let marked = |mut mess: Vec<&'static str>| {
+        if markers > 0.0 {
+            mess.push("missing-markers");
+        }
+        mess
+    };
     let entity_word = entity.to_lowercase();
     let mut columns: Vec<Column> = Vec::new();
     // The key: integers or prefixed codes.
@@ -349,6 +482,7 @@ pub fn generate(seed: u64) -> MessySet {
         key_h,
         key_n,
         if code_keys { TruthKind::Text } else { TruthKind::Integer },
+        vec![],
         move |_, key| {
             let v = if code_keys {
                 format!("K-{key:06}")
@@ -365,15 +499,23 @@ pub fn generate(seed: u64) -> MessySet {
     );
     let (upd_h, upd_n) = header(style, updated_words);
     let upd_spellings: Vec<Spelling> = pick_spellings(&mut rng);
-    columns.push(column(upd_h, upd_n, TruthKind::Timestamp, move |rng, version| {
-        let s = *rng.pick(&upd_spellings);
-        // Later versions are later by whole days, so no spelling's precision can
-        // reorder them; the days spread over the month, so a day-first column has
-        // values that decide it.
-        let days = 40 * version as i64 + rng.below(30) as i64;
-        let t = s.truncate(base + Duration::days(days) + Duration::seconds(rng.below(80_000) as i64));
-        (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
-    }));
+    let mut upd_mess = spellings_mess(&upd_spellings);
+    upd_mess.push("latest-version-wins");
+    columns.push(column(
+        upd_h,
+        upd_n,
+        TruthKind::Timestamp,
+        upd_mess,
+        move |rng, version| {
+            let s = *rng.pick(&upd_spellings);
+            // Later versions are later by whole days, so no spelling's precision can
+            // reorder them; the days spread over the month, so a day-first column has
+            // values that decide it.
+            let days = 40 * version as i64 + rng.below(30) as i64;
+            let t = s.truncate(base + Duration::days(days) + Duration::seconds(rng.below(80_000) as i64));
+            (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
+        },
+    ));
     // An event time without a telling name half the time.
     if rng.chance(0.9) {
         let words: &[&str] = words_from(
@@ -394,13 +536,15 @@ pub fn generate(seed: u64) -> MessySet {
         // Half the teams keep rows with impossible event times out of silver; their
         // exports have some.
         let outliers = rng.chance(0.5);
+        let mut mess = marked(spellings_mess(&spellings));
         if outliers {
+            mess.push("out-of-range-quarantined");
             standard(
                 "Event times fall in 2000..2040, else the row is held back",
                 "columns: { tag: event_time }\ncheck: { range: { min: \"2000-01-01\", max: \"2040-01-01\" } }\nquarantine: true",
             );
         }
-        columns.push(column(h, n, TruthKind::Timestamp, move |rng, _| {
+        columns.push(column(h, n, TruthKind::Timestamp, mess, move |rng, _| {
             if rng.chance(0.03) {
                 return (String::new(), None);
             }
@@ -442,7 +586,12 @@ pub fn generate(seed: u64) -> MessySet {
                 "columns: { tag: currency }\ntype: decimal(18,2)",
             );
         }
-        columns.push(column(h, n, TruthKind::Decimal, move |rng, _| {
+        let mess = marked(if weights {
+            vec!["unit-suffix-grouped"]
+        } else {
+            money.mess().into_iter().collect()
+        });
+        columns.push(column(h, n, TruthKind::Decimal, mess, move |rng, _| {
             if rng.chance(0.02) {
                 return (" ".into(), None);
             }
@@ -466,17 +615,23 @@ pub fn generate(seed: u64) -> MessySet {
             words_from(&mut rng, &[&["quantity"][..], &["units"], &["page", "views"]]),
         );
         let sep = *rng.pick(&[",", " ", "'"]);
-        columns.push(column(h, n, TruthKind::Integer, move |rng, _| {
-            if let Some(marker) = missing_marker(rng, markers) {
-                return marker;
-            }
-            let v = if rng.chance(0.5) {
-                rng.below(999)
-            } else {
-                rng.below(5_000_000)
-            };
-            (group(v, sep), Some(v.to_string()))
-        }));
+        columns.push(column(
+            h,
+            n,
+            TruthKind::Integer,
+            marked(vec!["integer-grouped"]),
+            move |rng, _| {
+                if let Some(marker) = missing_marker(rng, markers) {
+                    return marker;
+                }
+                let v = if rng.chance(0.5) {
+                    rng.below(999)
+                } else {
+                    rng.below(5_000_000)
+                };
+                (group(v, sep), Some(v.to_string()))
+            },
+        ));
     }
     // Booleans.
     if rng.chance(0.7) {
@@ -487,7 +642,10 @@ pub fn generate(seed: u64) -> MessySet {
             words_from(&mut rng, &[&["paid"][..], &["returned"], &["is", "active"]])
         };
         let (h, n) = header(style, words);
-        columns.push(column(h, n, TruthKind::Boolean, move |rng, _| {
+        let mess = marked(vec![
+            ["bool-yes-no-case", "bool-y-n", "bool-true-false-case", "bool-0-1"][spelling as usize],
+        ]);
+        columns.push(column(h, n, TruthKind::Boolean, mess, move |rng, _| {
             if let Some(marker) = missing_marker(rng, markers) {
                 return marker;
             }
@@ -514,20 +672,26 @@ pub fn generate(seed: u64) -> MessySet {
     // Percentages, kept as percent points.
     if rng.chance(0.5) {
         let (h, n) = header(style, words_from(&mut rng, &[&["discount"][..], &["tax", "rate"]]));
-        columns.push(column(h, n, TruthKind::Decimal, move |rng, _| {
-            let tenths = rng.below(1000);
-            let text = if tenths % 10 == 0 {
-                format!("{}%", tenths / 10)
-            } else {
-                format!(
-                    "{}.{}{}",
-                    tenths / 10,
-                    tenths % 10,
-                    if rng.chance(0.5) { "%" } else { " %" }
-                )
-            };
-            (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)))
-        }));
+        columns.push(column(
+            h,
+            n,
+            TruthKind::Decimal,
+            vec!["percent-signs"],
+            move |rng, _| {
+                let tenths = rng.below(1000);
+                let text = if tenths % 10 == 0 {
+                    format!("{}%", tenths / 10)
+                } else {
+                    format!(
+                        "{}.{}{}",
+                        tenths / 10,
+                        tenths % 10,
+                        if rng.chance(0.5) { "%" } else { " %" }
+                    )
+                };
+                (text, Some(format!("{}.{}0", tenths / 10, tenths % 10)))
+            },
+        ));
     }
     // A code the standards list, selected by name: in upper case (`ON_HOLD`), Title
     // Case (`On Hold`) or lower snake case (`on_hold`), as teams write their lists;
@@ -549,7 +713,11 @@ pub fn generate(seed: u64) -> MessySet {
                     .join(", ")
             ),
         );
-        columns.push(column(h, n, TruthKind::Text, move |rng, _| {
+        let mess = vec![
+            "code-case-and-spaces",
+            ["code-list-upper", "code-list-title-case", "code-list-snake-case"][list_style as usize],
+        ];
+        columns.push(column(h, n, TruthKind::Text, mess, move |rng, _| {
             let code = *rng.pick(CODES);
             let spelled = code_spelling(code, rng.below(3));
             let text = match rng.below(4) {
@@ -567,7 +735,7 @@ pub fn generate(seed: u64) -> MessySet {
             "Countries are ISO 3166-1 alpha-2",
             "columns: { tag: country }\ncheck: { pattern: { regex: \"[A-Z]{2}\" } }",
         );
-        columns.push(column(h, n, TruthKind::Text, |rng, _| {
+        columns.push(column(h, n, TruthKind::Text, vec!["country-names"], |rng, _| {
             let (code, names) = *rng.pick(COUNTRIES);
             (rng.pick(names).to_string(), Some(code.to_string()))
         }));
@@ -578,16 +746,22 @@ pub fn generate(seed: u64) -> MessySet {
             "E-mail addresses are lower case",
             "columns: { tag: email }\ncheck: { pattern: { regex: \"[a-z0-9._%+-]+@[a-z0-9.-]+\\\\.[a-z]{2,}\" } }",
         );
-        columns.push(column(h, n, TruthKind::Text, |rng, key| {
-            let user = format!("user{}", key % 977);
-            let domain = *rng.pick(&["example.com", "Example.ORG", "mail.example.net"]);
-            let text = match rng.below(3) {
-                0 => format!(" {}@{domain} ", user.to_uppercase()),
-                1 => format!("{user}@{domain}"),
-                _ => format!("{}@{domain}", capitalize(&user)),
-            };
-            (text, Some(format!("{user}@{domain}").to_lowercase()))
-        }));
+        columns.push(column(
+            h,
+            n,
+            TruthKind::Text,
+            vec!["email-case-and-spaces"],
+            |rng, key| {
+                let user = format!("user{}", key % 977);
+                let domain = *rng.pick(&["example.com", "Example.ORG", "mail.example.net"]);
+                let text = match rng.below(3) {
+                    0 => format!(" {}@{domain} ", user.to_uppercase()),
+                    1 => format!("{user}@{domain}"),
+                    _ => format!("{}@{domain}", capitalize(&user)),
+                };
+                (text, Some(format!("{user}@{domain}").to_lowercase()))
+            },
+        ));
     }
     // A JSON payload whose shape drifted in some rows; some teams keep those out.
     if rng.chance(0.4) {
@@ -601,7 +775,12 @@ pub fn generate(seed: u64) -> MessySet {
                 ),
             );
         }
-        columns.push(column(h, n, TruthKind::Text, move |rng, _| {
+        let mess = vec![if strict {
+            "json-drift-quarantined"
+        } else {
+            "json-drift-kept"
+        }];
+        columns.push(column(h, n, TruthKind::Text, mess, move |rng, _| {
             let sku = format!("{}{}", *rng.pick(&["A", "B", "Q"]), rng.below(900) + 10);
             if rng.chance(0.04) {
                 let drifted = format!("{{\"version\": \"1\", \"SKU\": \"{sku}\"}}");
@@ -614,7 +793,7 @@ pub fn generate(seed: u64) -> MessySet {
     }
     if rng.chance(0.5) {
         let (h, n) = header(style, &["notes"]);
-        columns.push(column(h, n, TruthKind::Text, |rng, _| {
+        columns.push(column(h, n, TruthKind::Text, vec!["text-padding"], |rng, _| {
             if rng.chance(0.2) {
                 return (String::new(), None);
             }
@@ -624,6 +803,9 @@ pub fn generate(seed: u64) -> MessySet {
     }
 
     let trailing_delimiter = rng.chance(0.3);
+    if trailing_delimiter {
+        set_mess.push("trailing-delimiter");
+    }
     let keys = 150 + rng.below(250) as usize;
     let mut csv = String::new();
     let headers: Vec<String> = columns.iter().map(|c| csv_field(&c.truth.header)).collect();
@@ -636,6 +818,12 @@ pub fn generate(seed: u64) -> MessySet {
     for key in 0..keys {
         let versions = if rng.chance(0.15) { 2 + rng.below(2) as usize } else { 1 };
         let blank_key = rng.chance(0.02);
+        if versions > 1 && !set_mess.contains(&"replayed-versions") {
+            set_mess.push("replayed-versions");
+        }
+        if blank_key && !set_mess.contains(&"blank-keys") {
+            set_mess.push("blank-keys");
+        }
         let mut latest: Vec<Option<String>> = Vec::new();
         for version in 0..versions {
             let mut texts = Vec::new();
@@ -675,13 +863,19 @@ pub fn generate(seed: u64) -> MessySet {
         })
         .collect();
     // Files concatenated with their headers, and empty rows.
-    for _ in 0..rng.below(3) {
+    for i in 0..rng.below(3) {
         let at = rng.below(rendered.len() as u64) as usize;
         rendered.insert(at, header_line.clone());
+        if i == 0 {
+            set_mess.push("repeated-headers");
+        }
     }
-    for _ in 0..rng.below(3) {
+    for i in 0..rng.below(3) {
         let at = rng.below(rendered.len() as u64) as usize;
         rendered.insert(at, ",".repeat(width - 1 + usize::from(trailing_delimiter)));
+        if i == 0 {
+            set_mess.push("empty-rows");
+        }
     }
     for line in rendered {
         csv.push_str(&line);
@@ -689,6 +883,8 @@ pub fn generate(seed: u64) -> MessySet {
     }
     MessySet {
         seed,
+        domain,
+        mess: set_mess,
         product: product.to_string(),
         csv,
         standards,
@@ -696,6 +892,15 @@ pub fn generate(seed: u64) -> MessySet {
         rows,
         held_back,
     }
+}
+
+/// The kinds of mess of a timestamp column written in `spellings`.
+fn spellings_mess(spellings: &[Spelling]) -> Vec<&'static str> {
+    let mut mess: Vec<&'static str> = spellings.iter().map(|s| s.mess()).collect();
+    if spellings.len() > 1 {
+        mess.push("ts-mixed-formats");
+    }
+    mess
 }
 
 /// One of several header spellings (lists of words).

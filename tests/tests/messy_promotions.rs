@@ -13,7 +13,7 @@ use hallmark::agent::rules::RulesDrafter;
 use hallmark_checks::warehouse::duckdb::DuckDbWarehouse;
 use hallmark_checks::warehouse::Limits;
 use hallmark_checks::{Level, Project};
-use hallmark_tests::messy::{generate, MessySet, TruthKind};
+use hallmark_tests::messy::{generate, MessySet, Tally, TruthKind};
 
 /// How many generated sets each run judges.
 const SETS: u64 = 24;
@@ -26,8 +26,10 @@ struct Verdict {
     right: usize,
     total: usize,
     green: bool,
-    /// Wrong rows per silver column.
+    /// Wrong rows per silver column, with examples, for the columns that have any.
     wrong: Vec<(String, usize)>,
+    /// Wrong rows of every silver column, in the set's order.
+    wrong_per_column: Vec<usize>,
 }
 
 fn promote_set(set: &MessySet, root: &std::path::Path) -> Promotion {
@@ -227,6 +229,7 @@ fn judge(set: &MessySet, root: &std::path::Path, p: &Promotion) -> Verdict {
         total: row[1] as usize + extra,
         green: p.all_pass(),
         wrong,
+        wrong_per_column: (0..set.columns.len()).map(|i| row[2 + i] as usize).collect(),
     }
 }
 
@@ -235,6 +238,7 @@ fn promotions_of_generated_messy_sets_are_right_row_by_row() {
     let (mut right, mut total, mut held) = (0, 0, 0);
     let mut failures = Vec::new();
     let mut green_on_wrong = Vec::new();
+    let mut tally = Tally::default();
     // `HALLMARK_MESSY_SETS=500` judges more sets, for a longer look.
     let sets = std::env::var("HALLMARK_MESSY_SETS")
         .ok()
@@ -248,6 +252,7 @@ fn promotions_of_generated_messy_sets_are_right_row_by_row() {
         let v = judge(&set, dir.path(), &p);
         right += v.right;
         total += v.total;
+        tally.add(&set, v.right, v.total, &v.wrong_per_column);
         if v.right != v.total {
             failures.push(format!(
                 "seed {seed} ({}): {} of {} rows right; wrong: {:?}",
@@ -258,7 +263,15 @@ fn promotions_of_generated_messy_sets_are_right_row_by_row() {
             }
         }
     }
-    eprintln!("generated sets: {right} of {total} rows right, {held} rows held back");
+    eprintln!(
+        "generated sets: {right} of {total} rows right, {held} rows held back; {} kinds of mess in {} domains:\n{}",
+        tally.kinds(),
+        tally.domains(),
+        tally.markdown()
+    );
+    if let Ok(path) = std::env::var("HALLMARK_MESSY_REPORT") {
+        std::fs::write(&path, tally.markdown()).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
     assert!(held > 0, "no set exercised the quarantine");
     assert!(
         green_on_wrong.is_empty(),

@@ -180,6 +180,36 @@ impl TimestampFormat {
         }
     }
 
+    /// How a value of this format looks, for people reading the plan (the 31st of
+    /// May shows which field is the day).
+    pub fn example(self) -> &'static str {
+        match self {
+            TimestampFormat::IsoSpace => "2024-05-31 10:00:00",
+            TimestampFormat::IsoSpaceMinutes => "2024-05-31 10:00",
+            TimestampFormat::IsoZulu => "2024-05-31T10:00:00Z",
+            TimestampFormat::IsoOffset => "2024-05-31T10:00:00+02:00",
+            TimestampFormat::IsoLocal => "2024-05-31T10:00:00",
+            TimestampFormat::IsoDate => "2024-05-31",
+            TimestampFormat::UsOffset => "05/31/2024 10:00:00 -0500",
+            TimestampFormat::MonthFirst => "05/31/2024 10:00:00",
+            TimestampFormat::MonthFirstMinutes => "05/31/2024 10:00",
+            TimestampFormat::MonthFirstDate => "05/31/2024",
+            TimestampFormat::DayFirst => "31/05/2024 10:00:00",
+            TimestampFormat::DayFirstMinutes => "31/05/2024 10:00",
+            TimestampFormat::DayFirstDate => "31/05/2024",
+            TimestampFormat::DottedMinutes => "31.05.2024 10:00",
+            TimestampFormat::DottedDate => "31.05.2024",
+            TimestampFormat::MonthNameMinutes => "31 May 2024 10:00",
+            TimestampFormat::MonthNameDate => "31 May 2024",
+            TimestampFormat::MonthNameFirstDate => "May 31, 2024",
+            TimestampFormat::MonthFirstTwelveHour => "05/31/2024 10:00 AM",
+            TimestampFormat::MonthFirstTwelveHourSeconds => "05/31/2024 10:00:00 AM",
+            TimestampFormat::EpochSeconds => "epoch seconds",
+            TimestampFormat::EpochMillis => "epoch milliseconds",
+            TimestampFormat::ExcelSerial => "spreadsheet serial days",
+        }
+    }
+
     /// True when `t` (trimmed) is a timestamp of this format.
     fn parses(self, t: &str) -> bool {
         let digits = t.bytes().all(|b| b.is_ascii_digit());
@@ -317,6 +347,34 @@ pub enum Kind {
     Text,
 }
 
+impl Kind {
+    /// What the reading is, in a few words, for the plan and the profile.
+    pub fn label(&self) -> String {
+        match self {
+            Kind::Integer => "whole number".into(),
+            Kind::Decimal { currency, decimal } => format!(
+                "{}{}",
+                if *currency { "money" } else { "decimal number" },
+                if *decimal == ',' { " with a decimal comma" } else { "" }
+            ),
+            Kind::Percent { decimal } => format!(
+                "percentage{}",
+                if *decimal == ',' { " with a decimal comma" } else { "" }
+            ),
+            Kind::Boolean => "yes/no".into(),
+            Kind::Timestamp(formats) => format!(
+                "timestamp ({})",
+                formats.iter().map(|f| f.example()).collect::<Vec<_>>().join(" | ")
+            ),
+            Kind::Email => "e-mail address".into(),
+            Kind::Country => "country, as ISO 3166-1 alpha-2".into(),
+            Kind::CurrencyCode => "currency code".into(),
+            Kind::Category => "label, lower case".into(),
+            Kind::Text => "text, trimmed".into(),
+        }
+    }
+}
+
 /// The verdict on one column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inferred {
@@ -416,10 +474,35 @@ pub const TRUE_WORDS: &[&str] = &["true", "t", "yes", "y", "1"];
 /// See [`TRUE_WORDS`].
 pub const FALSE_WORDS: &[&str] = &["false", "f", "no", "n", "0"];
 
+/// A reading of a column and the share of its sampled values it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The kind, type, tags and doubt of the reading.
+    pub inferred: Inferred,
+    /// The share of the sampled values (markers and blanks left out) it reads.
+    pub share: f64,
+}
+
+/// A reading below this share of the sample is not worth measuring on every row.
+pub const MIN_READING_SHARE: f64 = 0.3;
+
 /// Infers a column from its name, its sampled non-null values and its distinct count
-/// over the whole table. A value equal to the column's own name is a header row
-/// repeated inside the data, not a value, and is left out.
+/// over the whole table: the first of its [`candidates`] that reads at least
+/// [`MIN_SHARE`] of the values.
 pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
+    candidates(name, values, distinct)
+        .into_iter()
+        .find(|c| c.share >= MIN_SHARE)
+        .map(|c| c.inferred)
+        .unwrap_or_else(|| inferred_of(Kind::Text, None, &name.to_ascii_lowercase()))
+}
+
+/// Every way the sampled `values` of column `name` could be read, in the order the
+/// drafter prefers them (a stricter type first, text last), each with the share of
+/// the values it reads. A value equal to the column's own name is a header row
+/// repeated inside the data, not a value, and is left out; so are missing-value
+/// markers, which say nothing of a column's kind.
+pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> {
     // Missing-value markers (`N/A`, `#N/A`, `-`) say nothing of the column's kind: a
     // column of numbers with a few `N/A` is numbers, and the markers become NULL.
     let values: Vec<&str> = values
@@ -473,7 +556,6 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
     let lower_in = |v: &str, list: &[&str]| list.contains(&v.to_ascii_lowercase().as_str());
     let only_digits_01 = values.iter().all(|v| *v == "0" || *v == "1");
 
-    let mut doubt = None;
     let numbers = number_style(&values, CURRENCY_CODES);
     let allowed = |f: TimestampFormat| match f {
         TimestampFormat::ExcelSerial => excel_allowed,
@@ -488,39 +570,57 @@ pub fn infer(name: &str, values: &[&str], distinct: u64) -> Inferred {
             ))
         });
     }
-    let kind = if values.is_empty() {
-        Kind::Text
-    } else if share(&|v| lower_in(v, TRUE_WORDS) || lower_in(v, FALSE_WORDS)) >= MIN_SHARE
-        && (!only_digits_01 || yes_no_name)
-    {
-        Kind::Boolean
-    } else if ts_share >= MIN_SHARE && !formats.is_empty() {
-        doubt = ts_doubt;
-        Kind::Timestamp(formats)
-    } else if let Some((_, style)) = numbers.filter(|(share, _)| *share >= MIN_SHARE) {
-        doubt = style.doubt.clone();
-        if style.percent {
-            Kind::Percent { decimal: style.decimal }
-        } else if !style.fractional && !style.currency && style.unit.is_none() {
-            Kind::Integer
-        } else {
-            Kind::Decimal {
-                currency: style.currency,
-                decimal: style.decimal,
-            }
+    // Every reading the sample supports at all, in the order they are preferred: a
+    // stricter type before a looser one, text last (it reads everything).
+    let mut found: Vec<(Kind, f64, Option<String>)> = Vec::new();
+    if !values.is_empty() {
+        if !only_digits_01 || yes_no_name {
+            found.push((
+                Kind::Boolean,
+                share(&|v| lower_in(v, TRUE_WORDS) || lower_in(v, FALSE_WORDS)),
+                None,
+            ));
         }
-    } else if share(&|v| EMAIL.is_match(v)) >= MIN_SHARE {
-        Kind::Email
-    } else if share(&|v| country_code(v).is_some()) >= MIN_SHARE {
-        Kind::Country
-    } else if share(&|v| CURRENCY_CODES.iter().any(|c| c.eq_ignore_ascii_case(v))) >= MIN_SHARE {
-        Kind::CurrencyCode
-    } else if distinct as usize <= MAX_CATEGORIES && values.len() > MAX_CATEGORIES {
-        Kind::Category
-    } else {
-        Kind::Text
-    };
+        if !formats.is_empty() {
+            found.push((Kind::Timestamp(formats), ts_share, ts_doubt));
+        }
+        if let Some((number_share, style)) = numbers {
+            let kind = if style.percent {
+                Kind::Percent { decimal: style.decimal }
+            } else if !style.fractional && !style.currency && style.unit.is_none() {
+                Kind::Integer
+            } else {
+                Kind::Decimal {
+                    currency: style.currency,
+                    decimal: style.decimal,
+                }
+            };
+            found.push((kind, number_share, style.doubt.clone()));
+        }
+        found.push((Kind::Email, share(&|v| EMAIL.is_match(v)), None));
+        found.push((Kind::Country, share(&|v| country_code(v).is_some()), None));
+        found.push((
+            Kind::CurrencyCode,
+            share(&|v| CURRENCY_CODES.iter().any(|c| c.eq_ignore_ascii_case(v))),
+            None,
+        ));
+        if distinct as usize <= MAX_CATEGORIES && values.len() > MAX_CATEGORIES {
+            found.push((Kind::Category, 1.0, None));
+        }
+    }
+    found.push((Kind::Text, 1.0, None));
+    found
+        .into_iter()
+        .filter(|(kind, share, _)| *share >= MIN_READING_SHARE || *kind == Kind::Text)
+        .map(|(kind, share, doubt)| Candidate {
+            inferred: inferred_of(kind, doubt, &lname),
+            share,
+        })
+        .collect()
+}
 
+/// The silver type and tags of a reading.
+fn inferred_of(kind: Kind, doubt: Option<String>, lname: &str) -> Inferred {
     let (silver_type, mut tags): (&'static str, Vec<&'static str>) = match &kind {
         Kind::Integer => ("bigint", vec![]),
         Kind::Decimal { currency: true, .. } => ("decimal(18,2)", vec!["currency"]),

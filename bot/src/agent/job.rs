@@ -308,6 +308,7 @@ fn finish(
         checklist: checklist.as_ref(),
         schema_diff: &diff,
         deletions: &deletions,
+        readings: (ctx.target.level == Level::Silver).then_some(&ctx.profile),
         coverage: (ctx.target.level == Level::Silver)
             .then_some(report.as_ref())
             .flatten()

@@ -6,6 +6,7 @@ use super::context::{Context, PromotionRequest, Target};
 use super::profile::Profile;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::result::{Checklist, ProductReport, Summary, SCHEMA_VERSION};
+use hallmark_checks::scan::thousands;
 use hallmark_checks::spec::ProductSpec;
 use hallmark_checks::Status;
 use serde::Serialize;
@@ -53,9 +54,19 @@ struct BronzeColumn<'a> {
     top_values: Vec<TopValue<'a>>,
     inferred: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    readings: Vec<BronzeReading>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<&'static str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     values_withheld: bool,
+}
+
+#[derive(Serialize)]
+struct BronzeReading {
+    reading: String,
+    #[serde(rename = "type")]
+    type_name: &'static str,
+    reads: String,
 }
 
 #[derive(Serialize)]
@@ -96,7 +107,16 @@ pub fn bronze_yaml(ctx: &Context<'_>) -> Result<String, serde_norway::Error> {
                     } else {
                         c.top.iter().map(|(v, n)| TopValue { value: v, count: *n }).collect()
                     },
-                    inferred: format!("{:?}", c.inferred.kind),
+                    inferred: c.inferred.kind.label(),
+                    readings: c
+                        .readings
+                        .iter()
+                        .map(|r| BronzeReading {
+                            reading: r.inferred.kind.label(),
+                            type_name: r.inferred.silver_type,
+                            reads: r.coverage(),
+                        })
+                        .collect(),
                     tags: c.inferred.tags.clone(),
                     values_withheld: personal,
                 }
@@ -165,6 +185,51 @@ pub struct PlanInputs<'a> {
     pub deletions: &'a [String],
     /// Which bronze columns a standard checks, for a silver promotion.
     pub coverage: Option<String>,
+    /// The bronze profile whose readings the plan lists, for a silver promotion.
+    pub readings: Option<&'a Profile>,
+}
+
+/// The readings of each bronze column, one line each: the chosen one with what it
+/// reads on every row, then the others tried, so a reviewer sees what else the values
+/// could have been and how much of them each reading explains.
+pub fn readings_md(profile: &Profile) -> String {
+    let mut out = String::new();
+    let measured = profile
+        .columns
+        .iter()
+        .any(|c| c.readings.iter().any(|r| r.measured.is_some()));
+    let _ = writeln!(
+        out,
+        "Each bronze column's readings, in the drafter's order of preference; the chosen one is the first that reads at least 95 % of the values ({}). Blanks and missing-value markers (`N/A`, `#N/A`, `-`) are not values.
+",
+        if measured {
+            format!("measured on all {} rows", thousands(profile.rows))
+        } else {
+            format!("measured on {} sampled rows", thousands(profile.sampled as u64))
+        }
+    );
+    for c in &profile.columns {
+        let name = c.name.replace('`', "'");
+        let chosen = &c.inferred;
+        let coverage = c
+            .readings
+            .iter()
+            .find(|r| r.inferred.kind == chosen.kind)
+            .map(|r| r.coverage())
+            .unwrap_or_default();
+        let others: Vec<String> = c
+            .readings
+            .iter()
+            .filter(|r| r.inferred.kind != chosen.kind)
+            .map(|r| format!("{} ({})", r.inferred.kind.label(), r.coverage()))
+            .collect();
+        let _ = write!(out, "- `{name}`: **{}**, {coverage}", chosen.kind.label());
+        if !others.is_empty() {
+            let _ = write!(out, "; also tried: {}", others.join("; "));
+        }
+        let _ = writeln!(out, ".");
+    }
+    out
 }
 
 /// The coverage line of a silver promotion: how many of the `bronze` columns some
@@ -229,6 +294,9 @@ pub fn promotion_md(p: &PlanInputs<'_>) -> String {
             "- Removed {}: it was the previous transform for one warehouse and no longer matches the product.",
             p.deletions.join(", ")
         );
+    }
+    if let Some(profile) = p.readings {
+        let _ = writeln!(out, "\n## Readings\n\n{}", readings_md(profile).trim_end());
     }
     if let Some(line) = &p.coverage {
         let _ = writeln!(out, "\n## Coverage\n\n{line}");

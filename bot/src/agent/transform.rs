@@ -74,6 +74,20 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
     }
 }
 
+/// Whether a present bronze value of `column` is read by `kind`, as SQL over the
+/// bronze row; `None` for the readings that keep every value (labels, text). How the
+/// profile measures a reading on every row.
+pub fn reads_sql(column: &str, kind: &Kind) -> Option<String> {
+    match kind {
+        Kind::Category | Kind::Text => None,
+        Kind::Email => Some(format!(
+            "regexp_full_match(trim(CAST({} AS VARCHAR)), '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}')",
+            ident(column)
+        )),
+        _ => Some(format!("({}) IS NOT NULL", silver_expr(column, kind))),
+    }
+}
+
 /// The digits, sign and decimal point of a number written with `decimal` as its
 /// decimal separator: symbols, codes, units and grouping characters removed.
 fn number_text(text: &str, decimal: char) -> String {

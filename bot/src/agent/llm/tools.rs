@@ -226,6 +226,12 @@ pub fn profile_json(p: &Profile) -> Value {
             "looks_like": format!("{:?}", c.inferred.kind),
             "suggested_type": c.inferred.silver_type,
             "suggested_tags": c.inferred.tags,
+            "readings": c.readings.iter().map(|r| json!({
+                "reading": r.inferred.kind.label(),
+                "type": r.inferred.silver_type,
+                "reads": r.coverage(),
+                "share": (r.share() * 1000.0).round() / 1000.0,
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
