@@ -349,6 +349,11 @@ const MISSING_MARKERS: &[&str] = &[
 fn missing_marker(rng: &mut Rng, share: f64) -> Option<(String, Option<String>)> {
     rng.chance(share).then(|| (rng.pick(MISSING_MARKERS).to_string(), None))
 }
+const FIRST_NAMES: &[&str] = &["ana", "jonas", "mei", "olu", "sofia", "liam", "noor", "pavel"];
+const LAST_NAMES: &[&str] = &[
+    "garcía", "müller", "chen", "okafor", "rossi", "smith", "haddad", "novak",
+];
+
 const COUNTRIES: &[(&str, &[&str])] = &[
     ("US", &["US", "us", "United States", "USA"]),
     ("DE", &["DE", "Germany", "germany"]),
@@ -635,7 +640,7 @@ pub fn generate(seed: u64) -> MessySet {
     }
     // Booleans.
     if rng.chance(0.7) {
-        let spelling = rng.below(4);
+        let spelling = rng.below(5);
         let words: &[&str] = if spelling == 3 {
             words_from(&mut rng, &[&["is", "active"][..], &["has", "warranty"]])
         } else {
@@ -643,8 +648,16 @@ pub fn generate(seed: u64) -> MessySet {
         };
         let (h, n) = header(style, words);
         let mess = marked(vec![
-            ["bool-yes-no-case", "bool-y-n", "bool-true-false-case", "bool-0-1"][spelling as usize],
+            [
+                "bool-yes-no-case",
+                "bool-y-n",
+                "bool-true-false-case",
+                "bool-0-1",
+                "bool-other-languages",
+            ][spelling as usize],
         ]);
+        // A team abroad answers in its language, and some rows in English.
+        let (yes, no) = *rng.pick(&[("sí", "no"), ("ja", "nein"), ("oui", "non"), ("sim", "não")]);
         columns.push(column(h, n, TruthKind::Boolean, mess, move |rng, _| {
             if let Some(marker) = missing_marker(rng, markers) {
                 return marker;
@@ -658,6 +671,20 @@ pub fn generate(seed: u64) -> MessySet {
                 } else {
                     &["false", "FALSE", "False"]
                 }),
+                4 => {
+                    let word = match (rng.chance(0.1), b) {
+                        (true, true) => "yes",
+                        (true, false) => "no",
+                        (false, true) => yes,
+                        (false, false) => no,
+                    };
+                    let text = if rng.chance(0.3) {
+                        capitalize(word)
+                    } else {
+                        word.to_string()
+                    };
+                    return (text, Some(b.to_string()));
+                }
                 _ => {
                     if b {
                         "1"
@@ -746,22 +773,33 @@ pub fn generate(seed: u64) -> MessySet {
             "E-mail addresses are lower case",
             "columns: { tag: email }\ncheck: { pattern: { regex: \"[a-z0-9._%+-]+@[a-z0-9.-]+\\\\.[a-z]{2,}\" } }",
         );
-        columns.push(column(
-            h,
-            n,
-            TruthKind::Text,
-            vec!["email-case-and-spaces"],
-            |rng, key| {
-                let user = format!("user{}", key % 977);
-                let domain = *rng.pick(&["example.com", "Example.ORG", "mail.example.net"]);
-                let text = match rng.below(3) {
-                    0 => format!(" {}@{domain} ", user.to_uppercase()),
-                    1 => format!("{user}@{domain}"),
-                    _ => format!("{}@{domain}", capitalize(&user)),
+        // Some exports write the address inside its display name.
+        let display = rng.chance(0.4);
+        let mut email_mess = vec!["email-case-and-spaces"];
+        if display {
+            email_mess.push("email-display-name");
+        }
+        columns.push(column(h, n, TruthKind::Text, email_mess, move |rng, key| {
+            let user = format!("user{}", key % 977);
+            let domain = *rng.pick(&["example.com", "Example.ORG", "mail.example.net"]);
+            if display && rng.chance(0.5) {
+                let first = *rng.pick(FIRST_NAMES);
+                let last = *rng.pick(LAST_NAMES);
+                let name = format!("{} {}", capitalize(first), capitalize(last));
+                let text = if rng.chance(0.5) {
+                    format!("{name} <{user}@{domain}>")
+                } else {
+                    format!("\"{name}\" <{}@{domain}>", user.to_uppercase())
                 };
-                (text, Some(format!("{user}@{domain}").to_lowercase()))
-            },
-        ));
+                return (text, Some(format!("{user}@{domain}").to_lowercase()));
+            }
+            let text = match rng.below(3) {
+                0 => format!(" {}@{domain} ", user.to_uppercase()),
+                1 => format!("{user}@{domain}"),
+                _ => format!("{}@{domain}", capitalize(&user)),
+            };
+            (text, Some(format!("{user}@{domain}").to_lowercase()))
+        }));
     }
     // A JSON payload whose shape drifted in some rows; some teams keep those out.
     if rng.chance(0.4) {
@@ -790,6 +828,82 @@ pub fn generate(seed: u64) -> MessySet {
             let current = format!("{{\"v\": 2, \"sku\": \"{sku}\"}}");
             (current.clone(), Some(current))
         }));
+    }
+    // What each domain's exports add to the common shapes.
+    match domain {
+        "finance" => {
+            // A ledger's balance: debits in parentheses, with a trailing minus (as
+            // SAP exports write them) or a leading one.
+            let (h, n) = header(style, &["balance"]);
+            columns.push(column(
+                h,
+                n,
+                TruthKind::Decimal,
+                marked(vec!["accounting-negatives"]),
+                |rng, _| {
+                    let cents = rng.below(50_000_000);
+                    let body = format!("{}.{:02}", group(cents / 100, ","), cents % 100);
+                    let negative = cents > 0 && rng.chance(0.35);
+                    let text = match (negative, rng.below(3)) {
+                        (false, _) => body,
+                        (true, 0) => format!("({body})"),
+                        (true, 1) => format!("{body}-"),
+                        (true, _) => format!("-{body}"),
+                    };
+                    let truth = format!("{}{}.{:02}", if negative { "-" } else { "" }, cents / 100, cents % 100);
+                    (text, Some(truth))
+                },
+            ));
+        }
+        "payroll" => {
+            // Salaries as people type them: `52k`, `61.5K`, `48,500`.
+            let (h, n) = header(style, &["annual", "salary"]);
+            columns.push(column(
+                h,
+                n,
+                TruthKind::Decimal,
+                marked(vec!["number-scale-suffix"]),
+                |rng, _| {
+                    let thousands = 30 + rng.below(170);
+                    let half = rng.chance(0.3);
+                    let value = thousands * 1000 + if half { 500 } else { 0 };
+                    let short = if half {
+                        format!("{thousands}.5")
+                    } else {
+                        thousands.to_string()
+                    };
+                    let text = match rng.below(4) {
+                        0 => format!("{short}k"),
+                        1 => format!("{short}K"),
+                        2 => format!("{short} k"),
+                        _ => group(value, ","),
+                    };
+                    (text, Some(format!("{value}.00")))
+                },
+            ));
+        }
+        "sensors" => {
+            // Device ids of five digits, whose leading zeros a spreadsheet stripped
+            // in some rows.
+            let (h, n) = header(style, &["device", "id"]);
+            columns.push(column(
+                h,
+                n,
+                TruthKind::Text,
+                vec!["stripped-leading-zeros"],
+                |rng, _| {
+                    let id = rng.below(30_000);
+                    let padded = format!("{id:05}");
+                    let text = if rng.chance(0.3) {
+                        id.to_string()
+                    } else {
+                        padded.clone()
+                    };
+                    (text, Some(padded))
+                },
+            ));
+        }
+        _ => {}
     }
     if rng.chance(0.5) {
         let (h, n) = header(style, &["notes"]);

@@ -325,6 +325,8 @@ pub enum Kind {
         currency: bool,
         /// The decimal separator, `.` or `,`.
         decimal: char,
+        /// Scale suffixes (`52k`, `1.2M`) multiply the values.
+        scaled: bool,
     },
     /// Percentages (`12.5%`), kept as percent points.
     Percent {
@@ -335,7 +337,13 @@ pub enum Kind {
     Boolean,
     /// Points in time, in these spellings.
     Timestamp(Vec<TimestampFormat>),
-    /// Email addresses.
+    /// Identifiers of digits whose leading zeros matter (`00417`): where a
+    /// spreadsheet stripped them (`417`), they are put back to the column's width.
+    Code {
+        /// The width every zero-led value has.
+        width: usize,
+    },
+    /// Email addresses, bare or inside a display name (`Jane Doe <jane@x.org>`).
     Email,
     /// Countries, as names or codes; normalized to ISO 3166-1 alpha-2.
     Country,
@@ -352,10 +360,15 @@ impl Kind {
     pub fn label(&self) -> String {
         match self {
             Kind::Integer => "whole number".into(),
-            Kind::Decimal { currency, decimal } => format!(
-                "{}{}",
+            Kind::Decimal {
+                currency,
+                decimal,
+                scaled,
+            } => format!(
+                "{}{}{}",
                 if *currency { "money" } else { "decimal number" },
-                if *decimal == ',' { " with a decimal comma" } else { "" }
+                if *decimal == ',' { " with a decimal comma" } else { "" },
+                if *scaled { ", k/M/bn multiplied" } else { "" }
             ),
             Kind::Percent { decimal } => format!(
                 "percentage{}",
@@ -366,6 +379,7 @@ impl Kind {
                 "timestamp ({})",
                 formats.iter().map(|f| f.example()).collect::<Vec<_>>().join(" | ")
             ),
+            Kind::Code { width } => format!("code of {width} digits, leading zeros restored"),
             Kind::Email => "e-mail address".into(),
             Kind::Country => "country, as ISO 3166-1 alpha-2".into(),
             Kind::CurrencyCode => "currency code".into(),
@@ -394,6 +408,11 @@ pub struct Inferred {
 pub const MIN_SHARE: f64 = 0.95;
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$").unwrap());
+
+/// An address inside a display name, as mail clients and CRMs export it:
+/// `Jane Doe <jane@example.org>`, `"Doe, Jane" <jane@example.org>`.
+pub const DISPLAY_NAME_EMAIL: &str = r"^[^<>]*<\s*([^<>@\s]+@[^<>@\s]+\.[A-Za-z]{2,})\s*>$";
+static DISPLAY_EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(DISPLAY_NAME_EMAIL).unwrap());
 
 /// ISO 4217 codes the inference recognizes.
 pub const CURRENCY_CODES: &[&str] = &[
@@ -469,10 +488,47 @@ pub fn name_words(name: &str) -> Vec<String> {
     words
 }
 
-/// Spellings of true and of false, lower case.
-pub const TRUE_WORDS: &[&str] = &["true", "t", "yes", "y", "1"];
+/// Spellings of true and of false, lower case: English, and the yes/no of the
+/// languages exports are most often written in (Spanish, German, French, Portuguese,
+/// Italian, Dutch).
+pub const TRUE_WORDS: &[&str] = &[
+    "true",
+    "t",
+    "yes",
+    "y",
+    "1",
+    "sí",
+    "si",
+    "ja",
+    "oui",
+    "vrai",
+    "wahr",
+    "sim",
+    "verdadero",
+    "vero",
+];
 /// See [`TRUE_WORDS`].
-pub const FALSE_WORDS: &[&str] = &["false", "f", "no", "n", "0"];
+pub const FALSE_WORDS: &[&str] = &[
+    "false", "f", "no", "n", "0", "nein", "non", "faux", "falsch", "não", "nao", "falso", "nee",
+];
+
+/// The width of a column of digit strings whose leading zeros are part of the value:
+/// some value starts with `0`, every such value has the same length, and none is
+/// longer. `None` for anything else (numbers, mixed widths, letters).
+fn zero_led_width(values: &[&str]) -> Option<usize> {
+    let digits = |v: &&str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+    if !values.iter().all(digits) {
+        return None;
+    }
+    let zero_led: Vec<usize> = values
+        .iter()
+        .filter(|v| v.len() > 1 && v.starts_with('0'))
+        .map(|v| v.len())
+        .collect();
+    let width = *zero_led.first()?;
+    let longest = values.iter().map(|v| v.len()).max()?;
+    (zero_led.iter().all(|w| *w == width) && longest == width).then_some(width)
+}
 
 /// A reading of a column and the share of its sampled values it reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -520,9 +576,11 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
     let lname = name.to_ascii_lowercase();
     let words = name_words(name);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let id_like = ["id", "no", "number", "num", "code", "key", "account", "ref"]
-        .iter()
-        .any(|w| words.contains(w));
+    let id_like = [
+        "id", "no", "number", "num", "code", "key", "account", "ref", "zip", "postal", "postcode", "sku", "serial",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
     let timey = [
         "date", "time", "ts", "updated", "created", "modified", "changed", "when", "at", "on",
     ]
@@ -556,7 +614,13 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
     let lower_in = |v: &str, list: &[&str]| list.contains(&v.to_ascii_lowercase().as_str());
     let only_digits_01 = values.iter().all(|v| *v == "0" || *v == "1");
 
-    let numbers = number_style(&values, CURRENCY_CODES);
+    let amount_named = [
+        "salary", "amount", "revenue", "price", "cost", "budget", "income", "deal", "value", "pay", "total", "spend",
+        "sales", "fee", "balance",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
+    let numbers = number_style(&values, CURRENCY_CODES, amount_named);
     let allowed = |f: TimestampFormat| match f {
         TimestampFormat::ExcelSerial => excel_allowed,
         f if f.is_epoch() => epochs_allowed,
@@ -584,20 +648,34 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
         if !formats.is_empty() {
             found.push((Kind::Timestamp(formats), ts_share, ts_doubt));
         }
+        if let Some(width) = zero_led_width(&values).filter(|_| id_like) {
+            found.push((
+                Kind::Code { width },
+                share(&|v| v.len() <= width && v.bytes().all(|b| b.is_ascii_digit())),
+                (values.iter().any(|v| v.len() < width)).then(|| {
+                    format!("some values have fewer than {width} digits, as where a spreadsheet stripped leading zeros; they are padded with zeros to {width}")
+                }),
+            ));
+        }
         if let Some((number_share, style)) = numbers {
             let kind = if style.percent {
                 Kind::Percent { decimal: style.decimal }
-            } else if !style.fractional && !style.currency && style.unit.is_none() {
+            } else if !style.fractional && !style.currency && style.unit.is_none() && !style.scaled {
                 Kind::Integer
             } else {
                 Kind::Decimal {
                     currency: style.currency,
                     decimal: style.decimal,
+                    scaled: style.scaled,
                 }
             };
             found.push((kind, number_share, style.doubt.clone()));
         }
-        found.push((Kind::Email, share(&|v| EMAIL.is_match(v)), None));
+        found.push((
+            Kind::Email,
+            share(&|v| EMAIL.is_match(v) || DISPLAY_EMAIL.is_match(v)),
+            None,
+        ));
         found.push((Kind::Country, share(&|v| country_code(v).is_some()), None));
         found.push((
             Kind::CurrencyCode,
@@ -628,6 +706,7 @@ fn inferred_of(kind: Kind, doubt: Option<String>, lname: &str) -> Inferred {
         Kind::Percent { .. } => ("decimal(18,4)", vec!["percent"]),
         Kind::Boolean => ("boolean", vec![]),
         Kind::Timestamp(_) => ("timestamp", vec!["event_time"]),
+        Kind::Code { .. } => ("varchar", vec![]),
         Kind::Email => ("varchar", vec!["email", "pii"]),
         Kind::Country => ("varchar", vec!["country"]),
         Kind::CurrencyCode => ("varchar", vec!["currency_code"]),
@@ -747,7 +826,8 @@ mod tests {
             i.kind,
             Kind::Decimal {
                 currency: true,
-                decimal: '.'
+                decimal: '.',
+                scaled: false
             }
         );
         assert_eq!(i.silver_type, "decimal(18,2)");
@@ -757,7 +837,8 @@ mod tests {
             eu.kind,
             Kind::Decimal {
                 currency: true,
-                decimal: ','
+                decimal: ',',
+                scaled: false
             }
         );
         let weight = infer("Weight", &["12,345.6 lb", "3.2 lb"], 2);
@@ -765,7 +846,8 @@ mod tests {
             weight.kind,
             Kind::Decimal {
                 currency: false,
-                decimal: '.'
+                decimal: '.',
+                scaled: false
             }
         );
         assert_eq!(infer("Units", &["1,234", "987", "1,234,567"], 3).kind, Kind::Integer);
@@ -856,6 +938,47 @@ mod tests {
         let flags = with(&["0", "1", "1", "0", "1"]);
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         assert_eq!(infer("has_warranty", &flags, 8).kind, Kind::Boolean);
+    }
+
+    /// Ids whose leading zeros a spreadsheet stripped are codes of the zero-led
+    /// values' width; digits without a leading zero, or of mixed widths, are not.
+    #[test]
+    fn stripped_leading_zeros_are_put_back() {
+        let i = infer("Device ID", &["00417", "417", "12345", "00012"], 4);
+        assert_eq!(i.kind, Kind::Code { width: 5 });
+        assert!(i.doubt.unwrap().contains("padded with zeros to 5"));
+        assert_eq!(infer("Device ID", &["417", "12345"], 2).kind, Kind::Integer);
+        assert_ne!(infer("Device ID", &["0417", "00417"], 2).kind, Kind::Code { width: 5 });
+        assert_eq!(
+            infer("quantity", &["007", "12"], 2).kind,
+            Kind::Integer,
+            "not an id's name"
+        );
+    }
+
+    /// Addresses inside display names, yes/no in other languages, and amounts with
+    /// scale suffixes are read as what they are.
+    #[test]
+    fn display_names_languages_and_scales() {
+        assert_eq!(
+            infer(
+                "Email",
+                &["Ana García <ana@example.org>", "\"Doe, J\" <J@X.COM>", "b@c.de"],
+                3
+            )
+            .kind,
+            Kind::Email
+        );
+        assert_eq!(infer("Opted In", &["sí", "no", "Sí", "yes"], 4).kind, Kind::Boolean);
+        assert_eq!(infer("aktiv", &["ja", "nein", "Ja"], 3).kind, Kind::Boolean);
+        assert_eq!(
+            infer("Salary", &["52k", "61.5K", "48,500"], 3).kind,
+            Kind::Decimal {
+                currency: false,
+                decimal: '.',
+                scaled: true
+            }
+        );
     }
 
     #[test]

@@ -9,11 +9,22 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// One value taken apart: optional text before and after a run of digits and
-/// separators.
+/// separators, a sign before it or (as ledgers write debits) after it, or the whole
+/// in parentheses (`(1,234.50)`, accounting's negative).
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<pre>[$€£¥]|[A-Za-z]{3})?\s*(?P<sign>[-+])?\s*(?P<num>\d[\d.,' \u{a0}]*\d|\d)\s*(?P<post>%|[$€£¥]|[A-Za-z]{1,3}\.?)?$")
+    Regex::new(r"^(?P<open>\()?\s*(?P<pre>[$€£¥]|[A-Za-z]{3})?\s*(?P<sign>[-+])?\s*(?P<sym>[$€£¥])?\s*(?P<num>\d[\d.,' \u{a0}]*\d|\d)\s*(?P<post>%|[$€£¥]|[A-Za-z]{1,3}\.?)?\s*(?P<trail>-)?\s*(?P<close>\))?$")
         .unwrap()
 });
+
+/// Suffixes that scale a number (`52k`, `1.2M`, `3bn`), as people write amounts.
+pub const SCALE_SUFFIXES: &[(&str, u64)] = &[
+    ("k", 1_000),
+    ("K", 1_000),
+    ("M", 1_000_000),
+    ("MM", 1_000_000),
+    ("mn", 1_000_000),
+    ("bn", 1_000_000_000),
+];
 
 /// What one value says about the column's separators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +50,15 @@ struct Parsed {
 
 fn read(value: &str) -> Option<Parsed> {
     let caps = NUMBER.captures(value.trim())?;
+    // Parentheses come in pairs, and a number has one sign.
+    if caps.name("open").is_some() != caps.name("close").is_some()
+        || usize::from(caps.name("sign").is_some())
+            + usize::from(caps.name("trail").is_some())
+            + usize::from(caps.name("open").is_some())
+            > 1
+    {
+        return None;
+    }
     let num = caps.name("num")?.as_str();
     let last_dot = num.rfind('.');
     let last_comma = num.rfind(',');
@@ -96,7 +116,7 @@ fn read(value: &str) -> Option<Parsed> {
     }
     Some(Parsed {
         reading,
-        prefix: caps.name("pre").map(|m| m.as_str().to_string()),
+        prefix: caps.name("pre").or(caps.name("sym")).map(|m| m.as_str().to_string()),
         suffix: caps.name("post").map(|m| m.as_str().trim_end_matches('.').to_string()),
     })
 }
@@ -114,6 +134,8 @@ pub struct NumberStyle {
     pub percent: bool,
     /// A unit (`lb`, `kg`) was seen after the values.
     pub unit: Option<String>,
+    /// Some values carry a scale suffix (`52k`, `1.2M`) that multiplies them.
+    pub scaled: bool,
     /// What stayed undecided, for the plan.
     pub doubt: Option<String>,
 }
@@ -121,7 +143,12 @@ pub struct NumberStyle {
 /// The share of `values` (trimmed, non-empty) that read as numbers, and the style
 /// they agree on; `None` when they do not agree (a column mixing `1.234,5` and
 /// `1,234.5` is not one number format).
-pub fn number_style(values: &[&str], currency_codes: &[&str]) -> Option<(f64, NumberStyle)> {
+///
+/// A scale suffix (`k`, `M`, `bn`) multiplies where the column is money, where its
+/// `amount_named` (salary, price, revenue...), or where values with and without one
+/// (or with two different ones) stand together; alone under another name (`300 K`
+/// may be kelvin) it is a unit.
+pub fn number_style(values: &[&str], currency_codes: &[&str], amount_named: bool) -> Option<(f64, NumberStyle)> {
     if values.is_empty() {
         return None;
     }
@@ -173,8 +200,26 @@ pub fn number_style(values: &[&str], currency_codes: &[&str]) -> Option<(f64, Nu
     let mut currency = false;
     let mut percent = false;
     let mut unit = None;
+    let is_scale = |part: &str| SCALE_SUFFIXES.iter().any(|(s, _)| *s == part);
+    let scale_suffixes: Vec<&str> = parsed
+        .iter()
+        .filter_map(|p| p.suffix.as_deref().filter(|s| is_scale(s)))
+        .collect();
+    let mixed_scales = !scale_suffixes.is_empty()
+        && (scale_suffixes.len() < parsed.len() || scale_suffixes.iter().any(|s| *s != scale_suffixes[0]));
+    let symbols = parsed
+        .iter()
+        .flat_map(|p| [&p.prefix, &p.suffix])
+        .flatten()
+        .any(|part| {
+            part.chars().all(|c| "$€£¥".contains(c)) || currency_codes.iter().any(|c| c.eq_ignore_ascii_case(part))
+        });
+    let scaled = !scale_suffixes.is_empty() && (mixed_scales || symbols || amount_named);
     for p in &parsed {
         for part in [&p.prefix, &p.suffix].into_iter().flatten() {
+            if scaled && is_scale(part) {
+                continue;
+            }
             if part == "%" {
                 percent = true;
             } else if part.chars().all(|c| "$€£¥".contains(c))
@@ -194,6 +239,7 @@ pub fn number_style(values: &[&str], currency_codes: &[&str]) -> Option<(f64, Nu
             currency,
             percent,
             unit,
+            scaled,
             doubt,
         },
     ))
@@ -206,7 +252,7 @@ mod tests {
     const CODES: &[&str] = &["USD", "EUR", "CHF"];
 
     fn style(values: &[&str]) -> NumberStyle {
-        number_style(values, CODES).unwrap().1
+        number_style(values, CODES, false).unwrap().1
     }
 
     #[test]
@@ -240,15 +286,36 @@ mod tests {
 
     #[test]
     fn phone_numbers_and_identifiers_are_not_numbers() {
-        assert_eq!(number_style(&["+1 555 4370", "+1 555 2290"], CODES).unwrap().0, 0.0);
-        assert_eq!(number_style(&["ORD-000001", "ORD-000002"], CODES).unwrap().0, 0.0);
+        assert_eq!(
+            number_style(&["+1 555 4370", "+1 555 2290"], CODES, false).unwrap().0,
+            0.0
+        );
+        assert_eq!(
+            number_style(&["ORD-000001", "ORD-000002"], CODES, false).unwrap().0,
+            0.0
+        );
         assert!(style(&["USD 12.00", "EUR 3.50"]).currency);
+    }
+
+    /// Ledgers write debits in parentheses or with a trailing minus; amounts carry
+    /// `k` and `M`. A lone `K` under a name that is not an amount's stays a unit.
+    #[test]
+    fn accounting_negatives_and_scale_suffixes() {
+        let (share, s) = number_style(&["(1,234.50)", "1,234.50-", "-$5.00", "12.00"], CODES, false).unwrap();
+        assert_eq!(share, 1.0);
+        assert_eq!(s.decimal, '.');
+        assert_eq!(number_style(&["(12.00", "1-2"], CODES, false).unwrap().0, 0.0);
+        let (share, s) = number_style(&["52k", "48,500", "$61.5k", "1.2M"], CODES, false).unwrap();
+        assert_eq!(share, 1.0);
+        assert!(s.scaled && s.unit.is_none(), "{s:?}");
+        assert!(style(&["300 K", "280 K"]).unit.is_some());
+        assert!(number_style(&["52k", "61k"], CODES, true).unwrap().1.scaled);
     }
 
     #[test]
     fn two_conventions_are_not_one_style() {
         let mixed = ["1.234,5", "1,234.5", "2.345,6", "2,345.6"];
-        assert!(number_style(&mixed, CODES).is_none());
-        assert!(number_style(&["abc", "12"], CODES).unwrap().0 < 0.95);
+        assert!(number_style(&mixed, CODES, false).is_none());
+        assert!(number_style(&["abc", "12"], CODES, false).unwrap().0 < 0.95);
     }
 }

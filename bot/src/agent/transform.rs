@@ -5,7 +5,7 @@
 //! many, and the plan says so) rather than failing the build.
 
 use super::infer::Kind;
-use super::infer::{TimestampFormat, COUNTRIES, FALSE_WORDS, TRUE_WORDS};
+use super::infer::{TimestampFormat, COUNTRIES, DISPLAY_NAME_EMAIL, FALSE_WORDS, TRUE_WORDS};
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 
 /// Quotes an identifier for DuckDB, as the checks engine's DuckDB dialect does.
@@ -55,9 +55,13 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
         Kind::Integer => format!(
             "CASE WHEN regexp_full_match({trimmed}, '[-+]?([0-9]{{1,3}}([ ,.''][0-9]{{3}})+|[0-9]+)') THEN TRY_CAST(regexp_replace({trimmed}, '[^0-9-]', '', 'g') AS BIGINT) END"
         ),
-        Kind::Decimal { currency, decimal } => {
+        Kind::Decimal {
+            currency,
+            decimal,
+            scaled,
+        } => {
             let scale = if *currency { 2 } else { 4 };
-            format!("TRY_CAST({} AS DECIMAL(18, {scale}))", number_text(&trimmed, *decimal))
+            decimal_expr(&trimmed, *decimal, *scaled, scale)
         }
         Kind::Percent { decimal } => format!("TRY_CAST({} AS DECIMAL(18, 4))", number_text(&trimmed, *decimal)),
         Kind::Boolean => format!(
@@ -66,7 +70,13 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
             words(FALSE_WORDS)
         ),
         Kind::Timestamp(formats) => timestamp_expr(&trimmed, formats),
-        Kind::Email => format!("lower({trimmed})"),
+        Kind::Code { width } => format!(
+            "CASE WHEN regexp_full_match({trimmed}, '[0-9]{{1,{width}}}') THEN lpad({trimmed}, {width}, '0') ELSE {trimmed} END"
+        ),
+        Kind::Email => format!(
+            "lower(CASE WHEN regexp_matches({trimmed}, {display}) THEN regexp_extract({trimmed}, {display}, 1) ELSE {trimmed} END)",
+            display = literal(DISPLAY_NAME_EMAIL)
+        ),
         Kind::Country => country_expr(&trimmed),
         Kind::CurrencyCode => format!("upper({trimmed})"),
         Kind::Category => format!("lower({trimmed})"),
@@ -81,11 +91,43 @@ pub fn reads_sql(column: &str, kind: &Kind) -> Option<String> {
     match kind {
         Kind::Category | Kind::Text => None,
         Kind::Email => Some(format!(
-            "regexp_full_match(trim(CAST({} AS VARCHAR)), '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}')",
-            ident(column)
+            "regexp_full_match({}, '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}')",
+            silver_expr(column, kind)
         )),
         _ => Some(format!("({}) IS NOT NULL", silver_expr(column, kind))),
     }
+}
+
+/// What a number may look like, as SQL's regular expression: a symbol or code before
+/// or after, a sign before or after, or the whole in parentheses, a unit or scale
+/// suffix. The grouping itself was checked on the sample; this keeps text that is
+/// no number (`5-10`, `+1 555 4370 ext 2`) from becoming one.
+const NUMBER_SHAPE: &str = "\\(?\\s*([$€£¥]|[A-Za-z]{3})?\\s*[-+]?\\s*[$€£¥]?\\s*[0-9]([0-9.,'\u{a0} ]*[0-9])?\\s*(%|[$€£¥]|[A-Za-z]{1,3}\\.?)?\\s*-?\\s*\\)?";
+
+/// A decimal of `scale` places from `text` written with `decimal` as its separator:
+/// negative when signed before or after or in parentheses, multiplied by its scale
+/// suffix when `scaled`; NULL for text of no number's shape.
+fn decimal_expr(text: &str, decimal: char, scaled: bool, scale: u32) -> String {
+    let digits = match decimal {
+        ',' => format!("replace(regexp_replace({text}, '[^0-9,]', '', 'g'), ',', '.')"),
+        _ => format!("regexp_replace({text}, '[^0-9.]', '', 'g')"),
+    };
+    let sign = format!("CASE WHEN regexp_matches({text}, '^\\(.*\\)$|-\\s*$|^[^0-9]*-') THEN -1 ELSE 1 END");
+    let multiplier = if scaled {
+        let arms: Vec<String> = super::numbers::SCALE_SUFFIXES
+            .iter()
+            .map(|(suffix, factor)| {
+                format!("WHEN regexp_matches({text}, '[0-9]\\s*{suffix}\\s*-?\\s*\\)?$') THEN {factor}")
+            })
+            .collect();
+        format!(" * CASE {} ELSE 1 END", arms.join(" "))
+    } else {
+        String::new()
+    };
+    format!(
+        "CASE WHEN regexp_full_match({text}, {}) THEN CAST({sign} * TRY_CAST(nullif({digits}, '') AS DECIMAL(18, {scale})){multiplier} AS DECIMAL(18, {scale})) END",
+        literal(NUMBER_SHAPE)
+    )
 }
 
 /// The digits, sign and decimal point of a number written with `decimal` as its
@@ -284,6 +326,68 @@ mod tests {
         assert_eq!(snake_case("  Updated At "), "updated_at");
         assert_eq!(snake_case("2nd line"), "c_2nd_line");
         assert_eq!(snake_case("%%"), "column");
+    }
+
+    /// Reads `values` with `kind` on DuckDB, as text.
+    fn read_all(kind: &Kind, values: &[&str]) -> Vec<Option<String>> {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let rows: Vec<String> = values.iter().map(|v| format!("({})", literal(v))).collect();
+        let sql = format!(
+            "SELECT CAST({} AS VARCHAR) FROM (VALUES {}) AS t(v)",
+            silver_expr("v", kind),
+            rows.join(", ")
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let out = stmt
+            .query_map([], |r| r.get::<_, Option<String>>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        out
+    }
+
+    /// Debits in parentheses or with a trailing minus are negative, scale suffixes
+    /// multiply, and text of no number's shape is no number.
+    #[test]
+    fn decimals_read_ledgers_and_scales() {
+        let money = Kind::Decimal {
+            currency: true,
+            decimal: '.',
+            scaled: true,
+        };
+        assert_eq!(
+            read_all(
+                &money,
+                &["(1,234.50)", "1,234.50-", "-$5.00", "$61.5k", "1.2M", "5-10", "12"]
+            ),
+            [
+                Some("-1234.50"),
+                Some("-1234.50"),
+                Some("-5.00"),
+                Some("61500.00"),
+                Some("1200000.00"),
+                None,
+                Some("12.00")
+            ]
+            .map(|v| v.map(String::from))
+        );
+        let euro = Kind::Decimal {
+            currency: true,
+            decimal: ',',
+            scaled: false,
+        };
+        assert_eq!(
+            read_all(&euro, &["€52.000,00", "(1.234,50 €)"]),
+            [Some("52000.00"), Some("-1234.50")].map(|v| v.map(String::from))
+        );
+        assert_eq!(
+            read_all(&Kind::Code { width: 5 }, &["417", "00417", "A-1"]),
+            [Some("00417"), Some("00417"), Some("A-1")].map(|v| v.map(String::from))
+        );
+        assert_eq!(
+            read_all(&Kind::Email, &["Ana <Ana@X.org>", " B@Y.COM "]),
+            [Some("ana@x.org"), Some("b@y.com")].map(|v| v.map(String::from))
+        );
     }
 
     #[test]

@@ -332,9 +332,10 @@ fn describe(c: &ColumnProfile, type_name: &str) -> String {
         }
         Kind::Decimal { currency: false, .. } => "a decimal number; units and thousands separators removed".into(),
         Kind::Percent { .. } => "a percentage in percent points (12.5 is 12.5 %)".into(),
-        Kind::Boolean => "true or false, from yes/no, y/n, true/false or 1/0".into(),
+        Kind::Boolean => "true or false, from yes/no, y/n, true/false or 1/0 (and sí/no, ja/nein, oui/non...)".into(),
         Kind::Timestamp(f) => format!("a point in time in UTC, parsed from {} spelling(s) in bronze", f.len()),
-        Kind::Email => "an email address, lower case".into(),
+        Kind::Code { width } => format!("a code of {width} digits, leading zeros a spreadsheet stripped put back"),
+        Kind::Email => "an email address, lower case, taken out of a display name where it had one".into(),
         Kind::Country => "an ISO 3166-1 alpha-2 country code, mapped from names and codes".into(),
         Kind::CurrencyCode => "an ISO 4217 currency code, upper case".into(),
         Kind::Category => "a label from a short list, normalized case".into(),
