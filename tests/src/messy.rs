@@ -481,13 +481,28 @@ pub fn generate(seed: u64) -> MessySet {
     let entity_word = entity.to_lowercase();
     let mut columns: Vec<Column> = Vec::new();
     // The key: integers or prefixed codes.
-    let (key_h, key_n) = header(style, &[&entity_word, "id"]);
+    // The key is an id, or a number as forms call it (`Ticket No`, `Record #`).
+    let (key_h, key_n, key_mess) = match rng.below(6) {
+        0 => (
+            "Record #".to_string(),
+            "record".to_string(),
+            vec!["key-named-record-number"],
+        ),
+        1 => {
+            let (h, n) = header(style, &[&entity_word, "no"]);
+            (h, n, vec!["key-named-number"])
+        }
+        _ => {
+            let (h, n) = header(style, &[&entity_word, "id"]);
+            (h, n, vec![])
+        }
+    };
     let code_keys = rng.chance(0.4);
     columns.push(column(
         key_h,
         key_n,
         if code_keys { TruthKind::Text } else { TruthKind::Integer },
-        vec![],
+        key_mess,
         move |_, key| {
             let v = if code_keys {
                 format!("K-{key:06}")
@@ -827,6 +842,28 @@ pub fn generate(seed: u64) -> MessySet {
             }
             let current = format!("{{\"v\": 2, \"sku\": \"{sku}\"}}");
             (current.clone(), Some(current))
+        }));
+    }
+    // CRMs, ticket systems and HR tools delete softly: a flag on the row's latest
+    // version; those keys belong in the quarantine, not in silver.
+    if matches!(domain, "crm" | "support" | "payroll") && rng.chance(0.7) {
+        let (h, n) = header(
+            style,
+            words_from(&mut rng, &[&["is", "deleted"][..], &["deleted"], &["removed"]]),
+        );
+        let spelling = rng.below(3);
+        columns.push(column(h, n, TruthKind::Boolean, vec!["soft-deletes"], move |rng, _| {
+            let deleted = rng.chance(0.05);
+            let text = match (spelling, deleted) {
+                (0, true) => "Y",
+                (0, false) => "N",
+                (1, true) => "1",
+                (1, false) => "0",
+                (_, true) => "TRUE",
+                (_, false) => "FALSE",
+            };
+            let truth = if deleted { HELD_BACK } else { "false" };
+            (text.to_string(), Some(truth.to_string()))
         }));
     }
     // What each domain's exports add to the common shapes.

@@ -610,7 +610,7 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
     let yes_no_name = matches!(words.first(), Some(&("is" | "has" | "was" | "can" | "should")))
         || words
             .iter()
-            .any(|w| ["flag", "active", "enabled", "deleted", "paid", "returned"].contains(w));
+            .any(|w| ["flag", "active", "enabled", "deleted", "removed", "paid", "returned"].contains(w));
     let lower_in = |v: &str, list: &[&str]| list.contains(&v.to_ascii_lowercase().as_str());
     let only_digits_01 = values.iter().all(|v| *v == "0" || *v == "1");
 

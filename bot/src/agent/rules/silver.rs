@@ -5,7 +5,7 @@
 
 use super::super::asks::{asks_for_column, Case};
 use super::super::context::Context;
-use super::super::infer::Kind;
+use super::super::infer::{name_words, Kind};
 use super::super::profile::{ColumnProfile, Profile};
 use super::super::transform::{
     ident, silver_expr, silver_select, snake_case, OutputColumn, Quarantine, SetAside, SilverSql,
@@ -48,7 +48,7 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
             source.key = vec![c.name.clone()];
         }
         None => notes.push(
-            "Key: none found (no `*_id` column with mostly distinct values); rows are deduplicated whole.".into(),
+            "Key: none found (no column named like an identifier, `*_id`, `*_no` or `Record #`, with mostly distinct values); rows are deduplicated whole.".into(),
         ),
     }
 
@@ -195,7 +195,8 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         });
     }
     let asides: Vec<SetAside> = set_aside.iter().map(|(s, _)| s.clone()).collect();
-    let held = quarantine_conditions(standards, &columns, key_name.as_deref(), product);
+    let mut held = quarantine_conditions(standards, &columns, key_name.as_deref(), product);
+    held.extend(soft_deletes(profile, &names));
     for q in &held {
         notes.push(format!(
             "Rows where {} do not reach silver: they are held back in `silver.{product}_quarantine`, with the reason.",
@@ -272,6 +273,33 @@ fn quarantine_conditions(
     out
 }
 
+/// Words of a column name that say a row was deleted in the source.
+const DELETE_MARKERS: &[&str] = &["deleted", "removed", "tombstone", "purged"];
+
+/// Rows the source marks as deleted (`is_deleted = Y`, a `deleted_at` time): they are
+/// no longer the entity's rows, so they do not reach silver, and the quarantine keeps
+/// them with the reason, so every bronze key is still accounted for. The mark is read
+/// on the latest version of a key: a key deleted and then restored is kept.
+fn soft_deletes(profile: &Profile, names: &[String]) -> Vec<Quarantine> {
+    profile
+        .columns
+        .iter()
+        .zip(names)
+        .filter(|(c, _)| name_words(&c.name).iter().any(|w| DELETE_MARKERS.contains(&w.as_str())))
+        .filter_map(|(c, name)| match &c.inferred.kind {
+            Kind::Boolean => Some(Quarantine {
+                condition: format!("coalesce({}, false)", ident(name)),
+                reason: format!("the source marks the row deleted (`{name}` is true)"),
+            }),
+            Kind::Timestamp(_) => Some(Quarantine {
+                condition: format!("{} IS NOT NULL", ident(name)),
+                reason: format!("the source marks the row deleted (`{name}` is set)"),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A column with no value in any row whose name DuckDB made up (`column05`) or that
 /// has none: what a trailing delimiter leaves.
 fn is_trailing_empty(c: &ColumnProfile, rows: u64) -> bool {
@@ -300,22 +328,33 @@ fn unique_names(columns: &[ColumnProfile]) -> Vec<String> {
         .collect()
 }
 
-/// The key: an `*_id` (or `id`) column whose values are mostly distinct, preferring
-/// the one named after the product (`orders` → `order_id`).
+/// Name endings of an identifier: `order_id`, `order_no`, `invoice_number`.
+const KEY_SUFFIXES: &[&str] = &["_id", "_no", "_nr", "_num", "_number"];
+
+/// The key: a column named like an identifier (`*_id`, `*_no`, `*_number`, `id`, or
+/// `Record #`) whose values are mostly distinct, preferring the one named after the
+/// product (`orders` → `order_id`, `order_no`) or a record number.
 fn choose_key(product: &str, profile: &Profile, names: &[String]) -> Option<usize> {
     let singular = product.strip_suffix('s').unwrap_or(product);
-    let preferred = format!("{singular}_id");
+    let numbered = |i: usize| profile.columns[i].name.trim_end().ends_with('#');
     let candidates: Vec<usize> = names
         .iter()
         .enumerate()
         .filter(|(i, n)| {
             let c = &profile.columns[*i];
             let non_null = profile.rows.saturating_sub(c.nulls).max(1);
-            (*n == "id" || n.ends_with("_id")) && c.distinct as f64 / non_null as f64 >= 0.5
+            (*n == "id" || KEY_SUFFIXES.iter().any(|s| n.ends_with(s)) || numbered(*i))
+                && c.distinct as f64 / non_null as f64 >= 0.5
         })
         .map(|(i, _)| i)
         .collect();
-    candidates.iter().copied().find(|i| names[*i] == preferred).or_else(|| {
+    let preferred = |i: usize| {
+        numbered(i)
+            || KEY_SUFFIXES
+                .iter()
+                .any(|s| names[i] == format!("{singular}{s}") || names[i] == format!("record{s}"))
+    };
+    candidates.iter().copied().find(|i| preferred(*i)).or_else(|| {
         candidates
             .iter()
             .copied()
