@@ -892,30 +892,79 @@ pub fn generate(seed: u64) -> MessySet {
                 },
             ));
         }
-        "payroll" => {
-            // Salaries as people type them: `52k`, `61.5K`, `48,500`.
-            let (h, n) = header(style, &["annual", "salary"]);
+        "payroll" | "support" => {
+            // Who: `Last, First` from one system, `First Last` from another.
+            let (h, n) = header(
+                style,
+                words_from(
+                    &mut rng,
+                    &[&["employee", "name"][..], &["full", "name"], &["assignee", "name"]],
+                ),
+            );
+            columns.push(column(h, n, TruthKind::Text, vec!["names-last-first"], |rng, _| {
+                let (first, last) = (*rng.pick(FIRST_NAMES), *rng.pick(LAST_NAMES));
+                let (first, last) = (capitalize(first), capitalize(last));
+                let text = match rng.below(3) {
+                    0 => format!("{last}, {first}"),
+                    1 => format!(" {last},{first}"),
+                    _ => format!("{first}  {last}"),
+                };
+                (text, Some(format!("{first} {last}")))
+            }));
+            if domain == "payroll" {
+                payroll_salary(&mut columns, style, &marked);
+            }
+        }
+        "crm" => {
+            // Phone numbers of one country, written every way people write them.
+            let (h, n) = header(
+                style,
+                words_from(&mut rng, &[&["phone"][..], &["mobile"], &["phone", "number"]]),
+            );
+            standard(
+                "Phone numbers are E.164",
+                "columns: { tag: phone }\ncheck: { pattern: { regex: \"\\\\+[1-9][0-9]{7,14}\" } }",
+            );
+            let country = rng.below(4);
             columns.push(column(
                 h,
                 n,
-                TruthKind::Decimal,
-                marked(vec!["number-scale-suffix"]),
-                |rng, _| {
-                    let thousands = 30 + rng.below(170);
-                    let half = rng.chance(0.3);
-                    let value = thousands * 1000 + if half { 500 } else { 0 };
-                    let short = if half {
-                        format!("{thousands}.5")
+                TruthKind::Text,
+                marked(vec!["phone-spellings"]),
+                move |rng, _| {
+                    let (text, e164) = phone(country, rng);
+                    (text, Some(e164))
+                },
+            ));
+            // Statuses in the team's language, the standard's list in English.
+            let (h, n) = header(style, &["account", "status"]);
+            let list_style = rng.below(3);
+            standard(
+                "Account statuses are from the list",
+                &format!(
+                    "columns: {{ name: {n} }}\ncheck: {{ accepted_values: {{ values: [{}] }} }}",
+                    STATUSES
+                        .iter()
+                        .map(|(c, _)| code_spelling(c, list_style))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            let language = rng.below(4) as usize;
+            columns.push(column(
+                h,
+                n,
+                TruthKind::Text,
+                vec!["synonyms-across-languages"],
+                move |rng, _| {
+                    let (code, words) = *rng.pick(STATUSES);
+                    let word = if rng.chance(0.25) {
+                        code.to_lowercase()
                     } else {
-                        thousands.to_string()
+                        words[language].to_string()
                     };
-                    let text = match rng.below(4) {
-                        0 => format!("{short}k"),
-                        1 => format!("{short}K"),
-                        2 => format!("{short} k"),
-                        _ => group(value, ","),
-                    };
-                    (text, Some(format!("{value}.00")))
+                    let text = if rng.chance(0.3) { capitalize(&word) } else { word };
+                    (text, Some(code_spelling(code, list_style)))
                 },
             ));
         }
@@ -1053,6 +1102,92 @@ fn spellings_mess(spellings: &[Spelling]) -> Vec<&'static str> {
     }
     mess
 }
+
+/// Salaries as people type them: `52k`, `61.5K`, `48,500`.
+fn payroll_salary(columns: &mut Vec<Column>, style: u64, marked: &dyn Fn(Vec<&'static str>) -> Vec<&'static str>) {
+    let (h, n) = header(style, &["annual", "salary"]);
+    columns.push(column(
+        h,
+        n,
+        TruthKind::Decimal,
+        marked(vec!["number-scale-suffix"]),
+        |rng, _| {
+            let thousands = 30 + rng.below(170);
+            let half = rng.chance(0.3);
+            let value = thousands * 1000 + if half { 500 } else { 0 };
+            let short = if half {
+                format!("{thousands}.5")
+            } else {
+                thousands.to_string()
+            };
+            let text = match rng.below(4) {
+                0 => format!("{short}k"),
+                1 => format!("{short}K"),
+                2 => format!("{short} k"),
+                _ => group(value, ","),
+            };
+            (text, Some(format!("{value}.00")))
+        },
+    ));
+}
+
+/// A phone number of `country` (0 US, 1 UK, 2 Germany, 3 France) in one of the
+/// spellings its people and systems use, and its E.164 form.
+fn phone(country: u64, rng: &mut Rng) -> (String, String) {
+    match country {
+        0 => {
+            let (a, b, c) = (201 + rng.below(700), 200 + rng.below(800), rng.below(10_000));
+            let text = match rng.below(6) {
+                0 => format!("({a}) {b}-{c:04}"),
+                1 => format!("{a}-{b}-{c:04}"),
+                2 => format!("{a}.{b}.{c:04}"),
+                3 => format!("+1 {a} {b} {c:04}"),
+                4 => format!("1-{a}-{b}-{c:04}"),
+                _ => format!("+1 ({a}) {b}-{c:04}"),
+            };
+            (text, format!("+1{a}{b}{c:04}"))
+        }
+        1 => {
+            let (a, b) = (7000 + rng.below(3000), rng.below(10_000));
+            let text = match rng.below(5) {
+                0 => format!("020 {a} {b:04}"),
+                1 => format!("+44 20 {a} {b:04}"),
+                2 => format!("+44 (0)20 {a} {b:04}"),
+                3 => format!("0044 20 {a} {b:04}"),
+                _ => format!("020{a}{b:04}"),
+            };
+            (text, format!("+4420{a}{b:04}"))
+        }
+        2 => {
+            let (a, b) = (1000 + rng.below(9000), rng.below(10_000));
+            let text = match rng.below(4) {
+                0 => format!("030 {a}{b:04}"),
+                1 => format!("+49 30 {a} {b:04}"),
+                2 => format!("+49 (0)30 {a}-{b:04}"),
+                _ => format!("0049 30 {a}{b:04}"),
+            };
+            (text, format!("+4930{a}{b:04}"))
+        }
+        _ => {
+            let p: Vec<u64> = (0..4).map(|_| rng.below(100)).collect();
+            let groups = format!("{:02} {:02} {:02} {:02}", p[0], p[1], p[2], p[3]);
+            let text = match rng.below(4) {
+                0 => format!("01 {groups}"),
+                1 => format!("+33 1 {groups}"),
+                2 => format!("01.{}", groups.replace(' ', ".")),
+                _ => format!("0033 1 {groups}"),
+            };
+            (text, format!("+331{}", groups.replace(' ', "")))
+        }
+    }
+}
+
+/// Account statuses, each with its word in Spanish, German, French and Portuguese.
+const STATUSES: &[(&str, [&str; 4])] = &[
+    ("ACTIVE", ["activo", "aktiv", "actif", "ativo"]),
+    ("INACTIVE", ["inactivo", "inaktiv", "inactif", "inativo"]),
+    ("PENDING", ["pendiente", "ausstehend", "en attente", "pendente"]),
+];
 
 /// One of several header spellings (lists of words).
 fn words_from<'a>(rng: &mut Rng, options: &[&'a [&'a str]]) -> &'a [&'a str] {

@@ -345,6 +345,14 @@ pub enum Kind {
     },
     /// Email addresses, bare or inside a display name (`Jane Doe <jane@x.org>`).
     Email,
+    /// Phone numbers in any spelling, written as E.164 (`+442079460958`); national
+    /// numbers take the country code most of the column's numbers carry.
+    Phone {
+        /// The calling code of national numbers (`44`).
+        calling_code: String,
+    },
+    /// People's names, some written `Last, First`: turned to `First Last`.
+    PersonName,
     /// Countries, as names or codes; normalized to ISO 3166-1 alpha-2.
     Country,
     /// ISO 4217 currency codes.
@@ -381,6 +389,8 @@ impl Kind {
             ),
             Kind::Code { width } => format!("code of {width} digits, leading zeros restored"),
             Kind::Email => "e-mail address".into(),
+            Kind::Phone { calling_code } => format!("phone number as E.164, +{calling_code} for national numbers"),
+            Kind::PersonName => "person's name, `Last, First` turned to `First Last`".into(),
             Kind::Country => "country, as ISO 3166-1 alpha-2".into(),
             Kind::CurrencyCode => "currency code".into(),
             Kind::Category => "label, lower case".into(),
@@ -512,6 +522,80 @@ pub const FALSE_WORDS: &[&str] = &[
     "false", "f", "no", "n", "0", "nein", "non", "faux", "falsch", "não", "nao", "falso", "nee",
 ];
 
+/// A person's name of letters, spaces, `'`, `.` and `-`, with at most one comma.
+static PERSON_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[\p{L}' .-]+(,\s*[\p{L}' .-]+)?$").unwrap());
+/// `Last, First`.
+static LAST_FIRST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[\p{L}' .-]+,\s*[\p{L}' .-]+$").unwrap());
+/// What follows a comma in a name without being a first name (`Smith, Jr.`, `Acme, Inc.`).
+pub const NAME_SUFFIXES: &str = "(?i)(jr|sr|ii|iii|iv|inc|ltd|llc|gmbh|plc|phd|md|esq)\\.?";
+static NAME_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^{NAME_SUFFIXES}$")).unwrap());
+
+/// ITU calling codes (prefix-free, so the first that starts a number is its code).
+const CALLING_CODES: &[&str] = &[
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48",
+    "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
+    "86", "90", "91", "92", "93", "94", "95", "98", "212", "213", "216", "234", "254", "255", "256", "351", "352",
+    "353", "354", "355", "356", "357", "358", "359", "370", "371", "372", "380", "381", "385", "386", "420", "421",
+    "852", "853", "880", "886", "961", "962", "965", "966", "971", "972", "974",
+];
+
+/// The shape of a phone number as people write it: digits, spaces, `()./-`, a
+/// leading `+`, a `(0)` trunk hint.
+pub const PHONE_SHAPE: &str = r"\+?[0-9(][0-9 ()./-]{5,24}";
+static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^{PHONE_SHAPE}$")).unwrap());
+
+/// The digits of a phone number, with whether it was written internationally (`+` or
+/// `00`), if the value is one: 7 to 15 digits in a phone's shape.
+fn phone_digits(v: &str) -> Option<(String, bool)> {
+    if !PHONE.is_match(v) {
+        return None;
+    }
+    let without_trunk = v.replace("(0)", "");
+    let digits: String = without_trunk.chars().filter(char::is_ascii_digit).collect();
+    let international = v.starts_with('+') || digits.starts_with("00");
+    let digits = if !v.starts_with('+') && digits.starts_with("00") {
+        digits[2..].to_string()
+    } else {
+        digits
+    };
+    (7..=15).contains(&digits.len()).then_some((digits, international))
+}
+
+/// The calling code national numbers of a phone column take: the one most of its
+/// international numbers carry, or North America's where no number carries one and
+/// most are ten digits (with a doubt). `None` when nothing tells.
+fn calling_code_of(values: &[&str]) -> Option<(String, Option<String>)> {
+    let mut votes: Vec<(&str, usize)> = Vec::new();
+    let mut ten_digits = 0;
+    for (digits, international) in values.iter().filter_map(|v| phone_digits(v)) {
+        if international {
+            if let Some(code) = CALLING_CODES.iter().find(|c| digits.starts_with(*c)) {
+                match votes.iter_mut().find(|(c, _)| c == code) {
+                    Some(v) => v.1 += 1,
+                    None => votes.push((code, 1)),
+                }
+            }
+        } else if digits.len() == 10 && !digits.starts_with('0') {
+            ten_digits += 1;
+        }
+    }
+    votes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    match votes.as_slice() {
+        [(code, _)] => Some((code.to_string(), None)),
+        [(code, n), ..] => Some((
+            code.to_string(),
+            Some(format!(
+                "numbers carry several country codes; national numbers take +{code}, which {n} of them carry"
+            )),
+        )),
+        [] if ten_digits * 2 >= values.len() => Some((
+            "1".to_string(),
+            Some("no number carries a country code; ten-digit numbers are read as North American (+1)".into()),
+        )),
+        [] => None,
+    }
+}
+
 /// The width of a column of digit strings whose leading zeros are part of the value:
 /// some value starts with `0`, every such value has the same length, and none is
 /// longer. `None` for anything else (numbers, mixed widths, letters).
@@ -607,6 +691,43 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
     .iter()
     .any(|w| words.contains(w));
     let excel_allowed = spelled_dates || date_named;
+    let phone_named = [
+        "phone",
+        "tel",
+        "telephone",
+        "mobile",
+        "cell",
+        "fax",
+        "cellphone",
+        "telefon",
+        "telefono",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
+    let person_named = words.contains(&"name")
+        && ![
+            "company",
+            "business",
+            "org",
+            "organisation",
+            "organization",
+            "product",
+            "file",
+            "user",
+            "host",
+            "domain",
+            "city",
+            "street",
+            "brand",
+            "store",
+            "shop",
+            "item",
+            "project",
+            "team",
+            "account",
+        ]
+        .iter()
+        .any(|w| words.contains(w));
     let yes_no_name = matches!(words.first(), Some(&("is" | "has" | "was" | "can" | "should")))
         || words
             .iter()
@@ -676,6 +797,20 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
             share(&|v| EMAIL.is_match(v) || DISPLAY_EMAIL.is_match(v)),
             None,
         ));
+        if phone_named {
+            if let Some((calling_code, doubt)) = calling_code_of(&values) {
+                found.push((
+                    Kind::Phone { calling_code },
+                    share(&|v| phone_digits(v).is_some()),
+                    doubt,
+                ));
+            }
+        }
+        let last_first =
+            share(&|v| LAST_FIRST.is_match(v) && !NAME_SUFFIX.is_match(v.rsplit(',').next().unwrap_or("").trim()));
+        if person_named && last_first > 0.0 {
+            found.push((Kind::PersonName, share(&|v| PERSON_NAME.is_match(v)), None));
+        }
         found.push((Kind::Country, share(&|v| country_code(v).is_some()), None));
         found.push((
             Kind::CurrencyCode,
@@ -708,6 +843,8 @@ fn inferred_of(kind: Kind, doubt: Option<String>, lname: &str) -> Inferred {
         Kind::Timestamp(_) => ("timestamp", vec!["event_time"]),
         Kind::Code { .. } => ("varchar", vec![]),
         Kind::Email => ("varchar", vec!["email", "pii"]),
+        Kind::Phone { .. } => ("varchar", vec!["phone", "pii"]),
+        Kind::PersonName => ("varchar", vec!["pii"]),
         Kind::Country => ("varchar", vec!["country"]),
         Kind::CurrencyCode => ("varchar", vec!["currency_code"]),
         Kind::Category => ("varchar", vec!["category"]),
@@ -718,6 +855,26 @@ fn inferred_of(kind: Kind, doubt: Option<String>, lname: &str) -> Inferred {
     }
     if ["name", "phone", "address", "birth"].iter().any(|w| lname.contains(w)) && kind == Kind::Text {
         tags.push("pii");
+    }
+    // A column named for phones or e-mails keeps the tag when its values could not
+    // be read as such, so the standards on phones and e-mails still judge it (and
+    // fail) rather than finding nothing to check.
+    if kind == Kind::Text {
+        if ["phone", "mobile", "telephone", "fax"]
+            .iter()
+            .any(|w| lname.contains(w))
+        {
+            tags.push("phone");
+        }
+        if ["email", "e-mail", "e_mail"].iter().any(|w| lname.contains(w)) {
+            tags.extend(
+                ["email", "pii"]
+                    .iter()
+                    .filter(|t| !tags.contains(t))
+                    .copied()
+                    .collect::<Vec<_>>(),
+            );
+        }
     }
     Inferred {
         kind,
@@ -851,7 +1008,10 @@ mod tests {
             }
         );
         assert_eq!(infer("Units", &["1,234", "987", "1,234,567"], 3).kind, Kind::Integer);
-        assert_eq!(infer("Phone", &["+1 555 4370", "+1 555 2290"], 2).kind, Kind::Text);
+        assert!(matches!(
+            infer("Phone", &["+1 555 4370", "+1 555 2290"], 2).kind,
+            Kind::Phone { .. }
+        ));
     }
 
     #[test]
@@ -979,6 +1139,41 @@ mod tests {
                 scaled: true
             }
         );
+    }
+
+    /// Phones of one country in many spellings take its calling code; names written
+    /// `Last, First` are names; a phone column that cannot be read keeps its tag, so
+    /// the standards on phones judge it rather than finding nothing.
+    #[test]
+    fn phones_and_names() {
+        let uk = [
+            "020 7946 0958",
+            "+44 20 7946 0958",
+            "+44 (0)20 7946 0959",
+            "0044 20 7946 0950",
+        ];
+        assert_eq!(
+            infer("Phone", &uk, 4).kind,
+            Kind::Phone {
+                calling_code: "44".into()
+            }
+        );
+        let us = infer("mobile", &["(415) 555-0132", "415.555.0133"], 2);
+        assert_eq!(
+            us.kind,
+            Kind::Phone {
+                calling_code: "1".into()
+            }
+        );
+        assert!(us.doubt.unwrap().contains("North American"));
+        let unreadable = infer("Mobile", &["call after 5", "ask reception"], 2);
+        assert_eq!(unreadable.kind, Kind::Text);
+        assert!(unreadable.tags.contains(&"phone"));
+        assert_eq!(
+            infer("Employee Name", &["García, Ana", "Jonas Müller"], 2).kind,
+            Kind::PersonName
+        );
+        assert_eq!(infer("Company Name", &["Acme, Inc.", "Globex"], 2).kind, Kind::Text);
     }
 
     #[test]

@@ -16,4 +16,5 @@ pub mod profile;
 pub mod prompts;
 pub mod request_terms;
 pub mod rules;
+pub mod synonyms;
 pub mod transform;

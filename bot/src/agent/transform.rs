@@ -5,7 +5,9 @@
 //! many, and the plan says so) rather than failing the build.
 
 use super::infer::Kind;
-use super::infer::{TimestampFormat, COUNTRIES, DISPLAY_NAME_EMAIL, FALSE_WORDS, TRUE_WORDS};
+use super::infer::{
+    TimestampFormat, COUNTRIES, DISPLAY_NAME_EMAIL, FALSE_WORDS, NAME_SUFFIXES, PHONE_SHAPE, TRUE_WORDS,
+};
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 
 /// Quotes an identifier for DuckDB, as the checks engine's DuckDB dialect does.
@@ -78,6 +80,15 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
             display = literal(DISPLAY_NAME_EMAIL)
         ),
         Kind::Country => country_expr(&trimmed),
+        Kind::Phone { calling_code } => phone_expr(&trimmed, calling_code),
+        Kind::PersonName => {
+            let first = format!("trim(regexp_extract({trimmed}, ',\\s*([^,]+)$', 1))");
+            let last = format!("trim(regexp_extract({trimmed}, '^([^,]+),', 1))");
+            format!(
+                "regexp_replace(CASE WHEN regexp_full_match({trimmed}, '[^,]+,\\s*[^,]+') AND NOT regexp_full_match({first}, {suffixes}) THEN {first} || ' ' || {last} ELSE {trimmed} END, '\\s+', ' ', 'g')",
+                suffixes = literal(NAME_SUFFIXES)
+            )
+        }
         Kind::CurrencyCode => format!("upper({trimmed})"),
         Kind::Category => format!("lower({trimmed})"),
         Kind::Text => trimmed,
@@ -163,6 +174,30 @@ fn timestamp_expr(text: &str, formats: &[TimestampFormat]) -> String {
         1 => parts.into_iter().next().unwrap_or_default(),
         _ => format!("coalesce(\n            {}\n        )", parts.join(",\n            ")),
     }
+}
+
+/// A phone number as E.164: `+` and the digits for numbers written internationally
+/// (`+44 (0)20 7946 0958`, `0044 20...`), `+<calling_code>` before a national number
+/// without its trunk `0`, `+1` before ten North American digits; NULL for anything
+/// else, or fewer than 7 or more than 15 digits.
+fn phone_expr(text: &str, calling_code: &str) -> String {
+    let digits = format!("regexp_replace(replace({text}, '(0)', ''), '[^0-9]', '', 'g')");
+    let mut arms = vec![
+        format!("WHEN starts_with({text}, '+') THEN '+' || {digits}"),
+        format!("WHEN starts_with({digits}, '00') THEN '+' || substr({digits}, 3)"),
+        format!("WHEN starts_with({digits}, '0') THEN '+{calling_code}' || substr({digits}, 2)"),
+    ];
+    if calling_code == "1" {
+        arms.push(format!(
+            "WHEN length({digits}) = 11 AND starts_with({digits}, '1') THEN '+' || {digits}"
+        ));
+        arms.push(format!("WHEN length({digits}) = 10 THEN '+1' || {digits}"));
+    }
+    let e164 = format!("CASE {} END", arms.join(" "));
+    format!(
+        "CASE WHEN regexp_full_match({text}, {}) AND length({e164}) BETWEEN 8 AND 16 THEN {e164} END",
+        literal(PHONE_SHAPE)
+    )
 }
 
 /// Maps every known name or code to its ISO 3166-1 alpha-2 code; anything else is NULL.
@@ -383,6 +418,25 @@ mod tests {
         assert_eq!(
             read_all(&Kind::Code { width: 5 }, &["417", "00417", "A-1"]),
             [Some("00417"), Some("00417"), Some("A-1")].map(|v| v.map(String::from))
+        );
+        assert_eq!(
+            read_all(
+                &Kind::Phone {
+                    calling_code: "44".into()
+                },
+                &["020 7946 0958", "+44 (0)20 7946 0958", "0044 20 7946 0958", "12"]
+            ),
+            [
+                Some("+442079460958"),
+                Some("+442079460958"),
+                Some("+442079460958"),
+                None
+            ]
+            .map(|v| v.map(String::from))
+        );
+        assert_eq!(
+            read_all(&Kind::PersonName, &["García,  Ana", "Smith, Jr.", "Jonas   Müller"]),
+            [Some("Ana García"), Some("Smith, Jr."), Some("Jonas Müller")].map(|v| v.map(String::from))
         );
         assert_eq!(
             read_all(&Kind::Email, &["Ana <Ana@X.org>", " B@Y.COM "]),

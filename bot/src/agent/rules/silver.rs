@@ -7,6 +7,7 @@ use super::super::asks::{asks_for_column, Case};
 use super::super::context::Context;
 use super::super::infer::{name_words, Kind};
 use super::super::profile::{ColumnProfile, Profile};
+use super::super::synonyms::synonyms_of;
 use super::super::transform::{
     ident, silver_expr, silver_select, snake_case, OutputColumn, Quarantine, SetAside, SilverSql,
 };
@@ -114,9 +115,9 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         if let Some(map) = spelled {
             let trimmed = silver_expr(&c.name, &Kind::Text);
             notes.push(format!(
-                "`{name}` takes the spelling of the values {} accept, matched without case, spaces, `_` or `-` (`{}`); other values are kept as written.",
+                "`{name}` takes the spelling of the values {} accept (`{}`), matched without case, spaces, `_` or `-`, and in Spanish, German, French, Portuguese, Italian or Dutch where a value is a status word (`activo`, `aktiv` for `active`); other values are kept as written.",
                 asks.standards.join(", "),
-                map.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("`, `")
+                asks.accepted.join("`, `")
             ));
             let d = DuckDbDialect;
             let arms: Vec<String> = map
@@ -375,6 +376,10 @@ fn describe(c: &ColumnProfile, type_name: &str) -> String {
         Kind::Timestamp(f) => format!("a point in time in UTC, parsed from {} spelling(s) in bronze", f.len()),
         Kind::Code { width } => format!("a code of {width} digits, leading zeros a spreadsheet stripped put back"),
         Kind::Email => "an email address, lower case, taken out of a display name where it had one".into(),
+        Kind::Phone { calling_code } => {
+            format!("a phone number as E.164 (+{calling_code} before national numbers)")
+        }
+        Kind::PersonName => "a person's name, `Last, First` turned to `First Last`".into(),
         Kind::Country => "an ISO 3166-1 alpha-2 country code, mapped from names and codes".into(),
         Kind::CurrencyCode => "an ISO 4217 currency code, upper case".into(),
         Kind::Category => "a label from a short list, normalized case".into(),
@@ -399,6 +404,17 @@ fn spelling_map(accepted: &[String]) -> Option<Vec<(String, String)>> {
         }
         map.push((key, value.clone()));
     }
+    // The accepted values' words in other languages, where no accepted value already
+    // claims them.
+    let mut foreign: Vec<(String, String)> = Vec::new();
+    for (key, value) in &map {
+        for word in synonyms_of(key) {
+            if !map.iter().any(|(k, _)| k == word) && !foreign.iter().any(|(k, _)| k == word) {
+                foreign.push((word.to_string(), value.clone()));
+            }
+        }
+    }
+    map.extend(foreign);
     (!map.is_empty()).then_some(map)
 }
 
@@ -421,9 +437,14 @@ mod spelling_tests {
         let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let map = spelling_map(&list(&["Open", "On Hold"])).unwrap();
         assert_eq!(
-            map,
+            map[..2],
             [("open".into(), "Open".into()), ("on hold".into(), "On Hold".into())]
         );
+        // Their words in other languages follow, toward the list's spelling.
+        let value_of = |key: &str| map.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        assert_eq!(value_of("abierto"), Some("Open"));
+        assert_eq!(value_of("en espera"), Some("On Hold"));
+        assert_eq!(value_of("cerrado"), None, "closed is not on the list");
         assert_eq!(spelling_key(" ON_HOLD "), "on hold");
         assert_eq!(spelling_key("on--hold"), "on hold");
         // Two codes the key cannot tell apart leave the column to the case rule.
