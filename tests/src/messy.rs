@@ -423,6 +423,7 @@ fn column(
             kind,
             mess,
         },
+        derived: Vec::new(),
         cell: Box::new(cell),
     }
 }
@@ -430,8 +431,17 @@ fn column(
 /// One generated column: its truth column and how its cells are made.
 struct Column {
     truth: TruthColumn,
+    /// Silver columns made from this one bronze column (a JSON object's fields): the
+    /// cell's truth then holds every value, the column's own first, joined by
+    /// [`PART`], with [`NULL_PART`] for NULL.
+    derived: Vec<TruthColumn>,
     cell: Cell,
 }
+
+/// Separates the truths of a column and its derived columns in one cell's truth.
+const PART: char = '\u{1f}';
+/// A NULL among the parts.
+const NULL_PART: &str = "\u{0}";
 
 /// Generates the set of `seed`.
 pub fn generate(seed: u64) -> MessySet {
@@ -968,6 +978,7 @@ pub fn generate(seed: u64) -> MessySet {
                 },
             ));
         }
+        "web" => columns.push(json_properties(&mut rng, style)),
         "sensors" => {
             // Device ids of five digits, whose leading zeros a spreadsheet stripped
             // in some rows.
@@ -1035,7 +1046,16 @@ pub fn generate(seed: u64) -> MessySet {
                     (c.cell)(&mut rng, key)
                 };
                 texts.push(if i == 0 && blank_key { "   ".to_string() } else { text });
-                truths.push(truth);
+                if c.derived.is_empty() {
+                    truths.push(truth);
+                } else {
+                    let joined = truth.unwrap_or_default();
+                    truths.extend(
+                        joined
+                            .split(PART)
+                            .map(|part| (part != NULL_PART).then(|| part.to_string())),
+                    );
+                }
             }
             lines.push(texts);
             latest = truths;
@@ -1088,7 +1108,10 @@ pub fn generate(seed: u64) -> MessySet {
         product: product.to_string(),
         csv,
         standards,
-        columns: columns.into_iter().map(|c| c.truth).collect(),
+        columns: columns
+            .into_iter()
+            .flat_map(|c| std::iter::once(c.truth).chain(c.derived))
+            .collect(),
         rows,
         held_back,
     }
@@ -1179,6 +1202,93 @@ fn phone(country: u64, rng: &mut Rng) -> (String, String) {
             };
             (text, format!("+331{}", groups.replace(' ', "")))
         }
+    }
+}
+
+/// A web event's properties as its tracker sends them: a JSON object, keys in any
+/// order and spacing, a nested `user`, a `referrer` that is JSON `null` or missing
+/// (both NULL in silver); silver keeps the text and flattens every field.
+fn json_properties(rng: &mut Rng, style: u64) -> Column {
+    let (header_text, n) = header(
+        style,
+        words_from(rng, &[&["properties"][..], &["context"], &["event", "data"]]),
+    );
+    let field = |suffix: &str, kind: TruthKind, mess: Vec<&'static str>| TruthColumn {
+        header: header_text.clone(),
+        name: format!("{n}_{suffix}"),
+        kind,
+        mess,
+    };
+    let derived = vec![
+        field("page", TruthKind::Text, vec!["json-flatten"]),
+        field("duration_ms", TruthKind::Integer, vec!["json-flatten"]),
+        field(
+            "referrer",
+            TruthKind::Text,
+            vec!["json-flatten", "json-null-and-missing"],
+        ),
+        field("user_plan", TruthKind::Text, vec!["json-flatten", "json-nested"]),
+        field("user_id", TruthKind::Integer, vec!["json-flatten", "json-nested"]),
+        field("mobile", TruthKind::Boolean, vec!["json-flatten"]),
+    ];
+    let cell = move |rng: &mut Rng, _: usize| {
+        let page = *rng.pick(&["/", "/pricing", "/docs/start", "/blog/2024/launch"]);
+        let duration = rng.below(60_000);
+        let referrer = match rng.below(5) {
+            0 | 1 => None,
+            2 => Some("https://search.example/?q=hallmark"),
+            _ => Some("https://news.example/item"),
+        };
+        let referrer_missing = referrer.is_none() && rng.chance(0.5);
+        let plan = *rng.pick(&["free", "pro", "team"]);
+        let user_id = 1 + rng.below(5000);
+        let mobile = rng.chance(0.4);
+        let mut parts = vec![
+            format!("\"page\": \"{page}\""),
+            format!("\"duration_ms\": {duration}"),
+            format!("\"user\": {{\"plan\": \"{plan}\", \"id\": {user_id}}}"),
+            format!("\"mobile\": {mobile}"),
+        ];
+        if !referrer_missing {
+            parts.push(match referrer {
+                Some(r) => format!("\"referrer\": \"{r}\""),
+                None => "\"referrer\": null".to_string(),
+            });
+        }
+        for i in (1..parts.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            parts.swap(i, j);
+        }
+        let text = if rng.chance(0.5) {
+            format!("{{{}}}", parts.join(", "))
+        } else {
+            format!("{{{}}}", parts.join(",").replace("\": ", "\":"))
+        };
+        let truths = [
+            Some(text.clone()),
+            Some(page.to_string()),
+            Some(duration.to_string()),
+            referrer.map(str::to_string),
+            Some(plan.to_string()),
+            Some(user_id.to_string()),
+            Some(mobile.to_string()),
+        ];
+        let joined = truths
+            .iter()
+            .map(|t| t.as_deref().unwrap_or(NULL_PART))
+            .collect::<Vec<_>>()
+            .join(&PART.to_string());
+        (text, Some(joined))
+    };
+    Column {
+        truth: TruthColumn {
+            header: header_text.clone(),
+            name: n.clone(),
+            kind: TruthKind::Text,
+            mess: vec!["json-flatten"],
+        },
+        derived,
+        cell: Box::new(cell),
     }
 }
 

@@ -353,6 +353,12 @@ pub enum Kind {
     },
     /// People's names, some written `Last, First`: turned to `First Last`.
     PersonName,
+    /// JSON objects: kept as text, and each field (nested objects one level down)
+    /// flattened into a typed column of its own.
+    Json {
+        /// The fields seen in the values, in the order first seen.
+        fields: Vec<JsonField>,
+    },
     /// Countries, as names or codes; normalized to ISO 3166-1 alpha-2.
     Country,
     /// ISO 4217 currency codes.
@@ -361,6 +367,75 @@ pub enum Kind {
     Category,
     /// Anything else: kept as trimmed text.
     Text,
+}
+
+/// One field of a JSON column, and the type its values share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonField {
+    /// The keys from the top (`["user", "plan"]`).
+    pub path: Vec<String>,
+    /// The SQL type its values share: `bigint`, `double`, `boolean` or `varchar`
+    /// (strings, arrays, or values of mixed kinds, as text).
+    pub type_name: &'static str,
+}
+
+/// At most this many fields of a JSON column become columns.
+pub const MAX_JSON_FIELDS: usize = 40;
+
+/// The fields of the JSON objects among `values`, or `None` when none is one. Keys
+/// other than letters, digits, `_`, `-` and spaces are left out (they would have to
+/// be quoted into paths and names); so are the fields beyond [`MAX_JSON_FIELDS`].
+fn json_fields(values: &[&str]) -> Option<Vec<JsonField>> {
+    use serde_json::Value;
+    let key_ok =
+        |k: &str| !k.is_empty() && k.len() <= 64 && k.chars().all(|c| c.is_alphanumeric() || "_- ".contains(c));
+    let mut seen: Vec<(Vec<String>, Vec<Value>)> = Vec::new();
+    let mut any = false;
+    for v in values {
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(v) else {
+            continue;
+        };
+        any = true;
+        let mut stack: Vec<(Vec<String>, serde_json::Map<String, Value>)> = vec![(Vec::new(), map)];
+        while let Some((prefix, map)) = stack.pop() {
+            for (k, value) in map {
+                if !key_ok(&k) {
+                    continue;
+                }
+                let mut path = prefix.clone();
+                path.push(k);
+                match value {
+                    Value::Object(inner) if prefix.is_empty() => stack.push((path, inner)),
+                    value => match seen.iter().position(|(p, _)| *p == path) {
+                        Some(i) => seen[i].1.push(value),
+                        None if seen.len() < MAX_JSON_FIELDS => seen.push((path, vec![value])),
+                        None => {}
+                    },
+                }
+            }
+        }
+    }
+    if !any {
+        return None;
+    }
+    Some(
+        seen.into_iter()
+            .map(|(path, vs)| {
+                let present: Vec<&Value> = vs.iter().filter(|v| !v.is_null()).collect();
+                let all = |f: &dyn Fn(&Value) -> bool| !present.is_empty() && present.iter().all(|v| f(v));
+                let type_name = if all(&|v| v.is_i64() || v.is_u64()) {
+                    "bigint"
+                } else if all(&Value::is_number) {
+                    "double"
+                } else if all(&Value::is_boolean) {
+                    "boolean"
+                } else {
+                    "varchar"
+                };
+                JsonField { path, type_name }
+            })
+            .collect(),
+    )
 }
 
 impl Kind {
@@ -391,6 +466,11 @@ impl Kind {
             Kind::Email => "e-mail address".into(),
             Kind::Phone { calling_code } => format!("phone number as E.164, +{calling_code} for national numbers"),
             Kind::PersonName => "person's name, `Last, First` turned to `First Last`".into(),
+            Kind::Json { fields } => format!(
+                "JSON object, its {} field{} flattened into columns",
+                fields.len(),
+                if fields.len() == 1 { "" } else { "s" }
+            ),
             Kind::Country => "country, as ISO 3166-1 alpha-2".into(),
             Kind::CurrencyCode => "currency code".into(),
             Kind::Category => "label, lower case".into(),
@@ -811,6 +891,12 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
         if person_named && last_first > 0.0 {
             found.push((Kind::PersonName, share(&|v| PERSON_NAME.is_match(v)), None));
         }
+        if let Some(fields) = json_fields(&values).filter(|f| !f.is_empty()) {
+            let objects = share(&|v| {
+                v.starts_with('{') && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(v).is_ok()
+            });
+            found.push((Kind::Json { fields }, objects, None));
+        }
         found.push((Kind::Country, share(&|v| country_code(v).is_some()), None));
         found.push((
             Kind::CurrencyCode,
@@ -845,6 +931,7 @@ fn inferred_of(kind: Kind, doubt: Option<String>, lname: &str) -> Inferred {
         Kind::Email => ("varchar", vec!["email", "pii"]),
         Kind::Phone { .. } => ("varchar", vec!["phone", "pii"]),
         Kind::PersonName => ("varchar", vec!["pii"]),
+        Kind::Json { .. } => ("varchar", vec!["json"]),
         Kind::Country => ("varchar", vec!["country"]),
         Kind::CurrencyCode => ("varchar", vec!["currency_code"]),
         Kind::Category => ("varchar", vec!["category"]),
@@ -1174,6 +1261,31 @@ mod tests {
             Kind::PersonName
         );
         assert_eq!(infer("Company Name", &["Acme, Inc.", "Globex"], 2).kind, Kind::Text);
+    }
+
+    /// JSON objects are read with their fields (nested objects one level down) and
+    /// the type each field's values share; JSON null does not decide a type.
+    #[test]
+    fn json_objects_are_read_with_their_fields() {
+        let v = [
+            r#"{"page": "/", "ms": 12, "ref": null, "user": {"id": 7, "plan": "pro"}}"#,
+            r#"{"page": "/docs", "ms": 3.5, "mobile": true, "ref": "x"}"#,
+        ];
+        let Kind::Json { fields } = infer("properties", &v, 2).kind else {
+            panic!("{:?}", infer("properties", &v, 2).kind)
+        };
+        let typed: Vec<(String, &str)> = fields.iter().map(|f| (f.path.join("."), f.type_name)).collect();
+        for (path, t) in [
+            ("page", "varchar"),
+            ("ms", "double"),
+            ("ref", "varchar"),
+            ("user.id", "bigint"),
+            ("user.plan", "varchar"),
+            ("mobile", "boolean"),
+        ] {
+            assert!(typed.contains(&(path.to_string(), t)), "{path}: {typed:?}");
+        }
+        assert_eq!(infer("notes", &["{not json", "plain"], 2).kind, Kind::Text);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::infer::Kind;
 use super::infer::{
-    TimestampFormat, COUNTRIES, DISPLAY_NAME_EMAIL, FALSE_WORDS, NAME_SUFFIXES, PHONE_SHAPE, TRUE_WORDS,
+    JsonField, TimestampFormat, COUNTRIES, DISPLAY_NAME_EMAIL, FALSE_WORDS, NAME_SUFFIXES, PHONE_SHAPE, TRUE_WORDS,
 };
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 
@@ -91,6 +91,7 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
         }
         Kind::CurrencyCode => format!("upper({trimmed})"),
         Kind::Category => format!("lower({trimmed})"),
+        Kind::Json { .. } => trimmed,
         Kind::Text => trimmed,
     }
 }
@@ -101,12 +102,37 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
 pub fn reads_sql(column: &str, kind: &Kind) -> Option<String> {
     match kind {
         Kind::Category | Kind::Text => None,
+        Kind::Json { .. } => Some(format!(
+            "CASE WHEN json_valid({t}) THEN json_type({t}) = 'OBJECT' ELSE false END",
+            t = silver_expr(column, &Kind::Text)
+        )),
         Kind::Email => Some(format!(
             "regexp_full_match({}, '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}')",
             silver_expr(column, kind)
         )),
         _ => Some(format!("({}) IS NOT NULL", silver_expr(column, kind))),
     }
+}
+
+/// One field of JSON column `column`, typed: NULL where the row's text is not JSON,
+/// the field is missing, or its value is JSON `null` or of another type.
+pub fn json_field_expr(column: &str, field: &JsonField) -> String {
+    let t = silver_expr(column, &Kind::Text);
+    let path = format!(
+        "$.{}",
+        field
+            .path
+            .iter()
+            .map(|k| format!("\"{k}\""))
+            .collect::<Vec<_>>()
+            .join(".")
+    );
+    let value = format!("json_extract_string({t}, {})", literal(&path));
+    let typed = match field.type_name {
+        "varchar" => value,
+        t => format!("TRY_CAST({value} AS {})", t.to_uppercase()),
+    };
+    format!("CASE WHEN json_valid({t}) THEN {typed} END")
 }
 
 /// What a number may look like, as SQL's regular expression: a symbol or code before
@@ -441,6 +467,38 @@ mod tests {
         assert_eq!(
             read_all(&Kind::Email, &["Ana <Ana@X.org>", " B@Y.COM "]),
             [Some("ana@x.org"), Some("b@y.com")].map(|v| v.map(String::from))
+        );
+    }
+
+    /// A JSON field is typed; JSON null, a missing key and text that is no JSON are
+    /// NULL, and never an error that stops the build.
+    #[test]
+    fn json_fields_are_typed_and_null_safe() {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let field = |path: &[&str], type_name| JsonField {
+            path: path.iter().map(|p| p.to_string()).collect(),
+            type_name,
+        };
+        let sql = format!(
+            "SELECT CAST({} AS VARCHAR), CAST({} AS VARCHAR), CAST({} AS VARCHAR) FROM (VALUES ('{{\"ms\": 12, \"ref\": null, \"user\": {{\"id\": 7}}}}'), ('{{\"ms\": 3}}'), ('not json')) AS t(v)",
+            json_field_expr("v", &field(&["ms"], "bigint")),
+            json_field_expr("v", &field(&["ref"], "varchar")),
+            json_field_expr("v", &field(&["user", "id"], "bigint")),
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let rows: Vec<[Option<String>; 3]> = stmt
+            .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let some = |v: &str| Some(v.to_string());
+        assert_eq!(
+            rows,
+            [
+                [some("12"), None, some("7")],
+                [some("3"), None, None],
+                [None, None, None]
+            ]
         );
     }
 

@@ -9,7 +9,7 @@ use super::super::infer::{name_words, Kind};
 use super::super::profile::{ColumnProfile, Profile};
 use super::super::synonyms::synonyms_of;
 use super::super::transform::{
-    ident, silver_expr, silver_select, snake_case, OutputColumn, Quarantine, SetAside, SilverSql,
+    ident, json_field_expr, silver_expr, silver_select, snake_case, OutputColumn, Quarantine, SetAside, SilverSql,
 };
 use super::LATEST_MARKERS;
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
@@ -155,6 +155,46 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
             name: name.clone(),
             expr,
         });
+        if let Kind::Json { fields } = &c.inferred.kind {
+            let mut flattened = Vec::new();
+            let mut skipped = Vec::new();
+            for field in fields {
+                let field_name = format!("{name}_{}", snake_case(&field.path.join(" ")));
+                if names.contains(&field_name) || columns.iter().any(|c: &ColumnSpec| c.name == field_name) {
+                    skipped.push(field.path.join("."));
+                    continue;
+                }
+                columns.push(ColumnSpec {
+                    name: field_name.clone(),
+                    type_name: field.type_name.to_string(),
+                    description: Some(format!(
+                        "From bronze {}'s JSON field `{}` (NULL where it is missing or JSON null).",
+                        ident(&c.name).replace('"', "`"),
+                        field.path.join(".")
+                    )),
+                    tags: Vec::new(),
+                    checks: Vec::new(),
+                });
+                outputs.push(OutputColumn {
+                    source: c.name.clone(),
+                    name: field_name.clone(),
+                    expr: json_field_expr(&c.name, field),
+                });
+                flattened.push(format!("`{field_name}` {}", field.type_name));
+            }
+            notes.push(format!(
+                "`{name}` holds JSON objects: kept as text, and flattened into {} (missing fields and JSON null are NULL; nested objects one level down){}.",
+                flattened.join(", "),
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; not flattened, their names being taken: `{}`",
+                        skipped.join("`, `")
+                    )
+                }
+            ));
+        }
         if let Some((aside, why)) = set_aside.iter().find(|(s, _)| s.column == name) {
             notes.push(format!(
                 "`{name}`: {why}; those values are NULL in silver and `{}` marks their rows for a person to follow up.",
@@ -380,6 +420,7 @@ fn describe(c: &ColumnProfile, type_name: &str) -> String {
             format!("a phone number as E.164 (+{calling_code} before national numbers)")
         }
         Kind::PersonName => "a person's name, `Last, First` turned to `First Last`".into(),
+        Kind::Json { .. } => "JSON objects as text; each field is a column of its own beside it".into(),
         Kind::Country => "an ISO 3166-1 alpha-2 country code, mapped from names and codes".into(),
         Kind::CurrencyCode => "an ISO 4217 currency code, upper case".into(),
         Kind::Category => "a label from a short list, normalized case".into(),
