@@ -189,6 +189,8 @@ enum Spelling {
     TwelveHour,
     /// `45174.78958333`: days since 1899-12-30, as a spreadsheet stores a date-time.
     ExcelSerial,
+    /// `20230905`: a date as eight digits, as ERP and mainframe exports write it.
+    CompactDate,
 }
 
 impl Spelling {
@@ -205,6 +207,7 @@ impl Spelling {
             Spelling::MonthName => "ts-month-name",
             Spelling::TwelveHour => "ts-12-hour-clock",
             Spelling::ExcelSerial => "ts-spreadsheet-serial",
+            Spelling::CompactDate => "ts-compact-date",
         }
     }
 
@@ -227,6 +230,7 @@ impl Spelling {
             Spelling::EpochSeconds => t.timestamp().to_string(),
             Spelling::EpochMillis => (t.timestamp() * 1000 + rng.below(1000) as i64).to_string(),
             Spelling::MonthName => t.format("%-d %b %Y %H:%M").to_string(),
+            Spelling::CompactDate => t.format("%Y%m%d").to_string(),
             Spelling::TwelveHour => t.format("%m/%d/%Y %-I:%M %p").to_string(),
             Spelling::ExcelSerial => {
                 let excel_epoch = Utc.with_ymd_and_hms(1899, 12, 30, 0, 0, 0).unwrap();
@@ -245,6 +249,7 @@ impl Spelling {
             Spelling::DayFirst | Spelling::MonthName | Spelling::TwelveHour | Spelling::ExcelSerial => {
                 t - Duration::seconds(t.timestamp() % 60)
             }
+            Spelling::CompactDate => t - Duration::seconds(t.timestamp() % 86_400),
             _ => t,
         }
     }
@@ -1325,6 +1330,7 @@ fn pick_spellings(rng: &mut Rng) -> Vec<Spelling> {
         Spelling::MonthName,
         Spelling::TwelveHour,
         Spelling::ExcelSerial,
+        Spelling::CompactDate,
     ];
     // A column is written by people of one convention: day-first slashes never meet
     // month-first ones in it.
@@ -1338,16 +1344,17 @@ fn pick_spellings(rng: &mut Rng) -> Vec<Spelling> {
             out.push(s);
         }
     }
-    // Spreadsheet serials arrive mixed into a column of spelled dates (a sheet where
-    // some cells were typed as dates); a column of nothing but numbers under a name
-    // like `event time` could as well be durations, which no reader can tell.
+    // Spreadsheet serials and eight-digit dates arrive mixed into a column of spelled
+    // dates (a sheet where some cells were typed as dates, two systems merged); a
+    // column of nothing but numbers under a name like `event time` could as well be
+    // durations or amounts, which no reader can tell.
     let spelled = |s: &Spelling| {
         !matches!(
             s,
-            Spelling::EpochSeconds | Spelling::EpochMillis | Spelling::ExcelSerial
+            Spelling::EpochSeconds | Spelling::EpochMillis | Spelling::ExcelSerial | Spelling::CompactDate
         )
     };
-    if out.contains(&Spelling::ExcelSerial) && !out.iter().any(spelled) {
+    if (out.contains(&Spelling::ExcelSerial) || out.contains(&Spelling::CompactDate)) && !out.iter().any(spelled) {
         out.push(Spelling::IsoSpace);
     }
     out

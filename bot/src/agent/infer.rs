@@ -59,6 +59,8 @@ pub enum TimestampFormat {
     EpochMillis,
     /// `45123.5`, days since 1899-12-30 as spreadsheets store date-times.
     ExcelSerial,
+    /// `20240531`, a date as eight digits (ERP and mainframe exports).
+    CompactDate,
 }
 
 /// Spreadsheet serial days of 1990-01-01 and 2050-01-01: the window in which a number
@@ -85,7 +87,7 @@ impl SlashOrder {
 
 impl TimestampFormat {
     /// Every format, in the order the drafter tries them.
-    pub const ALL: [TimestampFormat; 23] = [
+    pub const ALL: [TimestampFormat; 24] = [
         TimestampFormat::IsoSpace,
         TimestampFormat::IsoSpaceMinutes,
         TimestampFormat::IsoZulu,
@@ -109,6 +111,7 @@ impl TimestampFormat {
         TimestampFormat::EpochSeconds,
         TimestampFormat::EpochMillis,
         TimestampFormat::ExcelSerial,
+        TimestampFormat::CompactDate,
     ];
 
     /// The `strptime` pattern, for the formats that have one.
@@ -134,6 +137,7 @@ impl TimestampFormat {
             TimestampFormat::MonthNameFirstDate => Some("%b %d, %Y"),
             TimestampFormat::MonthFirstTwelveHour => Some("%m/%d/%Y %I:%M %p"),
             TimestampFormat::MonthFirstTwelveHourSeconds => Some("%m/%d/%Y %I:%M:%S %p"),
+            TimestampFormat::CompactDate => Some("%Y%m%d"),
             TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis | TimestampFormat::ExcelSerial => None,
         }
     }
@@ -153,6 +157,7 @@ impl TimestampFormat {
                 | TimestampFormat::DottedDate
                 | TimestampFormat::MonthNameDate
                 | TimestampFormat::MonthNameFirstDate
+                | TimestampFormat::CompactDate
         )
     }
 
@@ -207,6 +212,7 @@ impl TimestampFormat {
             TimestampFormat::EpochSeconds => "epoch seconds",
             TimestampFormat::EpochMillis => "epoch milliseconds",
             TimestampFormat::ExcelSerial => "spreadsheet serial days",
+            TimestampFormat::CompactDate => "20240531",
         }
     }
 
@@ -228,6 +234,12 @@ impl TimestampFormat {
                     && whole
                         .parse::<u32>()
                         .is_ok_and(|d| (EXCEL_1990..EXCEL_2050).contains(&d))
+            }
+            TimestampFormat::CompactDate => {
+                t.len() == 8
+                    && digits
+                    && (t.starts_with("19") || t.starts_with("20"))
+                    && NaiveDate::parse_from_str(t, "%Y%m%d").is_ok()
             }
             f => match f.strptime() {
                 Some(p) if f.has_offset() => DateTime::parse_from_str(t, p).is_ok(),
@@ -752,9 +764,11 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
     .any(|w| words.contains(w));
     // Epoch numbers are timestamps when the name says so, when the column also spells
     // dates, or when every one falls in 2000..2040 and the name is not an id's.
-    let spelled_dates = values
-        .iter()
-        .any(|v| TimestampFormat::candidates(v).iter().any(|f| !f.is_epoch()));
+    let spelled_dates = values.iter().any(|v| {
+        TimestampFormat::candidates(v)
+            .iter()
+            .any(|f| !f.is_epoch() && *f != TimestampFormat::CompactDate)
+    });
     let epochs_plausible = !id_like
         && values.iter().all(|v| {
             v.parse::<i64>().is_ok_and(|n| {
@@ -823,7 +837,7 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
     .any(|w| words.contains(w));
     let numbers = number_style(&values, CURRENCY_CODES, amount_named);
     let allowed = |f: TimestampFormat| match f {
-        TimestampFormat::ExcelSerial => excel_allowed,
+        TimestampFormat::ExcelSerial | TimestampFormat::CompactDate => excel_allowed,
         f if f.is_epoch() => epochs_allowed,
         _ => true,
     };
@@ -1008,6 +1022,12 @@ mod tests {
             infer("event time", &v, 3).kind,
             Kind::Timestamp(vec![TimestampFormat::IsoSpace, TimestampFormat::ExcelSerial])
         );
+        // Eight-digit dates likewise: beside spelled dates or under a date's name.
+        assert_eq!(
+            infer("posting date", &["20230905", "20231231"], 2).kind,
+            Kind::Timestamp(vec![TimestampFormat::CompactDate])
+        );
+        assert_eq!(infer("amount", &["20230905", "20231231"], 2).kind, Kind::Integer);
         let dated = infer("created_on", &["45174.5", "45175.25"], 2);
         assert_eq!(dated.kind, Kind::Timestamp(vec![TimestampFormat::ExcelSerial]));
         assert!(dated.doubt.unwrap_or_default().contains("spreadsheet serial days"));

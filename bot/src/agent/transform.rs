@@ -465,6 +465,13 @@ mod tests {
             [Some("Ana García"), Some("Smith, Jr."), Some("Jonas Müller")].map(|v| v.map(String::from))
         );
         assert_eq!(
+            read_all(
+                &Kind::Timestamp(vec![TimestampFormat::IsoSpace, TimestampFormat::CompactDate]),
+                &["20230905", "2023-09-05 10:00:00", "20231399"]
+            ),
+            [Some("2023-09-05 00:00:00"), Some("2023-09-05 10:00:00"), None].map(|v| v.map(String::from))
+        );
+        assert_eq!(
             read_all(&Kind::Email, &["Ana <Ana@X.org>", " B@Y.COM "]),
             [Some("ana@x.org"), Some("b@y.com")].map(|v| v.map(String::from))
         );
