@@ -985,6 +985,57 @@ pub fn generate(seed: u64) -> MessySet {
         }
         "web" => columns.push(json_properties(&mut rng, style)),
         "sensors" => {
+            // A temperature whose name says °C beside a unit column: some devices
+            // report °F, spelled every way; silver holds °C and the unit says so.
+            let (h, n) = header(style, &["temperature", "c"]);
+            let (uh, un) = header(
+                style,
+                words_from(&mut rng, &[&["unit"][..], &["temp", "unit"], &["uom"]]),
+            );
+            let fahrenheit = std::rc::Rc::new(std::cell::Cell::new(false));
+            let f = fahrenheit.clone();
+            columns.push(column(
+                h,
+                n,
+                TruthKind::Decimal,
+                vec!["unit-column-conversion"],
+                move |rng, _| {
+                    let tenths = rng.below(600) as i64 - 200;
+                    let celsius = format!(
+                        "{}{}.{}0",
+                        if tenths < 0 { "-" } else { "" },
+                        tenths.abs() / 10,
+                        tenths.abs() % 10
+                    );
+                    f.set(rng.chance(0.4));
+                    let text = if f.get() {
+                        let hundredths = tenths * 18 + 3200;
+                        format!(
+                            "{}{}.{:02}",
+                            if hundredths < 0 { "-" } else { "" },
+                            hundredths.abs() / 100,
+                            hundredths.abs() % 100
+                        )
+                    } else {
+                        celsius.trim_end_matches('0').trim_end_matches('.').to_string()
+                    };
+                    (text, Some(celsius))
+                },
+            ));
+            columns.push(column(
+                uh,
+                un,
+                TruthKind::Text,
+                vec!["unit-column-conversion"],
+                move |rng, _| {
+                    let spelled = if fahrenheit.get() {
+                        *rng.pick(&["°F", "F", "degF", "fahrenheit"])
+                    } else {
+                        *rng.pick(&["°C", "C", "degC", "celsius"])
+                    };
+                    (spelled.to_string(), Some("°C".to_string()))
+                },
+            ));
             // Device ids of five digits, whose leading zeros a spreadsheet stripped
             // in some rows.
             let (h, n) = header(style, &["device", "id"]);

@@ -6,6 +6,7 @@
 //! to the LLM drafter. Everything here is pure: the values come from the profile query.
 
 use super::numbers::number_style;
+use super::units::{unit_of, Family};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -365,6 +366,12 @@ pub enum Kind {
     },
     /// People's names, some written `Last, First`: turned to `First Last`.
     PersonName,
+    /// Units of measure of one family (`°C`, `degF`, `lbs`), beside a measure: written
+    /// as their symbols, and the measure converted to one unit.
+    UnitOfMeasure {
+        /// What the units measure.
+        family: Family,
+    },
     /// JSON objects: kept as text, and each field (nested objects one level down)
     /// flattened into a typed column of its own.
     Json {
@@ -478,6 +485,7 @@ impl Kind {
             Kind::Email => "e-mail address".into(),
             Kind::Phone { calling_code } => format!("phone number as E.164, +{calling_code} for national numbers"),
             Kind::PersonName => "person's name, `Last, First` turned to `First Last`".into(),
+            Kind::UnitOfMeasure { family } => format!("unit of {}", format!("{family:?}").to_lowercase()),
             Kind::Json { fields } => format!(
                 "JSON object, its {} field{} flattened into columns",
                 fields.len(),
@@ -905,6 +913,21 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
         if person_named && last_first > 0.0 {
             found.push((Kind::PersonName, share(&|v| PERSON_NAME.is_match(v)), None));
         }
+        let unit_named = ["unit", "units", "uom", "scale", "measure"]
+            .iter()
+            .any(|w| words.contains(w));
+        if let Some(family) = values
+            .first()
+            .and_then(|v| unit_of(v))
+            .map(|u| u.family)
+            .filter(|_| unit_named)
+        {
+            found.push((
+                Kind::UnitOfMeasure { family },
+                share(&|v| unit_of(v).is_some_and(|u| u.family == family)),
+                None,
+            ));
+        }
         if let Some(fields) = json_fields(&values).filter(|f| !f.is_empty()) {
             let objects = share(&|v| {
                 v.starts_with('{') && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(v).is_ok()
@@ -946,6 +969,7 @@ fn inferred_of(kind: Kind, doubt: Option<String>, lname: &str) -> Inferred {
         Kind::Phone { .. } => ("varchar", vec!["phone", "pii"]),
         Kind::PersonName => ("varchar", vec!["pii"]),
         Kind::Json { .. } => ("varchar", vec!["json"]),
+        Kind::UnitOfMeasure { .. } => ("varchar", vec!["unit"]),
         Kind::Country => ("varchar", vec!["country"]),
         Kind::CurrencyCode => ("varchar", vec!["currency_code"]),
         Kind::Category => ("varchar", vec!["category"]),

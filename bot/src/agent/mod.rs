@@ -18,3 +18,4 @@ pub mod request_terms;
 pub mod rules;
 pub mod synonyms;
 pub mod transform;
+pub mod units;

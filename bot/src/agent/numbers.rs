@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 /// separators, a sign before it or (as ledgers write debits) after it, or the whole
 /// in parentheses (`(1,234.50)`, accounting's negative).
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<open>\()?\s*(?P<pre>[$€£¥]|[A-Za-z]{3})?\s*(?P<sign>[-+])?\s*(?P<sym>[$€£¥])?\s*(?P<num>\d[\d.,' \u{a0}]*\d|\d)\s*(?P<post>%|[$€£¥]|[A-Za-z]{1,3}\.?)?\s*(?P<trail>-)?\s*(?P<close>\))?$")
+    Regex::new(r"^(?P<open>\()?\s*(?P<pre>[$€£¥]|[A-Za-z]{3})?\s*(?P<sign>[-+])?\s*(?P<sym>[$€£¥])?\s*(?P<num>\d[\d.,' \u{a0}]*\d|\d)\.?\s*(?P<post>%|[$€£¥]|[A-Za-z]{1,3}\.?)?\s*(?P<trail>-)?\s*(?P<close>\))?$")
         .unwrap()
 });
 
@@ -305,6 +305,8 @@ mod tests {
         assert_eq!(share, 1.0);
         assert_eq!(s.decimal, '.');
         assert_eq!(number_style(&["(12.00", "1-2"], CODES, false).unwrap().0, 0.0);
+        // A trailing point, as Fortran and some instruments write whole floats.
+        assert_eq!(number_style(&["18.", "-2.5", "0."], CODES, false).unwrap().0, 1.0);
         let (share, s) = number_style(&["52k", "48,500", "$61.5k", "1.2M"], CODES, false).unwrap();
         assert_eq!(share, 1.0);
         assert!(s.scaled && s.unit.is_none(), "{s:?}");

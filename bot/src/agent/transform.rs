@@ -8,6 +8,7 @@ use super::infer::Kind;
 use super::infer::{
     JsonField, TimestampFormat, COUNTRIES, DISPLAY_NAME_EMAIL, FALSE_WORDS, NAME_SUFFIXES, PHONE_SHAPE, TRUE_WORDS,
 };
+use super::units::{convert_sql, Family, Unit, UNITS};
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 
 /// Quotes an identifier for DuckDB, as the checks engine's DuckDB dialect does.
@@ -92,6 +93,17 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
         Kind::CurrencyCode => format!("upper({trimmed})"),
         Kind::Category => format!("lower({trimmed})"),
         Kind::Json { .. } => trimmed,
+        Kind::UnitOfMeasure { family } => {
+            let arms: Vec<String> = UNITS
+                .iter()
+                .filter(|u| u.family == *family)
+                .map(|u| {
+                    let spellings: Vec<String> = u.spellings.iter().map(|s| literal(s)).collect();
+                    format!("WHEN {} IN ({}) THEN {}", unit_key_sql(&trimmed), spellings.join(", "), literal(u.symbol))
+                })
+                .collect();
+            format!("CASE {} ELSE {trimmed} END", arms.join(" "))
+        }
         Kind::Text => trimmed,
     }
 }
@@ -102,6 +114,16 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
 pub fn reads_sql(column: &str, kind: &Kind) -> Option<String> {
     match kind {
         Kind::Category | Kind::Text => None,
+        Kind::UnitOfMeasure { family } => Some(format!(
+            "({}) IN ({})",
+            silver_expr(column, kind),
+            UNITS
+                .iter()
+                .filter(|u| u.family == *family)
+                .map(|u| literal(u.symbol))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
         Kind::Json { .. } => Some(format!(
             "CASE WHEN json_valid({t}) THEN json_type({t}) = 'OBJECT' ELSE false END",
             t = silver_expr(column, &Kind::Text)
@@ -112,6 +134,40 @@ pub fn reads_sql(column: &str, kind: &Kind) -> Option<String> {
         )),
         _ => Some(format!("({}) IS NOT NULL", silver_expr(column, kind))),
     }
+}
+
+/// A unit's spelling as [`super::units::spelling_key`] reduces it, in SQL.
+pub fn unit_key_sql(text: &str) -> String {
+    format!("regexp_replace(regexp_replace(lower({text}), '[°º. ]', '', 'g'), '^(degrees|degree|deg)(.+)$', '\\2')")
+}
+
+/// `measure` (the typed value of bronze `measure_column`) in unit `target`, read in
+/// the unit bronze `unit_column` names on its row; a row with no unit is taken to be
+/// in `target` already, and a unit of another family or none known gives NULL.
+pub fn converted_sql(measure: &str, unit_column: &str, family: Family, target: &Unit) -> String {
+    let unit_text = silver_expr(unit_column, &Kind::Text);
+    let key = unit_key_sql(&unit_text);
+    let arms: Vec<String> = UNITS
+        .iter()
+        .filter(|u| u.family == family)
+        .map(|u| {
+            let spellings: Vec<String> = u.spellings.iter().map(|s| literal(s)).collect();
+            format!(
+                "WHEN {key} IN ({}) THEN {}",
+                spellings.join(", "),
+                convert_sql(&format!("CAST({measure} AS DOUBLE)"), u, target)
+            )
+        })
+        .collect();
+    format!(
+        "CAST(round(CASE WHEN {unit_text} IS NULL OR lower({unit_text}) IN ({markers}) THEN CAST({measure} AS DOUBLE) {} END, 4) AS DECIMAL(18, 4))",
+        arms.join(" "),
+        markers = hallmark_checks::guards::MISSING_MARKERS
+            .iter()
+            .map(|m| literal(m))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// One field of JSON column `column`, typed: NULL where the row's text is not JSON,
@@ -139,7 +195,7 @@ pub fn json_field_expr(column: &str, field: &JsonField) -> String {
 /// or after, a sign before or after, or the whole in parentheses, a unit or scale
 /// suffix. The grouping itself was checked on the sample; this keeps text that is
 /// no number (`5-10`, `+1 555 4370 ext 2`) from becoming one.
-const NUMBER_SHAPE: &str = "\\(?\\s*([$€£¥]|[A-Za-z]{3})?\\s*[-+]?\\s*[$€£¥]?\\s*[0-9]([0-9.,'\u{a0} ]*[0-9])?\\s*(%|[$€£¥]|[A-Za-z]{1,3}\\.?)?\\s*-?\\s*\\)?";
+const NUMBER_SHAPE: &str = "\\(?\\s*([$€£¥]|[A-Za-z]{3})?\\s*[-+]?\\s*[$€£¥]?\\s*[0-9]([0-9.,'\u{a0} ]*[0-9])?\\.?\\s*(%|[$€£¥]|[A-Za-z]{1,3}\\.?)?\\s*-?\\s*\\)?";
 
 /// A decimal of `scale` places from `text` written with `decimal` as its separator:
 /// negative when signed before or after or in parentheses, multiplied by its scale
@@ -419,7 +475,7 @@ mod tests {
         assert_eq!(
             read_all(
                 &money,
-                &["(1,234.50)", "1,234.50-", "-$5.00", "$61.5k", "1.2M", "5-10", "12"]
+                &["(1,234.50)", "1,234.50-", "-$5.00", "$61.5k", "1.2M", "5-10", "12."]
             ),
             [
                 Some("-1234.50"),

@@ -9,8 +9,10 @@ use super::super::infer::{name_words, Kind};
 use super::super::profile::{ColumnProfile, Profile};
 use super::super::synonyms::synonyms_of;
 use super::super::transform::{
-    ident, json_field_expr, silver_expr, silver_select, snake_case, OutputColumn, Quarantine, SetAside, SilverSql,
+    converted_sql, ident, json_field_expr, literal, silver_expr, silver_select, snake_case, OutputColumn, Quarantine,
+    SetAside, SilverSql,
 };
+use super::super::units::{unit_named, unit_of, Family, Unit};
 use super::LATEST_MARKERS;
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 use hallmark_checks::plan::{normalize_type, selects};
@@ -53,6 +55,7 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         ),
     }
 
+    let measured_in = unit_pairs(profile, &names);
     let mut outputs = Vec::new();
     let mut columns = Vec::new();
     let key_name = key.map(|i| names[i].clone());
@@ -77,6 +80,29 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         let mut type_name = c.inferred.silver_type.to_string();
         let mut expr = silver_expr(&c.name, &c.inferred.kind);
         let mut extra = None;
+        if let Some(pair) = measured_in.iter().find(|p| p.measure == i) {
+            let unit = &profile.columns[pair.unit];
+            notes.push(format!(
+                "`{name}` is in {}, {}: rows whose `{}` names another {} unit are converted, a row with no unit is taken to be in {} already, and `{}` reads {} wherever `{name}` has a value.",
+                pair.target.symbol,
+                if pair.stated { "as its name says" } else { "the unit most rows have (no name or standard states one)" },
+                names[pair.unit],
+                format!("{:?}", pair.family).to_lowercase(),
+                pair.target.symbol,
+                names[pair.unit],
+                pair.target.symbol,
+            ));
+            expr = converted_sql(&expr, &unit.name, pair.family, pair.target);
+            type_name = "decimal(18,4)".into();
+        }
+        if let Some(pair) = measured_in.iter().find(|p| p.unit == i) {
+            let measure = &profile.columns[pair.measure];
+            expr = format!(
+                "CASE WHEN ({}) IS NOT NULL THEN {} ELSE {expr} END",
+                silver_expr(&measure.name, &measure.inferred.kind),
+                literal(pair.target.symbol)
+            );
+        }
         // Whatever a standard selects the column by (tag, name, pattern, type, role),
         // what it asks of the column shapes the draft.
         let provisional = ColumnSpec {
@@ -314,6 +340,66 @@ fn quarantine_conditions(
     out
 }
 
+/// A measure and the column naming its unit on each row, with the unit silver
+/// holds it in.
+struct UnitPair {
+    measure: usize,
+    unit: usize,
+    family: Family,
+    target: &'static Unit,
+    /// The measure's name states the target (`temperature_c`); else it is the unit
+    /// most rows have.
+    stated: bool,
+}
+
+/// Pairs each unit column with its measure: a number column named like it
+/// (`temp_unit` → `temp`), else the nearest number column (before it, then after it)
+/// whose name says it measures the unit's family (`temperature`, `weight_kg`,
+/// `height`). A number that says nothing of what it measures is never converted. The
+/// target is the unit the measure's name states, else the most frequent.
+fn unit_pairs(profile: &Profile, names: &[String]) -> Vec<UnitPair> {
+    let numeric = |i: usize| matches!(profile.columns[i].inferred.kind, Kind::Integer | Kind::Decimal { .. });
+    let measures_family = |i: usize, family: Family| {
+        let words = name_words(&profile.columns[i].name);
+        unit_named(&words, family).is_some() || words.iter().any(|w| family.measure_words().contains(&w.as_str()))
+    };
+    let mut pairs = Vec::new();
+    for (u, c) in profile.columns.iter().enumerate() {
+        let Kind::UnitOfMeasure { family } = c.inferred.kind else {
+            continue;
+        };
+        let stem: Vec<String> = name_words(&c.name)
+            .into_iter()
+            .filter(|w| !["unit", "units", "uom", "scale", "measure", "of"].contains(&w.as_str()))
+            .collect();
+        let named = (0..names.len()).find(|&m| {
+            numeric(m) && !stem.is_empty() && stem.iter().all(|w| name_words(&profile.columns[m].name).contains(w))
+        });
+        let measure = named
+            .or_else(|| (0..u).rev().find(|&m| numeric(m) && measures_family(m, family)))
+            .or_else(|| (u + 1..names.len()).find(|&m| numeric(m) && measures_family(m, family)));
+        let Some(measure) = measure.filter(|m| !pairs.iter().any(|p: &UnitPair| p.measure == *m)) else {
+            continue;
+        };
+        let stated = unit_named(&name_words(&profile.columns[measure].name), family);
+        let common = c
+            .top
+            .iter()
+            .find_map(|(v, _)| unit_of(v).filter(|u| u.family == family));
+        let Some(target) = stated.or(common) else {
+            continue;
+        };
+        pairs.push(UnitPair {
+            measure,
+            unit: u,
+            family,
+            target,
+            stated: stated.is_some(),
+        });
+    }
+    pairs
+}
+
 /// Words of a column name that say a row was deleted in the source.
 const DELETE_MARKERS: &[&str] = &["deleted", "removed", "tombstone", "purged"];
 
@@ -421,6 +507,7 @@ fn describe(c: &ColumnProfile, type_name: &str) -> String {
         }
         Kind::PersonName => "a person's name, `Last, First` turned to `First Last`".into(),
         Kind::Json { .. } => "JSON objects as text; each field is a column of its own beside it".into(),
+        Kind::UnitOfMeasure { .. } => "the unit of the measure beside it, as its symbol".into(),
         Kind::Country => "an ISO 3166-1 alpha-2 country code, mapped from names and codes".into(),
         Kind::CurrencyCode => "an ISO 4217 currency code, upper case".into(),
         Kind::Category => "a label from a short list, normalized case".into(),
