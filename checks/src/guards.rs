@@ -420,24 +420,53 @@ pub fn hidden_kinds(
         .collect()
 }
 
+/// The default share of the rows reaching a level that its quarantine may hold back.
+pub const DEFAULT_MAX_QUARANTINE: f64 = 0.05;
+
 /// The line that counts the rows `product` holds back in its quarantine relation,
-/// when it has one (built with the product).
-pub fn quarantine_count(product: &Product, warehouse: &dyn Warehouse) -> Option<CheckResult> {
+/// when it has one (built with the product). Holding back more than `max_share` of
+/// the rows that reached the level (the product's `product_rows` and the held ones)
+/// fails: a quarantine that large says the product is wrong, not its rows.
+pub fn quarantine_count(
+    product: &Product,
+    warehouse: &dyn Warehouse,
+    product_rows: Option<u64>,
+    max_share: f64,
+) -> Option<CheckResult> {
     product.quarantine.as_ref()?;
     let rel = product.quarantine_relation();
     let sql = format!("SELECT count(*) AS n FROM {}", warehouse.dialect().quote_relation(&rel));
+    let mut reason = None;
     let (status, figure, failing) = match warehouse.query(QueryKind::Guard, &sql) {
         Ok(rows) => {
             let n = rows.first("n").and_then(|v| v.as_u64()).unwrap_or(0);
-            (
-                Status::Pass,
-                format!(
-                    "{} {} held back in `{rel}`",
-                    thousands(n),
-                    if n == 1 { "row is" } else { "rows are" }
-                ),
-                Some(n),
-            )
+            let held = format!(
+                "{} {} held back in `{rel}`",
+                thousands(n),
+                if n == 1 { "row is" } else { "rows are" }
+            );
+            match product_rows.map(|p| p + n).filter(|all| *all > 0) {
+                Some(all) => {
+                    let share = n as f64 / all as f64;
+                    let passed = share <= max_share;
+                    if !passed {
+                        reason = Some(
+                            "more rows are held back than `promotion.max_quarantine` allows; read or normalize the values that hold them back, or change the standard".to_string(),
+                        );
+                    }
+                    (
+                        if passed { Status::Pass } else { Status::Fail },
+                        format!(
+                            "{held} ({:.2}% of the {} rows that reached it), at most {:.2}% may be",
+                            share * 100.0,
+                            thousands(all),
+                            max_share * 100.0
+                        ),
+                        Some(n),
+                    )
+                }
+                None => (Status::Pass, held, Some(n)),
+            }
         }
         Err(e) => (Status::Error, format!("not counted: {e}"), None),
     };
@@ -446,14 +475,14 @@ pub fn quarantine_count(product: &Product, warehouse: &dyn Warehouse) -> Option<
         title: "Rows the standards keep out of this level are held back and counted".into(),
         check: "quarantine".into(),
         columns: Vec::new(),
-        severity: Severity::Warn,
+        severity: Severity::Error,
         status,
         figure,
         failing,
         total: None,
         sql: Some(sql),
         samples: None,
-        reason: None,
+        reason,
     })
 }
 

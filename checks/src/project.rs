@@ -49,12 +49,16 @@ pub struct PromotionConfig {
     /// The share of a column's bronze values a silver product may set aside (leave
     /// NULL); beyond it the product fails. `0.01` is 1 %.
     pub max_set_aside: f64,
+    /// The share of the rows reaching a level that its quarantine may hold back;
+    /// beyond it the product fails. `0.05` is 5 %.
+    pub max_quarantine: f64,
 }
 
 impl Default for PromotionConfig {
     fn default() -> Self {
         Self {
             max_set_aside: crate::guards::DEFAULT_MAX_SET_ASIDE,
+            max_quarantine: crate::guards::DEFAULT_MAX_QUARANTINE,
         }
     }
 }
@@ -295,6 +299,21 @@ fn load_config(path: &Path, optional: bool) -> Result<Config, SourceError> {
                 relative_inside(rel).map_err(|problem| {
                     SourceError::new(path, crate::error::line_of(&text, key, 1), format!("{key} {problem}"))
                 })?;
+            }
+            for (key, share) in [
+                ("max_set_aside:", config.promotion.max_set_aside),
+                ("max_quarantine:", config.promotion.max_quarantine),
+            ] {
+                if !(0.0..=1.0).contains(&share) {
+                    return Err(SourceError::new(
+                        path,
+                        crate::error::line_of(&text, key, 1),
+                        format!(
+                            "promotion.{} is {share}: a share from 0 to 1 (0.05 is 5 %)",
+                            key.trim_end_matches(':')
+                        ),
+                    ));
+                }
             }
             if let Some(d) = &config.deployed {
                 crate::deployed::Deployed::parse(d).map_err(|e| {

@@ -576,13 +576,19 @@ pub fn check_product(
             .and_then(|v| v.as_u64());
         results[*i] = Some(reconciliation_result(c, p, product, &ctx, warehouse, in_scan));
     }
-    let max_set_aside = project.config.promotion.max_set_aside;
+    let promotion = &project.config.promotion;
+    let max_set_aside = promotion.max_set_aside;
     results.extend(
         kept.map(|k| k.results(scan_row.as_ref(), warehouse, max_set_aside))
             .unwrap_or_default()
             .into_iter()
             .chain(guards::hidden_kinds(&project.standards, product, &columns, holding))
-            .chain(guards::quarantine_count(product, warehouse))
+            .chain(guards::quarantine_count(
+                product,
+                warehouse,
+                row_count,
+                promotion.max_quarantine,
+            ))
             .map(Some),
     );
     for (i, c) in &checks {

@@ -488,11 +488,34 @@ fn quarantined_rows_are_counted_and_reconciled(b: Backend) {
             "2 rows vs 2 source distinct keys (Id) (4 source rows): 0.00% apart, tolerance 0.00%".into()
         )
     );
+    // Half the rows held back is more than the 5 % a quarantine may hold by default.
     assert_eq!(
         figure("quarantine"),
-        (Status::Pass, "1 row is held back in `silver.t_quarantine`".into())
+        (
+            Status::Fail,
+            "1 row is held back in `silver.t_quarantine` (50.00% of the 2 rows that reached it), at most 5.00% may be"
+                .into()
+        )
     );
     assert_eq!(figure("accepted_values").0, Status::Pass);
+    repo.write(".hallmark.yml", "promotion:\n  max_quarantine: 0.5\n");
+    let (list, _) = repo.check();
+    let quarantine = list.products[0]
+        .results
+        .iter()
+        .find(|r| r.check == "quarantine")
+        .unwrap();
+    assert_eq!(quarantine.status, Status::Pass, "{}", quarantine.figure);
+    // A share beyond 0..1 is refused where it is written.
+    repo.write(
+        ".hallmark.yml",
+        "promotion:\n  max_set_aside: 0.01\n  max_quarantine: 5\n",
+    );
+    let error = hallmark_checks::Project::load(repo.path()).unwrap_err().to_string();
+    assert!(
+        error.contains(".hallmark.yml:3") && error.contains("promotion.max_quarantine is 5: a share from 0 to 1"),
+        "{error}"
+    );
 }
 
 fn a_standard_without_rule_needs_human_review(b: Backend) {
