@@ -527,21 +527,31 @@ pub fn generate(seed: u64) -> MessySet {
             (v.clone(), Some(v))
         },
     ));
-    // When the row last changed: the latest version of a key wins by it.
-    let updated_words: &[&str] = words_from(
-        &mut rng,
-        &[&["updated", "at"][..], &["last", "modified"], &["changed", "at"]],
-    );
+    // When the row last changed: the latest version of a key wins by it. Half the
+    // support teams export an event log instead: one row per event of a ticket, the
+    // latest event (by its time, whatever its name sorts as) is the ticket's state.
+    let event_log = domain == "support" && rng.chance(0.5);
+    let updated_words: &[&str] = if event_log {
+        words_from(
+            &mut rng,
+            &[&["event", "at"][..], &["occurred", "at"], &["logged", "at"]],
+        )
+    } else {
+        words_from(
+            &mut rng,
+            &[&["updated", "at"][..], &["last", "modified"], &["changed", "at"]],
+        )
+    };
     let (upd_h, upd_n) = header(style, updated_words);
+    // The version the row being written is of, for the columns that depend on it.
+    let current_version = std::rc::Rc::new(std::cell::Cell::new(0usize));
     let upd_spellings: Vec<Spelling> = pick_spellings(&mut rng);
     let mut upd_mess = spellings_mess(&upd_spellings);
-    upd_mess.push("latest-version-wins");
-    columns.push(column(
-        upd_h,
-        upd_n,
-        TruthKind::Timestamp,
-        upd_mess,
+    upd_mess.push(if event_log { "event-log" } else { "latest-version-wins" });
+    columns.push(column(upd_h, upd_n, TruthKind::Timestamp, upd_mess, {
+        let current = current_version.clone();
         move |rng, version| {
+            current.set(version);
             let s = *rng.pick(&upd_spellings);
             // Later versions are later by whole days, so no spelling's precision can
             // reorder them; the days spread over the month, so a day-first column has
@@ -549,10 +559,28 @@ pub fn generate(seed: u64) -> MessySet {
             let days = 40 * version as i64 + rng.below(30) as i64;
             let t = s.truncate(base + Duration::days(days) + Duration::seconds(rng.below(80_000) as i64));
             (s.render(t, rng), Some(t.format("%Y-%m-%d %H:%M:%S").to_string()))
-        },
-    ));
-    // An event time without a telling name half the time.
-    if rng.chance(0.9) {
+        }
+    }));
+    if event_log {
+        // What happened: a ticket is created first, then updated, assigned, closed;
+        // names that sort in no useful order.
+        let (h, n) = header(
+            style,
+            words_from(&mut rng, &[&["event"][..], &["action"], &["event", "type"]]),
+        );
+        let current = current_version.clone();
+        columns.push(column(h, n, TruthKind::Text, vec!["event-log"], move |rng, _| {
+            let event = if current.get() == 0 {
+                "created"
+            } else {
+                *rng.pick(&["updated", "assigned", "commented", "closed"])
+            };
+            (event.to_string(), Some(event.to_string()))
+        }));
+    }
+    // An event time without a telling name half the time (an event log has one time,
+    // its events').
+    if !event_log && rng.chance(0.9) {
         let words: &[&str] = words_from(
             &mut rng,
             &[

@@ -21,6 +21,11 @@ use std::path::Path;
 /// latest row per key wins by it, and gold does not aggregate by it.
 pub const LATEST_MARKERS: &[&str] = &["updated", "modified", "changed", "loaded", "ingested"];
 
+/// Name words of the column saying when an event happened, in an event log (one row
+/// per event of a key): with no `updated`-like column, a key's latest row is its
+/// latest event.
+pub const EVENT_TIME_MARKERS: &[&str] = &["event", "occurred", "logged", "recorded", "timestamp"];
+
 /// The rules drafter. It remembers what it set aside in earlier rounds.
 #[derive(Debug, Default)]
 pub struct RulesDrafter {

@@ -13,7 +13,7 @@ use super::super::transform::{
     SetAside, SilverSql,
 };
 use super::super::units::{unit_named, unit_of, Family, Unit};
-use super::LATEST_MARKERS;
+use super::{EVENT_TIME_MARKERS, LATEST_MARKERS};
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 use hallmark_checks::plan::{normalize_type, selects};
 use hallmark_checks::scan::value_failure;
@@ -246,20 +246,47 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         }
     }
 
-    let latest = profile
-        .columns
-        .iter()
-        .enumerate()
-        .find(|(_, c)| {
-            matches!(c.inferred.kind, Kind::Timestamp(_))
-                && LATEST_MARKERS.iter().any(|m| c.name.to_lowercase().contains(m))
-        })
-        .map(|(i, _)| names[i].clone());
+    // A key's latest version: by the time it last changed, else (an event log) by the
+    // time of its event.
+    let times_named = |markers: &[&str]| -> Vec<usize> {
+        profile
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                let words = name_words(&c.name);
+                matches!(c.inferred.kind, Kind::Timestamp(_))
+                    && markers.iter().any(|m| words.iter().any(|w| w.starts_with(m)))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let changed = times_named(LATEST_MARKERS);
+    let (recency, why) = if changed.is_empty() {
+        (
+            times_named(EVENT_TIME_MARKERS),
+            "the time of its event, as in an event log",
+        )
+    } else {
+        (changed, "the time it last changed")
+    };
+    let latest = recency.first().map(|i| names[*i].clone());
     if key.is_some() {
         notes.push(match &latest {
-            Some(l) => format!("Duplicates: one row per key, the latest by `{l}`; ties broken by every column, so the result is deterministic."),
-            None => "Duplicates: one row per key; no `updated`-like timestamp, so ties are broken by every column.".into(),
+            Some(l) => format!("Duplicates: one row per key, the latest by `{l}` ({why}); ties broken by every column, so the result is deterministic."),
+            None => "Duplicates: one row per key; no timestamp says when a row changed or happened (`updated_at`, `event_at`), so ties are broken by every column.".into(),
         });
+        if recency.len() > 1 {
+            notes.push(format!(
+                "Doubt: {} could each order a key's versions; the first, `{}`, does.",
+                recency
+                    .iter()
+                    .map(|i| format!("`{}`", names[*i]))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                names[recency[0]]
+            ));
+        }
     }
     let asides: Vec<SetAside> = set_aside.iter().map(|(s, _)| s.clone()).collect();
     let mut held = quarantine_conditions(standards, &columns, key_name.as_deref(), product);
