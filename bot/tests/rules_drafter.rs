@@ -260,6 +260,37 @@ fn gold_from_the_drafted_silver_passes_every_machine_checkable_gold_standard() {
     assert_eq!(c.branch, "hallmark/gold/daily_revenue");
 }
 
+/// A team whose gold standard selects `day` as a DATE gets its daily bucket named and
+/// typed so, and the standard passes on the built product.
+#[test]
+fn a_gold_standard_that_selects_day_as_a_date_names_and_types_the_bucket() {
+    let dir = example_repo();
+    let root = dir.path();
+    let silver = run(root, "bronze/orders.csv", Level::Silver, None, "");
+    commit_promotion(root, &silver).unwrap();
+    checkout_branch(root, "hallmark/silver/orders").unwrap();
+    let mut standards = std::fs::read_to_string(root.join("data_standards.md")).unwrap();
+    standards.push_str(
+        "\n### GLD-900 Daily products are keyed by a calendar day\nApplies to: gold\n\n```rule\ncolumns: { name: day }\ntype: date\n```\n",
+    );
+    std::fs::write(root.join("data_standards.md"), standards).unwrap();
+    let p = run(
+        root,
+        "silver.orders",
+        Level::Gold,
+        Some("daily_revenue"),
+        "Daily revenue by ship country.",
+    );
+    let spec = p.files.get("products/orders/gold_daily_revenue.yml").unwrap();
+    assert!(spec.contains("- name: day\n  type: date"), "{spec}");
+    let sql = p.files.get("products/orders/gold_daily_revenue.sql").unwrap();
+    assert!(
+        sql.contains("CAST(date_trunc('day', \"order_date\") AS DATE) AS \"day\""),
+        "{sql}"
+    );
+    assert_eq!(statuses(&p).get("GLD-900"), Some(&Status::Pass), "{:?}", statuses(&p));
+}
+
 #[test]
 fn unusable_requests_are_refused_with_the_reason() {
     let dir = example_repo();

@@ -3,13 +3,14 @@
 //! grain ("daily", "per month"), the dimensions ("by ship country") and whether money
 //! is summed; what it does not say falls back to defaults the plan writes down.
 
-use super::super::asks::asks_for_tag;
+use super::super::asks::{asks_for_column, asks_for_tag};
 use super::super::context::Context;
 use super::super::infer::name_words;
 use super::super::request_terms::{request_terms, MeasureKind};
 use super::super::transform::{ident, literal, snake_case};
 use super::LATEST_MARKERS;
 use hallmark_checks::spec::{ColumnSpec, ProductSpec, SourceSpec};
+use hallmark_checks::standards::Standard;
 use hallmark_checks::Level;
 
 /// A time grain for `date_trunc`.
@@ -96,6 +97,46 @@ pub struct GoldDraft {
 struct Col<'a> {
     spec: &'a ColumnSpec,
     nulls: u64,
+}
+
+/// The start of the `grain` in which timestamp `column` falls, as `type_name`
+/// (`timestamp` or `date`). The silver column is a UTC timestamp without a zone, so
+/// the bucket is the UTC calendar's, and no session time zone moves a row across a
+/// day or month boundary.
+pub fn bucket_expr(grain: Grain, column: &str, type_name: &str) -> String {
+    format!(
+        "CAST(date_trunc({}, {column}) AS {})",
+        literal(grain.part()),
+        type_name.to_uppercase()
+    )
+}
+
+/// The name a gold standard selects the time bucket by, if one does: a plain name
+/// (no glob) that a bucket of `grain` goes by — the grain itself (`day`), `date` for
+/// a day, `<grain>_start`, `period`, `period_start`, or `<base>_<grain>` /
+/// `<base>_date` for the time column's stem.
+fn bucket_name_asked(standards: &[Standard], grain: Grain, base: &str) -> Option<String> {
+    let part = grain.part();
+    let mut names = vec![
+        part.to_string(),
+        format!("{part}_start"),
+        "period".to_string(),
+        "period_start".to_string(),
+    ];
+    if grain == Grain::Day {
+        names.push("date".into());
+        if !base.is_empty() {
+            names.push(format!("{base}_date"));
+        }
+    }
+    if !base.is_empty() {
+        names.push(format!("{base}_{part}"));
+    }
+    standards
+        .iter()
+        .filter(|s| s.applies_to(Level::Gold))
+        .filter_map(|s| s.rule.as_ref()?.columns.as_ref()?.name.clone())
+        .find(|n| names.contains(&n.to_lowercase()))
 }
 
 /// Drafts the gold target of `ctx` from its silver source product.
@@ -211,10 +252,47 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
         .trim_end_matches("_date")
         .trim_end_matches("_time")
         .trim_end_matches("_ts");
-    let period = if base.is_empty() || base == time.spec.name {
+    let mut period = if base.is_empty() || base == time.spec.name {
         format!("{}_{}", time.spec.name, grain.part())
     } else {
         format!("{base}_{}", grain.part())
+    };
+    // A gold standard that selects the bucket by a name (`day`, `date`, `month_start`)
+    // names it; what the standards selecting it ask (`type: date`) types it.
+    if let Some(named) = bucket_name_asked(&ctx.project.standards, grain, base) {
+        notes.push(format!(
+            "The {} is named `{named}`, as a gold standard selects it by that name.",
+            grain.part()
+        ));
+        period = named;
+    }
+    let provisional = ColumnSpec {
+        name: period.clone(),
+        type_name: "timestamp".into(),
+        description: None,
+        tags: vec!["event_time".into(), "dimension".into()],
+        checks: Vec::new(),
+    };
+    let bucket_shape = ProductSpec {
+        name: ctx.target.name.clone(),
+        level: Level::Gold,
+        description: None,
+        owner: None,
+        sources: Vec::new(),
+        primary_key: vec![period.clone()],
+        columns: vec![provisional.clone()],
+        checks: Vec::new(),
+    };
+    let bucket_asks = asks_for_column(&ctx.project.standards, &provisional, &bucket_shape);
+    let bucket_type = match bucket_asks.type_name.as_deref().map(str::to_lowercase) {
+        Some(t) if t == "date" => {
+            notes.push(format!(
+                "`{period}` is a DATE, as {} ask.",
+                bucket_asks.standards.join(", ")
+            ));
+            "date"
+        }
+        _ => "timestamp",
     };
     let per = if dims.is_empty() {
         String::new()
@@ -229,14 +307,13 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
     };
 
     let mut select = vec![format!(
-        "CAST(date_trunc({}, {}) AS TIMESTAMP) AS {}",
-        literal(grain.part()),
-        ident(&time.spec.name),
+        "{} AS {}",
+        bucket_expr(grain, &ident(&time.spec.name), bucket_type),
         ident(&period)
     )];
     let mut columns = vec![ColumnSpec {
         name: period.clone(),
-        type_name: "timestamp".into(),
+        type_name: bucket_type.into(),
         description: Some(format!(
             "Start of the {} (UTC) in which `{}` falls; rows without one are not counted.",
             grain.part(),
@@ -532,6 +609,42 @@ mod tests {
         assert_eq!(Grain::from_request("Weekly orders"), Grain::Week);
         assert_eq!(Grain::from_request("annual totals"), Grain::Year);
         assert_eq!(Grain::from_request("orders by ship country"), Grain::Day);
+    }
+
+    /// A row one second before midnight UTC of a month's last day is in that month,
+    /// one at midnight in the next, as DATE or TIMESTAMP; a standard that selects
+    /// `day` names a daily bucket.
+    #[test]
+    fn buckets_fall_on_the_utc_calendar_and_take_the_name_a_standard_selects() {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let bucket = |grain, ty: &str, ts: &str| -> String {
+            conn.query_row(
+                &format!(
+                    "SELECT CAST({} AS VARCHAR) FROM (SELECT TIMESTAMP '{ts}' AS t)",
+                    bucket_expr(grain, "t", ty)
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(bucket(Grain::Month, "date", "2024-01-31 23:59:59"), "2024-01-01");
+        assert_eq!(bucket(Grain::Month, "date", "2024-02-01 00:00:00"), "2024-02-01");
+        assert_eq!(
+            bucket(Grain::Day, "timestamp", "2024-02-29 23:59:59"),
+            "2024-02-29 00:00:00"
+        );
+        assert_eq!(bucket(Grain::Week, "date", "2024-03-03 12:00:00"), "2024-02-26");
+        let standards = hallmark_checks::standards::parse_standards(
+            "## G-1 Days are dates\nApplies to: gold\n```rule\ncolumns: { name: day }\ntype: date\n```\n",
+            std::path::Path::new("data_standards.md"),
+        )
+        .unwrap();
+        assert_eq!(
+            bucket_name_asked(&standards, Grain::Day, "order").as_deref(),
+            Some("day")
+        );
+        assert_eq!(bucket_name_asked(&standards, Grain::Month, "order"), None);
     }
 
     #[test]
