@@ -423,6 +423,12 @@ pub fn hidden_kinds(
 /// The default share of the rows reaching a level that its quarantine may hold back.
 pub const DEFAULT_MAX_QUARANTINE: f64 = 0.05;
 
+/// How a quarantine row's `quarantine_reason` begins when the row was left out on
+/// purpose (the source deleted it, the request excludes it) rather than failed a
+/// standard: such rows are counted and reconciled, but not held against
+/// `promotion.max_quarantine`.
+pub const EXCLUDED_PREFIX: &str = "excluded: ";
+
 /// The line that counts the rows `product` holds back in its quarantine relation,
 /// when it has one (built with the product). Holding back more than `max_share` of
 /// the rows that reached the level (the product's `product_rows` and the held ones)
@@ -435,19 +441,45 @@ pub fn quarantine_count(
 ) -> Option<CheckResult> {
     product.quarantine.as_ref()?;
     let rel = product.quarantine_relation();
-    let sql = format!("SELECT count(*) AS n FROM {}", warehouse.dialect().quote_relation(&rel));
+    let d = warehouse.dialect();
+    let plain = format!("SELECT count(*) AS n FROM {}", d.quote_relation(&rel));
+    // Rows left out on purpose say so in their reason; a quarantine without a reason
+    // column has none such.
+    let with_reasons = format!(
+        "SELECT count(*) AS n, {} AS excluded FROM {}",
+        d.count_if(&format!(
+            "{} LIKE {}",
+            d.cast_text(&d.quote_ident("quarantine_reason")),
+            d.string_literal(&format!("{EXCLUDED_PREFIX}%"))
+        )),
+        d.quote_relation(&rel)
+    );
+    let (sql, answer) = match warehouse.query(QueryKind::Guard, &with_reasons) {
+        Ok(rows) => (with_reasons, Ok(rows)),
+        Err(_) => {
+            let answer = warehouse.query(QueryKind::Guard, &plain);
+            (plain, answer)
+        }
+    };
     let mut reason = None;
-    let (status, figure, failing) = match warehouse.query(QueryKind::Guard, &sql) {
+    let (status, figure, failing) = match answer {
         Ok(rows) => {
             let n = rows.first("n").and_then(|v| v.as_u64()).unwrap_or(0);
-            let held = format!(
+            let excluded = rows.first("excluded").and_then(|v| v.as_u64()).unwrap_or(0);
+            let mut held = format!(
                 "{} {} held back in `{rel}`",
                 thousands(n),
                 if n == 1 { "row is" } else { "rows are" }
             );
+            if excluded > 0 {
+                held.push_str(&format!(
+                    " ({} left out on purpose: deleted in the source or excluded by the request)",
+                    thousands(excluded)
+                ));
+            }
             match product_rows.map(|p| p + n).filter(|all| *all > 0) {
                 Some(all) => {
-                    let share = n as f64 / all as f64;
+                    let share = (n - excluded.min(n)) as f64 / all as f64;
                     let passed = share <= max_share;
                     if !passed {
                         reason = Some(
@@ -457,7 +489,7 @@ pub fn quarantine_count(
                     (
                         if passed { Status::Pass } else { Status::Fail },
                         format!(
-                            "{held} ({:.2}% of the {} rows that reached it), at most {:.2}% may be",
+                            "{held}; {:.2}% of the {} rows that reached it failed a standard, at most {:.2}% may",
                             share * 100.0,
                             thousands(all),
                             max_share * 100.0

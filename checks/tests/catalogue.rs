@@ -493,7 +493,7 @@ fn quarantined_rows_are_counted_and_reconciled(b: Backend) {
         figure("quarantine"),
         (
             Status::Fail,
-            "1 row is held back in `silver.t_quarantine` (50.00% of the 2 rows that reached it), at most 5.00% may be"
+            "1 row is held back in `silver.t_quarantine`; 50.00% of the 2 rows that reached it failed a standard, at most 5.00% may"
                 .into()
         )
     );

@@ -72,6 +72,8 @@ pub struct MessySet {
     pub rows: Vec<Vec<Option<String>>>,
     /// The keys a standard keeps out of silver: they belong in the quarantine.
     pub held_back: Vec<String>,
+    /// What the consumer asked for, in their words (it may exclude rows).
+    pub request: String,
 }
 
 impl MessySet {
@@ -452,6 +454,10 @@ const NULL_PART: &str = "\u{0}";
 pub fn generate(seed: u64) -> MessySet {
     let mut rng = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5EED);
     let (domain, product, entity) = *rng.pick(DOMAINS);
+    let mut request = format!(
+        "Clean {product} for our dashboards, one row per {}.",
+        entity.to_lowercase()
+    );
     let style = rng.below(4);
     let mut set_mess: Vec<&'static str> = vec![
         [
@@ -956,6 +962,29 @@ pub fn generate(seed: u64) -> MessySet {
             }));
             if domain == "payroll" {
                 payroll_salary(&mut columns, style, &marked);
+                // Who is paid how; the consumer wants employees only.
+                let (h, n) = header(
+                    style,
+                    words_from(
+                        &mut rng,
+                        &[&["employment", "type"][..], &["worker", "type"], &["contract"]],
+                    ),
+                );
+                request = "Payslips for the finance dashboard, without contractors.".to_string();
+                columns.push(column(h, n, TruthKind::Text, vec!["request-filter"], |rng, _| {
+                    let kind = *rng.pick(&["employee", "employee", "employee", "contractor", "intern"]);
+                    let text = match rng.below(3) {
+                        0 => capitalize(kind),
+                        1 => kind.to_uppercase(),
+                        _ => format!("{kind} "),
+                    };
+                    let truth = if kind == "contractor" {
+                        HELD_BACK.to_string()
+                    } else {
+                        kind.to_string()
+                    };
+                    (text, Some(truth))
+                }));
             }
         }
         "crm" => {
@@ -1064,6 +1093,26 @@ pub fn generate(seed: u64) -> MessySet {
                     (spelled.to_string(), Some("°C".to_string()))
                 },
             ));
+            // Where the device stands; bench-test rigs are not production data.
+            let (h, n) = header(
+                style,
+                words_from(&mut rng, &[&["device", "class"][..], &["site", "type"]]),
+            );
+            request = "Readings for the operations dashboard; no bench-test devices.".to_string();
+            columns.push(column(h, n, TruthKind::Text, vec!["request-filter"], |rng, _| {
+                let (class, spellings): (&str, &[&str]) = *rng.pick(&[
+                    ("field", &["field", "Field", "FIELD"][..]),
+                    ("field", &["field", "Field"][..]),
+                    ("lab", &["lab", "Lab"][..]),
+                    ("bench test", &["bench-test", "Bench Test", "bench_test"][..]),
+                ]);
+                let truth = if class == "bench test" {
+                    HELD_BACK.to_string()
+                } else {
+                    class.to_string()
+                };
+                (rng.pick(spellings).to_string(), Some(truth))
+            }));
             // Device ids of five digits, whose leading zeros a spreadsheet stripped
             // in some rows.
             let (h, n) = header(style, &["device", "id"]);
@@ -1198,6 +1247,7 @@ pub fn generate(seed: u64) -> MessySet {
             .collect(),
         rows,
         held_back,
+        request,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod overlay;
 pub mod plan;
 pub mod profile;
 pub mod prompts;
+pub mod request_filters;
 pub mod request_terms;
 pub mod rules;
 pub mod synonyms;

@@ -100,6 +100,29 @@ pub struct ColumnProfile {
     /// Every reading tried, in the order of preference, with what it reads.
     #[serde(skip)]
     pub readings: Vec<Reading>,
+    /// The distinct values of the sample (trimmed, markers left out) when there are
+    /// at most [`MAX_LABELS`] of them: the labels a request may name.
+    #[serde(skip)]
+    pub labels: Vec<String>,
+}
+
+/// At most this many distinct values make a column's values labels.
+pub const MAX_LABELS: usize = 20;
+
+/// The distinct trimmed values of `values`, markers and blanks left out, when there
+/// are at most [`MAX_LABELS`].
+fn labels_of(values: &[&str]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for v in values.iter().map(|v| v.trim()) {
+        if v.is_empty() || hallmark_checks::guards::is_missing_marker(v) || labels.iter().any(|l| l == v) {
+            continue;
+        }
+        if labels.len() == MAX_LABELS {
+            return Vec::new();
+        }
+        labels.push(v.to_string());
+    }
+    labels
 }
 
 impl ColumnProfile {
@@ -198,6 +221,7 @@ pub fn profile(warehouse: &dyn Warehouse, source: &str) -> Result<Profile, Wareh
                 top: top_values(&values),
                 inferred: choose(&readings),
                 readings,
+                labels: labels_of(&values),
             }
         })
         .collect();

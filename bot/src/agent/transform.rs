@@ -326,6 +326,22 @@ pub struct Quarantine {
     pub condition: String,
     /// Why, for the quarantined row's `quarantine_reason`.
     pub reason: String,
+    /// Left out on purpose (deleted in the source, excluded by the request) rather
+    /// than failing a standard: the reason then begins with
+    /// [`hallmark_checks::guards::EXCLUDED_PREFIX`], and the row does not count
+    /// against `promotion.max_quarantine`.
+    pub excluded: bool,
+}
+
+impl Quarantine {
+    /// The text of the row's `quarantine_reason`.
+    pub fn reason_text(&self) -> String {
+        if self.excluded {
+            format!("{}{}", hallmark_checks::guards::EXCLUDED_PREFIX, self.reason)
+        } else {
+            self.reason.clone()
+        }
+    }
 }
 
 /// The silver SQL: the product's SELECT, and the SELECT of the rows it holds back
@@ -419,7 +435,7 @@ pub fn silver_select(
     }
     let reasons = quarantine
         .iter()
-        .map(|q| format!("WHEN {} THEN {}", q.condition, literal(&q.reason)))
+        .map(|q| format!("WHEN {} THEN {}", q.condition, literal(&q.reason_text())))
         .collect::<Vec<_>>()
         .join("\n        ");
     SilverSql {

@@ -7,6 +7,7 @@ use super::super::asks::{asks_for_column, Case};
 use super::super::context::Context;
 use super::super::infer::{name_words, Kind};
 use super::super::profile::{ColumnProfile, Profile};
+use super::super::request_filters::{excluded_phrases, names_value};
 use super::super::synonyms::synonyms_of;
 use super::super::transform::{
     converted_sql, ident, json_field_expr, literal, silver_expr, silver_select, snake_case, OutputColumn, Quarantine,
@@ -291,11 +292,19 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
     let asides: Vec<SetAside> = set_aside.iter().map(|(s, _)| s.clone()).collect();
     let mut held = quarantine_conditions(standards, &columns, key_name.as_deref(), product);
     held.extend(soft_deletes(profile, &names));
+    held.extend(request_exclusions(&ctx.request.text, profile, &names, key));
     for q in &held {
-        notes.push(format!(
-            "Rows where {} do not reach silver: they are held back in `silver.{product}_quarantine`, with the reason.",
-            q.reason
-        ));
+        notes.push(if q.excluded {
+            format!(
+                "Rows where {} are left out on purpose: they are held back in `silver.{product}_quarantine` with the reason, so reconciliation counts them, and do not count against `promotion.max_quarantine`.",
+                q.reason
+            )
+        } else {
+            format!(
+                "Rows where {} do not reach silver: they are held back in `silver.{product}_quarantine`, with the reason.",
+                q.reason
+            )
+        });
     }
     let sql = silver_select(
         &source.name,
@@ -359,6 +368,7 @@ fn quarantine_conditions(
                     out.push(Quarantine {
                         condition,
                         reason: format!("`{}` fails {} ({})", c.name, s.id, kind.name()),
+                        excluded: false,
                     });
                 }
             }
@@ -427,6 +437,46 @@ fn unit_pairs(profile: &Profile, names: &[String]) -> Vec<UnitPair> {
     pairs
 }
 
+/// The rows the request leaves out ("without contractors"): those whose label column
+/// holds a value an excluding phrase names. The key is never a label to exclude by.
+fn request_exclusions(text: &str, profile: &Profile, names: &[String], key: Option<usize>) -> Vec<Quarantine> {
+    let mut out = Vec::new();
+    for phrase in excluded_phrases(text) {
+        for (i, c) in profile.columns.iter().enumerate() {
+            if Some(i) == key || !matches!(c.inferred.kind, Kind::Category | Kind::Text) {
+                continue;
+            }
+            let named: Vec<String> = c
+                .labels
+                .iter()
+                .filter(|v| names_value(&phrase, v))
+                .map(|v| v.to_lowercase())
+                .collect();
+            if named.is_empty() {
+                continue;
+            }
+            let mut values = named.clone();
+            values.sort();
+            values.dedup();
+            let name = &names[i];
+            out.push(Quarantine {
+                condition: format!(
+                    "coalesce(lower(CAST({} AS VARCHAR)) IN ({}), false)",
+                    ident(name),
+                    values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
+                ),
+                reason: format!(
+                    "the request excludes them (\"{}\": `{name}` is {})",
+                    phrase.join(" "),
+                    values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or ")
+                ),
+                excluded: true,
+            });
+        }
+    }
+    out
+}
+
 /// Words of a column name that say a row was deleted in the source.
 const DELETE_MARKERS: &[&str] = &["deleted", "removed", "tombstone", "purged"];
 
@@ -444,10 +494,12 @@ fn soft_deletes(profile: &Profile, names: &[String]) -> Vec<Quarantine> {
             Kind::Boolean => Some(Quarantine {
                 condition: format!("coalesce({}, false)", ident(name)),
                 reason: format!("the source marks the row deleted (`{name}` is true)"),
+                excluded: true,
             }),
             Kind::Timestamp(_) => Some(Quarantine {
                 condition: format!("{} IS NOT NULL", ident(name)),
                 reason: format!("the source marks the row deleted (`{name}` is set)"),
+                excluded: true,
             }),
             _ => None,
         })
