@@ -199,10 +199,11 @@ fn judge(set: &MessySet, root: &std::path::Path, p: &Promotion) -> Verdict {
             let mut stmt = conn
                 .prepare(&format!("SELECT CAST(\"{key}\" AS VARCHAR) FROM quarantine"))
                 .unwrap();
+            // A row held back without a key is held without cause.
             let keys = stmt
-                .query_map([], |r| r.get::<_, String>(0))
+                .query_map([], |r| r.get::<_, Option<String>>(0))
                 .unwrap()
-                .map(Result::unwrap)
+                .map(|k| k.unwrap().unwrap_or_else(|| "<NULL key>".into()))
                 .collect();
             keys
         }
