@@ -60,7 +60,47 @@ fn markers_in_a_text_column_are_values(b: Backend) {
     assert_eq!((status, failing), (Status::Fail, Some(30)));
 }
 
+/// Replays: every key has two rows in bronze, and the older one of 40 keys has no
+/// note; the product keeps each key's newer row, with its note. Bronze's share of
+/// notes over all its rows (80 %) says nothing of the kept rows (all have one), so
+/// only a count by key is right: nothing was lost, and dropping 3 notes loses 3.
+fn replays_are_counted_by_key(b: Backend) {
+    let repo = Repo::on(b);
+    let mut csv = String::from("Id,Version,Note\n");
+    for i in 0..100 {
+        let older = if i < 40 { "" } else { "old note" };
+        csv.push_str(&format!("{i},1,{older}\n{i},2,new note\n"));
+    }
+    repo.write("bronze/src.csv", &csv);
+    repo.standard("check: { row_count: { min: 1 } }");
+    let columns =
+        "  - { name: id, type: varchar, description: Id }\n  - { name: note, type: varchar, description: Note }\n";
+    repo.product(
+        columns,
+        &["id"],
+        "SELECT \"Id\" AS id, \"Note\" AS note FROM bronze.src WHERE \"Version\" = '2'",
+    );
+    let (list, _) = repo.check();
+    let kept = |list: &hallmark_checks::result::Checklist| {
+        list.products[0]
+            .results
+            .iter()
+            .find(|r| r.check == "kept_values")
+            .map(|r| (r.status, r.failing, r.figure.clone()))
+    };
+    assert_eq!(kept(&list), None, "nothing was lost");
+    repo.product(
+        columns,
+        &["id"],
+        "SELECT \"Id\" AS id, CASE WHEN \"Id\" IN ('50', '51', '52') THEN NULL ELSE \"Note\" END AS note FROM bronze.src WHERE \"Version\" = '2'",
+    );
+    let (list, _) = repo.check();
+    let (status, failing, figure) = kept(&list).expect("a loss is reported");
+    assert_eq!((status, failing), (Status::Fail, Some(3)), "{figure}");
+}
+
 on_every_backend!(
     markers_in_a_typed_column_are_not_lost_values,
-    markers_in_a_text_column_are_values
+    markers_in_a_text_column_are_values,
+    replays_are_counted_by_key
 );

@@ -384,7 +384,7 @@ fn a_model_that_sets_a_column_aside_is_held_to_the_kept_values_bound() {
         .unwrap_or_else(|| panic!("{results:#?}"));
     assert_eq!(kept.status, hallmark_checks::Status::Fail);
     assert!(
-        kept.figure.starts_with("3 of about 3 values of bronze `Email`"),
+        kept.figure.starts_with("3 of 3 values of bronze `Email`"),
         "{}",
         kept.figure
     );
