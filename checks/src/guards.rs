@@ -47,6 +47,15 @@ pub fn is_missing_marker(value: &str) -> bool {
     MISSING_MARKERS.contains(&v.as_str())
 }
 
+/// The [`MISSING_MARKERS`] as a list of SQL string literals, for `lower(x) IN (...)`.
+pub fn missing_markers_sql(d: &dyn crate::dialect::Dialect) -> String {
+    MISSING_MARKERS
+        .iter()
+        .map(|m| d.string_literal(m))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The default share of a column's bronze values that may be set aside.
 pub const DEFAULT_MAX_SET_ASIDE: f64 = 0.01;
 
@@ -187,11 +196,7 @@ impl KeptValues {
         // values are counted as they are (no text to make of each). Where the product
         // column is a number, a time or a flag, a missing-value marker is no value
         // either.
-        let markers = MISSING_MARKERS
-            .iter()
-            .map(|m| d.string_literal(m))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let markers = missing_markers_sql(d);
         let bronze_exprs: Vec<String> = pairs
             .iter()
             .map(|(b, p)| {

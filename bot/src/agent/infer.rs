@@ -570,7 +570,7 @@ pub fn country_code(text: &str) -> Option<&'static str> {
 }
 
 /// At most this many distinct values make a text column a category.
-const MAX_CATEGORIES: usize = 20;
+pub const MAX_CATEGORIES: usize = 20;
 
 /// The words of a column name, lower case: `Delivered On`, `delivered_on` and
 /// `deliveredOn` are all `delivered`, `on`.

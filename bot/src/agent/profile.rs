@@ -7,9 +7,9 @@
 //! sample did not hold), and is measured again; the chosen reading is the first, in
 //! the drafter's order of preference, that reads at least [`MIN_SHARE`] of all values.
 
-use super::infer::{candidates, Candidate, Inferred, Kind, MIN_SHARE};
+use super::infer::{candidates, Candidate, Inferred, Kind, MAX_CATEGORIES, MIN_SHARE};
 use super::transform::reads_sql;
-use hallmark_checks::guards::MISSING_MARKERS;
+use hallmark_checks::guards::missing_markers_sql;
 use hallmark_checks::scan::thousands;
 use hallmark_checks::warehouse::{QueryKind, Warehouse, WarehouseError};
 use serde::Serialize;
@@ -101,23 +101,21 @@ pub struct ColumnProfile {
     #[serde(skip)]
     pub readings: Vec<Reading>,
     /// The distinct values of the sample (trimmed, markers left out) when there are
-    /// at most [`MAX_LABELS`] of them: the labels a request may name.
+    /// at most [`MAX_CATEGORIES`] of them (as many as make a column a category): the
+    /// labels a request may name.
     #[serde(skip)]
     pub labels: Vec<String>,
 }
 
-/// At most this many distinct values make a column's values labels.
-pub const MAX_LABELS: usize = 20;
-
 /// The distinct trimmed values of `values`, markers and blanks left out, when there
-/// are at most [`MAX_LABELS`].
+/// are at most [`MAX_CATEGORIES`].
 fn labels_of(values: &[&str]) -> Vec<String> {
     let mut labels: Vec<String> = Vec::new();
     for v in values.iter().map(|v| v.trim()) {
         if v.is_empty() || hallmark_checks::guards::is_missing_marker(v) || labels.iter().any(|l| l == v) {
             continue;
         }
-        if labels.len() == MAX_LABELS {
+        if labels.len() == MAX_CATEGORIES {
             return Vec::new();
         }
         labels.push(v.to_string());
@@ -324,10 +322,9 @@ fn measure_readings(
 fn present_sql(warehouse: &dyn Warehouse, column: &str) -> String {
     let d = warehouse.dialect();
     let text = format!("trim(CAST({} AS VARCHAR))", d.quote_ident(column));
-    let markers: Vec<String> = MISSING_MARKERS.iter().map(|m| d.string_literal(m)).collect();
     format!(
         "(coalesce({text}, '') <> '' AND lower({text}) NOT IN ({}) AND {text} <> {})",
-        markers.join(", "),
+        missing_markers_sql(d),
         d.string_literal(column.trim())
     )
 }

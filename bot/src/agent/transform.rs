@@ -93,17 +93,10 @@ pub fn silver_expr(column: &str, kind: &Kind) -> String {
         Kind::CurrencyCode => format!("upper({trimmed})"),
         Kind::Category => format!("lower({trimmed})"),
         Kind::Json { .. } => trimmed,
-        Kind::UnitOfMeasure { family } => {
-            let arms: Vec<String> = UNITS
-                .iter()
-                .filter(|u| u.family == *family)
-                .map(|u| {
-                    let spellings: Vec<String> = u.spellings.iter().map(|s| literal(s)).collect();
-                    format!("WHEN {} IN ({}) THEN {}", unit_key_sql(&trimmed), spellings.join(", "), literal(u.symbol))
-                })
-                .collect();
-            format!("CASE {} ELSE {trimmed} END", arms.join(" "))
-        }
+        Kind::UnitOfMeasure { family } => format!(
+            "CASE {} ELSE {trimmed} END",
+            unit_arms(&trimmed, *family, |u| literal(u.symbol))
+        ),
         Kind::Text => trimmed,
     }
 }
@@ -141,32 +134,31 @@ pub fn unit_key_sql(text: &str) -> String {
     format!("regexp_replace(regexp_replace(lower({text}), '[°º. ]', '', 'g'), '^(degrees|degree|deg)(.+)$', '\\2')")
 }
 
+/// One `WHEN <unit key of text> IN (<spellings>) THEN <then(unit)>` per unit of
+/// `family`: how a unit column's text is told apart, for its symbol or a conversion.
+fn unit_arms(text: &str, family: Family, then: impl Fn(&Unit) -> String) -> String {
+    let key = unit_key_sql(text);
+    UNITS
+        .iter()
+        .filter(|u| u.family == family)
+        .map(|u| {
+            let spellings: Vec<String> = u.spellings.iter().map(|s| literal(s)).collect();
+            format!("WHEN {key} IN ({}) THEN {}", spellings.join(", "), then(u))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `measure` (the typed value of bronze `measure_column`) in unit `target`, read in
 /// the unit bronze `unit_column` names on its row; a row with no unit is taken to be
 /// in `target` already, and a unit of another family or none known gives NULL.
 pub fn converted_sql(measure: &str, unit_column: &str, family: Family, target: &Unit) -> String {
     let unit_text = silver_expr(unit_column, &Kind::Text);
-    let key = unit_key_sql(&unit_text);
-    let arms: Vec<String> = UNITS
-        .iter()
-        .filter(|u| u.family == family)
-        .map(|u| {
-            let spellings: Vec<String> = u.spellings.iter().map(|s| literal(s)).collect();
-            format!(
-                "WHEN {key} IN ({}) THEN {}",
-                spellings.join(", "),
-                convert_sql(&format!("CAST({measure} AS DOUBLE)"), u, target)
-            )
-        })
-        .collect();
+    let value = format!("CAST({measure} AS DOUBLE)");
     format!(
-        "CAST(round(CASE WHEN {unit_text} IS NULL OR lower({unit_text}) IN ({markers}) THEN CAST({measure} AS DOUBLE) {} END, 4) AS DECIMAL(18, 4))",
-        arms.join(" "),
-        markers = hallmark_checks::guards::MISSING_MARKERS
-            .iter()
-            .map(|m| literal(m))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "CAST(round(CASE WHEN {unit_text} IS NULL OR lower({unit_text}) IN ({markers}) THEN {value} {} END, 4) AS DECIMAL(18, 4))",
+        unit_arms(&unit_text, family, |u| convert_sql(&value, u, target)),
+        markers = hallmark_checks::guards::missing_markers_sql(&DuckDbDialect)
     )
 }
 
