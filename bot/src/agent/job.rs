@@ -183,8 +183,9 @@ pub fn promote(
 
     let mut rounds = Vec::new();
     let mut previous: Option<Previous> = None;
-    let mut last: Option<(DraftFiles, Option<ProductReport>)> = None;
-    let mut notes = Vec::new();
+    // The round whose draft failed fewest checks (the earlier on a tie): a revision
+    // can make things worse, and the loop hands over its best, not its last.
+    let mut best: Option<Best> = None;
     let mut stopped = None;
     for round in 1..=options.max_rounds.max(1) {
         events.stage(&match &previous {
@@ -196,7 +197,7 @@ pub fn promote(
         });
         let draft = match drafter.draft(&ctx, previous.as_ref()) {
             Ok(d) => d,
-            Err(error) if last.is_none() => {
+            Err(error) if best.is_none() => {
                 return Err(JobError::NoDraft {
                     drafter: drafter.name(),
                     error,
@@ -207,7 +208,6 @@ pub fn promote(
                 break;
             }
         };
-        notes = draft.notes;
         let drafter_stopped = draft.stopped;
         events.stage(&Stage::Checking { round });
         let (problems, report) = match ctx.evaluate(&draft.files) {
@@ -218,7 +218,16 @@ pub fn promote(
             number: round,
             outcome: describe(problems.as_ref()),
         });
-        last = Some((draft.files.clone(), report));
+        let failures = problems.as_ref().map_or(0, failures);
+        if best.as_ref().is_none_or(|b| failures < b.failures) {
+            best = Some(Best {
+                round,
+                failures,
+                files: draft.files.clone(),
+                report,
+                notes: draft.notes,
+            });
+        }
         if let Some(why) = drafter_stopped {
             stopped = Some(why);
             break;
@@ -236,13 +245,35 @@ pub fn promote(
             stopped = Some(format!("the budget of {round} rounds is spent"));
         }
     }
-    let Some((mut files, report)) = last else {
+    let Some(Best {
+        round,
+        mut files,
+        report,
+        notes,
+        ..
+    }) = best
+    else {
         return Err(JobError::NoDraft {
             drafter: drafter.name(),
             error: DraftError::Request("no round ran".into()),
         });
     };
+    if round < rounds.len() {
+        stopped = Some(format!(
+            "{}; the files are round {round}'s, which failed fewest checks",
+            stopped.unwrap_or_else(|| "later rounds did no better".into())
+        ));
+    }
     finish(ctx, drafter.name(), &mut files, report, rounds, notes, stopped)
+}
+
+/// The best round so far.
+struct Best {
+    round: usize,
+    failures: usize,
+    files: DraftFiles,
+    report: Option<ProductReport>,
+    notes: Vec<String>,
 }
 
 /// Adds `bronze.yml` and `PROMOTION.md` and assembles the result.
@@ -373,6 +404,15 @@ fn count(problems: &Problems) -> usize {
     match problems {
         Problems::Checks(r) => r.len(),
         _ => 1,
+    }
+}
+
+/// How bad a round was: the checks it failed; a draft that does not lint or build is
+/// worse than any that was checked.
+fn failures(problems: &Problems) -> usize {
+    match problems {
+        Problems::Checks(r) => r.len(),
+        _ => usize::MAX,
     }
 }
 

@@ -1,21 +1,18 @@
 //! The deterministic, offline drafter: the default when no language model is
 //! configured. It drafts from the profile and the standards, and when the checks
-//! still find values a standard rejects, it revises by setting those values aside
+//! still fail it revises (see [`revise`]): other spellings of the failing values,
+//! another reading of a column that lost values, and only then setting values aside
 //! (NULL plus a flag column) rather than hiding the failure or dropping rows.
 
 pub mod gold;
+pub mod revise;
 pub mod silver;
 
 use super::context::Context;
 use super::drafter::{Draft, DraftError, Drafter, Previous, Problems};
 use super::files::DraftFiles;
-use super::transform::{ident, SetAside};
-use hallmark_checks::catalogue::CheckKind;
-use hallmark_checks::dialect::DuckDbDialect;
-use hallmark_checks::scan::value_failure;
-use hallmark_checks::spec::parse_spec;
-use hallmark_checks::{CheckResult, Level, Status};
-use std::path::Path;
+use hallmark_checks::Level;
+use revise::Revisions;
 
 /// Name fragments that mark the column saying when a row was last changed: the
 /// latest row per key wins by it, and gold does not aggregate by it.
@@ -26,10 +23,12 @@ pub const LATEST_MARKERS: &[&str] = &["updated", "modified", "changed", "loaded"
 /// latest event.
 pub const EVENT_TIME_MARKERS: &[&str] = &["event", "occurred", "logged", "recorded", "timestamp"];
 
-/// The rules drafter. It remembers what it set aside in earlier rounds.
+/// The rules drafter. It remembers what earlier rounds taught it, and the last
+/// silver draft, to measure the next revision against.
 #[derive(Debug, Default)]
 pub struct RulesDrafter {
-    set_aside: Vec<(SetAside, String)>,
+    revisions: Revisions,
+    last: Option<silver::SilverDraft>,
 }
 
 impl Drafter for RulesDrafter {
@@ -43,7 +42,13 @@ impl Drafter for RulesDrafter {
         }
         let (spec, sql, quarantine, notes) = match ctx.target.level {
             Level::Silver => {
-                let d = silver::draft_silver(ctx, &self.set_aside);
+                let mut d = silver::draft_silver(ctx, &self.revisions);
+                // Before any row is held back for how it is spelled, the spellings that
+                // make it pass are measured (and kept where they break nothing).
+                if previous.is_none() && self.revisions.normalize_held(ctx, &d) > 0 {
+                    d = silver::draft_silver(ctx, &self.revisions);
+                }
+                self.last = Some(d.clone());
                 (d.spec, d.sql.product, d.sql.quarantine, d.notes)
             }
             Level::Gold => {
@@ -74,8 +79,8 @@ impl Drafter for RulesDrafter {
 }
 
 impl RulesDrafter {
-    /// Learns from the previous round: values that failed a value check are set aside
-    /// next time. Anything else is beyond what rules can fix.
+    /// Learns from the previous round (see [`revise`]); stops, saying what it tried,
+    /// when no failure got a change.
     fn revise(&mut self, ctx: &Context<'_>, previous: &Previous) -> Result<(), DraftError> {
         let failing = match &previous.problems {
             Problems::Checks(results) => results,
@@ -83,68 +88,26 @@ impl RulesDrafter {
                 return Err(DraftError::NoRevision(format!("the rules draft itself is broken: {e}")))
             }
         };
-        let key: Vec<String> = previous
-            .files
-            .get(&ctx.target.spec_path())
-            .and_then(|text| parse_spec(text, Path::new(&ctx.target.spec_path()), Some(ctx.target.level)).ok())
-            .map(|spec| spec.primary_key)
-            .unwrap_or_default();
-        let mut learned = 0;
-        let mut beyond = Vec::new();
-        for r in failing {
-            match (ctx.target.level, set_aside_for(ctx, r)) {
-                (Level::Silver, Some(aside))
-                    if !key.contains(&aside.0.column)
-                        && !self.set_aside.iter().any(|(s, _)| s.column == aside.0.column) =>
-                {
-                    self.set_aside.push(aside);
-                    learned += 1;
-                }
-                _ => beyond.push(format!("{} {} on {}", r.standard_id, r.check, r.columns.join(", "))),
+        let last = match (&self.last, ctx.target.level) {
+            (Some(last), Level::Silver) => last.clone(),
+            _ => {
+                return Err(DraftError::NoRevision(format!(
+                    "the rules drafter revises silver products only; it has no fix for {}",
+                    failing
+                        .iter()
+                        .map(|r| format!("{} {}", r.standard_id, r.check))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )))
             }
-        }
+        };
+        let (learned, beyond) = self.revisions.learn(ctx, &last, failing);
         if learned == 0 {
             return Err(DraftError::NoRevision(format!(
-                "the rules drafter has no fix for {}",
+                "nothing new to try — {}",
                 beyond.join("; ")
             )));
         }
         Ok(())
     }
-}
-
-/// The set-aside that makes `result` pass, for a value check on one non-key column.
-fn set_aside_for(ctx: &Context<'_>, result: &CheckResult) -> Option<(SetAside, String)> {
-    if !matches!(result.status, Status::Fail | Status::Warn) || result.columns.len() != 1 {
-        return None;
-    }
-    let column = &result.columns[0];
-    let kind = ctx
-        .project
-        .standards
-        .iter()
-        .find(|s| s.id == result.standard_id)
-        .and_then(|s| s.rule.as_ref())
-        .into_iter()
-        .flat_map(|r| r.checks())
-        .find(|k| k.name() == result.check)?;
-    if matches!(kind, CheckKind::NotNull | CheckKind::NullRatio(_)) {
-        return None;
-    }
-    let fails = value_failure(&kind, &ident(column), None, &DuckDbDialect)?;
-    let why = format!(
-        "{} of its values fail {} ({}: {})",
-        result.failing.map_or_else(|| "some".to_string(), |n| n.to_string()),
-        result.standard_id,
-        result.check,
-        result.title
-    );
-    Some((
-        SetAside {
-            column: column.clone(),
-            fails,
-            flag: format!("{column}_nonconforming"),
-        },
-        why,
-    ))
 }

@@ -14,7 +14,9 @@ use super::super::transform::{
     SetAside, SilverSql,
 };
 use super::super::units::{unit_named, unit_of, Family, Unit};
+use super::revise::Revisions;
 use super::{EVENT_TIME_MARKERS, LATEST_MARKERS};
+use hallmark_checks::catalogue::CheckKind;
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 use hallmark_checks::plan::{normalize_type, selects};
 use hallmark_checks::scan::value_failure;
@@ -30,16 +32,38 @@ pub struct SilverDraft {
     pub sql: SilverSql,
     /// What the drafter decided and why, one line each.
     pub notes: Vec<String>,
+    /// Each silver column's expression over the bronze row, for measuring a revision.
+    pub outputs: Vec<OutputColumn>,
+    /// The value checks of the standards that hold rows back (`quarantine: true`).
+    pub held_by: Vec<ValueCheck>,
 }
 
-/// Drafts the silver target of `ctx` from its bronze source, setting aside the
-/// values `set_aside` names (each with the reason given for it).
-pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> SilverDraft {
+/// A check a standard makes of each value of one silver column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueCheck {
+    /// The standard's id.
+    pub standard: String,
+    /// The check.
+    pub kind: CheckKind,
+    /// The silver column.
+    pub column: String,
+    /// Its silver type.
+    pub type_name: String,
+}
+
+/// Drafts the silver target of `ctx` from its bronze source, with what earlier
+/// rounds taught (`revisions`: other readings, normalized spellings, values set aside).
+pub fn draft_silver(ctx: &Context<'_>, revisions: &Revisions) -> SilverDraft {
     let product = ctx.target.name.as_str();
-    let profile = &ctx.profile;
+    let profile = &with_readings(&ctx.profile, revisions);
+    let set_aside = &revisions.set_aside;
     let standards = &ctx.project.standards;
     let mut source = ctx.source.spec.clone();
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = revisions
+        .readings
+        .iter()
+        .map(|(column, _, why)| format!("Bronze `{column}` is {why}."))
+        .collect();
     let names = unique_names(&profile.columns);
     let key = choose_key(product, profile, &names);
     match &key {
@@ -170,6 +194,14 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
                 Case::Upper => format!("upper({trimmed})"),
             };
         }
+        if let Some(n) = revisions.normalizing(&name) {
+            expr = n.steps.iter().fold(expr, |e, step| step.apply(&e));
+            notes.push(format!(
+                "`{name}` is normalized ({}): {}.",
+                n.steps.iter().map(|s| s.label()).collect::<Vec<_>>().join(", then "),
+                n.why
+            ));
+        }
         columns.push(ColumnSpec {
             name: name.clone(),
             type_name: type_name.clone(),
@@ -290,7 +322,23 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         }
     }
     let asides: Vec<SetAside> = set_aside.iter().map(|(s, _)| s.clone()).collect();
-    let mut held = quarantine_conditions(standards, &columns, key_name.as_deref(), product);
+    let held_by = quarantine_checks(standards, &columns, key_name.as_deref(), product);
+    let mut held: Vec<Quarantine> = held_by
+        .iter()
+        .filter_map(|check| {
+            let condition = value_failure(
+                &check.kind,
+                &ident(&check.column),
+                Some(&normalize_type(&check.type_name)),
+                &DuckDbDialect,
+            )?;
+            Some(Quarantine {
+                condition,
+                reason: format!("`{}` fails {} ({})", check.column, check.standard, check.kind.name()),
+                excluded: false,
+            })
+        })
+        .collect();
     held.extend(soft_deletes(profile, &names));
     held.extend(request_exclusions(&ctx.request.text, profile, &names, key));
     for q in &held {
@@ -328,7 +376,13 @@ pub fn draft_silver(ctx: &Context<'_>, set_aside: &[(SetAside, String)]) -> Silv
         columns,
         checks: Vec::new(),
     };
-    SilverDraft { spec, sql, notes }
+    SilverDraft {
+        spec,
+        sql,
+        notes,
+        outputs,
+        held_by,
+    }
 }
 
 /// A silver spec with just what a selector can look at (name, key, columns), for
@@ -346,14 +400,14 @@ fn silver_shape(product: &str, key: Option<&str>, columns: Vec<ColumnSpec>) -> P
     }
 }
 
-/// The conditions under which a standard with `quarantine: true` keeps a row out of
-/// silver: each of its value checks, failed on a column it selects.
-fn quarantine_conditions(
+/// The value checks by which a standard with `quarantine: true` keeps a row out of
+/// silver: each of its checks that judge values one by one, on each column it selects.
+fn quarantine_checks(
     standards: &[hallmark_checks::standards::Standard],
     columns: &[ColumnSpec],
     key: Option<&str>,
     product: &str,
-) -> Vec<Quarantine> {
+) -> Vec<ValueCheck> {
     let shape = silver_shape(product, key, columns.to_vec());
     let mut out = Vec::new();
     for s in standards.iter().filter(|s| s.applies_to(Level::Silver)) {
@@ -364,17 +418,29 @@ fn quarantine_conditions(
         for c in columns.iter().filter(|c| selects(sel, c, &shape)) {
             for kind in rule.checks() {
                 let col_type = normalize_type(&c.type_name);
-                if let Some(condition) = value_failure(&kind, &ident(&c.name), Some(&col_type), &DuckDbDialect) {
-                    out.push(Quarantine {
-                        condition,
-                        reason: format!("`{}` fails {} ({})", c.name, s.id, kind.name()),
-                        excluded: false,
+                if value_failure(&kind, "x", Some(&col_type), &DuckDbDialect).is_some() {
+                    out.push(ValueCheck {
+                        standard: s.id.clone(),
+                        kind,
+                        column: c.name.clone(),
+                        type_name: c.type_name.clone(),
                     });
                 }
             }
         }
     }
     out
+}
+
+/// The profile with the readings revisions chose in place of its own.
+fn with_readings(profile: &Profile, revisions: &Revisions) -> Profile {
+    let mut profile = profile.clone();
+    for c in &mut profile.columns {
+        if let Some(r) = revisions.reading_of(&c.name).and_then(|k| c.readings.get(k)) {
+            c.inferred = r.inferred.clone();
+        }
+    }
+    profile
 }
 
 /// A measure and the column naming its unit on each row, with the unit silver
@@ -517,7 +583,7 @@ fn is_trailing_empty(c: &ColumnProfile, rows: u64) -> bool {
 }
 
 /// snake_case names for every column, made unique with a numeric suffix.
-fn unique_names(columns: &[ColumnProfile]) -> Vec<String> {
+pub(super) fn unique_names(columns: &[ColumnProfile]) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     columns
         .iter()
