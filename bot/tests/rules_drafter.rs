@@ -193,7 +193,7 @@ fn setting_aside_a_fifth_of_the_addresses_fails_the_round() {
     let stopped = p.stopped.as_deref().unwrap_or_default();
     assert!(
         stopped.contains("kept_values on e_mail_address: the lost values are the ones set aside")
-            && stopped.contains("the files are round 1's, which failed fewest checks"),
+            && stopped.contains("the files are round 1's, which failed least"),
         "{stopped}"
     );
     let sql = p.files.get("products/customers/silver.sql").unwrap();

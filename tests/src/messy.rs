@@ -820,6 +820,61 @@ pub fn generate(seed: u64) -> MessySet {
             (text, Some(code_spelling(code, list_style)))
         }));
     }
+    // A reference the standards give a pattern for (`CC-1234`), typed by people: in
+    // lower or mixed case, with quotes around it (Quartz's Bad Data Guide: "data were
+    // entered by humans"); a few are no code at all, which half the teams hold back
+    // and the others set aside.
+    if rng.chance(0.5) {
+        let (h, n) = header(
+            style,
+            words_from(
+                &mut rng,
+                &[
+                    &["cost", "center"][..],
+                    &["account", "code"],
+                    &["reference"],
+                    &["ledger", "ref"],
+                ],
+            ),
+        );
+        let prefix = *rng.pick(&["CC", "AC", "RF", "GL"]);
+        let held = rng.chance(0.5);
+        standard(
+            "References are codes",
+            &format!(
+                "columns: {{ name: {n} }}\ncheck: {{ pattern: {{ regex: \"{prefix}-[0-9]{{4}}\" }} }}{}",
+                if held { "\nquarantine: true" } else { "" }
+            ),
+        );
+        let mess = vec![
+            "code-pattern-case",
+            "code-quoted",
+            if held {
+                "code-invalid-quarantined"
+            } else {
+                "code-invalid-set-aside"
+            },
+        ];
+        columns.push(column(h, n, TruthKind::Text, mess, move |rng, _| {
+            if rng.chance(if held { 0.015 } else { 0.004 }) {
+                let bad = match rng.below(3) {
+                    0 => "pending".to_string(),
+                    1 => "see ticket".to_string(),
+                    _ => format!("{prefix}-{}", rng.below(90) + 10),
+                };
+                return (bad, held.then(|| HELD_BACK.to_string()));
+            }
+            let code = format!("{prefix}-{:04}", rng.below(10_000));
+            let text = match rng.below(10) {
+                0 | 1 => code.to_lowercase(),
+                2 => format!("{}{}", &prefix[..1], &code[1..].to_lowercase()),
+                3 => format!("'{code}'"),
+                4 => format!("\"{}\"", code.to_lowercase()),
+                _ => code.clone(),
+            };
+            (text, Some(code))
+        }));
+    }
     if rng.chance(0.6) {
         let (h, n) = header(style, words_from(&mut rng, &[&["country"][..], &["ship", "country"]]));
         standard(
@@ -1159,8 +1214,20 @@ pub fn generate(seed: u64) -> MessySet {
     let mut rows = Vec::new();
     let mut held_back = Vec::new();
     let mut lines = Vec::new();
+    // A change-data export replays every record: one to four versions each, so the
+    // key is about 40 % distinct.
+    let heavy_replays = rng.chance(0.2);
+    if heavy_replays {
+        set_mess.push("replays-heavy");
+    }
     for key in 0..keys {
-        let versions = if rng.chance(0.15) { 2 + rng.below(2) as usize } else { 1 };
+        let versions = if heavy_replays {
+            1 + rng.below(4) as usize
+        } else if rng.chance(0.15) {
+            2 + rng.below(2) as usize
+        } else {
+            1
+        };
         let blank_key = rng.chance(0.02);
         if versions > 1 && !set_mess.contains(&"replayed-versions") {
             set_mess.push("replayed-versions");

@@ -5,7 +5,7 @@
 //! is right. A promotion whose checklist is green on a wrong product is counted apart:
 //! it is the worst failure there is. Failures print the seed, three wrong values per
 //! column with their bronze text; `HALLMARK_MESSY_SQL=<seed>` also prints that set's
-//! standards and drafted SQL, `HALLMARK_MESSY_SETS=<n>` judges more sets and
+//! standards, drafted SQL and plan, `HALLMARK_MESSY_SETS=<n>` judges more sets and
 //! `HALLMARK_MESSY_FIRST=<seed>` starts at another seed.
 
 use hallmark::agent::context::PromotionRequest;
@@ -97,7 +97,11 @@ fn judge(set: &MessySet, root: &std::path::Path, p: &Promotion) -> Verdict {
     ))
     .unwrap();
     if std::env::var("HALLMARK_MESSY_SQL").is_ok_and(|v| v == set.seed.to_string()) {
-        eprintln!("seed {}:\n{}\n{sql}", set.seed, set.standards);
+        let plan = p
+            .files
+            .get(&format!("products/{}/PROMOTION.md", p.target.folder))
+            .unwrap_or_default();
+        eprintln!("seed {}:\n{}\n{sql}\n{plan}", set.seed, set.standards);
     }
     conn.execute_batch(&format!("CREATE TABLE product AS {sql}"))
         .unwrap_or_else(|e| panic!("seed {}: the drafted SQL does not run: {e}\n{sql}", set.seed));

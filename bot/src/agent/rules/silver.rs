@@ -65,7 +65,9 @@ pub fn draft_silver(ctx: &Context<'_>, revisions: &Revisions) -> SilverDraft {
         .map(|(column, _, why)| format!("Bronze `{column}` is {why}."))
         .collect();
     let names = unique_names(&profile.columns);
-    let key = choose_key(product, profile, &names);
+    let versioned =
+        !times_named(profile, LATEST_MARKERS).is_empty() || !times_named(profile, EVENT_TIME_MARKERS).is_empty();
+    let key = choose_key(product, profile, &names, versioned);
     match &key {
         Some(i) => {
             let c = &profile.columns[*i];
@@ -73,6 +75,13 @@ pub fn draft_silver(ctx: &Context<'_>, revisions: &Revisions) -> SilverDraft {
                 "Key: `{}` from bronze `{}` ({} distinct of {} rows; rows with a null key are dropped: {}).",
                 names[*i], c.name, c.distinct, profile.rows, c.nulls
             ));
+            if distinct_share(profile, *i) < MIN_KEY_SHARE {
+                notes.push(format!(
+                    "Doubt: only {:.0}% of `{}`'s values are distinct; its name makes it the identifier of `{product}` and a time column orders its rows, so the rows sharing a value are read as versions of one record (the latest wins). If they are not versions (lines of one order), the key is wrong.",
+                    distinct_share(profile, *i) * 100.0,
+                    names[*i]
+                ));
+            }
             source.key = vec![c.name.clone()];
         }
         None => notes.push(
@@ -281,23 +290,10 @@ pub fn draft_silver(ctx: &Context<'_>, revisions: &Revisions) -> SilverDraft {
 
     // A key's latest version: by the time it last changed, else (an event log) by the
     // time of its event.
-    let times_named = |markers: &[&str]| -> Vec<usize> {
-        profile
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                let words = name_words(&c.name);
-                matches!(c.inferred.kind, Kind::Timestamp(_))
-                    && markers.iter().any(|m| words.iter().any(|w| w.starts_with(m)))
-            })
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let changed = times_named(LATEST_MARKERS);
+    let changed = times_named(profile, LATEST_MARKERS);
     let (recency, why) = if changed.is_empty() {
         (
-            times_named(EVENT_TIME_MARKERS),
+            times_named(profile, EVENT_TIME_MARKERS),
             "the time of its event, as in an event log",
         )
     } else {
@@ -603,35 +599,68 @@ pub(super) fn unique_names(columns: &[ColumnProfile]) -> Vec<String> {
 /// Name endings of an identifier: `order_id`, `order_no`, `invoice_number`.
 const KEY_SUFFIXES: &[&str] = &["_id", "_no", "_nr", "_num", "_number"];
 
+/// The share of a column's non-null values that are distinct (1.0 for a key with no
+/// replays).
+fn distinct_share(profile: &Profile, i: usize) -> f64 {
+    let c = &profile.columns[i];
+    c.distinct as f64 / profile.rows.saturating_sub(c.nulls).max(1) as f64
+}
+
+/// How distinct an identifier-named column must be to be the key, unless its name
+/// makes it the product's own and a time column orders versions.
+const MIN_KEY_SHARE: f64 = 0.5;
+
+/// How distinct the product's own identifier must still be when its rows are versions
+/// (a change-data export replays every record several times).
+const MIN_VERSIONED_KEY_SHARE: f64 = 0.1;
+
 /// The key: a column named like an identifier (`*_id`, `*_no`, `*_number`, `id`, or
 /// `Record #`) whose values are mostly distinct, preferring the one named after the
-/// product (`orders` → `order_id`, `order_no`) or a record number.
-fn choose_key(product: &str, profile: &Profile, names: &[String]) -> Option<usize> {
+/// product (`orders` → `order_id`, `order_no`) or a record number. The product's own
+/// identifier is the key however often it repeats when a time column (`updated_at`,
+/// an event time) can order the repeats as versions: a change-data export replays
+/// each record, and a foreign key (`customer_id` in orders) has another name.
+fn choose_key(product: &str, profile: &Profile, names: &[String], versioned: bool) -> Option<usize> {
     let singular = product.strip_suffix('s').unwrap_or(product);
     let numbered = |i: usize| profile.columns[i].name.trim_end().ends_with('#');
-    let candidates: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(i, n)| {
-            let c = &profile.columns[*i];
-            let non_null = profile.rows.saturating_sub(c.nulls).max(1);
-            (*n == "id" || KEY_SUFFIXES.iter().any(|s| n.ends_with(s)) || numbered(*i))
-                && c.distinct as f64 / non_null as f64 >= 0.5
-        })
-        .map(|(i, _)| i)
-        .collect();
     let preferred = |i: usize| {
         numbered(i)
             || KEY_SUFFIXES
                 .iter()
                 .any(|s| names[i] == format!("{singular}{s}") || names[i] == format!("record{s}"))
     };
+    let candidates: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| {
+            let share = distinct_share(profile, *i);
+            (*n == "id" || KEY_SUFFIXES.iter().any(|s| n.ends_with(s)) || numbered(*i))
+                && (share >= MIN_KEY_SHARE || (versioned && preferred(*i) && share >= MIN_VERSIONED_KEY_SHARE))
+        })
+        .map(|(i, _)| i)
+        .collect();
     candidates.iter().copied().find(|i| preferred(*i)).or_else(|| {
         candidates
             .iter()
             .copied()
             .max_by_key(|i| (profile.columns[*i].distinct, std::cmp::Reverse(*i)))
     })
+}
+
+/// The timestamp columns whose name has one of `markers` (`updated`, `event`), in
+/// the order of the source.
+fn times_named(profile: &Profile, markers: &[&str]) -> Vec<usize> {
+    profile
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            let words = name_words(&c.name);
+            matches!(c.inferred.kind, Kind::Timestamp(_))
+                && markers.iter().any(|m| words.iter().any(|w| w.starts_with(m)))
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// A description of where the column comes from and what was done to it.
