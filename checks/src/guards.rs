@@ -644,38 +644,54 @@ pub fn untagged_evidence(tag: &str, columns: &[ColumnInfo]) -> Option<(String, &
     }
 }
 
-/// The result of a standard that selects `tag` and matched nothing: a failure when a
-/// column looks like it should carry the tag, else not applicable.
-pub fn unmatched_tag(
+/// What a standard that matched no column selected by.
+#[derive(Debug, Clone, Copy)]
+pub struct Unmatched<'a> {
+    /// The tag it selects by, if any.
+    pub tag: Option<&'a str>,
+    /// It selects the key's columns, and the product declares no key.
+    pub keyless: bool,
+}
+
+/// The result of a standard whose selector matched nothing: a failure when the
+/// product names no key and the standard selects the key (a product deduplicated by
+/// nothing would otherwise pass a key standard), or when a column looks like it should
+/// carry the tag selected by; else not applicable.
+pub fn unmatched(
     id: &str,
     title: &str,
     reason: &str,
-    tag: Option<&str>,
+    selected_by: Unmatched<'_>,
     severity: Severity,
     columns: &[ColumnInfo],
 ) -> CheckResult {
-    let evidence = tag.and_then(|t| untagged_evidence(t, columns).map(|e| (t, e)));
-    let (status, severity, figure) = match evidence {
-        Some((tag, (column, what))) => (
-            if severity == Severity::Error {
-                Status::Fail
-            } else {
-                Status::Warn
-            },
+    let failed = if severity == Severity::Error {
+        Status::Fail
+    } else {
+        Status::Warn
+    };
+    let evidence = selected_by
+        .tag
+        .and_then(|t| untagged_evidence(t, columns).map(|e| (t, e)));
+    let (status, severity, check, figure) = match evidence {
+        _ if selected_by.keyless => (
+            failed,
             severity,
+            "key_missing",
+            "the product declares no primary key, and this standard is about the key's columns; declare `primary_key` in the spec".to_string(),
+        ),
+        Some((tag, (column, what))) => (
+            failed,
+            severity,
+            "tag_missing",
             format!("no column carries `{tag}`, but `{column}` looks like {what}; tag it, or rename it if it is not"),
         ),
-        None => (Status::NotApplicable, Severity::Warn, reason.to_string()),
+        None => (Status::NotApplicable, Severity::Warn, "not_applicable", reason.to_string()),
     };
     CheckResult {
         standard_id: id.to_string(),
         title: title.to_string(),
-        check: if status == Status::NotApplicable {
-            "not_applicable"
-        } else {
-            "tag_missing"
-        }
-        .into(),
+        check: check.into(),
         columns: Vec::new(),
         severity,
         status,
@@ -722,14 +738,34 @@ mod tests {
             None
         );
         assert_eq!(untagged_evidence("custom_tag", &cols), None);
-        let r = unmatched_tag("S-1", "t", "no column", Some("event_time"), Severity::Error, &cols);
+        let r = unmatched(
+            "S-1",
+            "t",
+            "no column",
+            Unmatched {
+                tag: Some("event_time"),
+                keyless: false,
+            },
+            Severity::Error,
+            &cols,
+        );
         assert_eq!(r.status, Status::Fail);
         assert!(
             r.figure.contains("`delivered_on` looks like event times"),
             "{}",
             r.figure
         );
-        let r = unmatched_tag("S-1", "t", "no column", Some("email"), Severity::Error, &cols);
+        let r = unmatched(
+            "S-1",
+            "t",
+            "no column",
+            Unmatched {
+                tag: Some("email"),
+                keyless: false,
+            },
+            Severity::Error,
+            &cols,
+        );
         assert_eq!(r.status, Status::NotApplicable);
     }
 }

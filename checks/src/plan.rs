@@ -71,6 +71,10 @@ pub enum PlanItem {
         tag: Option<String>,
         /// The rule's severity, for that failure.
         severity: Severity,
+        /// The selector asks for the key's columns and the spec declares no key: a
+        /// standard about keys is then unmet (nothing is unique by a key nobody
+        /// named), not inapplicable.
+        keyless: bool,
     },
 }
 
@@ -100,6 +104,7 @@ pub fn plan_product(standards: &[Standard], spec: &ProductSpec) -> Vec<PlanItem>
                     reason: format!("no column matches {}", sel.describe()),
                     tag: sel.tag.clone(),
                     severity: rule.severity,
+                    keyless: sel.role == Some(ColumnRole::PrimaryKey) && spec.primary_key.is_empty(),
                 });
                 continue;
             }

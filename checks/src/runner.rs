@@ -433,8 +433,9 @@ pub fn check_product(
                 reason,
                 tag,
                 severity,
+                keyless,
             } => {
-                unmatched.push((i, origin, reason.as_str(), tag.as_deref(), *severity));
+                unmatched.push((i, origin, reason.as_str(), tag.as_deref(), *severity, *keyless));
             }
         }
     }
@@ -453,14 +454,15 @@ pub fn check_product(
         }
     };
     // A tag standard that matched nothing fails when a built column looks like it
-    // should carry the tag; with nothing built, it is plainly not applicable.
+    // should carry the tag, a key standard when the product names no key; else it is
+    // plainly not applicable.
     let built_columns = built.as_deref().unwrap_or(&[]);
-    for (i, origin, reason, tag, severity) in unmatched {
-        results[i] = Some(guards::unmatched_tag(
+    for (i, origin, reason, tag, severity, keyless) in unmatched {
+        results[i] = Some(guards::unmatched(
             &origin.id,
             &origin.title,
             reason,
-            tag,
+            guards::Unmatched { tag, keyless },
             severity,
             built_columns,
         ));

@@ -60,6 +60,18 @@ fn primary_key_without_a_declared_key_fails_with_a_reason(b: Backend) {
     let repo = Repo::on(b);
     repo.standard("check: primary_key").product(COLUMNS, &[], &good(b));
     assert_fail(&repo.result(), "the spec declares no primary key");
+    // Selecting the key's columns by role is no way out: a standard about keys is
+    // unmet by a product that names none, not inapplicable to it.
+    for rule in [
+        "columns: { role: primary_key }\ncheck: primary_key",
+        "columns: { role: primary_key }\ncheck: not_null",
+    ] {
+        let repo = Repo::on(b);
+        repo.standard(rule).product(COLUMNS, &[], &good(b));
+        let r = repo.result();
+        assert_fail(&r, "the product declares no primary key, and this standard is about the key's columns; declare `primary_key` in the spec");
+        assert_eq!(r.check, "key_missing");
+    }
 }
 
 fn accepted_values(b: Backend) {

@@ -193,6 +193,14 @@ enum Spelling {
     ExcelSerial,
     /// `20230905`: a date as eight digits, as ERP and mainframe exports write it.
     CompactDate,
+    /// `2023-09-05T18:57:00.123Z`: milliseconds, as JSON and API payloads carry them.
+    IsoZuluMillis,
+    /// `2023/09/05 18:57:00`: year first with slashes (East Asian systems, ERPs).
+    SlashedIso,
+    /// `9/5/23 18:57`: a spreadsheet's default date-time, two-digit year.
+    ShortYear,
+    /// `05-SEP-23`: Oracle's default date.
+    OracleDate,
 }
 
 impl Spelling {
@@ -210,6 +218,10 @@ impl Spelling {
             Spelling::TwelveHour => "ts-12-hour-clock",
             Spelling::ExcelSerial => "ts-spreadsheet-serial",
             Spelling::CompactDate => "ts-compact-date",
+            Spelling::IsoZuluMillis => "ts-fractional-seconds",
+            Spelling::SlashedIso => "ts-year-first-slashes",
+            Spelling::ShortYear => "ts-two-digit-year",
+            Spelling::OracleDate => "ts-oracle-dd-mon-yy",
         }
     }
 
@@ -233,6 +245,10 @@ impl Spelling {
             Spelling::EpochMillis => (t.timestamp() * 1000 + rng.below(1000) as i64).to_string(),
             Spelling::MonthName => t.format("%-d %b %Y %H:%M").to_string(),
             Spelling::CompactDate => t.format("%Y%m%d").to_string(),
+            Spelling::IsoZuluMillis => format!("{}.{:03}Z", t.format("%Y-%m-%dT%H:%M:%S"), rng.below(1000)),
+            Spelling::SlashedIso => t.format("%Y/%m/%d %H:%M:%S").to_string(),
+            Spelling::ShortYear => t.format("%-m/%-d/%y %H:%M").to_string(),
+            Spelling::OracleDate => t.format("%d-%b-%y").to_string().to_uppercase(),
             Spelling::TwelveHour => t.format("%m/%d/%Y %-I:%M %p").to_string(),
             Spelling::ExcelSerial => {
                 let excel_epoch = Utc.with_ymd_and_hms(1899, 12, 30, 0, 0, 0).unwrap();
@@ -248,10 +264,12 @@ impl Spelling {
     /// 12-hour clock have no seconds).
     fn truncate(self, t: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Spelling::DayFirst | Spelling::MonthName | Spelling::TwelveHour | Spelling::ExcelSerial => {
-                t - Duration::seconds(t.timestamp() % 60)
-            }
-            Spelling::CompactDate => t - Duration::seconds(t.timestamp() % 86_400),
+            Spelling::DayFirst
+            | Spelling::MonthName
+            | Spelling::TwelveHour
+            | Spelling::ExcelSerial
+            | Spelling::ShortYear => t - Duration::seconds(t.timestamp() % 60),
+            Spelling::CompactDate | Spelling::OracleDate => t - Duration::seconds(t.timestamp() % 86_400),
             _ => t,
         }
     }
@@ -1527,10 +1545,14 @@ fn pick_spellings(rng: &mut Rng) -> Vec<Spelling> {
         Spelling::TwelveHour,
         Spelling::ExcelSerial,
         Spelling::CompactDate,
+        Spelling::IsoZuluMillis,
+        Spelling::SlashedIso,
+        Spelling::ShortYear,
+        Spelling::OracleDate,
     ];
     // A column is written by people of one convention: day-first slashes never meet
     // month-first ones in it.
-    let month_first = [Spelling::UsOffset, Spelling::TwelveHour];
+    let month_first = [Spelling::UsOffset, Spelling::TwelveHour, Spelling::ShortYear];
     let mut out: Vec<Spelling> = Vec::new();
     for _ in 0..1 + rng.below(3) {
         let s = *rng.pick(&all);

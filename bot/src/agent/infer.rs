@@ -26,6 +26,18 @@ pub enum TimestampFormat {
     IsoLocal,
     /// `2024-05-01`, midnight UTC.
     IsoDate,
+    /// `2024-05-01 10:00:00.123`, fractions of a second (database exports), as UTC.
+    IsoSpaceFraction,
+    /// `2024-05-01T10:00:00.123Z` (JSON and API payloads).
+    IsoZuluFraction,
+    /// `2024-05-01T10:00:00.123+02:00`.
+    IsoOffsetFraction,
+    /// `2024-05-01T10:00:00.123`, taken as UTC.
+    IsoLocalFraction,
+    /// `2024/05/01 10:00:00`, year first with slashes (East Asian systems, some ERPs).
+    SlashedIso,
+    /// `2024/05/01`.
+    SlashedIsoDate,
     /// `05/01/2024 10:00:00 -0500` (month first, US style).
     UsOffset,
     /// `05/01/2024 10:00:00`, month first.
@@ -34,22 +46,34 @@ pub enum TimestampFormat {
     MonthFirstMinutes,
     /// `05/01/2024`, month first.
     MonthFirstDate,
+    /// `5/1/24 10:00`, month first with a two-digit year (a spreadsheet's default).
+    MonthFirstShortYearMinutes,
+    /// `5/1/24`.
+    MonthFirstShortYear,
     /// `01/05/2024 10:00:00`, day first.
     DayFirst,
     /// `01/05/2024 10:00`, day first.
     DayFirstMinutes,
     /// `01/05/2024`, day first.
     DayFirstDate,
+    /// `01/05/24`, day first with a two-digit year.
+    DayFirstShortYear,
     /// `01.05.2024 10:00`, day first with dots.
     DottedMinutes,
     /// `01.05.2024`, day first with dots.
     DottedDate,
+    /// `01.05.24`.
+    DottedShortYear,
     /// `5 Sep 2023 14:05`, the month by its (English) name.
     MonthNameMinutes,
     /// `5 Sep 2023`.
     MonthNameDate,
     /// `Sep 5, 2023`, as US prose writes it.
     MonthNameFirstDate,
+    /// `05-SEP-2023`.
+    DashedMonthNameDate,
+    /// `05-SEP-23`, as Oracle writes a date by default.
+    DashedMonthNameShortYear,
     /// `09/05/2023 6:57 PM`, month first on a 12-hour clock.
     MonthFirstTwelveHour,
     /// `09/05/2023 6:57:12 PM`.
@@ -62,6 +86,11 @@ pub enum TimestampFormat {
     ExcelSerial,
     /// `20240531`, a date as eight digits (ERP and mainframe exports).
     CompactDate,
+}
+
+/// True when `t` has a run of exactly four digits (a year written in full).
+pub fn has_four_digit_run(t: &str) -> bool {
+    t.split(|c: char| !c.is_ascii_digit()).any(|run| run.len() == 4)
 }
 
 /// Spreadsheet serial days of 1990-01-01 and 2050-01-01: the window in which a number
@@ -88,25 +117,37 @@ impl SlashOrder {
 
 impl TimestampFormat {
     /// Every format, in the order the drafter tries them.
-    pub const ALL: [TimestampFormat; 24] = [
+    pub const ALL: [TimestampFormat; 36] = [
         TimestampFormat::IsoSpace,
         TimestampFormat::IsoSpaceMinutes,
         TimestampFormat::IsoZulu,
         TimestampFormat::IsoOffset,
         TimestampFormat::IsoLocal,
         TimestampFormat::IsoDate,
+        TimestampFormat::IsoSpaceFraction,
+        TimestampFormat::IsoZuluFraction,
+        TimestampFormat::IsoOffsetFraction,
+        TimestampFormat::IsoLocalFraction,
+        TimestampFormat::SlashedIso,
+        TimestampFormat::SlashedIsoDate,
         TimestampFormat::UsOffset,
         TimestampFormat::MonthFirst,
         TimestampFormat::MonthFirstMinutes,
         TimestampFormat::MonthFirstDate,
+        TimestampFormat::MonthFirstShortYearMinutes,
+        TimestampFormat::MonthFirstShortYear,
         TimestampFormat::DayFirst,
         TimestampFormat::DayFirstMinutes,
         TimestampFormat::DayFirstDate,
+        TimestampFormat::DayFirstShortYear,
         TimestampFormat::DottedMinutes,
         TimestampFormat::DottedDate,
+        TimestampFormat::DottedShortYear,
         TimestampFormat::MonthNameMinutes,
         TimestampFormat::MonthNameDate,
         TimestampFormat::MonthNameFirstDate,
+        TimestampFormat::DashedMonthNameDate,
+        TimestampFormat::DashedMonthNameShortYear,
         TimestampFormat::MonthFirstTwelveHour,
         TimestampFormat::MonthFirstTwelveHourSeconds,
         TimestampFormat::EpochSeconds,
@@ -124,18 +165,30 @@ impl TimestampFormat {
             TimestampFormat::IsoOffset => Some("%Y-%m-%dT%H:%M:%S%z"),
             TimestampFormat::IsoLocal => Some("%Y-%m-%dT%H:%M:%S"),
             TimestampFormat::IsoDate => Some("%Y-%m-%d"),
+            TimestampFormat::IsoSpaceFraction => Some("%Y-%m-%d %H:%M:%S%.f"),
+            TimestampFormat::IsoZuluFraction => Some("%Y-%m-%dT%H:%M:%S%.fZ"),
+            TimestampFormat::IsoOffsetFraction => Some("%Y-%m-%dT%H:%M:%S%.f%z"),
+            TimestampFormat::IsoLocalFraction => Some("%Y-%m-%dT%H:%M:%S%.f"),
+            TimestampFormat::SlashedIso => Some("%Y/%m/%d %H:%M:%S"),
+            TimestampFormat::SlashedIsoDate => Some("%Y/%m/%d"),
             TimestampFormat::UsOffset => Some("%m/%d/%Y %H:%M:%S %z"),
             TimestampFormat::MonthFirst => Some("%m/%d/%Y %H:%M:%S"),
             TimestampFormat::MonthFirstMinutes => Some("%m/%d/%Y %H:%M"),
             TimestampFormat::MonthFirstDate => Some("%m/%d/%Y"),
+            TimestampFormat::MonthFirstShortYearMinutes => Some("%m/%d/%y %H:%M"),
+            TimestampFormat::MonthFirstShortYear => Some("%m/%d/%y"),
             TimestampFormat::DayFirst => Some("%d/%m/%Y %H:%M:%S"),
             TimestampFormat::DayFirstMinutes => Some("%d/%m/%Y %H:%M"),
             TimestampFormat::DayFirstDate => Some("%d/%m/%Y"),
+            TimestampFormat::DayFirstShortYear => Some("%d/%m/%y"),
             TimestampFormat::DottedMinutes => Some("%d.%m.%Y %H:%M"),
             TimestampFormat::DottedDate => Some("%d.%m.%Y"),
+            TimestampFormat::DottedShortYear => Some("%d.%m.%y"),
             TimestampFormat::MonthNameMinutes => Some("%d %b %Y %H:%M"),
             TimestampFormat::MonthNameDate => Some("%d %b %Y"),
             TimestampFormat::MonthNameFirstDate => Some("%b %d, %Y"),
+            TimestampFormat::DashedMonthNameDate => Some("%d-%b-%Y"),
+            TimestampFormat::DashedMonthNameShortYear => Some("%d-%b-%y"),
             TimestampFormat::MonthFirstTwelveHour => Some("%m/%d/%Y %I:%M %p"),
             TimestampFormat::MonthFirstTwelveHourSeconds => Some("%m/%d/%Y %I:%M:%S %p"),
             TimestampFormat::CompactDate => Some("%Y%m%d"),
@@ -145,7 +198,16 @@ impl TimestampFormat {
 
     /// Whether the pattern carries a zone offset (`%z`).
     pub fn has_offset(self) -> bool {
-        matches!(self, TimestampFormat::IsoOffset | TimestampFormat::UsOffset)
+        matches!(
+            self,
+            TimestampFormat::IsoOffset | TimestampFormat::UsOffset | TimestampFormat::IsoOffsetFraction
+        )
+    }
+
+    /// Whether the year has two digits: read as 1930..=2029, the window spreadsheets
+    /// read them in (they wrote most such dates).
+    pub fn two_digit_year(self) -> bool {
+        self.strptime().is_some_and(|p| p.contains("%y"))
     }
 
     /// Whether the pattern has only a date.
@@ -159,6 +221,12 @@ impl TimestampFormat {
                 | TimestampFormat::MonthNameDate
                 | TimestampFormat::MonthNameFirstDate
                 | TimestampFormat::CompactDate
+                | TimestampFormat::SlashedIsoDate
+                | TimestampFormat::MonthFirstShortYear
+                | TimestampFormat::DayFirstShortYear
+                | TimestampFormat::DottedShortYear
+                | TimestampFormat::DashedMonthNameDate
+                | TimestampFormat::DashedMonthNameShortYear
         )
     }
 
@@ -178,10 +246,13 @@ impl TimestampFormat {
             | TimestampFormat::MonthFirstMinutes
             | TimestampFormat::MonthFirstDate
             | TimestampFormat::MonthFirstTwelveHour
-            | TimestampFormat::MonthFirstTwelveHourSeconds => Some(SlashOrder::MonthFirst),
-            TimestampFormat::DayFirst | TimestampFormat::DayFirstMinutes | TimestampFormat::DayFirstDate => {
-                Some(SlashOrder::DayFirst)
-            }
+            | TimestampFormat::MonthFirstTwelveHourSeconds
+            | TimestampFormat::MonthFirstShortYearMinutes
+            | TimestampFormat::MonthFirstShortYear => Some(SlashOrder::MonthFirst),
+            TimestampFormat::DayFirst
+            | TimestampFormat::DayFirstMinutes
+            | TimestampFormat::DayFirstDate
+            | TimestampFormat::DayFirstShortYear => Some(SlashOrder::DayFirst),
             _ => None,
         }
     }
@@ -196,18 +267,30 @@ impl TimestampFormat {
             TimestampFormat::IsoOffset => "2024-05-31T10:00:00+02:00",
             TimestampFormat::IsoLocal => "2024-05-31T10:00:00",
             TimestampFormat::IsoDate => "2024-05-31",
+            TimestampFormat::IsoSpaceFraction => "2024-05-31 10:00:00.123",
+            TimestampFormat::IsoZuluFraction => "2024-05-31T10:00:00.123Z",
+            TimestampFormat::IsoOffsetFraction => "2024-05-31T10:00:00.123+02:00",
+            TimestampFormat::IsoLocalFraction => "2024-05-31T10:00:00.123",
+            TimestampFormat::SlashedIso => "2024/05/31 10:00:00",
+            TimestampFormat::SlashedIsoDate => "2024/05/31",
             TimestampFormat::UsOffset => "05/31/2024 10:00:00 -0500",
             TimestampFormat::MonthFirst => "05/31/2024 10:00:00",
             TimestampFormat::MonthFirstMinutes => "05/31/2024 10:00",
             TimestampFormat::MonthFirstDate => "05/31/2024",
+            TimestampFormat::MonthFirstShortYearMinutes => "5/31/24 10:00",
+            TimestampFormat::MonthFirstShortYear => "5/31/24",
             TimestampFormat::DayFirst => "31/05/2024 10:00:00",
             TimestampFormat::DayFirstMinutes => "31/05/2024 10:00",
             TimestampFormat::DayFirstDate => "31/05/2024",
+            TimestampFormat::DayFirstShortYear => "31/05/24",
             TimestampFormat::DottedMinutes => "31.05.2024 10:00",
             TimestampFormat::DottedDate => "31.05.2024",
+            TimestampFormat::DottedShortYear => "31.05.24",
             TimestampFormat::MonthNameMinutes => "31 May 2024 10:00",
             TimestampFormat::MonthNameDate => "31 May 2024",
             TimestampFormat::MonthNameFirstDate => "May 31, 2024",
+            TimestampFormat::DashedMonthNameDate => "31-MAY-2024",
+            TimestampFormat::DashedMonthNameShortYear => "31-MAY-24",
             TimestampFormat::MonthFirstTwelveHour => "05/31/2024 10:00 AM",
             TimestampFormat::MonthFirstTwelveHourSeconds => "05/31/2024 10:00:00 AM",
             TimestampFormat::EpochSeconds => "epoch seconds",
@@ -242,6 +325,10 @@ impl TimestampFormat {
                     && (t.starts_with("19") || t.starts_with("20"))
                     && NaiveDate::parse_from_str(t, "%Y%m%d").is_ok()
             }
+            // A four-digit year is written with four digits (`%Y` also reads `24` as
+            // the year 24), and a fraction of a second is there (`%.f` reads none too).
+            f if f.strptime().is_some_and(|p| p.contains("%Y")) && !has_four_digit_run(t) => false,
+            f if f.strptime().is_some_and(|p| p.contains("%.f")) && !t.contains('.') => false,
             f => match f.strptime() {
                 Some(p) if f.has_offset() => DateTime::parse_from_str(t, p).is_ok(),
                 Some(p) if f.date_only() => NaiveDate::parse_from_str(t, p).is_ok(),
@@ -857,6 +944,11 @@ pub fn candidates(name: &str, values: &[&str], distinct: u64) -> Vec<Candidate> 
             ))
         });
     }
+    if formats.iter().any(|f| f.two_digit_year()) {
+        ts_doubt = ts_doubt.or_else(|| {
+            Some("two-digit years are read as 1930..2029, the window spreadsheets read them in".to_string())
+        });
+    }
     // Every reading the sample supports at all, in the order they are preferred: a
     // stricter type before a looser one, text last (it reads everything).
     let mut found: Vec<(Kind, f64, Option<String>)> = Vec::new();
@@ -1077,6 +1169,33 @@ mod tests {
                 TimestampFormat::MonthFirstTwelveHourSeconds,
             ])
         );
+        // Fractions of a second, year-first slashes and Oracle's dates are dates; a
+        // slashed date with a two-digit year is not the year 24, and says its window.
+        let v = [
+            "2024-05-01T10:00:00.123Z",
+            "2024-05-01 10:00:00.5",
+            "2024/05/31 10:00:00",
+            "31-MAY-24",
+        ];
+        assert_eq!(
+            infer("Order Date", &v, 4).kind,
+            Kind::Timestamp(vec![
+                TimestampFormat::IsoSpaceFraction,
+                TimestampFormat::IsoZuluFraction,
+                TimestampFormat::SlashedIso,
+                TimestampFormat::DashedMonthNameShortYear,
+            ])
+        );
+        let short = infer("shipped on", &["5/31/24", "12/1/23 14:05"], 2);
+        assert_eq!(
+            short.kind,
+            Kind::Timestamp(vec![
+                TimestampFormat::MonthFirstShortYearMinutes,
+                TimestampFormat::MonthFirstShortYear,
+            ])
+        );
+        assert!(short.doubt.unwrap_or_default().contains("1930..2029"));
+        assert!(!TimestampFormat::MonthFirstDate.parses("5/31/24"));
         // Ten-digit numbers in a column named like an id are ids, not epochs.
         assert_eq!(infer("account", &["1714557600", "1714557601"], 2).kind, Kind::Integer);
         // Without a telling name, epochs are times when all fall in 2000..2040.

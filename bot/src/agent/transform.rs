@@ -229,8 +229,25 @@ fn timestamp_expr(text: &str, formats: &[TimestampFormat]) -> String {
     let parts: Vec<String> = formats
         .iter()
         .map(|f| match (f, f.strptime()) {
-            (_, Some(p)) if f.has_offset() => format!("CAST(try_strptime({text}, {}) AS TIMESTAMP)", literal(p)),
-            (_, Some(p)) => format!("try_strptime({text}, {})", literal(p)),
+            (_, Some(p)) => {
+                // DuckDB writes a fraction of a second `.%f` where chrono writes `%.f`.
+                let parsed = format!("try_strptime({text}, {})", literal(&p.replace("%.f", ".%f")));
+                let parsed = if f.has_offset() {
+                    format!("CAST({parsed} AS TIMESTAMP)")
+                } else {
+                    parsed
+                };
+                if p.contains("%Y") {
+                    // `%Y` reads `5/31/24` as the year 24: a full year has four digits.
+                    format!("CASE WHEN regexp_matches({text}, '[0-9]{{4}}') THEN {parsed} END")
+                } else if f.two_digit_year() {
+                    // DuckDB reads 30..68 as 2030..2068; spreadsheets, which wrote most
+                    // two-digit years, read 1930..2029.
+                    format!("{parsed} - CASE WHEN year({parsed}) >= 2030 THEN INTERVAL 100 YEAR ELSE INTERVAL 0 YEAR END")
+                } else {
+                    parsed
+                }
+            }
             // Days since 1899-12-30 (25,569 days before the Unix epoch), to the second.
             (TimestampFormat::ExcelSerial, None) => format!(
                 "CASE WHEN regexp_full_match({text}, '[0-9]{{5}}(\\.[0-9]+)?') THEN make_timestamp(CAST(round((CAST({text} AS DOUBLE) - 25569) * 86400) AS BIGINT) * 1000000) END"
@@ -534,6 +551,41 @@ mod tests {
                 &["20230905", "2023-09-05 10:00:00", "20231399"]
             ),
             [Some("2023-09-05 00:00:00"), Some("2023-09-05 10:00:00"), None].map(|v| v.map(String::from))
+        );
+        // Fractions of a second, year-first slashes, two-digit years in the
+        // spreadsheet window, Oracle's DD-MON-YY; a two-digit year is never the year 24.
+        assert_eq!(
+            read_all(
+                &Kind::Timestamp(vec![
+                    TimestampFormat::IsoZuluFraction,
+                    TimestampFormat::IsoOffsetFraction,
+                    TimestampFormat::SlashedIso,
+                    TimestampFormat::MonthFirstDate,
+                    TimestampFormat::MonthFirstShortYear,
+                    TimestampFormat::DashedMonthNameShortYear,
+                ]),
+                &[
+                    "2024-05-01T10:00:00.123Z",
+                    "2024-05-01T10:00:00.5+02:00",
+                    "2024/05/31 23:59:59",
+                    "5/31/24",
+                    "5/31/2024",
+                    "12/1/55",
+                    "31-MAY-24",
+                    "01-jan-30",
+                ]
+            ),
+            [
+                Some("2024-05-01 10:00:00.123"),
+                Some("2024-05-01 08:00:00.5"),
+                Some("2024-05-31 23:59:59"),
+                Some("2024-05-31 00:00:00"),
+                Some("2024-05-31 00:00:00"),
+                Some("1955-12-01 00:00:00"),
+                Some("2024-05-31 00:00:00"),
+                Some("1930-01-01 00:00:00"),
+            ]
+            .map(|v| v.map(String::from))
         );
         assert_eq!(
             read_all(&Kind::Email, &["Ana <Ana@X.org>", " B@Y.COM "]),
