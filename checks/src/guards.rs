@@ -87,6 +87,9 @@ fn cannot_spell_its_name(ty: &str, name: &str) -> bool {
 pub struct KeptValues {
     /// (bronze column, product column) pairs, in measure order.
     pairs: Vec<(String, String)>,
+    /// Per pair, the values the spec declares bronze writes for "no value" in that
+    /// column (`sources[].missing_values`), lower case: not counted as values.
+    declared: Vec<Vec<String>>,
     /// The query that counts bronze's values.
     bronze_sql: String,
     /// The product's side as a query of its own, shown with the result and run only
@@ -179,11 +182,12 @@ impl KeptValues {
             return None;
         }
         let d = warehouse.dialect();
-        let present = |exprs: Vec<String>, relation: &str| {
+        let present = |exprs: Vec<String>, relation: &str, extra: Vec<String>| {
             let counts: Vec<String> = exprs
                 .iter()
                 .enumerate()
                 .map(|(i, e)| format!("count({e}) AS hm_{i}"))
+                .chain(extra)
                 .collect();
             format!(
                 "SELECT count(*) AS hm_rows, {} FROM {}",
@@ -197,9 +201,32 @@ impl KeptValues {
         // column is a number, a time or a flag, a missing-value marker is no value
         // either.
         let markers = missing_markers_sql(d);
+        let declared: Vec<Vec<String>> = pairs
+            .iter()
+            .map(|(b, _)| {
+                let mut own: Vec<String> = source
+                    .missing_values
+                    .get(b)
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v.trim().to_lowercase())
+                    .collect();
+                own.sort();
+                own.dedup();
+                own
+            })
+            .collect();
+        let list = |values: &[String]| {
+            values
+                .iter()
+                .map(|v| d.string_literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let bronze_exprs: Vec<String> = pairs
             .iter()
-            .map(|(b, p)| {
+            .zip(&declared)
+            .map(|((b, p), own)| {
                 let typed = bronze
                     .iter()
                     .find(|c| c.name == *b)
@@ -209,18 +236,39 @@ impl KeptValues {
                     .find(|c| c.name == *p)
                     .is_some_and(|c| crate::scan::longest_text(&normalize_type(&c.type_name)).is_some());
                 let text = d.key_text(&d.quote_ident(b));
-                match (typed, product_typed) {
+                let counted = match (typed, product_typed) {
                     (true, _) => d.quote_ident(b),
                     (false, false) => format!("nullif({text}, {})", d.string_literal(b.trim())),
                     (false, true) => format!(
                         "CASE WHEN lower({text}) IN ({markers}) THEN NULL ELSE nullif({text}, {}) END",
                         d.string_literal(b.trim())
                     ),
+                };
+                if own.is_empty() {
+                    counted
+                } else {
+                    format!(
+                        "CASE WHEN lower({text}) IN ({}) THEN NULL ELSE {counted} END",
+                        list(own)
+                    )
                 }
             })
             .collect();
         let keyed_sql = keyed_count(spec, &pairs, &bronze_exprs, &source.name, d);
-        let bronze_sql = present(bronze_exprs, &source.name);
+        // How many values each declared list held back, for the line that says so.
+        let declared_counts: Vec<String> = pairs
+            .iter()
+            .zip(&declared)
+            .enumerate()
+            .filter(|(_, (_, own))| !own.is_empty())
+            .map(|(i, ((b, _), own))| {
+                format!(
+                    "{} AS hm_declared_{i}",
+                    d.count_if(&format!("lower({}) IN ({})", d.key_text(&d.quote_ident(b)), list(own)))
+                )
+            })
+            .collect();
+        let bronze_sql = present(bronze_exprs, &source.name, declared_counts);
         let product_exprs: Vec<String> = pairs
             .iter()
             .map(|(_, p)| format!("count({})", d.quote_ident(p)))
@@ -233,9 +281,14 @@ impl KeptValues {
                 expr: expr.clone(),
             })
             .collect();
-        let product_sql = present(pairs.iter().map(|(_, p)| d.quote_ident(p)).collect(), &spec.relation());
+        let product_sql = present(
+            pairs.iter().map(|(_, p)| d.quote_ident(p)).collect(),
+            &spec.relation(),
+            Vec::new(),
+        );
         Some(KeptValues {
             pairs,
+            declared,
             bronze_sql,
             product_sql,
             measures,
@@ -311,10 +364,24 @@ impl KeptValues {
                     )
                 }
             };
-            if lost == 0 || expected == 0 {
+            let held = get(&b_rows, &format!("hm_declared_{i}"));
+            if (lost == 0 || expected == 0) && held == 0 {
                 continue;
             }
-            let lost_share = lost as f64 / expected as f64;
+            let declared_note = if held > 0 {
+                format!(
+                    "; {} bronze values written `{}` are declared missing in the spec (`missing_values`) and are not counted",
+                    thousands(held),
+                    self.declared[i].join("`, `")
+                )
+            } else {
+                String::new()
+            };
+            let lost_share = if expected == 0 {
+                0.0
+            } else {
+                lost as f64 / expected as f64
+            };
             let passed = lost_share <= max_set_aside;
             out.push(CheckResult {
                 standard_id: GUARD_ID.into(),
@@ -324,7 +391,7 @@ impl KeptValues {
                 severity: Severity::Error,
                 status: if passed { Status::Pass } else { Status::Fail },
                 figure: format!(
-                    "{} of {}{} values of bronze `{bronze_name}` are NULL in the product ({:.2}%; {measured}), at most {:.2}% may be set aside",
+                    "{} of {}{} values of bronze `{bronze_name}` are NULL in the product ({:.2}%; {measured}), at most {:.2}% may be set aside{declared_note}",
                     thousands(lost),
                     if keyed.is_some() { "" } else { "about " },
                     thousands(expected),

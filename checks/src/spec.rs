@@ -30,6 +30,12 @@ pub struct SourceSpec {
     /// The source's business key, used to reconcile row counts after dedup.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key: Vec<String>,
+    /// Per source column, the values it writes for "no value" beyond the universal
+    /// markers (`-999` among temperatures, `1900-01-01` among hire dates): the product
+    /// holds NULL for them, and the kept-values guard does not count them as lost (it
+    /// says how many it left out). Written by whoever decided it, so a reviewer sees it.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub missing_values: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl SourceSpec {

@@ -695,6 +695,74 @@ pub fn generate(seed: u64) -> MessySet {
             (money.render(cents), Some(format!("{}.{:02}", cents / 100, cents % 100)))
         }));
     }
+    // A measure that instruments and forms write a placeholder for when they have
+    // none (`-999`, `-9999`: NOAA and survey exports): the truth is no value.
+    if rng.chance(0.3) {
+        let (h, n) = header(
+            style,
+            words_from(
+                &mut rng,
+                &[&["duration", "minutes"][..], &["score"], &["battery", "level"]],
+            ),
+        );
+        let placeholder = *rng.pick(&["-999", "-9999", "-99"]);
+        columns.push(column(
+            h,
+            n,
+            TruthKind::Decimal,
+            vec!["sentinel-number"],
+            move |rng, _| {
+                if rng.chance(0.04) {
+                    return (placeholder.to_string(), None);
+                }
+                let tenths = rng.below(5_000);
+                (
+                    format!("{}.{}", tenths / 10, tenths % 10),
+                    Some(format!("{}.{}0", tenths / 10, tenths % 10)),
+                )
+            },
+        ));
+    }
+    // A date a system fills with its "no date" (`1900-01-01`, `9999-12-31`) when
+    // nobody entered one: the truth is no value.
+    if rng.chance(0.3) {
+        let (h, n) = header(
+            style,
+            words_from(
+                &mut rng,
+                &[&["hired", "on"][..], &["contract", "start"], &["valid", "until"]],
+            ),
+        );
+        let pattern = *rng.pick(&["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"]);
+        let placeholder = *rng.pick(&[(1900, 1, 1), (9999, 12, 31), (1899, 12, 30)]);
+        columns.push(column(
+            h,
+            n,
+            TruthKind::Timestamp,
+            vec!["sentinel-date"],
+            move |rng, _| {
+                if rng.chance(0.04) {
+                    let (y, m, d) = placeholder;
+                    let t = Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+                    return (t.format(pattern).to_string(), None);
+                }
+                let t = Utc
+                    .with_ymd_and_hms(
+                        2012 + rng.below(14) as i32,
+                        1 + rng.below(12) as u32,
+                        1 + rng.below(28) as u32,
+                        0,
+                        0,
+                        0,
+                    )
+                    .unwrap();
+                (
+                    t.format(pattern).to_string(),
+                    Some(t.format("%Y-%m-%d %H:%M:%S").to_string()),
+                )
+            },
+        ));
+    }
     // Whole numbers with thousands separators.
     if rng.chance(0.6) {
         let (h, n) = header(

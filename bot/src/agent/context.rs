@@ -135,6 +135,7 @@ pub fn resolve(project: &Project, request: &PromotionRequest) -> Result<(Resolve
                 file: None,
                 table: None,
                 key: Vec::new(),
+                missing_values: Default::default(),
             },
             location: SourceLocation::Product,
         },
@@ -185,6 +186,7 @@ fn bronze_source(project: &Project, wanted: &str) -> Result<ResolvedSource, Requ
         return Ok(ResolvedSource {
             spec: SourceSpec {
                 key: Vec::new(),
+                missing_values: Default::default(),
                 ..s.clone()
             },
             location,
@@ -208,6 +210,7 @@ fn bronze_source(project: &Project, wanted: &str) -> Result<ResolvedSource, Requ
                 file: Some(wanted.to_string()),
                 table: None,
                 key: Vec::new(),
+                missing_values: Default::default(),
             },
             location: SourceLocation::File {
                 path: project.root.join(wanted),
@@ -225,6 +228,7 @@ fn bronze_source(project: &Project, wanted: &str) -> Result<ResolvedSource, Requ
                 file: None,
                 table: Some(wanted.to_string()),
                 key: Vec::new(),
+                missing_values: Default::default(),
             },
             location: SourceLocation::Table(wanted.to_string()),
         })

@@ -17,6 +17,7 @@ pub mod prompts;
 pub mod request_filters;
 pub mod request_terms;
 pub mod rules;
+pub mod sentinels;
 pub mod synonyms;
 pub mod transform;
 pub mod units;

@@ -4,6 +4,7 @@
 
 use super::context::{Context, PromotionRequest, Target};
 use super::profile::Profile;
+use super::sentinels::{range_label, Sentinel};
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::result::{Checklist, ProductReport, Summary, SCHEMA_VERSION};
 use hallmark_checks::scan::thousands;
@@ -57,6 +58,8 @@ struct BronzeColumn<'a> {
     readings: Vec<BronzeReading>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    placeholders: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     values_withheld: bool,
 }
@@ -118,6 +121,7 @@ pub fn bronze_yaml(ctx: &Context<'_>) -> Result<String, serde_norway::Error> {
                         })
                         .collect(),
                     tags: c.inferred.tags.clone(),
+                    placeholders: c.sentinels.iter().map(placeholder_line).collect(),
                     values_withheld: personal,
                 }
             })
@@ -224,12 +228,26 @@ pub fn readings_md(profile: &Profile) -> String {
             .map(|r| format!("{} ({})", r.inferred.kind.label(), r.coverage()))
             .collect();
         let _ = write!(out, "- `{name}`: **{}**, {coverage}", chosen.kind.label());
+        if !c.sentinels.is_empty() {
+            let lines: Vec<String> = c.sentinels.iter().map(placeholder_line).collect();
+            let _ = write!(out, "; placeholders for no value: {}", lines.join(", "));
+        }
         if !others.is_empty() {
             let _ = write!(out, "; also tried: {}", others.join("; "));
         }
         let _ = writeln!(out, ".");
     }
     out
+}
+
+/// `-999 (37 rows; the other values lie in -20.5..45.1)`.
+pub fn placeholder_line(s: &Sentinel) -> String {
+    format!(
+        "`{}` ({} rows; the other values lie in {})",
+        s.label,
+        thousands(s.rows),
+        range_label(s)
+    )
 }
 
 /// The coverage line of a silver promotion: how many of the `bronze` columns some

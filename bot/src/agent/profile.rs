@@ -8,6 +8,7 @@
 //! the drafter's order of preference, that reads at least [`MIN_SHARE`] of all values.
 
 use super::infer::{candidates, Candidate, Inferred, Kind, MAX_CATEGORIES, MIN_SHARE};
+use super::sentinels::{self, Sentinel};
 use super::transform::reads_sql;
 use hallmark_checks::guards::missing_markers_sql;
 use hallmark_checks::scan::thousands;
@@ -105,6 +106,10 @@ pub struct ColumnProfile {
     /// labels a request may name.
     #[serde(skip)]
     pub labels: Vec<String>,
+    /// Values the chosen reading holds that stand for "no value" (`-999`,
+    /// `1900-01-01`), measured on every row.
+    #[serde(skip)]
+    pub sentinels: Vec<Sentinel>,
 }
 
 /// The distinct trimmed values of `values`, markers and blanks left out, when there
@@ -220,6 +225,7 @@ pub fn profile(warehouse: &dyn Warehouse, source: &str) -> Result<Profile, Wareh
                 inferred: choose(&readings),
                 readings,
                 labels: labels_of(&values),
+                sentinels: Vec::new(),
             }
         })
         .collect();
@@ -234,6 +240,13 @@ pub fn profile(warehouse: &dyn Warehouse, source: &str) -> Result<Profile, Wareh
             })
             .collect();
         measure_readings(warehouse, &relation, &mut profiles, &samples)?;
+        let typed: Vec<(String, Kind)> = profiles
+            .iter()
+            .map(|c| (c.name.clone(), c.inferred.kind.clone()))
+            .collect();
+        for (c, found) in profiles.iter_mut().zip(sentinels::find(warehouse, &relation, &typed)?) {
+            c.sentinels = found;
+        }
     }
     Ok(Profile {
         source: source.to_string(),

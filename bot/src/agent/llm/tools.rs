@@ -232,6 +232,11 @@ pub fn profile_json(p: &Profile) -> Value {
                 "reads": r.coverage(),
                 "share": (r.share() * 1000.0).round() / 1000.0,
             })).collect::<Vec<_>>(),
+            "placeholders_for_no_value": c.sentinels.iter().map(|s| json!({
+                "value": s.label,
+                "rows": s.rows,
+                "spellings": s.spellings.iter().map(|v| value(v)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }

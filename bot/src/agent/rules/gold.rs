@@ -517,6 +517,7 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
             file: None,
             table: None,
             key: Vec::new(),
+            missing_values: Default::default(),
         }],
         primary_key,
         columns,

@@ -8,6 +8,7 @@ use super::super::context::Context;
 use super::super::infer::{name_words, Kind};
 use super::super::profile::{ColumnProfile, Profile};
 use super::super::request_filters::{excluded_phrases, names_value};
+use super::super::sentinels::{range_label, Sentinel};
 use super::super::synonyms::synonyms_of;
 use super::super::transform::{
     converted_sql, ident, json_field_expr, literal, silver_expr, silver_select, snake_case, OutputColumn, Quarantine,
@@ -113,6 +114,22 @@ pub fn draft_silver(ctx: &Context<'_>, revisions: &Revisions) -> SilverDraft {
         }
         let mut type_name = c.inferred.silver_type.to_string();
         let mut expr = silver_expr(&c.name, &c.inferred.kind);
+        let sentinels: Vec<&Sentinel> = c.sentinels.iter().filter(|s| s.fits(&c.inferred.kind)).collect();
+        for s in &sentinels {
+            expr = format!("nullif({expr}, {})", s.sql);
+            notes.push(format!(
+                "`{name}`: `{}` ({} rows) stands for no value: it repeats and lies far outside every other value ({}). It is NULL in silver, and the spec declares it in `missing_values` so the kept-values guard does not count it as lost.",
+                s.label,
+                s.rows,
+                range_label(s)
+            ));
+        }
+        if !sentinels.is_empty() {
+            source.missing_values.insert(
+                c.name.clone(),
+                sentinels.iter().flat_map(|s| s.spellings.iter().cloned()).collect(),
+            );
+        }
         let mut extra = None;
         if let Some(pair) = measured_in.iter().find(|p| p.measure == i) {
             let unit = &profile.columns[pair.unit];
