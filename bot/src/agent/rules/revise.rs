@@ -77,8 +77,6 @@ pub struct Revisions {
     pub normalized: Vec<Normalizing>,
     /// Values set aside (NULL plus a flag column), with why.
     pub set_aside: Vec<(SetAside, String)>,
-    /// What was tried and did not help, so the stop says it.
-    pub tried: Vec<String>,
 }
 
 impl Revisions {
@@ -122,9 +120,7 @@ impl Revisions {
                     } else {
                         r.columns.join(", ")
                     };
-                    let line = format!("{} {} on {on}: {why}", r.standard_id, r.check);
-                    self.tried.push(line.clone());
-                    beyond.push(line);
+                    beyond.push(format!("{} {} on {on}: {why}", r.standard_id, r.check));
                 }
             }
         }
@@ -223,13 +219,9 @@ impl Revisions {
             .ok_or("its reading is not among the measured ones")?;
         let read = |k: usize| c.readings[k].measured.map(|m| m.read);
         let now = read(current).ok_or("its readings were not measured on every row")?;
-        let tried: Vec<usize> = self
-            .tried_readings(&c.name)
-            .into_iter()
-            .chain(std::iter::once(current))
-            .collect();
+        // Only a reading that reads more: each revision reads more than the last, so
+        // the search cannot go round in circles.
         let better = (0..c.readings.len())
-            .filter(|k| !tried.contains(k))
             .filter(|&k| !matches!(c.readings[k].inferred.kind, Kind::Text | Kind::Category))
             .filter_map(|k| read(k).filter(|n| *n > now).map(|n| (k, n)))
             .max_by_key(|(k, n)| (*n, std::cmp::Reverse(*k)));
@@ -263,14 +255,6 @@ impl Revisions {
         self.readings.retain(|(col, _, _)| *col != c.name);
         self.readings.push((c.name.clone(), k, why));
         Ok(())
-    }
-
-    fn tried_readings(&self, column: &str) -> Vec<usize> {
-        self.readings
-            .iter()
-            .filter(|(c, _, _)| c == column)
-            .map(|(_, k, _)| *k)
-            .collect()
     }
 
     /// Measures, on every row of the source, which spellings of `check.column` make
