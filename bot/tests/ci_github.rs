@@ -171,6 +171,76 @@ fn a_failing_change_fails_the_step_with_annotations_on_the_standard() {
     assert!(a["message"].as_str().unwrap().contains("40"), "the figure: {a}");
 }
 
+/// Actions makes a check run for the workflow job itself, named after the job (here,
+/// as in the example workflow, `hallmark`): `hallmark ci` makes its own beside it and
+/// never writes to the job's, on the first run or a re-run.
+#[test]
+fn the_workflow_jobs_own_check_run_is_never_edited() {
+    use hallmark_tests::fake_github::checks::workflow_job_started;
+    let dir = tempfile::tempdir().unwrap();
+    let (root, base) = shop(dir.path());
+    negate_amounts(&root);
+    let head = commit_all(&root, "Sign the amounts");
+    let fake = fake();
+    let job = fake.with_state(|s| workflow_job_started(s, REPO, &head.to_string(), "hallmark"));
+
+    for round in 1..=2 {
+        let run = step(&fake, dir.path(), &root, base, head);
+        assert_eq!(run.code, 1, "{}", run.stdout);
+        let checks = fake.with_state(|s| s.check_runs.clone());
+        assert_eq!(checks.len(), 2, "round {round}: {checks:?}");
+        let job_run = checks.iter().find(|c| c.id == job).unwrap();
+        assert_eq!(
+            (job_run.status.as_str(), job_run.writes, job_run.conclusion.as_deref()),
+            ("in_progress", 0, None),
+            "round {round}: the job's run is untouched"
+        );
+        let ours = checks.iter().find(|c| c.id != job).unwrap();
+        assert_eq!(
+            (ours.conclusion.as_deref(), ours.external_id.as_str(), ours.writes),
+            (Some("failure"), "hallmark-ci", round),
+            "round {round}"
+        );
+    }
+}
+
+/// A pull request from a fork (or Dependabot's) gets a read-only `GITHUB_TOKEN`: the
+/// check run and the comment cannot be written, and the step still reports — the
+/// summary, the outputs and the exit code — and says once why there is no check run.
+#[test]
+fn a_read_only_token_still_reports_through_the_summary_outputs_and_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, base) = shop(dir.path());
+    negate_amounts(&root);
+    let head = commit_all(&root, "Sign the amounts");
+    let fake = fake();
+    fake.with_state(|s| s.read_only_tokens.push(TOKEN.into()));
+
+    let run = step(&fake, dir.path(), &root, base, head);
+    assert_eq!(
+        run.code, 1,
+        "the failing checklist still fails the step: {}",
+        run.stdout
+    );
+    assert!(
+        run.outputs.starts_with("passed=false\nfailed-count=1\n"),
+        "{}",
+        run.outputs
+    );
+    assert!(run.summary.contains("silver.sales"), "{}", run.summary);
+    assert_eq!(
+        run.stdout
+            .matches("no check run, since the token may not write checks")
+            .count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("no checklist comment"), "{}", run.stdout);
+    let (checks, comments) = fake.with_state(|s| (s.check_runs.len(), s.comments.len()));
+    assert_eq!((checks, comments), (0, 0));
+}
+
 #[test]
 fn a_standards_change_rechecks_every_product() {
     let dir = tempfile::tempdir().unwrap();

@@ -373,6 +373,7 @@ fn a_check_run_with_many_annotations_is_sent_fifty_at_a_time() {
         title: "120 failed".into(),
         summary: "the checklist".into(),
         details_url: Some("https://ci.example/run/1".into()),
+        external_id: "hallmark-app",
         annotations: (1..=120)
             .map(|i| Annotation {
                 path: "data_standards.md".into(),
@@ -400,4 +401,77 @@ fn a_check_run_with_many_annotations_is_sent_fifty_at_a_time() {
         (id, 1, 120),
         "nothing shown twice"
     );
+}
+
+/// GitHub refuses an annotation title over 255 characters (with the whole request):
+/// a title that names every column of a wide check is cut, not refused.
+#[test]
+fn a_long_annotation_title_is_cut_to_githubs_limit() {
+    use hallmark::github::check_runs::{Annotation, CheckRunReport};
+    let (fake, client, rt) = setup();
+    let columns: Vec<String> = (0..60).map(|i| format!("column_{i}")).collect();
+    let report = CheckRunReport {
+        name: "hallmark".into(),
+        head_sha: "c".repeat(40),
+        conclusion: "failure",
+        title: "1 failed".into(),
+        summary: "the checklist".into(),
+        details_url: None,
+        external_id: "hallmark-app",
+        annotations: vec![Annotation {
+            path: "data_standards.md".into(),
+            start_line: 3,
+            end_line: 3,
+            annotation_level: "failure",
+            title: format!("STD-1 fail on silver.wide ({})", columns.join(", ")),
+            message: "2 duplicate rows".into(),
+        }],
+    };
+    rt.block_on(client.publish_check_run(INSTALLATION, REPO, &report))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let runs = fake.with_state(|s| s.check_runs.clone());
+    let title = runs[0].annotations[0]["title"].as_str().unwrap().to_string();
+    assert_eq!(title.chars().count(), 255, "{title}");
+    assert!(title.starts_with("STD-1 fail on silver.wide (column_0, ") && title.ends_with('…'));
+}
+
+/// GitHub Actions makes a check run for every workflow job, named after the job, and
+/// GitHub lets only the app that made a run change it. The App finds its own run by
+/// its app and mark, creates one beside a job's run of the same name, and updates
+/// only its own on a re-run.
+#[test]
+fn the_app_never_edits_a_check_run_another_app_made() {
+    use hallmark::github::check_runs::CheckRunReport;
+    use hallmark_tests::fake_github::checks::workflow_job_started;
+    let (fake, client, rt) = setup();
+    let sha = "b".repeat(40);
+    let job = fake.with_state(|s| workflow_job_started(s, REPO, &sha, "hallmark"));
+    let report = CheckRunReport {
+        name: "hallmark".into(),
+        head_sha: sha.clone(),
+        conclusion: "success",
+        title: "all passed".into(),
+        summary: "the checklist".into(),
+        details_url: None,
+        external_id: "hallmark-app",
+        annotations: Vec::new(),
+    };
+    let ours = rt
+        .block_on(client.publish_check_run(INSTALLATION, REPO, &report))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(ours, job);
+    let again = rt
+        .block_on(client.publish_check_run(INSTALLATION, REPO, &report))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again, ours, "a re-run updates the App's own run");
+    let runs = fake.with_state(|s| s.check_runs.clone());
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let job_run = runs.iter().find(|r| r.id == job).unwrap();
+    assert_eq!(
+        (job_run.status.as_str(), job_run.writes, job_run.summary.as_str()),
+        ("in_progress", 0, ""),
+        "the job's own run is untouched"
+    );
+    let own = runs.iter().find(|r| r.id == ours).unwrap();
+    assert_eq!((own.writes, own.external_id.as_str()), (2, "hallmark-app"));
 }

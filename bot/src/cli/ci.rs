@@ -27,6 +27,10 @@ use std::path::{Path, PathBuf};
 /// The name of the check run, and of the required check a branch rule names.
 pub const CHECK_NAME: &str = "hallmark";
 
+/// `hallmark ci`'s mark on its check runs (`external_id`): the workflow job's own
+/// run (also named after the job, often `hallmark`) and the App's runs have others.
+pub const CHECK_EXTERNAL_ID: &str = "hallmark-ci";
+
 /// Who a workflow's `GITHUB_TOKEN` writes as.
 const WORKFLOW_LOGIN: &str = "github-actions[bot]";
 
@@ -268,13 +272,20 @@ fn report_to_github(
         },
         summary: fold(markdown, MAX_SUMMARY, run.run_url.as_deref()),
         details_url: run.run_url.clone(),
+        external_id: CHECK_EXTERNAL_ID,
         annotations: checklist
             .map(|c| annotations(c, project, repo_root))
             .unwrap_or_default(),
     };
-    runtime
-        .block_on(client.publish_check_run(0, &run.repo, &report))
-        .context("posting the hallmark check run")?;
+    // A token that may not write checks (a pull request from a fork or Dependabot, a
+    // personal token) leaves the summary, the outputs and the exit code to carry it.
+    match runtime.block_on(client.publish_check_run(0, &run.repo, &report)) {
+        Ok(_) => {}
+        Err(e) if e.is_permission_denied() => eprintln!(
+            "hallmark ci: no check run, since the token may not write checks ({e}); a pull request from a fork or Dependabot gets a read-only GITHUB_TOKEN, and personal tokens cannot create check runs. The step summary, the outputs and the exit code carry the checklist."
+        ),
+        Err(e) => return Err(e).context("posting the hallmark check run"),
+    }
     let Some(number) = run.pull_request else {
         return Ok(());
     };
@@ -295,9 +306,13 @@ fn report_to_github(
         }
     };
     if post && checklist.is_some() {
-        runtime
-            .block_on(client.upsert_comment(0, &run.repo, number, "checklist", &body))
-            .context("posting the checklist comment")?;
+        match runtime.block_on(client.upsert_comment(0, &run.repo, number, "checklist", &body)) {
+            Ok(_) => {}
+            Err(e) if e.is_permission_denied() => eprintln!(
+                "hallmark ci: no checklist comment, since the token may not write to pull request #{number} ({e})."
+            ),
+            Err(e) => return Err(e).context("posting the checklist comment"),
+        }
     }
     Ok(())
 }

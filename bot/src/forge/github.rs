@@ -140,6 +140,7 @@ impl Forge for GitHubForge {
                 title: summary.into(),
                 summary: format!("{summary}\n\nThe checklist is the pull request's `hallmark` comment."),
                 details_url: None,
+                external_id: super::STATUS_EXTERNAL_ID,
                 annotations: Vec::new(),
             };
             self.client.publish_check_run(self.installation, repo, &report).await?;

@@ -17,6 +17,10 @@ use std::pin::Pin;
 /// on GitLab): what a branch rule requires.
 pub const STATUS_NAME: &str = "hallmark";
 
+/// The App's mark on its check runs (`external_id`): `hallmark ci` marks its own
+/// differently, so neither finds, and edits, the other's.
+pub const STATUS_EXTERNAL_ID: &str = "hallmark-app";
+
 /// What a forge call returns.
 pub type ForgeFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ForgeError>> + Send + 'a>>;
 

@@ -6,6 +6,12 @@
 //! place, and its creation is written once like every other write. Since an update
 //! can only add annotations, a re-run sends only those the run does not have yet;
 //! one that no longer applies stays until a new commit gets a new run.
+//!
+//! "Our" run is found by the app that made it and by our `external_id`, never by
+//! name alone: GitHub Actions makes a check run for every workflow job, named after
+//! the job (the example workflow's job is `hallmark`), and GitHub refuses (403) to let
+//! one app change another's run. The App and `hallmark ci` mark their runs with
+//! different ids, so neither ever touches the other's.
 
 use super::client::{decode, never, GitHubClient, Once, Verb};
 use super::errors::GitHubError;
@@ -19,6 +25,19 @@ pub const ANNOTATIONS_PER_REQUEST: usize = 50;
 
 /// The longest summary GitHub accepts (characters).
 pub const MAX_SUMMARY: usize = 65_535;
+
+/// The longest annotation title GitHub accepts (characters); a title that joins every
+/// column of a wide check would be refused with the whole request.
+pub const MAX_ANNOTATION_TITLE: usize = 255;
+
+/// `annotation` with its title cut to [`MAX_ANNOTATION_TITLE`], ending in `…` when cut.
+fn within_limits(annotation: &Annotation) -> Annotation {
+    let mut a = annotation.clone();
+    if a.title.chars().count() > MAX_ANNOTATION_TITLE {
+        a.title = a.title.chars().take(MAX_ANNOTATION_TITLE - 1).collect::<String>() + "…";
+    }
+    a
+}
 
 /// An annotation on a line of a file of the repository.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,6 +71,9 @@ pub struct CheckRunReport {
     pub summary: String,
     /// Where the full run is (the workflow run's page).
     pub details_url: Option<String>,
+    /// Our mark on the run, by which a re-run finds it among the commit's runs of the
+    /// same name (the workflow job's own, another publisher's).
+    pub external_id: &'static str,
     /// Every annotation; sent in batches.
     pub annotations: Vec<Annotation>,
 }
@@ -70,23 +92,59 @@ impl Shown {
     }
 }
 
+/// A commit's check runs as GitHub lists them, with what octocrab 0.54's
+/// `CheckRun` model lacks: `external_id` and the app that made each.
+#[derive(Debug, Deserialize)]
+struct ListedRuns {
+    check_runs: Vec<ListedRun>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedRun {
+    id: u64,
+    name: String,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    app: Option<ListedApp>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedApp {
+    id: u64,
+}
+
 impl GitHubClient {
-    /// The id of the check run `name` on `sha`, if there is one.
+    /// The id of our check run `name` on `sha` — marked `external_id`, and made by
+    /// this client's app when it is one — if there is one.
     pub async fn find_check_run(
         &self,
         installation: u64,
         repo: &str,
         sha: &str,
         name: &str,
+        external_id: &str,
     ) -> Result<Option<u64>, GitHubError> {
-        let path = format!(
-            "/repos/{repo}/commits/{sha}/check-runs?check_name={}",
+        let mut path = format!(
+            "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all&per_page=100",
             percent_encode(name)
         );
-        let runs: models::checks::ListCheckRuns = self
+        let app = self.app_id();
+        if let Some(app) = app {
+            path.push_str(&format!("&app_id={app}"));
+        }
+        let runs: ListedRuns = self
             .fetch(installation, Verb::Get, &path, None, "a list of check runs")
             .await?;
-        Ok(runs.check_runs.iter().find(|r| r.name == name).map(|r| r.id.0))
+        Ok(runs
+            .check_runs
+            .iter()
+            .find(|r| {
+                r.name == name
+                    && r.external_id.as_deref() == Some(external_id)
+                    && app.is_none_or(|id| r.app.as_ref().is_some_and(|a| a.id == id))
+            })
+            .map(|r| r.id))
     }
 
     /// Creates the check run of `report`, or updates the one `report.name` already
@@ -97,7 +155,7 @@ impl GitHubClient {
         repo: &str,
         report: &CheckRunReport,
     ) -> Result<u64, GitHubError> {
-        let existing = || self.find_check_run(installation, repo, &report.head_sha, &report.name);
+        let existing = || self.find_check_run(installation, repo, &report.head_sha, &report.name, report.external_id);
         let found = existing().await?;
         let annotations: Vec<Annotation> = match found {
             Some(id) => {
@@ -114,9 +172,11 @@ impl GitHubClient {
         let mut batches = annotations.chunks(ANNOTATIONS_PER_REQUEST);
         let first = batches.next().unwrap_or_default();
         let body = |annotations: &[Annotation]| {
+            let annotations: Vec<Annotation> = annotations.iter().map(within_limits).collect();
             let mut body = json!({
                 "name": report.name,
                 "head_sha": report.head_sha,
+                "external_id": report.external_id,
                 "status": "completed",
                 "conclusion": report.conclusion,
                 "output": {"title": report.title, "summary": report.summary, "annotations": annotations},

@@ -138,6 +138,14 @@ impl std::fmt::Debug for GitHubClient {
 }
 
 impl GitHubClient {
+    /// The app this client acts as, when it is one (not a plain token's).
+    pub(crate) fn app_id(&self) -> Option<u64> {
+        match self.identity {
+            Identity::App(id) => Some(id),
+            Identity::Login(_) => None,
+        }
+    }
+
     /// A client for app `app_id` with its PEM private key, against the API at `api`
     /// (`https://api.github.com`, a GitHub Enterprise `https://HOST/api/v3`, or a test
     /// server). Every request, the token exchange included, names [`API_VERSION`].

@@ -69,6 +69,13 @@ pub enum GitHubError {
 }
 
 impl GitHubError {
+    /// True when GitHub refused the write for want of permission (403 other than a
+    /// rate limit): a read-only `GITHUB_TOKEN` (a pull request from a fork or
+    /// Dependabot), or a personal token where only an app may write.
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, GitHubError::Status { status: 403, message, .. } if !message.to_lowercase().contains("rate limit"))
+    }
+
     /// True when a write may have happened though its answer says otherwise: a 5xx,
     /// or no answer at all.
     pub(crate) fn answer_lost(&self) -> bool {

@@ -1,8 +1,11 @@
-//! Check Runs as GitHub keeps them: created on a commit (`POST /check-runs`),
-//! updated (`PATCH /check-runs/{id}`, whose annotations are appended, never
-//! replaced), listed for a commit by name, and their annotations listed. GitHub's
+//! Check Runs as GitHub keeps them: created on a commit (`POST /check-runs`) by the
+//! app the token acts for, updated (`PATCH /check-runs/{id}`, whose annotations are
+//! appended, never replaced) only by that app — another app gets 403 —, listed for a
+//! commit by name and app, and their annotations listed. GitHub Actions makes a run
+//! for every workflow job, named after the job ([`workflow_job_started`]). GitHub's
 //! limits are enforced: at most 50 annotations per request, a summary of at most
-//! 65,535 characters, and each annotation's required fields and level.
+//! 65,535 characters, an annotation title of at most 255, and each annotation's
+//! required fields and level.
 
 use super::{shapes, Shared};
 use axum::extract::{Path, Query, State};
@@ -35,6 +38,10 @@ pub struct StoredCheckRun {
     pub annotations: Vec<Value>,
     /// How many requests wrote it.
     pub writes: usize,
+    /// The app that made it, the only one that may change it.
+    pub app_id: u64,
+    /// The maker's own reference (`external_id`).
+    pub external_id: String,
 }
 
 fn invalid(message: String) -> Response {
@@ -66,6 +73,11 @@ fn check_output(body: &Value) -> Result<(), String> {
             if a[field].is_null() {
                 return Err(format!("annotations[{i}].{field} wasn't supplied"));
             }
+        }
+        if a["title"].as_str().is_some_and(|t| t.chars().count() > 255) {
+            return Err(format!(
+                "annotations[{i}].title is too long (maximum is 255 characters)"
+            ));
         }
         if !["notice", "warning", "failure"].contains(&a["annotation_level"].as_str().unwrap_or_default()) {
             return Err(format!(
@@ -106,13 +118,38 @@ fn to_json(api: &str, r: &StoredCheckRun) -> Value {
         &r.title,
         &r.summary,
         r.annotations.len(),
+        r.app_id,
+        &r.external_id,
     )
+}
+
+/// Starts a job of a workflow run on `sha`: GitHub Actions makes its check run,
+/// named after the job, in progress, with the job's own `external_id`. Returns its id.
+pub fn workflow_job_started(s: &mut super::State, repo: &str, sha: &str, job: &str) -> u64 {
+    s.next_id += 1;
+    let id = s.next_id;
+    s.check_runs.push(StoredCheckRun {
+        id,
+        repo: repo.to_string(),
+        name: job.to_string(),
+        head_sha: sha.to_string(),
+        status: "in_progress".into(),
+        conclusion: None,
+        title: String::new(),
+        summary: String::new(),
+        annotations: Vec::new(),
+        writes: 0,
+        app_id: super::ACTIONS_APP_ID,
+        external_id: format!("ca395085-040a-526b-2ce8-bdc85f692774-{id}"),
+    });
+    id
 }
 
 /// `POST /repos/{owner}/{repo}/check-runs`
 pub async fn create(
     State(shared): State<Shared>,
     Path((owner, repo)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
@@ -134,6 +171,8 @@ pub async fn create(
         summary: String::new(),
         annotations: Vec::new(),
         writes: 0,
+        app_id: super::caller_app(&s, &headers),
+        external_id: body["external_id"].as_str().unwrap_or_default().to_string(),
     };
     apply(&mut run, &body);
     let out = to_json(&s.api(), &run);
@@ -145,6 +184,7 @@ pub async fn create(
 pub async fn update(
     State(shared): State<Shared>,
     Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
@@ -152,8 +192,18 @@ pub async fn update(
         return invalid(message);
     }
     let api = s.api();
+    let caller = super::caller_app(&s, &headers);
     match s.check_runs.iter_mut().find(|r| r.id == id) {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
+        Some(run) if run.app_id != caller => (
+            StatusCode::FORBIDDEN,
+            Json(json!({
+                "message": format!("Invalid app_id `{caller}` - check run can only be modified by the GitHub App that created it."),
+                "documentation_url": "https://docs.github.com/rest/checks/runs#update-a-check-run",
+                "status": "403"
+            })),
+        )
+            .into_response(),
         Some(run) => {
             apply(run, &body);
             Json(to_json(&api, run)).into_response()
@@ -174,6 +224,7 @@ pub async fn list_for_commit(
         .iter()
         .filter(|r| r.repo == full && r.head_sha == sha)
         .filter(|r| q.get("check_name").is_none_or(|n| *n == r.name))
+        .filter(|r| q.get("app_id").is_none_or(|a| *a == r.app_id.to_string()))
         .map(|r| to_json(&s.api(), r))
         .collect();
     Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response()

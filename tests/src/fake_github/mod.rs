@@ -126,6 +126,10 @@ pub struct State {
     /// Tokens of GitHub Actions workflows (`GITHUB_TOKEN`): accepted like issued
     /// ones, and what they write is `github-actions[bot]`'s.
     pub actions_tokens: Vec<String>,
+    /// Workflow tokens that may only read, as a pull request from a fork or
+    /// Dependabot gets: every write answers 403 "Resource not accessible by
+    /// integration". They are also listed in `actions_tokens`.
+    pub read_only_tokens: Vec<String>,
     /// The installations that exist; empty means any id is one.
     pub installations: Vec<u64>,
     /// When each issued token expires (Unix seconds); an expired token gets 401.
@@ -194,13 +198,27 @@ pub(crate) fn record_api_version(s: &mut State, headers: &HeaderMap) {
 /// The id of the GitHub Actions app, which writes what a workflow's token writes.
 pub const ACTIONS_APP_ID: u64 = 15368;
 
-/// True when `headers` carry a workflow token of `s`.
-pub(crate) fn is_actions_token(s: &State, headers: &HeaderMap) -> bool {
+/// The token `headers` carry, as `Bearer` or `token`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("token ")))
-        .is_some_and(|t| s.actions_tokens.iter().any(|a| a == t))
+}
+
+/// True when `headers` carry a workflow token of `s`.
+pub(crate) fn is_actions_token(s: &State, headers: &HeaderMap) -> bool {
+    bearer(headers).is_some_and(|t| s.actions_tokens.iter().any(|a| a == t))
+}
+
+/// The app on whose behalf a request writes: GitHub Actions for a workflow token,
+/// else this fake's app.
+pub(crate) fn caller_app(s: &State, headers: &HeaderMap) -> u64 {
+    if is_actions_token(s, headers) {
+        ACTIONS_APP_ID
+    } else {
+        s.app_id
+    }
 }
 
 /// The state as handlers share it.
@@ -234,7 +252,19 @@ async fn gated(AxumState(shared): AxumState<Shared>, request: Request, next: Nex
         )
             .into_response();
     }
-    let refused = gate(&mut shared.lock().unwrap_or_else(|p| p.into_inner()), request.headers());
+    let refused = {
+        let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+        gate(&mut s, request.headers()).or_else(|| {
+            let read_only = bearer(request.headers()).is_some_and(|t| s.read_only_tokens.iter().any(|r| r == t));
+            (request.method() != axum::http::Method::GET && read_only).then(|| {
+                (
+                    StatusCode::FORBIDDEN,
+                    Json(json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest", "status": "403"})),
+                )
+                    .into_response()
+            })
+        })
+    };
     match refused {
         Some(response) => response,
         None => {
@@ -301,10 +331,7 @@ fn gate(s: &mut State, headers: &HeaderMap) -> Option<Response> {
 
 /// GitHub's 401 unless the request carries a token this fake issued.
 fn unauthorized(s: &State, headers: &HeaderMap) -> Option<Response> {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("token ")));
+    let token = bearer(headers);
     let now = chrono::Utc::now().timestamp();
     match token {
         Some(t)

@@ -168,16 +168,27 @@ pub fn check_run(
     title: &str,
     summary: &str,
     annotations: usize,
+    app_id: u64,
+    external_id: &str,
 ) -> Value {
     let url = format!("{api}/repos/{repo}/check-runs/{id}");
+    let (slug, app_name) = if app_id == super::ACTIONS_APP_ID {
+        ("github-actions", "GitHub Actions")
+    } else {
+        ("hallmark", "Hallmark")
+    };
     json!({
-        "id": id, "node_id": format!("CR_{id}"), "head_sha": head_sha, "external_id": "",
+        "id": id, "node_id": format!("CR_{id}"), "head_sha": head_sha, "external_id": external_id,
         "url": url, "html_url": format!("{api}/web/{repo}/runs/{id}"), "details_url": null,
         "status": status, "conclusion": conclusion, "started_at": CREATED,
         "completed_at": if status == "completed" { json!(CREATED) } else { Value::Null },
         "output": {"title": title, "summary": summary, "text": null, "annotations_count": annotations,
                    "annotations_url": format!("{url}/annotations")},
         "name": name, "check_suite": {"id": 1},
-        "app": null, "pull_requests": []
+        "app": {"id": app_id, "slug": slug, "node_id": format!("A_{app_id}"), "name": app_name,
+                "owner": null, "description": null, "external_url": "https://github.example",
+                "html_url": format!("https://github.example/apps/{slug}"),
+                "created_at": CREATED, "updated_at": CREATED, "permissions": {}, "events": []},
+        "pull_requests": []
     })
 }
