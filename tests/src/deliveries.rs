@@ -203,6 +203,15 @@ pub fn gitlab_note(repo: &str, iid: u64, merge_request: bool, id: u64, text: &st
     payload
 }
 
+/// A GitLab `Note Hook` delivery for an edit of note `id` (GitLab 16.11+ sends one,
+/// with `action: update`), its text now `text`.
+pub fn gitlab_note_edited(repo: &str, iid: u64, merge_request: bool, id: u64, text: &str, actor: &str) -> Value {
+    let mut payload = gitlab_note(repo, iid, merge_request, id, text, actor);
+    payload["object_attributes"]["action"] = json!("update");
+    payload["object_attributes"]["updated_at"] = json!("2026-11-02 10:15:00 UTC");
+    payload
+}
+
 /// A GitHub `pull_request` delivery (`opened`, `synchronize`…) of pull request
 /// `number` of `repo` from `head` (at commit `sha`) into `base`, by `actor`.
 pub fn pull_request(action: &str, repo: &str, number: u64, head: &str, sha: &str, base: &str, actor: &str) -> Value {

@@ -681,6 +681,26 @@ fn a_labeled_issue_becomes_one_pull_request_with_one_checklist_and_a_rerun_opens
     }
 }
 
+/// GitLab sends a note hook for an edit too (`action: update`, GitLab 16.11+): only a
+/// new note is a command, so correcting a note does not run what it now says.
+#[test]
+fn an_edited_gitlab_note_is_not_a_new_command() {
+    let side = Side::gitlab();
+    side.set_role("visitor", Role::Reader);
+    assert_eq!(side.comment(6, false, 511, "/hallmark promot", "visitor"), 202);
+    assert!(side.worker.run_one());
+    let edited = deliveries::gitlab_note_edited(REPO, 6, false, 511, "/hallmark help", "visitor");
+    assert_eq!(side.post("/webhooks/gitlab", "Note Hook", edited.to_string()), 200);
+    assert!(!side.worker.run_one(), "no job for an edit");
+    let said: Vec<Said> = side.said(6, false).into_iter().filter(|s| s.by_hallmark).collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].body.contains("`promot` is not a Hallmark command"),
+        "{}",
+        said[0].body
+    );
+}
+
 #[test]
 fn a_reader_is_refused_politely_and_help_is_open_to_everyone() {
     for side in both() {

@@ -72,6 +72,11 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                 Some("MergeRequest") => (&payload["merge_request"], true),
                 _ => return Ok(Routed::Ignored("a note on neither an issue nor a merge request")),
             };
+            // GitLab 16.11+ sends a note hook for an edit too (`action: update`): only
+            // a new note is a command, as on GitHub; older GitLab sends no `action`.
+            if attributes["action"].as_str().is_some_and(|a| a != "create") {
+                return Ok(Routed::Ignored("an edited note: only a new note is a command"));
+            }
             let text = attributes["note"].as_str().unwrap_or_default();
             if attributes["system"].as_bool() == Some(true) || text.contains(OUR_MARKER) || is_bot(&actor) {
                 return Ok(Routed::Ignored("a system note or a bot's"));
@@ -249,5 +254,13 @@ mod tests {
             routed("Note Hook", &fixture("note_snippet.json")),
             Routed::Ignored(_)
         ));
+        // An edit is no new command; a hook without `action` (before 16.11) is a new note.
+        on_issue["object_attributes"]["action"] = json!("update");
+        assert_eq!(
+            routed("Note Hook", &on_issue),
+            Routed::Ignored("an edited note: only a new note is a command")
+        );
+        on_issue["object_attributes"].as_object_mut().unwrap().remove("action");
+        assert!(matches!(routed("Note Hook", &on_issue), Routed::Work(_)));
     }
 }
