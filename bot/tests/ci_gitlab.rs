@@ -20,11 +20,24 @@ struct Job {
 }
 
 fn job(gitlab: &FakeGitLab, dir: &Path, root: &Path, iid: u64, base: git2::Oid, head: git2::Oid) -> Job {
+    job_with(gitlab, dir, root, iid, base, head, &[])
+}
+
+fn job_with(
+    gitlab: &FakeGitLab,
+    dir: &Path,
+    root: &Path,
+    iid: u64,
+    base: git2::Oid,
+    head: git2::Oid,
+    args: &[&str],
+) -> Job {
     let junit = dir.join("hallmark-junit.xml");
     let codequality = dir.join("gl-code-quality-report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
         .arg("ci")
         .arg(root)
+        .args(args)
         .arg("--junit")
         .arg(&junit)
         .arg("--codequality")
@@ -184,4 +197,58 @@ fn a_note_saved_before_its_answer_was_lost_is_not_posted_twice() {
     let notes = gitlab.with_state(|s| s.notes.clone());
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!((notes[0].iid, notes[0].author.as_str()), (4, "hallmark-bot"));
+}
+
+/// `--comment on-failure` posts the note when the merge request fails, and once it
+/// is fixed updates that note rather than leaving it saying it fails (as on GitHub);
+/// a merge request that never failed gets none.
+#[test]
+fn a_note_left_by_a_failure_is_updated_when_the_merge_request_passes() {
+    use hallmark_tests::shop::SALES_SQL;
+    let dir = tempfile::tempdir().unwrap();
+    let (root, base) = shop(dir.path());
+    negate_amounts(&root);
+    let failing = commit_all(&root, "Sign the amounts");
+    let gitlab = FakeGitLab::start();
+    gitlab.with_state(|s| {
+        s.tokens.insert(TOKEN.into(), "hallmark-bot".into());
+    });
+    let on_failure = ["--comment", "on-failure"];
+    let run = job_with(&gitlab, dir.path(), &root, 4, base, failing, &on_failure);
+    assert_eq!(run.code, 1, "{}", run.log);
+    let ours = |s: &hallmark_tests::fake_gitlab::State| -> Vec<StoredNote> {
+        s.notes
+            .iter()
+            .filter(|n| n.author == "hallmark-bot" && n.iid == 4)
+            .cloned()
+            .collect()
+    };
+    let notes = gitlab.with_state(|s| ours(s));
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].body.contains("SLV-003") && notes[0].body.contains("❌"),
+        "{}",
+        notes[0].body
+    );
+
+    std::fs::write(
+        root.join("products/sales/silver.sql"),
+        format!("-- Sales, amounts as sold.\n{SALES_SQL}"),
+    )
+    .unwrap();
+    let fixed = commit_all(&root, "Unsign the amounts");
+    let run = job_with(&gitlab, dir.path(), &root, 4, base, fixed, &on_failure);
+    assert_eq!(run.code, 0, "{}", run.log);
+    let notes = gitlab.with_state(|s| ours(s));
+    assert_eq!(notes.len(), 1, "the same note");
+    assert!(
+        !notes[0].body.contains("❌"),
+        "no longer says it fails: {}",
+        notes[0].body
+    );
+
+    // A merge request that never failed gets no note.
+    let run = job_with(&gitlab, dir.path(), &root, 5, base, fixed, &on_failure);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(gitlab.with_state(|s| s.notes.iter().all(|n| n.iid != 5)));
 }

@@ -60,7 +60,8 @@ fn doctor_with(
 
 fn fakes() -> (FakeGitHub, FakeGitLab) {
     let github = FakeGitHub::for_test_app();
-    github.with_state(|s| s.installations = vec![7, 8]);
+    // More than one page of them (GitHub pages 30 by default, at most 100).
+    github.with_state(|s| s.installations = (7..7 + 130).collect());
     let gitlab = FakeGitLab::start();
     gitlab.with_state(|s| {
         s.tokens.insert(GITLAB_TOKEN.into(), "hallmark-bot".into());
@@ -84,7 +85,7 @@ fn a_good_configuration_is_confirmed_line_by_line() {
     assert_eq!(code, 0, "{text}");
     assert!(
         text.contains(&format!(
-            "✅ GitHub: app {TEST_APP_ID} (Hallmark test) accepts the key; installed 2 time(s)"
+            "✅ GitHub: app {TEST_APP_ID} (Hallmark test) accepts the key; installed 130 time(s)"
         )),
         "{text}"
     );

@@ -266,11 +266,27 @@ fn a_slash_command_in_a_comment_is_queued_with_its_author() {
 }
 
 fn deliver_gitlab(s: &Server, event: &str, uuid: &str, body: &[u8], token: Option<&str>) -> Response {
+    deliver_gitlab_keyed(s, event, uuid, None, body, token)
+}
+
+/// A delivery as GitLab 17.4+ sends it: a fresh `X-Gitlab-Event-UUID` on every
+/// attempt, and an `Idempotency-Key` that stays the same across retries.
+fn deliver_gitlab_keyed(
+    s: &Server,
+    event: &str,
+    uuid: &str,
+    idempotency_key: Option<&str>,
+    body: &[u8],
+    token: Option<&str>,
+) -> Response {
     let mut headers = vec![
         ("X-Gitlab-Event", event),
         ("X-Gitlab-Event-UUID", uuid),
         ("Content-Type", "application/json"),
     ];
+    if let Some(key) = idempotency_key {
+        headers.push(("Idempotency-Key", key));
+    }
     if let Some(t) = token {
         headers.push(("X-Gitlab-Token", t));
     }
@@ -366,6 +382,11 @@ fn a_gitlab_label_queues_one_job_however_often_gitlab_retries() {
     assert_eq!(first.status, 202, "{}", first.body);
     let again = deliver_gitlab(&s, "Issue Hook", "uuid-1", body.as_bytes(), Some(token));
     assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
+    // GitLab 17.4+ retries with a fresh UUID and the same Idempotency-Key.
+    let keyed = deliver_gitlab_keyed(&s, "Issue Hook", "uuid-2", Some("idem-1"), body.as_bytes(), Some(token));
+    assert_eq!(keyed.status, 200, "{}", keyed.body);
+    let retried = deliver_gitlab_keyed(&s, "Issue Hook", "uuid-3", Some("idem-1"), body.as_bytes(), Some(token));
+    assert_eq!((retried.status, retried.body.as_str()), (200, "already received\n"));
     let job = s.queue.claim(1).unwrap().unwrap();
     let trigger: Trigger = serde_json::from_str(&job.payload).unwrap();
     assert_eq!(

@@ -331,21 +331,34 @@ fn report_to_gitlab(
         }
         return Ok(());
     };
-    let post = match args.comment {
-        CommentWhen::Always => true,
-        CommentWhen::Never => false,
-        CommentWhen::OnFailure => failing,
-    };
-    if !(post && checked) {
+    if !checked || args.comment == CommentWhen::Never {
         return Ok(());
     }
     let client = GitLabClient::new(&run.api, token.clone(), RetryPolicy::default())?;
-    let body = fold(markdown, GITLAB_MAX_NOTE, run.job_url.as_deref());
-    tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("starting a runtime")?
-        .block_on(client.upsert_merge_request_note(&run.project, iid, "checklist", &body))
-        .context("posting the checklist note")?;
+        .context("starting a runtime")?;
+    // On failure only — but a note a failure left is updated once it passes, so it
+    // never keeps saying the merge request fails (as on GitHub).
+    let post = match args.comment {
+        CommentWhen::OnFailure if !failing => {
+            let thread = hallmark::gitlab::client::Thread {
+                iid,
+                merge_request: true,
+            };
+            runtime
+                .block_on(client.find_note(&run.project, thread, "checklist"))
+                .context("looking for the checklist note")?
+                .is_some()
+        }
+        _ => true,
+    };
+    if post {
+        let body = fold(markdown, GITLAB_MAX_NOTE, run.job_url.as_deref());
+        runtime
+            .block_on(client.upsert_merge_request_note(&run.project, iid, "checklist", &body))
+            .context("posting the checklist note")?;
+    }
     Ok(())
 }

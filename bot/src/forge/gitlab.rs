@@ -22,8 +22,9 @@ pub fn permission_of(access_level: u64) -> Permission {
         50.. => Permission::Admin,
         40..=49 => Permission::Maintain,
         30..=39 => Permission::Write,
-        20..=29 => Permission::Triage,
-        10..=19 => Permission::Read,
+        // Reporter (20), and Planner (15, GitLab 17.7+), who plans and triages issues.
+        15..=29 => Permission::Triage,
+        10..=14 => Permission::Read,
         _ => Permission::None,
     }
 }
@@ -145,13 +146,14 @@ mod tests {
 
     #[test]
     fn access_levels_map_to_permissions() {
-        let p: Vec<Permission> = [0, 5, 10, 20, 30, 40, 50].into_iter().map(permission_of).collect();
+        let p: Vec<Permission> = [0, 5, 10, 15, 20, 30, 40, 50].into_iter().map(permission_of).collect();
         assert_eq!(
             p,
             [
                 Permission::None,
                 Permission::None,
                 Permission::Read,
+                Permission::Triage,
                 Permission::Triage,
                 Permission::Write,
                 Permission::Maintain,

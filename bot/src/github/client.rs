@@ -227,11 +227,19 @@ impl GitHubClient {
     /// installations it has. A refused key or app id fails here, before any webhook.
     pub async fn app_check(&self) -> Result<(String, usize), GitHubError> {
         let app = self.app_get("/app").await?;
-        let installations = self.app_get("/app/installations").await?;
-        Ok((
-            app["name"].as_str().unwrap_or_default().to_string(),
-            installations.as_array().map_or(0, Vec::len),
-        ))
+        // GitHub pages the list (30 by default, 100 at most): count every page.
+        let mut installations = 0;
+        for page in 1.. {
+            let listed = self
+                .app_get(&format!("/app/installations?per_page=100&page={page}"))
+                .await?;
+            let n = listed.as_array().map_or(0, Vec::len);
+            installations += n;
+            if n < 100 {
+                break;
+            }
+        }
+        Ok((app["name"].as_str().unwrap_or_default().to_string(), installations))
     }
 
     /// A GET as the app itself (its JWT), read as JSON.

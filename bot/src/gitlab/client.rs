@@ -378,19 +378,22 @@ impl GitLabClient {
             .map(|_| ())
     }
 
+    /// Hallmark's note marked `key` on `thread`: one the token's own user wrote.
+    pub async fn find_note(&self, project: &str, thread: Thread, key: &str) -> Result<Option<Note>, GitLabError> {
+        let me = self.username().await?;
+        let mark = marker(key);
+        Ok(self
+            .notes(project, thread)
+            .await?
+            .into_iter()
+            .find(|n| n.author.username == me && n.body.starts_with(&mark)))
+    }
+
     /// Updates Hallmark's note marked `key` on `thread`, or posts it: one note however
     /// often it runs, and only one the token's own user wrote. Returns its id.
     pub async fn upsert_note(&self, project: &str, thread: Thread, key: &str, body: &str) -> Result<u64, GitLabError> {
-        let me = self.username().await?;
-        let mark = marker(key);
         let text = marked(key, body);
-        let ours = || async {
-            Ok(self
-                .notes(project, thread)
-                .await?
-                .into_iter()
-                .find(|n| n.author.username == me && n.body.starts_with(&mark)))
-        };
+        let ours = || self.find_note(project, thread, key);
         if let Some(note) = ours().await? {
             if note.body != text {
                 self.edit_note(project, thread, note.id, &text).await?;

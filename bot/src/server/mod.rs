@@ -199,8 +199,10 @@ async fn gitlab_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, 
         tracing::warn!(error = %e, "webhook refused");
         return (StatusCode::UNAUTHORIZED, format!("{e}\n"));
     }
-    let Some(delivery) = header(&headers, "x-gitlab-event-uuid")
-        .or_else(|| header(&headers, "idempotency-key"))
+    // GitLab sends a fresh X-Gitlab-Event-UUID with every retry and resend; the
+    // Idempotency-Key (GitLab 17.4+) stays the same, so it names the delivery.
+    let Some(delivery) = header(&headers, "idempotency-key")
+        .or_else(|| header(&headers, "x-gitlab-event-uuid"))
         .filter(|d| !d.is_empty() && d.len() <= 100)
     else {
         m.bad_payload.inc();

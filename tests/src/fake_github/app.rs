@@ -75,18 +75,24 @@ pub async fn get_app(AxumState(state): AxumState<Shared>, headers: HeaderMap) ->
     )
 }
 
-/// `GET /app/installations`: where the app is installed.
-pub async fn list_installations(AxumState(state): AxumState<Shared>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
+/// `GET /app/installations`: where the app is installed, 30 a page unless
+/// `per_page` asks for up to 100, as GitHub pages it.
+pub async fn list_installations(
+    AxumState(state): AxumState<Shared>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let s = state.lock().unwrap_or_else(|p| p.into_inner());
     if let Err(refused) = app_jwt(&s, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let items: Vec<Value> = s
         .installations
         .iter()
         .map(|id| json!({"id": id, "account": {"login": "acme"}, "app_id": s.app_id}))
         .collect();
-    (StatusCode::OK, Json(Value::Array(items)))
+    super::paginated(&s, items, &q, "/app/installations")
 }
 
 /// Issues an installation token for a valid app JWT.
