@@ -475,3 +475,37 @@ fn the_app_never_edits_a_check_run_another_app_made() {
     let own = runs.iter().find(|r| r.id == ours).unwrap();
     assert_eq!((own.writes, own.external_id.as_str()), (2, "hallmark-app"));
 }
+
+/// GitHub refuses a comment, an issue or a pull request body over 65,536 characters
+/// (422, the whole request): every body the bot writes is cut to fit on a line, with a
+/// line saying how many were cut.
+#[test]
+fn every_body_the_bot_writes_fits_githubs_limit() {
+    let (fake, client, rt) = setup();
+    let long: String = (0..4_000).map(|i| format!("| row {i} | a figure |\n")).collect();
+    assert!(long.chars().count() > 65_536);
+    let fits = |body: &str| {
+        assert!(body.chars().count() <= 65_536, "{}", body.chars().count());
+        assert!(
+            body.contains("more lines are cut to fit"),
+            "{}",
+            &body[body.len() - 200..]
+        );
+    };
+    rt.block_on(client.comment(INSTALLATION, REPO, 12, &long))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(client.upsert_comment(INSTALLATION, REPO, 12, "impact", &long))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(client.upsert_comment(INSTALLATION, REPO, 12, "impact", &format!("{long}more\n")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(client.upsert_issue(INSTALLATION, REPO, "tracking", "Tracking", &long))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(client.open_or_update_pull(INSTALLATION, REPO, "hallmark/silver/wide", "main", "Wide", &long))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (comments, issues, pulls) = fake.with_state(|s| (s.comments.clone(), s.opened_issues.clone(), s.pulls.clone()));
+    assert_eq!(comments.len(), 2);
+    comments.iter().for_each(|c| fits(&c.body));
+    assert!(comments[1].body.starts_with(&marker("impact")));
+    fits(&issues[0].body);
+    fits(&pulls[0].body);
+}

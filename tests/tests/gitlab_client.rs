@@ -175,3 +175,26 @@ fn a_commit_status_is_set_and_setting_it_again_is_no_error() {
     let states: Vec<&str> = statuses.iter().map(|s| s.3.as_str()).collect();
     assert_eq!(states, ["success", "failed"], "{statuses:?}");
 }
+
+/// GitLab refuses a note over 1,000,000 characters: the bot's notes are cut to fit on
+/// a line, with a line saying how many were cut.
+#[test]
+fn a_note_over_gitlabs_limit_is_cut_to_fit() {
+    let (fake, client, rt) = setup();
+    let long: String = (0..60_000).map(|i| format!("| row {i} | a figure |\n")).collect();
+    assert!(long.chars().count() > 1_000_000);
+    let thread = Thread {
+        iid: 9,
+        merge_request: true,
+    };
+    rt.block_on(client.upsert_note(PROJECT, thread, "checklist", &long))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(client.note(PROJECT, thread, &long))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let notes = fake.with_state(|s| s.notes.clone());
+    assert_eq!(notes.len(), 2);
+    for n in &notes {
+        assert!(n.body.chars().count() <= 1_000_000, "{}", n.body.chars().count());
+        assert!(n.body.contains("more lines are cut to fit"));
+    }
+}

@@ -6,14 +6,26 @@
 /// `markdown` cut to at most `limit` characters (not bytes), whole lines only, with
 /// a last line saying what was cut.
 pub fn fold(markdown: &str, limit: usize, run_url: Option<&str>) -> String {
-    if markdown.chars().count() <= limit {
-        return markdown.to_string();
-    }
-    let lines: Vec<&str> = markdown.lines().collect();
-    let note = |cut: usize| {
-        let whole = run_url.map_or("the job's log".to_string(), |u| format!("[the run]({u})"));
+    let whole = run_url.map_or("the job's log".to_string(), |u| format!("[the run]({u})"));
+    cut_lines(markdown, limit, &|cut| {
         format!("\n\n> ✂️ {cut} more lines of this checklist are cut to fit; the whole checklist is in {whole}.\n")
-    };
+    })
+}
+
+/// Any text the bot posts (a comment, a pull request's body, a tracking issue) cut to a
+/// forge's `limit` the same way: the head kept, whole lines, and a line saying how
+/// many were cut. A forge refuses the whole request for one character too many.
+pub fn fit(text: &str, limit: usize) -> String {
+    cut_lines(text, limit, &|cut| {
+        format!("\n\n> ✂️ {cut} more lines are cut to fit this forge's limit of {limit} characters.\n")
+    })
+}
+
+fn cut_lines(text: &str, limit: usize, note: &dyn Fn(usize) -> String) -> String {
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let lines: Vec<&str> = text.lines().collect();
     let mut kept = String::new();
     let mut used = 0;
     for (i, line) in lines.iter().enumerate() {

@@ -34,12 +34,6 @@ pub const CHECK_EXTERNAL_ID: &str = "hallmark-ci";
 /// Who a workflow's `GITHUB_TOKEN` writes as.
 const WORKFLOW_LOGIN: &str = "github-actions[bot]";
 
-/// GitHub's limit on a comment's length (characters).
-const MAX_COMMENT: usize = 65_536;
-
-/// GitLab's limit on a note's length (characters).
-const GITLAB_MAX_NOTE: usize = 1_000_000;
-
 /// When the sticky checklist comment is posted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CommentWhen {
@@ -291,7 +285,7 @@ fn report_to_github(
     };
     let body = fold(
         markdown,
-        MAX_COMMENT - marker("checklist").chars().count() - 1,
+        hallmark::github::client::MAX_BODY - marker("checklist").chars().count() - 1,
         run.run_url.as_deref(),
     );
     let post = match args.comment {
@@ -355,7 +349,7 @@ fn report_to_gitlab(
         _ => true,
     };
     if post {
-        let body = fold(markdown, GITLAB_MAX_NOTE, run.job_url.as_deref());
+        let body = fold(markdown, hallmark::gitlab::client::MAX_NOTE, run.job_url.as_deref());
         runtime
             .block_on(client.upsert_merge_request_note(&run.project, iid, "checklist", &body))
             .context("posting the checklist note")?;

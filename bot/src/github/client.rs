@@ -18,6 +18,7 @@ use super::errors::{error_message, with_details, GitHubError};
 use super::limits::{wait_asked, RetryPolicy, Wait, MAX_WAITS};
 use super::paging::{next_link, percent_encode, relative_to};
 use super::permission::Permission;
+use crate::ci::fold::fit;
 use crate::io_runtime::IoRuntime;
 pub use crate::marker::{marked, marker};
 use octocrab::models::{self, AppId, InstallationId};
@@ -603,6 +604,8 @@ impl GitHubClient {
     /// Posts a comment; returns its id. When GitHub's answer is lost, a comment of
     /// this app with the same text is looked for before posting again.
     pub async fn comment(&self, installation: u64, repo: &str, number: u64, body: &str) -> Result<u64, GitHubError> {
+        let body = fit(body, MAX_BODY);
+        let body = body.as_str();
         let posted = || async {
             Ok(self
                 .comments(installation, repo, number)
@@ -630,7 +633,7 @@ impl GitHubClient {
             installation,
             Verb::Patch,
             &format!("/repos/{repo}/issues/comments/{id}"),
-            Some(&json!({ "body": body })),
+            Some(&json!({ "body": fit(body, MAX_BODY) })),
             "an issue comment",
         )
         .await
@@ -676,7 +679,7 @@ impl GitHubClient {
         key: &str,
         body: &str,
     ) -> Result<u64, GitHubError> {
-        let text = marked(key, body);
+        let text = fit(&marked(key, body), MAX_BODY);
         let ours = || self.own_comment(installation, repo, number, key);
         let path = format!("/repos/{repo}/issues/{number}/comments");
         match self
@@ -757,7 +760,7 @@ impl GitHubClient {
         body: &str,
     ) -> Result<u64, GitHubError> {
         let mark = marker(key);
-        let text = marked(key, body);
+        let text = fit(&marked(key, body), MAX_BODY);
         let ours = || async {
             let open: Vec<AppIssue> = self
                 .list(
@@ -888,6 +891,7 @@ impl GitHubClient {
         // Opened once: when the answer is lost, or GitHub says one already exists
         // (another run got there first), the open one is found and updated.
         let path = format!("/repos/{repo}/pulls");
+        let body = fit(body, MAX_BODY);
         let request = json!({ "title": title, "body": body, "head": head, "base": base });
         match self
             .post_once(installation, &path, &request, true, GitHubError::pull_exists, open)
@@ -910,6 +914,10 @@ impl GitHubClient {
         }
     }
 }
+
+/// The longest body GitHub accepts for a comment, an issue or a pull request
+/// (characters); one more and it refuses the whole request (422).
+pub const MAX_BODY: usize = 65_536;
 
 /// `json` read as octocrab's model `T`.
 pub(super) fn decode<T: DeserializeOwned>(

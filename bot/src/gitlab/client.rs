@@ -5,6 +5,7 @@
 //! GitLab may have saved it before the answer was lost. Hallmark's note is the one
 //! the token's own user wrote with the marker, so nobody else's is ever edited.
 
+use crate::ci::fold::fit;
 use crate::github::auth::Secret;
 use crate::github::limits::RetryPolicy;
 use crate::marker::{marked, marker};
@@ -355,6 +356,8 @@ impl GitLabClient {
     /// Posts a note on `thread`; returns its id. When the answer is lost, a note of
     /// this token's user with the same text is looked for before posting again.
     pub async fn note(&self, project: &str, thread: Thread, body: &str) -> Result<u64, GitLabError> {
+        let body = fit(body, MAX_NOTE);
+        let body = body.as_str();
         let me = self.username().await?;
         let path = format!("{}/notes", Self::thread_path(project, thread));
         let posted = || async {
@@ -372,6 +375,7 @@ impl GitLabClient {
 
     /// Replaces the text of note `id` on `thread`.
     pub async fn edit_note(&self, project: &str, thread: Thread, id: u64, body: &str) -> Result<(), GitLabError> {
+        let body = fit(body, MAX_NOTE);
         let path = format!("{}/notes/{id}", Self::thread_path(project, thread));
         self.call(Method::PUT, &path, Some(&json!({ "body": body })), true)
             .await
@@ -392,7 +396,7 @@ impl GitLabClient {
     /// Updates Hallmark's note marked `key` on `thread`, or posts it: one note however
     /// often it runs, and only one the token's own user wrote. Returns its id.
     pub async fn upsert_note(&self, project: &str, thread: Thread, key: &str, body: &str) -> Result<u64, GitLabError> {
-        let text = marked(key, body);
+        let text = fit(&marked(key, body), MAX_NOTE);
         let ours = || self.find_note(project, thread, key);
         if let Some(note) = ours().await? {
             if note.body != text {
@@ -555,7 +559,7 @@ impl GitLabClient {
     ) -> Result<u64, GitLabError> {
         let me = self.username().await?;
         let mark = marker(key);
-        let text = marked(key, description);
+        let text = fit(&marked(key, description), MAX_DESCRIPTION);
         let path = format!("/projects/{}/issues", encode(project));
         let ours = || async {
             let open: Vec<Value> = self.list(&path, "&state=opened", "a list of issues").await?;
@@ -665,6 +669,7 @@ impl GitLabClient {
         title: &str,
         description: &str,
     ) -> Result<u64, GitLabError> {
+        let description = &fit(description, MAX_DESCRIPTION);
         let base = format!("/projects/{}/merge_requests", encode(project));
         let open = || async {
             let found: Vec<Value> = self
@@ -713,6 +718,13 @@ impl GitLabClient {
         Ok(number)
     }
 }
+
+/// The longest note GitLab accepts (characters): "Note is too long (maximum is
+/// 1000000 characters)".
+pub const MAX_NOTE: usize = 1_000_000;
+
+/// The longest issue or merge request description GitLab accepts (characters).
+pub const MAX_DESCRIPTION: usize = 1_048_576;
 
 /// An issue or a merge request of a project: GitLab numbers them separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -60,6 +60,9 @@ pub async fn create(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = super::body_too_long(&body, "IssueComment") {
+        return refused;
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let Some(text) = body["body"].as_str() else {
         return (
@@ -95,6 +98,9 @@ pub async fn edit(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = super::body_too_long(&body, "IssueComment") {
+        return refused;
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let bot = if super::is_actions_token(&s, &headers) {
         "github-actions[bot]".to_string()

@@ -198,6 +198,18 @@ pub(crate) fn record_api_version(s: &mut State, headers: &HeaderMap) {
 /// The id of the GitHub Actions app, which writes what a workflow's token writes.
 pub const ACTIONS_APP_ID: u64 = 15368;
 
+/// GitHub's 422 for a `body` over 65,536 characters, which refuses the whole request
+/// (a comment, an issue, a pull request: `resource`).
+pub(crate) fn body_too_long(body: &Value, resource: &str) -> Option<Response> {
+    body["body"].as_str().filter(|b| b.chars().count() > 65_536).map(|_| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Validation Failed", "errors": [{"resource": resource, "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"}], "documentation_url": "https://docs.github.com/rest", "status": "422"})),
+        )
+            .into_response()
+    })
+}
+
 /// The token `headers` carry, as `Bearer` or `token`.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers

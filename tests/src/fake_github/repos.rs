@@ -77,6 +77,9 @@ pub async fn create_pull(
     Path((owner, repo)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = super::body_too_long(&body, "PullRequest") {
+        return refused;
+    }
     let delay = shared.lock().unwrap_or_else(|p| p.into_inner()).create_pull_delay_ms;
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
@@ -133,6 +136,9 @@ pub async fn edit_pull(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = super::body_too_long(&body, "PullRequest") {
+        return refused;
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     let api = s.api();
@@ -223,6 +229,9 @@ pub async fn create_issue(
     Path((owner, repo)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = super::body_too_long(&body, "Issue") {
+        return refused;
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
         return (
@@ -250,6 +259,9 @@ pub async fn edit_issue(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = super::body_too_long(&body, "Issue") {
+        return refused;
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     let (api, bot) = (s.api(), s.bot_login.clone());

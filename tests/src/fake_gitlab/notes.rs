@@ -69,6 +69,13 @@ pub async fn create(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    if body["body"].as_str().is_some_and(|b| b.chars().count() > 1_000_000) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": {"note": ["is too long (maximum is 1000000 characters)"]}})),
+        )
+            .into_response();
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let Some(mr) = merge_request(&kind) else {
         return not_found("Resource");
@@ -97,6 +104,13 @@ pub async fn edit(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    if body["body"].as_str().is_some_and(|b| b.chars().count() > 1_000_000) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": {"note": ["is too long (maximum is 1000000 characters)"]}})),
+        )
+            .into_response();
+    }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let me = caller(&s, &headers).unwrap_or_default();
     let mr = merge_request(&kind);
