@@ -120,7 +120,18 @@ fn permissions_and_reactions() {
     );
     rt.block_on(client.react_to_comment(INSTALLATION, REPO, 5, "eyes"))
         .unwrap();
+    // GitHub answers the same reaction again with 200 and keeps one: no error.
+    rt.block_on(client.react_to_comment(INSTALLATION, REPO, 5, "eyes"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(client.react_to_issue(INSTALLATION, REPO, 5, "eyes"))
+        .unwrap();
+    rt.block_on(client.react_to_issue(INSTALLATION, REPO, 5, "eyes"))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fake.with_state(|s| s.reactions.clone()), vec![(5, "eyes".to_string())]);
+    assert_eq!(
+        fake.with_state(|s| s.issue_reactions.clone()),
+        vec![(5, "eyes".to_string())]
+    );
     let err = rt
         .block_on(client.react_to_comment(INSTALLATION, REPO, 5, "thumbs"))
         .unwrap_err()

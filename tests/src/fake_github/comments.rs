@@ -138,6 +138,12 @@ pub async fn react(
         )
             .into_response();
     }
+    // GitHub answers a reaction the user already gave with 200 and that reaction,
+    // and keeps one.
+    if let Some(i) = s.reactions.iter().position(|r| *r == (id, content.clone())) {
+        let out = shapes::reaction(&s.api(), i as u64 + 1, &content, &s.bot_login);
+        return (StatusCode::OK, Json(out)).into_response();
+    }
     s.reactions.push((id, content.clone()));
     let out = shapes::reaction(&s.api(), s.reactions.len() as u64, &content, &s.bot_login);
     (StatusCode::CREATED, Json(out)).into_response()

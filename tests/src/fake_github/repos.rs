@@ -164,6 +164,11 @@ pub async fn react_to_issue(
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let content = body["content"].as_str().unwrap_or_default().to_string();
+    // An existing reaction is answered with 200 and kept once, as GitHub does.
+    if let Some(i) = s.issue_reactions.iter().position(|r| *r == (number, content.clone())) {
+        let out = shapes::reaction(&s.api(), 9_001 + i as u64, &content, &s.bot_login);
+        return (StatusCode::OK, Json(out)).into_response();
+    }
     s.issue_reactions.push((number, content.clone()));
     let out = shapes::reaction(&s.api(), 9_000 + s.issue_reactions.len() as u64, &content, &s.bot_login);
     (StatusCode::CREATED, Json(out)).into_response()
