@@ -65,6 +65,11 @@ impl Command {
 /// The verbs, for suggestions and bare-command detection.
 pub const VERBS: &[&str] = &["promote", "revise", "recheck", "fix", "explain", "cancel", "help"];
 
+/// Our verbs that are also GitLab quick actions: bare `/promote` turns an issue into an
+/// epic on GitLab Premium (and GitLab strips the line from the note), so on GitLab only
+/// `/hallmark promote` is ours.
+pub const GITLAB_QUICK_ACTIONS: &[&str] = &["promote"];
+
 /// The help text posted for `/hallmark help` and after a mistake.
 pub const HELP: &str = "\
 | command | what it does |
@@ -76,6 +81,8 @@ pub const HELP: &str = "\
 | `/hallmark explain <standard-id>` | explain a standard and how it is checked |
 | `/hallmark cancel` | cancel the running job |
 | `/hallmark help` | this list |
+
+Bare `/<verb>` works too where the repository allows it, except `/promote` on GitLab, which is GitLab's own quick action: write `/hallmark promote` there.
 ";
 
 /// A command that could not be understood.

@@ -7,7 +7,7 @@
 //! every fixture can be routed in a test.
 
 use super::route::RouteError;
-use crate::commands::{command_in, Syntax};
+use crate::commands::{command_in, Syntax, GITLAB_QUICK_ACTIONS};
 use crate::events::{Action, ForgeKind, Routed, Trigger};
 use crate::request_form::parse_issue_body;
 use serde_json::Value;
@@ -84,6 +84,9 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
             let Some((command, bare)) = command_in(text, syntax) else {
                 return Ok(Routed::Ignored("no command in the note"));
             };
+            if bare && command.as_ref().is_ok_and(|c| GITLAB_QUICK_ACTIONS.contains(&c.verb())) {
+                return Ok(Routed::Ignored("a GitLab quick action, not a Hallmark command"));
+            }
             Ok(Routed::Work(Box::new(Trigger {
                 forge: ForgeKind::GitLab,
                 repo: repo()?,
@@ -254,6 +257,15 @@ mod tests {
             routed("Note Hook", &fixture("note_snippet.json")),
             Routed::Ignored(_)
         ));
+        // Bare `/promote` is GitLab's quick action, not ours; `/hallmark promote` is.
+        on_issue["object_attributes"]["note"] = json!("/promote");
+        assert_eq!(
+            routed("Note Hook", &on_issue),
+            Routed::Ignored("a GitLab quick action, not a Hallmark command")
+        );
+        on_issue["object_attributes"]["note"] = json!("/hallmark promote");
+        assert!(matches!(routed("Note Hook", &on_issue), Routed::Work(_)));
+        on_issue["object_attributes"]["note"] = json!("/hallmark help");
         // An edit is no new command; a hook without `action` (before 16.11) is a new note.
         on_issue["object_attributes"]["action"] = json!("update");
         assert_eq!(
