@@ -10,6 +10,8 @@ use hallmark_checks::{Level, Status};
 use std::path::Path;
 use support::{commit_checkout_and_check, promote_with_rules, statuses};
 
+// The shared helpers; this file needs only some of them.
+#[allow(dead_code)]
 mod support;
 
 /// The example with its standards and bronze files (no products), as a git repository.

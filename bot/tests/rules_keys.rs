@@ -4,11 +4,9 @@
 //! versions, and each record's latest version reaches silver; without such a column
 //! the repeats are not taken for versions.
 
-use hallmark::agent::context::PromotionRequest;
-use hallmark_checks::Level;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use support::promote_with_rules;
+use support::{build_drafted, promote_bronze_csv};
 
 // The shared helpers; this file needs only the promotion.
 #[allow(dead_code)]
@@ -53,29 +51,13 @@ fn replayed(with_time: bool) -> (String, BTreeMap<String, String>) {
 
 fn promote(csv: &str) -> (tempfile::TempDir, hallmark::agent::job::Promotion) {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("bronze")).unwrap();
-    std::fs::write(root.join("bronze/tickets.csv"), csv).unwrap();
-    std::fs::write(root.join("data_standards.md"), "# Standards\n").unwrap();
-    let request = PromotionRequest {
-        source: "bronze/tickets.csv".into(),
-        level: Level::Silver,
-        product: None,
-        text: String::new(),
-        owner: Some("support@example.com".into()),
-    };
-    let p = promote_with_rules(root, &request).unwrap_or_else(|e| panic!("{e}"));
+    let p = promote_bronze_csv(dir.path(), "tickets", csv, "# Standards\n", "support@example.com");
     (dir, p)
 }
 
 /// The product's (ticket_id, status) rows, built by a DuckDB connection of the test's own.
 fn product_rows(root: &std::path::Path, sql: &str) -> Vec<(String, String)> {
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    let path = root.join("bronze/tickets.csv").to_string_lossy().replace('\'', "''");
-    conn.execute_batch(&format!(
-        "CREATE SCHEMA bronze; CREATE VIEW bronze.tickets AS SELECT * FROM read_csv('{path}', header = true, all_varchar = true); CREATE TABLE product AS {sql}"
-    ))
-    .unwrap();
+    let conn = build_drafted(root, "tickets", sql);
     let mut stmt = conn
         .prepare("SELECT ticket_id, status FROM product ORDER BY 1, 2")
         .unwrap();

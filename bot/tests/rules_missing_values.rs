@@ -4,11 +4,10 @@
 //! count. A `-999` that appears once, or that lies among the other values (a depth),
 //! is a value and is kept.
 
-use hallmark::agent::context::PromotionRequest;
 use hallmark_checks::warehouse::Warehouse;
-use hallmark_checks::{Level, Status};
+use hallmark_checks::Status;
 use std::fmt::Write;
-use support::{commit_checkout_and_check, promote_with_rules};
+use support::{commit_checkout_and_check, promote_bronze_csv};
 
 // The shared helpers; this file needs only some of them.
 #[allow(dead_code)]
@@ -58,18 +57,9 @@ fn placeholders_are_null_declared_and_counted_apart() {
     let (csv, truth) = readings();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("bronze")).unwrap();
-    std::fs::write(root.join("bronze/readings.csv"), &csv).unwrap();
-    std::fs::write(root.join("data_standards.md"), "# Standards\n").unwrap();
+    let p = promote_bronze_csv(root, "readings", &csv, "# Standards\n", "lab@example.com");
+    // The bronze file and the standards as the repository's first commit.
     hallmark::git::init_repository(root, "lab").unwrap();
-    let request = PromotionRequest {
-        source: "bronze/readings.csv".into(),
-        level: Level::Silver,
-        product: None,
-        text: String::new(),
-        owner: Some("lab@example.com".into()),
-    };
-    let p = promote_with_rules(root, &request).unwrap_or_else(|e| panic!("{e}"));
     let plan = p.files.get("products/readings/PROMOTION.md").unwrap();
     assert!(p.all_pass(), "{plan}");
     let spec = p.files.get("products/readings/silver.yml").unwrap();

@@ -6,12 +6,11 @@
 //! run on a plain DuckDB connection of the test's own and compared row by row with
 //! the truth the generator wrote.
 
-use hallmark::agent::context::PromotionRequest;
 use hallmark::agent::job::Promotion;
-use hallmark_checks::{Level, Status};
+use hallmark_checks::Status;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use support::{promote_with_rules, statuses};
+use support::{build_drafted, promote_bronze_csv, statuses};
 
 // The shared helpers; this file needs only some of them.
 #[allow(dead_code)]
@@ -96,18 +95,7 @@ fn tickets() -> (String, BTreeMap<String, Truth>) {
 /// Promotes `csv` as `bronze/tickets.csv` under `standards`.
 fn promote(csv: &str, standards: &str) -> (tempfile::TempDir, Promotion) {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("bronze")).unwrap();
-    std::fs::write(root.join("bronze/tickets.csv"), csv).unwrap();
-    std::fs::write(root.join("data_standards.md"), standards).unwrap();
-    let request = PromotionRequest {
-        source: "bronze/tickets.csv".into(),
-        level: Level::Silver,
-        product: None,
-        text: String::new(),
-        owner: Some("ops@example.com".into()),
-    };
-    let p = promote_with_rules(root, &request).unwrap_or_else(|e| panic!("{e}"));
+    let p = promote_bronze_csv(dir.path(), "tickets", csv, standards, "ops@example.com");
     (dir, p)
 }
 
@@ -120,12 +108,7 @@ fn built(
 ) -> (BTreeMap<String, Vec<Option<String>>>, Vec<String>) {
     let sql = p.files.get("products/tickets/silver.sql").unwrap();
     let quarantine = p.files.get("products/tickets/silver.quarantine.sql");
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    let path = root.join("bronze/tickets.csv").to_string_lossy().replace('\'', "''");
-    conn.execute_batch(&format!(
-        "CREATE SCHEMA bronze; CREATE VIEW bronze.tickets AS SELECT * FROM read_csv('{path}', header = true, all_varchar = true); CREATE TABLE product AS {sql}"
-    ))
-    .unwrap();
+    let conn = build_drafted(root, "tickets", sql);
     let select: Vec<String> = columns.iter().map(|c| format!("CAST(\"{c}\" AS VARCHAR)")).collect();
     let mut stmt = conn
         .prepare(&format!("SELECT ticket_id, {} FROM product", select.join(", ")))

@@ -3,9 +3,7 @@
 //! says nothing of what it measures is never converted, whatever unit column stands
 //! beside it. The drafted SQL is run on a plain DuckDB connection of the test's own.
 
-use hallmark::agent::context::PromotionRequest;
-use hallmark_checks::Level;
-use support::promote_with_rules;
+use support::{build_drafted, promote_bronze_csv};
 
 // The shared helpers; this file needs only the promotion.
 #[allow(dead_code)]
@@ -16,25 +14,10 @@ mod support;
 fn promote_and_read(csv: &str, columns: &[&str]) -> (Vec<Vec<Option<String>>>, String) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("bronze")).unwrap();
-    std::fs::write(root.join("bronze/readings.csv"), csv).unwrap();
-    std::fs::write(root.join("data_standards.md"), "# Standards\n").unwrap();
-    let request = PromotionRequest {
-        source: "bronze/readings.csv".into(),
-        level: Level::Silver,
-        product: None,
-        text: String::new(),
-        owner: Some("lab@example.com".into()),
-    };
-    let p = promote_with_rules(root, &request).unwrap();
+    let p = promote_bronze_csv(root, "readings", csv, "# Standards\n", "lab@example.com");
     let sql = p.files.get("products/readings/silver.sql").unwrap();
     let plan = p.files.get("products/readings/PROMOTION.md").unwrap().to_string();
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    let path = root.join("bronze/readings.csv").to_string_lossy().replace('\'', "''");
-    conn.execute_batch(&format!(
-        "CREATE SCHEMA bronze; CREATE VIEW bronze.readings AS SELECT * FROM read_csv('{path}', header = true, all_varchar = true); CREATE TABLE product AS {sql}"
-    ))
-    .unwrap();
+    let conn = build_drafted(root, "readings", sql);
     let select: Vec<String> = columns.iter().map(|c| format!("CAST(\"{c}\" AS VARCHAR)")).collect();
     let mut stmt = conn
         .prepare(&format!("SELECT {} FROM product ORDER BY 1", select.join(", ")))

@@ -54,3 +54,35 @@ pub fn promote_with_rules(root: &Path, request: &PromotionRequest) -> Result<Pro
         &NoEvents,
     )
 }
+
+/// Writes `csv` as `bronze/<name>.csv` and `standards` as `data_standards.md` under
+/// `root`, and promotes that file to silver with the rules drafter for `owner`.
+pub fn promote_bronze_csv(root: &Path, name: &str, csv: &str, standards: &str, owner: &str) -> Promotion {
+    std::fs::create_dir_all(root.join("bronze")).unwrap();
+    std::fs::write(root.join(format!("bronze/{name}.csv")), csv).unwrap();
+    std::fs::write(root.join("data_standards.md"), standards).unwrap();
+    let request = PromotionRequest {
+        source: format!("bronze/{name}.csv"),
+        level: hallmark_checks::Level::Silver,
+        product: None,
+        text: String::new(),
+        owner: Some(owner.into()),
+    };
+    promote_with_rules(root, &request).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A DuckDB connection of the test's own (no Hallmark code between): `bronze/<name>.csv`
+/// under `root` as the view `bronze.<name>`, and the drafted `sql` built as the table
+/// `product`.
+pub fn build_drafted(root: &Path, name: &str, sql: &str) -> duckdb::Connection {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let path = root
+        .join(format!("bronze/{name}.csv"))
+        .to_string_lossy()
+        .replace('\'', "''");
+    conn.execute_batch(&format!(
+        "CREATE SCHEMA bronze; CREATE VIEW bronze.{name} AS SELECT * FROM read_csv('{path}', header = true, all_varchar = true); CREATE TABLE product AS {sql}"
+    ))
+    .unwrap();
+    conn
+}

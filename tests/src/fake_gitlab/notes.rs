@@ -27,6 +27,20 @@ pub struct StoredNote {
     pub author: String,
 }
 
+/// GitLab's 400 for a note over 1,000,000 characters, which refuses the request.
+fn too_long(body: &Value) -> Option<Response> {
+    body["body"]
+        .as_str()
+        .filter(|b| b.chars().count() > 1_000_000)
+        .map(|_| {
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"message": {"note": ["is too long (maximum is 1000000 characters)"]}})),
+            )
+                .into_response()
+        })
+}
+
 fn merge_request(kind: &str) -> Option<bool> {
     match kind {
         "merge_requests" => Some(true),
@@ -69,12 +83,8 @@ pub async fn create(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    if body["body"].as_str().is_some_and(|b| b.chars().count() > 1_000_000) {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"message": {"note": ["is too long (maximum is 1000000 characters)"]}})),
-        )
-            .into_response();
+    if let Some(refused) = too_long(&body) {
+        return refused;
     }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let Some(mr) = merge_request(&kind) else {
@@ -104,12 +114,8 @@ pub async fn edit(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    if body["body"].as_str().is_some_and(|b| b.chars().count() > 1_000_000) {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"message": {"note": ["is too long (maximum is 1000000 characters)"]}})),
-        )
-            .into_response();
+    if let Some(refused) = too_long(&body) {
+        return refused;
     }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let me = caller(&s, &headers).unwrap_or_default();
