@@ -428,8 +428,8 @@ impl Side {
                 s.statuses
                     .iter()
                     .rev()
-                    .find(|st| st.1 == sha && st.2 == "hallmark")
-                    .map(|st| st.3.clone())
+                    .find(|st| st.sha == sha && st.name == "hallmark" && !st.retried)
+                    .map(|st| st.state.clone())
             }),
         }
     }

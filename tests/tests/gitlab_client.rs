@@ -161,19 +161,30 @@ fn access_levels_raw_files_awards_and_a_refused_token() {
     assert!(!err.contains("glpat-wrong"), "the token never prints");
 }
 
+/// GitLab keeps a finished status and creates a new one when the same name is set
+/// again (the old one is retried); a running status set running again is refused
+/// with 400 "Cannot transition status", which the client takes as already done.
 #[test]
 fn a_commit_status_is_set_and_setting_it_again_is_no_error() {
     let (fake, client, rt) = setup();
     let sha = "a".repeat(40);
-    rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", "success", "3 passed"))
-        .unwrap();
-    rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", "success", "3 passed"))
-        .unwrap();
-    rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", "failed", "1 failed"))
-        .unwrap();
+    for (state, text) in [
+        ("running", "checking"),
+        ("running", "checking"),
+        ("success", "3 passed"),
+        ("success", "3 passed"),
+        ("failed", "1 failed"),
+    ] {
+        rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", state, text))
+            .unwrap();
+    }
     let statuses = fake.with_state(|s| s.statuses.clone());
-    let states: Vec<&str> = statuses.iter().map(|s| s.3.as_str()).collect();
-    assert_eq!(states, ["success", "failed"], "{statuses:?}");
+    let kept: Vec<(&str, bool)> = statuses.iter().map(|s| (s.state.as_str(), s.retried)).collect();
+    assert_eq!(
+        kept,
+        [("success", true), ("success", true), ("failed", false)],
+        "running moved on in place to success; each later status is a new one: {statuses:?}"
+    );
 }
 
 /// GitLab refuses a note over 1,000,000 characters: the bot's notes are cut to fit on
@@ -197,4 +208,73 @@ fn a_note_over_gitlabs_limit_is_cut_to_fit() {
         assert!(n.body.chars().count() <= 1_000_000, "{}", n.body.chars().count());
         assert!(n.body.contains("more lines are cut to fit"));
     }
+}
+
+/// GitLab runs a line starting with `/close`, `/merge` or `/label` as a quick action of
+/// whoever wrote it. Text the bot quotes (feedback, issue fields, errors) lands in its
+/// notes and descriptions, so none of its lines may run as the bot: the fake records
+/// every quick action it would run, and none is recorded.
+#[test]
+fn the_bots_text_never_runs_a_gitlab_quick_action() {
+    let (fake, client, rt) = setup();
+    let quoted = "Reviewer feedback from @mallory:\n/close\n/merge\n  /label ~approved\n```sql\n/close in code stays as it is\n```";
+    let thread = Thread {
+        iid: 3,
+        merge_request: false,
+    };
+    rt.block_on(client.note(PROJECT, thread, quoted)).unwrap();
+    rt.block_on(client.upsert_note(PROJECT, thread, "tracking", quoted))
+        .unwrap();
+    rt.block_on(client.upsert_note(PROJECT, thread, "tracking", &format!("{quoted}\n/unlock")))
+        .unwrap();
+    rt.block_on(client.upsert_issue(PROJECT, "standards", "Standards", quoted))
+        .unwrap();
+    rt.block_on(client.open_or_update_merge_request(PROJECT, "hallmark/x", "main", "X", quoted))
+        .unwrap();
+    rt.block_on(client.open_or_update_merge_request(
+        PROJECT,
+        "hallmark/x",
+        "main",
+        "X",
+        &format!("{quoted}\n/approve"),
+    ))
+    .unwrap();
+    let (ran, notes, mr) = fake.with_state(|s| (s.quick_actions.clone(), s.notes.clone(), s.merge_requests[0].clone()));
+    assert!(ran.is_empty(), "the bot's text ran quick actions: {ran:?}");
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].body.contains("\n\\/close\n\\/merge\n  \\/label ~approved\n"),
+        "{}",
+        notes[0].body
+    );
+    assert!(
+        notes[0].body.contains("```sql\n/close in code"),
+        "code is shown as written"
+    );
+    assert!(
+        notes[1].body.ends_with("\\/unlock"),
+        "an edited note is inert too: {}",
+        notes[1].body
+    );
+    assert!(mr.description.ends_with("\\/approve"), "{}", mr.description);
+
+    // The fake does run what a person writes: a note of only quick actions is not
+    // saved (202), the way GitLab answers it.
+    let person = rt
+        .block_on(
+            reqwest::Client::new()
+                .post(format!(
+                    "{}/projects/{}/issues/3/notes",
+                    fake.api(),
+                    PROJECT.replace('/', "%2F")
+                ))
+                .header("PRIVATE-TOKEN", TOKEN)
+                .json(&serde_json::json!({"body": "/close"}))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(person.status(), 202);
+    let ran = fake.with_state(|s| s.quick_actions.clone());
+    assert_eq!(ran.iter().map(|q| q.line.as_str()).collect::<Vec<_>>(), ["/close"]);
+    assert_eq!(fake.with_state(|s| s.notes.len()), 2, "no note was saved");
 }

@@ -5,9 +5,10 @@
 //! GitLab may have saved it before the answer was lost. Hallmark's note is the one
 //! the token's own user wrote with the marker, so nobody else's is ever edited.
 
-use crate::ci::fold::fit;
+use crate::ci::fold;
 use crate::github::auth::Secret;
 use crate::github::limits::RetryPolicy;
+use crate::gitlab::quick_actions::inert;
 use crate::marker::{marked, marker};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
@@ -470,7 +471,9 @@ impl GitLabClient {
     }
 
     /// Sets commit status `name` of `sha` to `state` (`success`, `failed`…). GitLab
-    /// refuses to set a status to the state it already has, which is no error here.
+    /// creates a new status when the last one of that name is finished (the old one is
+    /// retried) and refuses to move a `pending` or `running` one to the state it already
+    /// has (400 "Cannot transition status"), which is no error here.
     pub async fn set_commit_status(
         &self,
         project: &str,
@@ -717,6 +720,12 @@ impl GitLabClient {
         }
         Ok(number)
     }
+}
+
+/// `text` as the bot may write it on GitLab: no line GitLab would run as a quick action
+/// (see [`inert`]), cut on a line to `limit` characters.
+fn fit(text: &str, limit: usize) -> String {
+    fold::fit(&inert(text), limit)
 }
 
 /// The longest note GitLab accepts (characters): "Note is too long (maximum is

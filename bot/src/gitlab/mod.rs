@@ -2,3 +2,4 @@
 //! merge request note `hallmark ci` keeps its checklist in.
 
 pub mod client;
+pub mod quick_actions;

@@ -85,15 +85,18 @@ pub async fn create(
         return (StatusCode::CONFLICT, Json(json!({"message": [message]}))).into_response();
     }
     let iid = s.merge_requests.iter().filter(|m| m.project == project).count() as u64 + 1;
+    let author = caller(&s, &headers).unwrap_or_default();
+    let description = body["description"].as_str().unwrap_or_default();
+    let description = super::quick_actions::run(&mut s, &project, &author, description);
     let mr = StoredMergeRequest {
         iid,
         project,
         source,
         target,
         title: body["title"].as_str().unwrap_or_default().to_string(),
-        description: body["description"].as_str().unwrap_or_default().to_string(),
+        description,
         state: "opened".into(),
-        author: caller(&s, &headers).unwrap_or_default(),
+        author,
     };
     let out = to_json(&mr);
     s.merge_requests.push(mr);
@@ -113,25 +116,26 @@ pub async fn get(State(shared): State<Shared>, Path((project, iid)): Path<(Strin
 pub async fn edit(
     State(shared): State<Shared>,
     Path((project, iid)): Path<(String, u64)>,
+    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s
+    let Some(at) = s
         .merge_requests
-        .iter_mut()
-        .find(|m| m.project == project && m.iid == iid)
-    {
-        None => not_found(""),
-        Some(m) => {
-            if let Some(t) = body["title"].as_str() {
-                m.title = t.to_string();
-            }
-            if let Some(d) = body["description"].as_str() {
-                m.description = d.to_string();
-            }
-            Json(to_json(m)).into_response()
-        }
+        .iter()
+        .position(|m| m.project == project && m.iid == iid)
+    else {
+        return not_found("");
+    };
+    if let Some(d) = body["description"].as_str() {
+        let author = caller(&s, &headers).unwrap_or_default();
+        s.merge_requests[at].description = super::quick_actions::run(&mut s, &project, &author, d);
     }
+    let m = &mut s.merge_requests[at];
+    if let Some(t) = body["title"].as_str() {
+        m.title = t.to_string();
+    }
+    Json(to_json(m)).into_response()
 }
 
 /// `GET /projects/{project}/merge_requests/{iid}/discussions`: each diff note its own

@@ -9,6 +9,7 @@
 pub mod merge_requests;
 pub mod notes;
 pub mod projects;
+pub mod quick_actions;
 
 use crate::serve::Background;
 use axum::extract::{Request, State as AxumState};
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex};
 
 pub use merge_requests::StoredMergeRequest;
 pub use notes::StoredNote;
+pub use quick_actions::QuickAction;
 
 /// A failure the fake answers the next API request with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +87,30 @@ pub struct State {
     pub writes: usize,
     /// The files each merge request changes, by (project, iid).
     pub merge_request_files: HashMap<(String, u64), Vec<String>>,
-    /// Commit statuses: (project, sha, name, state, description), the latest last.
-    pub statuses: Vec<(String, String, String, String, String)>,
+    /// Quick actions GitLab ran from notes and descriptions, in order.
+    pub quick_actions: Vec<QuickAction>,
+    /// Commit statuses, the latest last; a finished one set again is kept, retried.
+    pub statuses: Vec<StoredStatus>,
     /// How long opening a merge request takes, to catch a bot mid-request.
     pub create_merge_request_delay_ms: u64,
+}
+
+/// One commit status as GitLab keeps it: a status that is `pending` or `running` is
+/// moved on in place, a finished one is marked retried when the same name is set again.
+#[derive(Debug, Clone)]
+pub struct StoredStatus {
+    /// The project, as the path names it.
+    pub project: String,
+    /// The commit.
+    pub sha: String,
+    /// The status's name (Hallmark's is `hallmark`).
+    pub name: String,
+    /// `pending`, `running`, `success`, `failed` or `canceled`.
+    pub state: String,
+    /// Its description.
+    pub description: String,
+    /// A later status of the same name replaced this one (GitLab's `retried`).
+    pub retried: bool,
 }
 
 impl State {

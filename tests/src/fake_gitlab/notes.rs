@@ -93,14 +93,24 @@ pub async fn create(
     let Some(text) = body["body"].as_str().filter(|t| !t.is_empty()) else {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "body is missing"}))).into_response();
     };
+    let author = caller(&s, &headers).unwrap_or_default();
+    let text = super::quick_actions::run(&mut s, &project, &author, text);
+    if text.is_empty() {
+        // Only quick actions: GitLab runs them and saves no note.
+        return (
+            StatusCode::ACCEPTED,
+            Json(json!({"commands_changes": {}, "summary": ["Ran the quick actions."]})),
+        )
+            .into_response();
+    }
     let id = s.next();
     let note = StoredNote {
         id,
         project,
         merge_request: mr,
         iid,
-        body: text.to_string(),
-        author: caller(&s, &headers).unwrap_or_default(),
+        body: text,
+        author,
     };
     let out = to_json(&note);
     s.notes.push(note);
@@ -120,18 +130,19 @@ pub async fn edit(
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let me = caller(&s, &headers).unwrap_or_default();
     let mr = merge_request(&kind);
-    match s
+    let Some(at) = s
         .notes
-        .iter_mut()
-        .find(|n| n.project == project && Some(n.merge_request) == mr && n.iid == iid && n.id == id)
-    {
-        None => not_found("Note"),
-        Some(n) if n.author != me => (StatusCode::FORBIDDEN, Json(json!({"message": "403 Forbidden"}))).into_response(),
-        Some(n) => {
-            n.body = body["body"].as_str().unwrap_or_default().to_string();
-            Json(to_json(n)).into_response()
-        }
+        .iter()
+        .position(|n| n.project == project && Some(n.merge_request) == mr && n.iid == iid && n.id == id)
+    else {
+        return not_found("Note");
+    };
+    if s.notes[at].author != me {
+        return (StatusCode::FORBIDDEN, Json(json!({"message": "403 Forbidden"}))).into_response();
     }
+    let text = body["body"].as_str().unwrap_or_default();
+    s.notes[at].body = super::quick_actions::run(&mut s, &project, &me, text);
+    Json(to_json(&s.notes[at])).into_response()
 }
 
 fn award_to(

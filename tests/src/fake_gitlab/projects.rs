@@ -78,7 +78,11 @@ pub async fn issue(State(shared): State<Shared>, Path((project, iid)): Path<(Str
     }
 }
 
-/// `POST /projects/{project}/statuses/{sha}`
+/// `POST /projects/{project}/statuses/{sha}`, as GitLab's `Ci::CreateCommitStatusService`:
+/// a `pending` or `running` status of the same name is moved on in place (and GitLab's
+/// state machine refuses `pending` again and `running` again with 400 "Cannot transition
+/// status"); otherwise a new status is created and a finished one of that name is
+/// marked retried — setting `success` twice makes two statuses, it is no error.
 pub async fn set_status(
     State(shared): State<Shared>,
     Path((project, sha)): Path<(String, String)>,
@@ -95,23 +99,41 @@ pub async fn set_status(
             .into_response();
     }
     let name = body["name"].as_str().unwrap_or("default").to_string();
-    let current = s
+    let description = body["description"].as_str().unwrap_or_default().to_string();
+    let same = |st: &super::StoredStatus| st.project == project && st.sha == sha && st.name == name && !st.retried;
+    let open = s
         .statuses
         .iter()
-        .rev()
-        .find(|st| st.0 == project && st.1 == sha && st.2 == name)
-        .map(|st| st.3.clone());
-    if current.as_deref() == Some(state.as_str()) {
-        let verb = if state == "success" { "succeed" } else { "drop" };
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"message": format!("Cannot transition status via :{verb} from :{state}")})),
-        )
-            .into_response();
+        .rposition(|st| same(st) && (st.state == "pending" || st.state == "running"));
+    if let Some(at) = open {
+        let from = s.statuses[at].state.clone();
+        let refused = match state.as_str() {
+            "pending" => Some("enqueue"),
+            "running" if from == "running" => Some("run"),
+            _ => None,
+        };
+        if let Some(verb) = refused {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"message": format!("Cannot transition status via :{verb} from :{from}")})),
+            )
+                .into_response();
+        }
+        s.statuses[at].state = state.clone();
+        s.statuses[at].description = description;
+    } else {
+        for st in s.statuses.iter_mut().filter(|st| same(st)) {
+            st.retried = true;
+        }
+        s.statuses.push(super::StoredStatus {
+            project,
+            sha: sha.clone(),
+            name: name.clone(),
+            state: state.clone(),
+            description,
+            retried: false,
+        });
     }
-    let description = body["description"].as_str().unwrap_or_default().to_string();
-    s.statuses
-        .push((project, sha.clone(), name.clone(), state.clone(), description));
     let id = s.next();
     (
         StatusCode::CREATED,
@@ -165,11 +187,15 @@ pub async fn create_issue(
         .max()
         .unwrap_or(0)
         + 1;
+    let title = title.to_string();
+    let author = caller(&s, &headers).unwrap_or_default();
+    let description = body["description"].as_str().unwrap_or_default();
+    let description = super::quick_actions::run(&mut s, &project, &author, description);
     let issue = super::StoredIssue {
-        title: title.to_string(),
-        description: body["description"].as_str().unwrap_or_default().to_string(),
+        title,
+        description,
         confidential: false,
-        author: caller(&s, &headers).unwrap_or_default(),
+        author,
     };
     let out = issue_json(&project, iid, &issue);
     s.issues.insert((project, iid), issue);
@@ -180,19 +206,24 @@ pub async fn create_issue(
 pub async fn edit_issue(
     State(shared): State<Shared>,
     Path((project, iid)): Path<(String, u64)>,
+    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.issues.get_mut(&(project.clone(), iid)) {
-        None => not_found(""),
-        Some(i) => {
-            if let Some(t) = body["title"].as_str() {
-                i.title = t.to_string();
-            }
-            if let Some(d) = body["description"].as_str() {
-                i.description = d.to_string();
-            }
-            Json(issue_json(&project, iid, i)).into_response()
-        }
+    let key = (project.clone(), iid);
+    if !s.issues.contains_key(&key) {
+        return not_found("");
     }
+    let description = body["description"].as_str().map(|d| {
+        let author = caller(&s, &headers).unwrap_or_default();
+        super::quick_actions::run(&mut s, &project, &author, d)
+    });
+    let i = s.issues.get_mut(&key).expect("the issue was just found");
+    if let Some(t) = body["title"].as_str() {
+        i.title = t.to_string();
+    }
+    if let Some(d) = description {
+        i.description = d;
+    }
+    Json(issue_json(&project, iid, i)).into_response()
 }
