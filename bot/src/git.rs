@@ -163,6 +163,19 @@ pub fn changed_between(root: &Path, a: &str, b: &str) -> Result<Vec<String>, Git
     Ok(files)
 }
 
+/// The head of a pull (merge) request. A fork's branch is not in the base repository:
+/// a branch of the same name there is someone else's work, so the head is checked out
+/// from the ref the forge keeps for it (`refs/pull/N/head`) at `sha`, and nothing is ever pushed to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullHead {
+    /// The branch it merges, in the repository it comes from.
+    pub branch: String,
+    /// The commit it is at.
+    pub sha: String,
+    /// The repository the branch is in, `owner/name`, when that is a fork.
+    pub fork: Option<String>,
+}
+
 /// Credentials for an HTTPS remote: a token as the password of a user name the forge
 /// names (GitHub: `x-access-token`; GitLab: `oauth2`).
 #[derive(Debug, Clone)]
@@ -191,6 +204,35 @@ pub fn clone_fresh(url: &str, dest: &Path, credentials: Option<&GitCredentials>)
     fetch.remote_callbacks(callbacks(credentials));
     git2::build::RepoBuilder::new().fetch_options(fetch).clone(url, dest)?;
     Ok(())
+}
+
+/// True when the clone at `root` has commit `sha`.
+pub fn has_commit(root: &Path, sha: &str) -> bool {
+    let Ok(repo) = Repository::open(root) else {
+        return false;
+    };
+    git2::Oid::from_str(sha).is_ok_and(|oid| repo.find_commit(oid).is_ok())
+}
+
+/// Fetches `remote_ref` of `url` (a pull request's `refs/pull/N/head`, which holds a
+/// fork's commits too) into `local_ref` of the clone at `repo_path`, overwriting it;
+/// returns the commit fetched.
+pub fn fetch_ref(
+    repo_path: &Path,
+    url: &str,
+    remote_ref: &str,
+    local_ref: &str,
+    credentials: Option<&GitCredentials>,
+) -> Result<String, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let mut remote = repo.remote_anonymous(url)?;
+    let mut options = git2::FetchOptions::new();
+    options.remote_callbacks(callbacks(credentials));
+    remote.fetch(&[format!("+{remote_ref}:{local_ref}")], Some(&mut options), None)?;
+    let fetched = repo
+        .refname_to_id(local_ref)
+        .map_err(|_| GitError::Git(git2::Error::from_str(&format!("the remote has no {remote_ref}"))))?;
+    Ok(fetched.to_string())
 }
 
 /// Makes the local branch `branch` start where the remote's does, when the remote

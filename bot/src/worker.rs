@@ -234,11 +234,7 @@ impl Worker {
                 };
                 handlers::promote::on_label(&cx, &form)
             }
-            Action::StandardsChange {
-                base_ref,
-                head_ref,
-                head_sha,
-            } => handlers::standards::on_pull(&cx, base_ref, head_ref, head_sha),
+            Action::StandardsChange { base_ref, head_sha, .. } => handlers::standards::on_pull(&cx, base_ref, head_sha),
             Action::StandardsPush { before, after } => handlers::standards::on_push(&cx, before, after),
             Action::Command {
                 comment_id,

@@ -103,6 +103,11 @@ impl Side {
             metrics: Metrics::default(),
         });
         let server = Background::spawn(move |_| router(state));
+        // The forges keep `refs/pull/N/head` (`refs/merge-requests/N/head`) in it.
+        match &fake {
+            Fake::GitHub(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), remote.clone())),
+            Fake::GitLab(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), remote.clone())),
+        };
         let remote_url = remote.to_str().unwrap().to_string();
         let worker = Worker {
             forges,
@@ -460,6 +465,10 @@ impl Side {
             .unwrap()
             .push(&[format!("+refs/heads/{branch}:refs/heads/{branch}")], None)
             .unwrap();
+        match &self.fake {
+            Fake::GitHub(f) => f.with_state(|s| s.sync_pull_refs()),
+            Fake::GitLab(f) => f.with_state(|s| s.sync_pull_refs()),
+        }
         commit
     }
 
@@ -480,8 +489,10 @@ impl Side {
                             title: "A standards change".into(),
                             body: String::new(),
                             state: "open".into(),
+                            fork: None,
                         });
                     }
+                    s.sync_pull_refs();
                 });
                 let payload = deliveries::pull_request(action, REPO, number, head, &sha.to_string(), "main", actor);
                 self.post("/webhooks/github", "pull_request", payload.to_string())
@@ -499,8 +510,10 @@ impl Side {
                             description: String::new(),
                             state: "opened".into(),
                             author: actor.into(),
+                            fork: None,
                         });
                     }
+                    s.sync_pull_refs();
                 });
                 let action = if action == "synchronize" { "update" } else { "open" };
                 let payload =
@@ -508,6 +521,72 @@ impl Side {
                 self.post("/webhooks/gitlab", "Merge Request Hook", payload.to_string())
             }
         }
+    }
+
+    /// `actor` opens pull request `number` from the branch `main` of their fork
+    /// `contributor/retail`, one commit on this repository's `main` that writes
+    /// `files`. As on the real forges, the fork's commit reaches this repository only
+    /// as `refs/pull/N/head` (`refs/merge-requests/N/head`); returns it. Hallmark does
+    /// not act on the event: a stranger's fork does not run its SQL unasked.
+    fn open_fork_pull(&self, number: u64, files: &[(&str, String)], actor: &str) -> git2::Oid {
+        let sha = self.push("main", "fork-work", files);
+        let remote = git2::Repository::open_bare(&self.remote).unwrap();
+        let pull_ref = match &self.fake {
+            Fake::GitHub(_) => format!("refs/pull/{number}/head"),
+            Fake::GitLab(_) => format!("refs/merge-requests/{number}/head"),
+        };
+        remote.reference(&pull_ref, sha, true, "a fork's head").unwrap();
+        remote.find_reference("refs/heads/fork-work").unwrap().delete().unwrap();
+        let changed: Vec<String> = files.iter().map(|(f, _)| f.to_string()).collect();
+        let names: Vec<&str> = changed.iter().map(String::as_str).collect();
+        let status = match &self.fake {
+            Fake::GitHub(f) => {
+                f.with_state(|s| {
+                    s.pull_files.insert((REPO.into(), number), changed.clone());
+                    s.pulls.push(hallmark_tests::fake_github::repos::StoredPull {
+                        number,
+                        repo: REPO.into(),
+                        head: "main".into(),
+                        base: "main".into(),
+                        title: "A standards change from a fork".into(),
+                        body: String::new(),
+                        state: "open".into(),
+                        fork: Some(FORK.into()),
+                    });
+                });
+                let mut payload =
+                    deliveries::pull_request("opened", REPO, number, "main", &sha.to_string(), "main", actor);
+                payload["pull_request"]["head"]["repo"]["full_name"] = FORK.into();
+                payload["pull_request"]["head"]["label"] = "contributor:main".into();
+                self.post("/webhooks/github", "pull_request", payload.to_string())
+            }
+            Fake::GitLab(f) => {
+                f.with_state(|s| {
+                    s.merge_request_files.insert((REPO.into(), number), changed.clone());
+                    s.merge_requests.push(hallmark_tests::fake_gitlab::StoredMergeRequest {
+                        iid: number,
+                        project: REPO.into(),
+                        source: "main".into(),
+                        target: "main".into(),
+                        title: "A standards change from a fork".into(),
+                        description: String::new(),
+                        state: "opened".into(),
+                        author: actor.into(),
+                        fork: Some(FORK.into()),
+                    });
+                });
+                let mut payload =
+                    deliveries::gitlab_merge_request("open", REPO, number, "main", &sha.to_string(), "main", actor);
+                payload["object_attributes"]["source_project_id"] = 15.into();
+                self.post("/webhooks/gitlab", "Merge Request Hook", payload.to_string())
+            }
+        };
+        assert_eq!(
+            status, 200,
+            "{}: a fork's request is not analysed unasked: {names:?}",
+            self.name
+        );
+        sha
     }
 
     /// `actor` pushed `files` to `main`, from `before` to `after`.
@@ -1158,5 +1237,76 @@ fn a_pushed_standards_change_with_fixes_asked_for_opens_them_and_links_them_in_t
         );
         let checklist = side.marked(fixes[0].number, true, "checklist");
         assert!(checklist[0].contains("**✅ passed**"), "{who}: {}", checklist[0]);
+    }
+}
+
+const FORK: &str = "contributor/retail";
+
+/// A pull (merge) request from a fork whose branch is called `main`: this repository's
+/// `main` is not its head, and the fork's commit is in this repository only as
+/// `refs/pull/N/head`. Opening it runs nothing (a stranger's SQL waits for a writer);
+/// a writer's `recheck` and `fix` check the fork's commit; `fix` pushes no branch with
+/// the fork's commits and says why; `revise` says it revises only the branches it
+/// opened.
+#[test]
+fn a_request_from_a_fork_is_checked_at_its_own_commit_and_nothing_is_pushed_for_it() {
+    for side in both() {
+        let who = side.name;
+        side.set_role("lead", Role::Writer);
+        side.orders_on_main(&[]);
+        let standards = example("data_standards.md").replace("min: 0 }", "min: 100 }");
+        let fork_sha = side.open_fork_pull(90, &[("data_standards.md", standards)], "contributor");
+        assert!(!side.worker.run_one(), "{who}: nothing was queued");
+
+        assert_eq!(side.comment(90, true, 9001, "/hallmark recheck", "lead"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        let checklist = side.marked(90, true, "checklist");
+        assert_eq!(checklist.len(), 1, "{who}: {:?}", side.said(90, true));
+        assert!(
+            checklist[0].contains("SLV-003") && !checklist[0].contains("**✅ passed**"),
+            "{who}: the fork's standards fail the orders: {}",
+            checklist[0]
+        );
+        let status = side.status(&fork_sha.to_string());
+        assert!(
+            status.as_deref().is_some_and(|s| s != "success"),
+            "{who}: the fork's commit carries the result: {status:?}"
+        );
+
+        let remote = git2::Repository::open_bare(&side.remote).unwrap();
+        let branches = |r: &git2::Repository| -> Vec<String> {
+            r.references_glob("refs/heads/*")
+                .unwrap()
+                .map(|r| r.unwrap().name().unwrap().to_string())
+                .collect()
+        };
+        let before = branches(&remote);
+        assert_eq!(side.comment(90, true, 9002, "/hallmark fix", "lead"), 202, "{who}");
+        assert!(side.worker.run_one(), "{who}");
+        assert_eq!(branches(&remote), before, "{who}: no branch carries the fork's commits");
+        assert!(side.fix_pulls().is_empty(), "{who}");
+        let impact = side.marked(90, true, "impact");
+        assert_eq!(impact.len(), 1, "{who}: {:?}", side.said(90, true));
+        assert!(
+            impact[0].contains("SLV-003 (changed: rule)"),
+            "{who}: the fork's change, not this repository's main: {}",
+            impact[0]
+        );
+        assert!(
+            impact[0].contains(&format!("the change comes from the fork `{FORK}`")),
+            "{who}: {}",
+            impact[0]
+        );
+
+        assert_eq!(
+            side.comment(90, true, 9003, "/hallmark revise keep refunds", "lead"),
+            202,
+            "{who}"
+        );
+        assert!(side.worker.run_one(), "{who}");
+        let said = side.said(90, true);
+        let reply = &said.last().unwrap().body;
+        assert!(reply.contains(&format!("is in the fork `{FORK}`")), "{who}: {reply}");
+        assert_eq!(branches(&remote), before, "{who}");
     }
 }

@@ -273,6 +273,7 @@ fn an_existing_pull_request_is_updated_and_a_refusal_keeps_githubs_reason() {
             title: "Old title".into(),
             body: "old".into(),
             state: "open".into(),
+            fork: None,
         });
         s.stale_pull_lists = 1;
     });

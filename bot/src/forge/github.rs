@@ -3,7 +3,7 @@
 //! issue endpoints.
 
 use super::{Forge, ForgeFuture, Permission, Reaction, Thread, STATUS_NAME};
-use crate::git::GitCredentials;
+use crate::git::{GitCredentials, PullHead};
 use crate::github::check_runs::CheckRunReport;
 use crate::github::client::GitHubClient;
 
@@ -85,8 +85,12 @@ impl Forge for GitHubForge {
         Box::pin(async move { Ok(self.client.issue_body(self.installation, repo, number).await?) })
     }
 
-    fn pull_head<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, String> {
+    fn pull_head<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, PullHead> {
         Box::pin(async move { Ok(self.client.pull_head(self.installation, repo, number).await?) })
+    }
+
+    fn pull_ref(&self, number: u64) -> String {
+        format!("refs/pull/{number}/head")
     }
 
     fn review_comments<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>> {

@@ -4,7 +4,7 @@
 //! Maintainer maintains, Owner administers.
 
 use super::{Forge, ForgeFuture, Permission, Reaction, Thread, STATUS_NAME};
-use crate::git::GitCredentials;
+use crate::git::{GitCredentials, PullHead};
 use crate::gitlab::client::{self, GitLabClient};
 
 /// GitLab, with one token.
@@ -84,8 +84,12 @@ impl Forge for GitLabForge {
         Box::pin(async move { Ok(self.client.issue_description(repo, number).await?) })
     }
 
-    fn pull_head<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, String> {
+    fn pull_head<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, PullHead> {
         Box::pin(async move { Ok(self.client.merge_request_source(repo, number).await?) })
+    }
+
+    fn pull_ref(&self, number: u64) -> String {
+        format!("refs/merge-requests/{number}/head")
     }
 
     fn review_comments<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>> {

@@ -7,6 +7,7 @@ pub mod github;
 pub mod gitlab;
 
 use crate::git::GitCredentials;
+pub use crate::git::PullHead;
 use crate::github::errors::GitHubError;
 pub use crate::github::permission::Permission;
 use crate::gitlab::client::GitLabError;
@@ -91,8 +92,12 @@ pub trait Forge: Send + Sync {
     fn file_text<'a>(&'a self, repo: &'a str, path: &'a str) -> ForgeFuture<'a, Option<String>>;
     /// An issue's text.
     fn issue_body<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, String>;
-    /// The branch pull (merge) request `number` merges.
-    fn pull_head<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, String>;
+    /// What pull (merge) request `number` merges: its branch, commit, and whether that
+    /// branch is in a fork.
+    fn pull_head<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, PullHead>;
+    /// The ref of the base repository that holds pull (merge) request `number`'s head
+    /// commit, a fork's included (`refs/pull/N/head`, `refs/merge-requests/N/head`).
+    fn pull_ref(&self, number: u64) -> String;
     /// The review comments on a pull (merge) request's diff, as "@user on path: text".
     fn review_comments<'a>(&'a self, repo: &'a str, number: u64) -> ForgeFuture<'a, Vec<String>>;
     /// Updates Hallmark's open issue marked `key`, or opens it; returns its number.

@@ -19,6 +19,7 @@ use super::limits::{wait_asked, RetryPolicy, Wait, MAX_WAITS};
 use super::paging::{next_link, percent_encode, relative_to};
 use super::permission::Permission;
 use crate::ci::fold::fit;
+use crate::git::PullHead;
 use crate::io_runtime::IoRuntime;
 pub use crate::marker::{marked, marker};
 use octocrab::models::{self, AppId, InstallationId};
@@ -706,8 +707,9 @@ impl GitHubClient {
         Ok(repository.default_branch.unwrap_or_else(|| "main".into()))
     }
 
-    /// The branch a pull request merges (its head ref).
-    pub async fn pull_head(&self, installation: u64, repo: &str, number: u64) -> Result<String, GitHubError> {
+    /// What a pull request merges: its head branch and commit, and the fork the branch
+    /// is in when it is not `repo` (a deleted fork has no repository at all).
+    pub async fn pull_head(&self, installation: u64, repo: &str, number: u64) -> Result<PullHead, GitHubError> {
         let pull: models::pulls::PullRequest = self
             .fetch(
                 installation,
@@ -717,7 +719,17 @@ impl GitHubClient {
                 "a pull request",
             )
             .await?;
-        Ok(pull.head.ref_field)
+        let head_repo = pull.head.repo.as_ref().and_then(|r| r.full_name.clone());
+        let fork = match head_repo {
+            Some(name) if name.eq_ignore_ascii_case(repo) => None,
+            Some(name) => Some(name),
+            None => Some("a deleted fork".to_string()),
+        };
+        Ok(PullHead {
+            branch: pull.head.ref_field,
+            sha: pull.head.sha,
+            fork,
+        })
     }
 
     /// The review comments on a pull request's diff, as "@user on path: text" lines;

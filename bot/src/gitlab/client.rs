@@ -6,6 +6,7 @@
 //! the token's own user wrote with the marker, so nobody else's is ever edited.
 
 use crate::ci::fold;
+use crate::git::PullHead;
 use crate::github::auth::Secret;
 use crate::github::limits::RetryPolicy;
 use crate::gitlab::quick_actions::inert;
@@ -530,8 +531,9 @@ impl GitLabClient {
         Ok(json["description"].as_str().unwrap_or_default().to_string())
     }
 
-    /// The branch merge request `iid` merges.
-    pub async fn merge_request_source(&self, project: &str, iid: u64) -> Result<String, GitLabError> {
+    /// What merge request `iid` merges: its source branch and commit, and the fork the
+    /// branch is in when its source project is not the target project.
+    pub async fn merge_request_source(&self, project: &str, iid: u64) -> Result<PullHead, GitLabError> {
         let path = Self::thread_path(
             project,
             Thread {
@@ -540,15 +542,30 @@ impl GitLabClient {
             },
         );
         let (_, json) = self.call(Method::GET, &path, None, true).await?;
-        json["source_branch"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| GitLabError::Shape {
-                method: "GET".into(),
-                path,
-                what: "a merge request",
-                message: "no source_branch".into(),
-            })
+        let field = |name: &str| {
+            json[name]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| GitLabError::Shape {
+                    method: "GET".into(),
+                    path: path.clone(),
+                    what: "a merge request",
+                    message: format!("no {name}"),
+                })
+        };
+        let (branch, sha) = (field("source_branch")?, field("sha")?);
+        let fork = match (json["source_project_id"].as_u64(), json["target_project_id"].as_u64()) {
+            (Some(source), Some(target)) if source != target => {
+                // The fork's name, when this token may see it.
+                let named = self.call(Method::GET, &format!("/projects/{source}"), None, true).await;
+                Some(match named {
+                    Ok((_, p)) => p["path_with_namespace"].as_str().unwrap_or_default().to_string(),
+                    Err(_) => format!("project {source}"),
+                })
+            }
+            _ => None,
+        };
+        Ok(PullHead { branch, sha, fork })
     }
 
     /// Updates the token user's open issue marked `key`, or opens it (once, whatever

@@ -37,10 +37,8 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
     if !t.pull_request {
         return cx.reply("`/hallmark fix` works on a pull request that changes the standards.");
     }
-    let head_ref = cx.block_on(cx.forge.pull_head(&t.repo, t.number))?;
     let base_ref = cx.block_on(cx.forge.default_branch(&t.repo))?;
-    let head = format!("refs/remotes/origin/{head_ref}");
-    super::standards::impact_comment(cx, &base_ref, &head, &head_ref, true)
+    super::standards::impact_comment(cx, &base_ref, "", true)
 }
 
 /// One pull request per product of `result` that fails a changed standard, from

@@ -23,7 +23,7 @@ use crate::agent::rules::RulesDrafter;
 use crate::commands::Command;
 use crate::events::Trigger;
 use crate::forge::{Forge, ForgeError, Permission, Reaction, Thread};
-use crate::git::{clone_fresh, GitCredentials, GitError};
+use crate::git::{checkout_detached, clone_fresh, fetch_ref, GitCredentials, GitError};
 use crate::queue::{Job, QueueError};
 use crate::worker::Worker;
 use hallmark_checks::error::SourceErrors;
@@ -32,6 +32,9 @@ use hallmark_checks::render::{render, Format};
 use hallmark_checks::warehouse::{Limits, Warehouse, WarehouseError};
 use hallmark_checks::{Checklist, Project};
 use std::path::{Path, PathBuf};
+
+/// Where a job's clone keeps the pull request head it fetched.
+const PULL_HEAD: &str = "refs/hallmark/pull-head";
 
 /// Why a job failed; its text is what the queue records and the tracking comment says.
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +180,17 @@ impl Cx<'_> {
         let credentials = self.block_on(self.forge.git_credentials())?;
         clone_fresh(&self.remote(), &dir, Some(&credentials))?;
         Ok((dir, credentials))
+    }
+
+    /// Fetches the head of this job's pull (merge) request into the clone at `dir` from
+    /// the ref the forge keeps for it — a fork's commits are there, and a branch of the
+    /// same name in this repository is not the request's — and checks it out detached;
+    /// returns its commit.
+    pub fn checkout_pull(&self, dir: &Path, credentials: &GitCredentials) -> Result<String, HandlerError> {
+        let pull_ref = self.forge.pull_ref(self.t.number);
+        let sha = fetch_ref(dir, &self.remote(), &pull_ref, PULL_HEAD, Some(credentials))?;
+        checkout_detached(dir, PULL_HEAD)?;
+        Ok(sha)
     }
 
     /// The repository's git remote.

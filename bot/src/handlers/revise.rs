@@ -36,7 +36,14 @@ pub(super) fn again(spec: &ProductSpec, feedback: &str) -> Option<PromotionReque
 
 fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
     let t = cx.t;
-    let head = cx.block_on(cx.forge.pull_head(&t.repo, t.number))?;
+    let pull = cx.block_on(cx.forge.pull_head(&t.repo, t.number))?;
+    if let Some(fork) = &pull.fork {
+        return Ok(format!(
+            "this pull request's branch `{}` is in the fork `{fork}`, and Hallmark revises only the branches it opened in this repository.",
+            pull.branch
+        ));
+    }
+    let head = pull.branch;
     let Some((level, product)) = head
         .strip_prefix("hallmark/")
         .and_then(|rest| rest.split_once('/'))

@@ -7,7 +7,7 @@
 
 use super::{parse_config, Cx, HandlerError};
 use crate::forge::Thread;
-use crate::git::{changed_between, merge_base};
+use crate::git::{changed_between, has_commit, merge_base};
 use crate::impact::run::impact;
 use crate::impact::table::markdown;
 use hallmark_checks::project::CONFIG_FILE;
@@ -26,7 +26,7 @@ fn standards_named(config: Option<&serde_norway::Value>) -> String {
 }
 
 /// Comments the impact when the request changes the standards or the configuration.
-pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_ref: &str, head_sha: &str) -> Result<(), HandlerError> {
+pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_sha: &str) -> Result<(), HandlerError> {
     let t = cx.t;
     let files = cx.block_on(cx.forge.pull_changed_files(&t.repo, t.number))?;
     let standards = standards_named(cx.config()?);
@@ -34,44 +34,49 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_ref: &str, head_sha: &str) -> R
         tracing::info!(repo = %t.repo, number = t.number, "no standards change in the pull request");
         return Ok(());
     }
-    // The commit the event named, else the branch as it is now.
-    let head = match head_sha.is_empty() {
-        true => format!("refs/remotes/origin/{head_ref}"),
-        false => head_sha.to_string(),
-    };
     // `bot: { standards_change: fix }`: the fix pull requests without being asked.
     let fix = cx.bot_setting("standards_change")?.as_ref().and_then(|v| v.as_str()) == Some("fix");
-    impact_comment(cx, base_ref, &head, head_ref, fix)
+    impact_comment(cx, base_ref, head_sha, fix)
 }
 
-/// Works out the impact of pull request `head` (its branch `head_ref`) against its
-/// merge base with `base_ref` on one fresh clone, opens the fix pull requests when
-/// `fix`, and keeps the one impact comment up to date with both.
-pub(super) fn impact_comment(
-    cx: &Cx<'_>,
-    base_ref: &str,
-    head: &str,
-    head_ref: &str,
-    fix: bool,
-) -> Result<(), HandlerError> {
+/// Works out the impact of the job's pull request — at `head_sha` when the event named
+/// one, else at its head now — against its merge base with `base_ref` on one fresh
+/// clone, opens the fix pull requests when `fix`, and keeps the one impact comment up
+/// to date with both. A request from a fork gets no fix branches: they would put the
+/// fork's commits on a branch of this repository, where its CI runs with its secrets.
+pub(super) fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: bool) -> Result<(), HandlerError> {
     let t = cx.t;
+    let pull = match fix {
+        true => Some(cx.block_on(cx.forge.pull_head(&t.repo, t.number))?),
+        false => None,
+    };
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let outcome = (|| {
-        let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), head)?;
+        let tip = cx.checkout_pull(&dir, &credentials)?;
+        let head = match !head_sha.is_empty() && has_commit(&dir, head_sha) {
+            true => head_sha.to_string(),
+            false => tip,
+        };
+        let base = merge_base(&dir, &format!("refs/remotes/origin/{base_ref}"), &head)?;
         let result = impact(
             &dir,
             &base,
-            head,
+            &head,
             &RunOptions::default(),
             Limits::default(),
             &cx.worker.opener,
         )?;
-        let proposed = match fix {
-            true => {
-                let about = format!("the standards change in #{}", t.number);
-                super::fix::open_fixes(cx, &dir, &credentials, &result, head_ref, &about)?
-            }
-            false => Vec::new(),
+        let proposed = match &pull {
+            Some(pull) => match &pull.fork {
+                Some(fork) => vec![format!(
+                    "- none: the change comes from the fork `{fork}`, and a fix branch would put its commits on a branch of this repository, where its CI runs with this repository's secrets. Push the change to a branch here, or merge it (with `bot: {{ standards_change: fix }}` the push opens the fixes)."
+                )],
+                None => {
+                    let about = format!("the standards change in #{}", t.number);
+                    super::fix::open_fixes(cx, &dir, &credentials, &result, &pull.branch, &about)?
+                }
+            },
+            None => Vec::new(),
         };
         Ok::<_, HandlerError>((result, proposed))
     })();

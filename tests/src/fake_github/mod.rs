@@ -97,6 +97,9 @@ pub struct State {
     pub default_branch: String,
     /// Pull requests.
     pub pulls: Vec<repos::StoredPull>,
+    /// The bare git repository behind each repository (`owner/name`), where GitHub
+    /// keeps `refs/pull/N/head`; a pull request's head commit is read from it.
+    pub git_remotes: HashMap<String, std::path::PathBuf>,
     /// Review comments on pull requests: (repo, number, login, path, body).
     pub review_comments: Vec<(String, u64, String, String, String)>,
     /// Files of the default branch by (repo, path), for the contents API.
@@ -137,6 +140,15 @@ pub struct State {
 }
 
 impl State {
+    /// Moves `refs/pull/N/head` of every open request from a branch of the repository to
+    /// the branch's tip, as the forge does on every push: tests push to the bare
+    /// remote directly, so the fake does it on every request and when told.
+    pub fn sync_pull_refs(&self) {
+        for p in self.pulls.iter().filter(|p| p.state == "open" || p.state == "opened") {
+            repos::pull_ref::follow(self, p);
+        }
+    }
+
     /// The API's base URL, for the URLs inside resources and links.
     pub fn api(&self) -> String {
         format!("http://{}", self.addr)
@@ -242,6 +254,7 @@ pub type Shared = Arc<Mutex<State>>;
 async fn gated(AxumState(shared): AxumState<Shared>, request: Request, next: Next) -> Response {
     let after_write = {
         let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+        s.sync_pull_refs();
         match s.failures.front() {
             Some(Failure::AfterWrite(code)) => {
                 let code = *code;

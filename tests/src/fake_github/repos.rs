@@ -27,10 +27,40 @@ pub struct StoredPull {
     pub body: String,
     /// `open` or `closed`.
     pub state: String,
+    /// The fork its head branch is in (`owner/name`); `None` for a branch of `repo`.
+    pub fork: Option<String>,
 }
 
-fn to_json(api: &str, p: &StoredPull) -> Value {
-    shapes::pull(api, &p.repo, p.number, &p.head, &p.base, &p.title, &p.body, &p.state)
+/// The pull request as GitHub shows it: its head commit is what `refs/pull/N/head` of
+/// the repository's git remote holds, where the fake knows the remote.
+fn to_json(s: &super::State, p: &StoredPull) -> Value {
+    let sha = pull_ref::follow(s, p).unwrap_or_else(|| format!("{:040x}", shapes::user_id(&p.head)));
+    let head_repo = p.fork.as_deref().unwrap_or(&p.repo);
+    shapes::pull(&s.api(), p, head_repo, &sha)
+}
+
+/// `refs/pull/N/head`: GitHub keeps every pull request's head commit under it in the
+/// base repository — a fork's too, which is the only place the base repository has
+/// a fork's commits.
+pub mod pull_ref {
+    use super::StoredPull;
+
+    /// The ref of pull request `number`.
+    pub fn name(number: u64) -> String {
+        format!("refs/pull/{number}/head")
+    }
+
+    /// The pull request's head commit in the repository's remote: for a branch of the
+    /// repository its tip, which `refs/pull/N/head` is moved to as GitHub does on every
+    /// push; for a fork what `refs/pull/N/head` holds. `None` when the fake has no remote.
+    pub fn follow(s: &crate::fake_github::State, p: &StoredPull) -> Option<String> {
+        let remote = git2::Repository::open_bare(s.git_remotes.get(&p.repo)?).ok()?;
+        if p.fork.is_none() {
+            let tip = remote.refname_to_id(&format!("refs/heads/{}", p.head)).ok()?;
+            remote.reference(&name(p.number), tip, true, "pull request head").ok()?;
+        }
+        remote.refname_to_id(&name(p.number)).ok().map(|id| id.to_string())
+    }
 }
 
 /// `GET /repos/{owner}/{repo}`
@@ -66,7 +96,7 @@ pub async fn list_pulls(
         .iter()
         .filter(|p| p.repo == full && (state == "all" || p.state == state))
         .filter(|p| head.as_ref().is_none_or(|h| *h == p.head))
-        .map(|p| to_json(&s.api(), p))
+        .map(|p| to_json(&s, p))
         .collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/pulls"))
 }
@@ -124,8 +154,9 @@ pub async fn create_pull(
         title: body["title"].as_str().unwrap_or_default().to_string(),
         body: body["body"].as_str().unwrap_or_default().to_string(),
         state: "open".into(),
+        fork: None,
     };
-    let out = to_json(&s.api(), &pull);
+    let out = to_json(&s, &pull);
     s.pulls.push(pull);
     (StatusCode::CREATED, Json(out)).into_response()
 }
@@ -141,19 +172,17 @@ pub async fn edit_pull(
     }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
-    let api = s.api();
-    match s.pulls.iter_mut().find(|p| p.repo == full && p.number == number) {
-        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
-        Some(p) => {
-            if let Some(t) = body["title"].as_str() {
-                p.title = t.to_string();
-            }
-            if let Some(b) = body["body"].as_str() {
-                p.body = b.to_string();
-            }
-            Json(to_json(&api, p)).into_response()
-        }
+    let Some(at) = s.pulls.iter().position(|p| p.repo == full && p.number == number) else {
+        return (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response();
+    };
+    let p = &mut s.pulls[at];
+    if let Some(t) = body["title"].as_str() {
+        p.title = t.to_string();
     }
+    if let Some(b) = body["body"].as_str() {
+        p.body = b.to_string();
+    }
+    Json(to_json(&s, &s.pulls[at])).into_response()
 }
 
 /// `POST /repos/{owner}/{repo}/issues/{number}/reactions`
@@ -182,7 +211,7 @@ pub async fn get_pull(
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     match s.pulls.iter().find(|p| p.repo == full && p.number == number) {
-        Some(p) => Json(to_json(&s.api(), p)).into_response(),
+        Some(p) => Json(to_json(&s, p)).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
 }

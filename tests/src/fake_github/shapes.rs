@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 const CREATED: &str = "2026-11-02T09:30:00Z";
 
 /// A stable id for a login, as GitHub's user ids are.
-fn user_id(login: &str) -> u64 {
+pub(crate) fn user_id(login: &str) -> u64 {
     login
         .bytes()
         .fold(1_000u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
@@ -96,23 +96,30 @@ pub fn issue(api: &str, repo: &str, number: u64, title: &str, body: &str, author
     })
 }
 
-/// A `pull-request`.
-#[allow(clippy::too_many_arguments)]
-pub fn pull(api: &str, repo: &str, number: u64, head: &str, base: &str, title: &str, body: &str, state: &str) -> Value {
-    let owner = repo.split('/').next().unwrap_or(repo);
+/// A `pull-request` whose head is `head_sha` on its branch of `head_repo` (a fork's
+/// name, or the repository's own).
+pub fn pull(api: &str, p: &super::repos::StoredPull, head_repo: &str, head_sha: &str) -> Value {
+    let (repo, number, title, body, state) = (&p.repo, p.number, &p.title, &p.body, &p.state);
     let url = format!("{api}/repos/{repo}/pulls/{number}");
     let html = format!("{api}/{repo}/pull/{number}");
-    let side = |branch: &str| {
-        json!({"label": format!("{owner}:{branch}"), "ref": branch, "sha": format!("{:040x}", user_id(branch)),
-               "user": user(api, owner, "Organization"), "repo": repository(api, repo, "main")})
+    let side = |in_repo: &str, branch: &str, sha: String| {
+        let owner = in_repo.split('/').next().unwrap_or(in_repo);
+        let mut repository = repository(api, in_repo, "main");
+        repository["fork"] = json!(in_repo != repo);
+        json!({"label": format!("{owner}:{branch}"), "ref": branch, "sha": sha,
+               "user": user(api, owner, "Organization"), "repo": repository})
     };
+    let (head, base) = (
+        side(head_repo, &p.head, head_sha.to_string()),
+        side(repo, &p.base, format!("{:040x}", user_id(&p.base))),
+    );
     json!({
         "id": 7_000_000 + number, "node_id": format!("PR_{number}"), "number": number,
         "url": url, "html_url": html, "diff_url": format!("{html}.diff"), "patch_url": format!("{html}.patch"),
         "issue_url": format!("{api}/repos/{repo}/issues/{number}"),
         "state": state, "locked": false, "title": title, "body": body,
         "user": user(api, "hallmark[bot]", "Bot"), "labels": [], "draft": false,
-        "head": side(head), "base": side(base),
+        "head": head, "base": base,
         "created_at": CREATED, "updated_at": CREATED, "closed_at": null, "merged_at": null,
         "merge_commit_sha": null, "author_association": "NONE"
     })

@@ -2,7 +2,7 @@
 //! one is already open for the source branch), read, edited; and their discussions,
 //! whose diff notes carry a `position`.
 
-use super::{caller, not_found, paginated, user, Shared};
+use super::{caller, not_found, paginated, user, user_id, Shared};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,13 +29,44 @@ pub struct StoredMergeRequest {
     pub state: String,
     /// Who opened it.
     pub author: String,
+    /// The fork its source branch is in (`group/name`); `None` for a branch of `project`.
+    pub fork: Option<String>,
 }
 
-fn to_json(m: &StoredMergeRequest) -> Value {
+/// The merge request as GitLab shows it: its `sha` is what `refs/merge-requests/N/head`
+/// of the project's git remote holds, where the fake knows the remote.
+fn to_json(s: &super::State, m: &StoredMergeRequest) -> Value {
+    let sha = head_ref::follow(s, m).unwrap_or_else(|| format!("{:040x}", user_id(&m.source)));
+    let source_project = m.fork.as_deref().unwrap_or(&m.project);
     json!({"id": 8000 + m.iid, "iid": m.iid, "title": m.title, "description": m.description, "state": m.state,
-           "source_branch": m.source, "target_branch": m.target, "author": user(&m.author),
+           "source_branch": m.source, "target_branch": m.target, "author": user(&m.author), "sha": sha,
+           "source_project_id": user_id(source_project), "target_project_id": user_id(&m.project),
            "web_url": format!("https://gitlab.example/{}/-/merge_requests/{}", m.project, m.iid),
            "merge_status": "can_be_merged", "draft": false})
+}
+
+/// `refs/merge-requests/N/head`: GitLab keeps every merge request's head commit under
+/// it in the target project — a fork's too, which is the only place the target
+/// project has a fork's commits.
+pub mod head_ref {
+    use super::StoredMergeRequest;
+
+    /// The ref of merge request `iid`.
+    pub fn name(iid: u64) -> String {
+        format!("refs/merge-requests/{iid}/head")
+    }
+
+    /// The merge request's head commit in the project's remote: for a branch of the
+    /// project its tip, which `refs/merge-requests/N/head` is moved to as GitLab does on
+    /// every push; for a fork what the ref holds. `None` when the fake has no remote.
+    pub fn follow(s: &crate::fake_gitlab::State, m: &StoredMergeRequest) -> Option<String> {
+        let remote = git2::Repository::open_bare(s.git_remotes.get(&m.project)?).ok()?;
+        if m.fork.is_none() {
+            let tip = remote.refname_to_id(&format!("refs/heads/{}", m.source)).ok()?;
+            remote.reference(&name(m.iid), tip, true, "merge request head").ok()?;
+        }
+        remote.refname_to_id(&name(m.iid)).ok().map(|id| id.to_string())
+    }
 }
 
 /// `GET /projects/{project}/merge_requests?state=&source_branch=`
@@ -51,7 +82,7 @@ pub async fn list(
         .filter(|m| m.project == project)
         .filter(|m| q.get("state").is_none_or(|st| st == "all" || *st == m.state))
         .filter(|m| q.get("source_branch").is_none_or(|b| *b == m.source))
-        .map(to_json)
+        .map(|m| to_json(&s, m))
         .collect();
     paginated(&s, items, &q)
 }
@@ -97,8 +128,9 @@ pub async fn create(
         description,
         state: "opened".into(),
         author,
+        fork: None,
     };
-    let out = to_json(&mr);
+    let out = to_json(&s, &mr);
     s.merge_requests.push(mr);
     (StatusCode::CREATED, Json(out)).into_response()
 }
@@ -107,7 +139,7 @@ pub async fn create(
 pub async fn get(State(shared): State<Shared>, Path((project, iid)): Path<(String, u64)>) -> Response {
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     match s.merge_requests.iter().find(|m| m.project == project && m.iid == iid) {
-        Some(m) => Json(to_json(m)).into_response(),
+        Some(m) => Json(to_json(&s, m)).into_response(),
         None => not_found(""),
     }
 }
@@ -131,11 +163,10 @@ pub async fn edit(
         let author = caller(&s, &headers).unwrap_or_default();
         s.merge_requests[at].description = super::quick_actions::run(&mut s, &project, &author, d);
     }
-    let m = &mut s.merge_requests[at];
     if let Some(t) = body["title"].as_str() {
-        m.title = t.to_string();
+        s.merge_requests[at].title = t.to_string();
     }
-    Json(to_json(m)).into_response()
+    Json(to_json(&s, &s.merge_requests[at])).into_response()
 }
 
 /// `GET /projects/{project}/merge_requests/{iid}/discussions`: each diff note its own

@@ -87,6 +87,9 @@ pub struct State {
     pub writes: usize,
     /// The files each merge request changes, by (project, iid).
     pub merge_request_files: HashMap<(String, u64), Vec<String>>,
+    /// The bare git repository behind each project (its path), where GitLab keeps
+    /// `refs/merge-requests/N/head`; a merge request's `sha` is read from it.
+    pub git_remotes: HashMap<String, std::path::PathBuf>,
     /// Quick actions GitLab ran from notes and descriptions, in order.
     pub quick_actions: Vec<QuickAction>,
     /// Commit statuses, the latest last; a finished one set again is kept, retried.
@@ -114,6 +117,19 @@ pub struct StoredStatus {
 }
 
 impl State {
+    /// Moves `refs/merge-requests/N/head` of every open request from a branch of the repository to
+    /// the branch's tip, as the forge does on every push: tests push to the bare
+    /// remote directly, so the fake does it on every request and when told.
+    pub fn sync_pull_refs(&self) {
+        for p in self
+            .merge_requests
+            .iter()
+            .filter(|p| p.state == "open" || p.state == "opened")
+        {
+            merge_requests::head_ref::follow(self, p);
+        }
+    }
+
     /// A new id, for any resource.
     pub(crate) fn next(&mut self) -> u64 {
         self.next_id += 1;
@@ -189,6 +205,7 @@ pub(crate) fn paginated(s: &State, items: Vec<Value>, q: &HashMap<String, String
 async fn gated(AxumState(shared): AxumState<Shared>, request: Request, next: Next) -> Response {
     let failure = {
         let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+        s.sync_pull_refs();
         if caller(&s, request.headers()).is_none() {
             return (StatusCode::UNAUTHORIZED, Json(json!({"message": "401 Unauthorized"}))).into_response();
         }

@@ -29,6 +29,22 @@ pub async fn users(State(shared): State<Shared>, Query(q): Query<HashMap<String,
 /// `GET /projects/{project}`
 pub async fn project(State(shared): State<Shared>, Path(project): Path<String>) -> Response {
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    // A numeric id names a project the fake knows of: a merge request's or its fork.
+    let project = match project.parse::<u64>() {
+        Ok(id) => {
+            let known = s
+                .merge_requests
+                .iter()
+                .flat_map(|m| [Some(&m.project), m.fork.as_ref()])
+                .flatten()
+                .find(|p| user_id(p) == id);
+            match known {
+                Some(p) => p.clone(),
+                None => return not_found("Project"),
+            }
+        }
+        Err(_) => project,
+    };
     let name = project.rsplit('/').next().unwrap_or(&project).to_string();
     Json(
         json!({"id": user_id(&project), "name": name, "path": name, "path_with_namespace": project,
