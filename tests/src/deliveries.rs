@@ -291,6 +291,17 @@ pub fn push(repo: &str, before: &str, after: &str, files: &[&str], actor: &str) 
 
 /// A GitLab `Push Hook` of `files` to `main` of `repo`, from `before` to `after`.
 pub fn gitlab_push(repo: &str, before: &str, after: &str, files: &[&str], actor: &str) -> Value {
+    gitlab_push_commits(repo, before, after, &[(after, files)], actor)
+}
+
+/// How many commits a GitLab push hook lists: the newest; `total_commits_count` says
+/// how many were pushed.
+pub const GITLAB_PUSH_COMMITS: usize = 20;
+
+/// A GitLab `Push Hook` of `commits` (oldest first: each commit's id and the files it
+/// changes) to `main` of `repo`, from `before` to `after`, as GitLab sends it: only the
+/// newest 20 commits are listed, and `total_commits_count` counts them all.
+pub fn gitlab_push_commits(repo: &str, before: &str, after: &str, commits: &[(&str, &[&str])], actor: &str) -> Value {
     let mut payload = forge_fixture("gitlab", "push.json");
     payload["ref"] = json!("refs/heads/main");
     payload["before"] = json!(before);
@@ -299,6 +310,11 @@ pub fn gitlab_push(repo: &str, before: &str, after: &str, files: &[&str], actor:
     payload["user_username"] = json!(actor);
     payload["project"]["path_with_namespace"] = json!(repo);
     payload["project"]["default_branch"] = json!("main");
-    payload["commits"] = json!([{"id": after, "message": "A change", "added": [], "modified": files, "removed": []}]);
+    let listed: Vec<Value> = commits[commits.len().saturating_sub(GITLAB_PUSH_COMMITS)..]
+        .iter()
+        .map(|(id, files)| json!({"id": id, "message": "A change", "added": [], "modified": files, "removed": []}))
+        .collect();
+    payload["commits"] = json!(listed);
+    payload["total_commits_count"] = json!(commits.len());
     payload
 }

@@ -1310,3 +1310,60 @@ fn a_request_from_a_fork_is_checked_at_its_own_commit_and_nothing_is_pushed_for_
         assert_eq!(branches(&remote), before, "{who}");
     }
 }
+
+/// GitLab's push hook lists only the newest 20 commits (`total_commits_count` has them
+/// all): a standards change in the oldest commit of a 25-commit push is still found,
+/// by the job's own diff of the push.
+#[test]
+fn a_standards_change_early_in_a_large_gitlab_push_is_not_missed() {
+    use hallmark_tests::shop::{SALES_SPEC, SALES_SQL, STANDARDS, STORES_SPEC, STORES_SQL};
+    let side = Side::gitlab();
+    let sales: String =
+        "id,amount\n".to_string() + &(1..=40).map(|i| format!("{i},{}.50\n", i * 3)).collect::<String>();
+    let before = side.push(
+        "main",
+        "main",
+        &[
+            ("data_standards.md", STANDARDS.to_string()),
+            ("bronze/sales.csv", sales),
+            ("bronze/stores.csv", "id,city\n1,Lyon\n2,Porto\n3,Graz\n".to_string()),
+            ("products/sales/silver.yml", SALES_SPEC.to_string()),
+            ("products/sales/silver.sql", SALES_SQL.to_string()),
+            ("products/stores/silver.yml", STORES_SPEC.to_string()),
+            ("products/stores/silver.sql", STORES_SQL.to_string()),
+        ],
+    );
+    let tightened = STANDARDS.replace("check: { range: { min: 0 } }", "check: { range: { min: 10 } }");
+    let mut commits: Vec<(String, Vec<String>)> = Vec::new();
+    let first = side.push("main", "main", &[("data_standards.md", tightened)]);
+    commits.push((first.to_string(), vec!["data_standards.md".into()]));
+    for n in 0..24 {
+        let file = format!("notebooks/step_{n}.py");
+        let sha = side.push("main", "main", &[(file.as_str(), format!("print({n})\n"))]);
+        commits.push((sha.to_string(), vec![file]));
+    }
+    let after = commits.last().unwrap().0.clone();
+    let shaped: Vec<(&str, Vec<&str>)> = commits
+        .iter()
+        .map(|(id, files)| (id.as_str(), files.iter().map(String::as_str).collect()))
+        .collect();
+    let listed: Vec<(&str, &[&str])> = shaped.iter().map(|(id, f)| (*id, f.as_slice())).collect();
+    let payload = deliveries::gitlab_push_commits(REPO, &before.to_string(), &after, &listed, "lead");
+    assert_eq!(
+        payload["commits"].as_array().unwrap().len(),
+        deliveries::GITLAB_PUSH_COMMITS
+    );
+    assert!(
+        !payload.to_string().contains("data_standards.md"),
+        "the change is in a commit the hook does not list"
+    );
+    assert_eq!(side.post("/webhooks/gitlab", "Push Hook", payload.to_string()), 202);
+    assert!(side.worker.run_one());
+    let issues = side.opened_issues();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(
+        issues[0].0.contains("1 of 2 products no longer meet SLV-003"),
+        "{}",
+        issues[0].0
+    );
+}

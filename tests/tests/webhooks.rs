@@ -346,15 +346,21 @@ fn every_gitlab_fixture_gets_a_2xx_and_a_wrong_token_queues_nothing() {
     }
     assert_eq!(n, 21, "every GitLab fixture");
     // The only work in GitLab's examples: merge requests opened with commits, whose
-    // standards the bot checks. Nothing came of a bad token.
-    let mut jobs = 0;
+    // standards the bot checks, and the push to the default branch that lists 2 of its
+    // 4 commits (`total_commits_count`), whose diff the job reads. Nothing came of a
+    // bad token.
+    let (mut requests, mut pushes) = (0, 0);
     while let Some(job) = s.queue.claim(100).unwrap() {
         let trigger: Trigger = serde_json::from_str(&job.payload).unwrap();
-        assert!(matches!(trigger.action, Action::StandardsChange { .. }), "{trigger:?}");
+        match trigger.action {
+            Action::StandardsChange { .. } => requests += 1,
+            Action::StandardsPush { .. } => pushes += 1,
+            _ => panic!("{trigger:?}"),
+        }
         s.queue.finish(job.id, None).unwrap();
-        jobs += 1;
     }
-    assert!(jobs <= 3, "{jobs} jobs");
+    assert!(requests <= 3, "{requests} merge request jobs");
+    assert_eq!(pushes, 1, "the push with unlisted commits");
     let metrics = request(s.addr, "GET", "/metrics", &[], b"").unwrap().body;
     assert!(
         metrics.contains(&format!(

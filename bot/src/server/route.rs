@@ -170,7 +170,10 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
                 .iter()
                 .flat_map(|c| c.added.iter().chain(&c.modified).chain(&c.removed))
                 .collect();
-            if !files.iter().any(|f| may_be_standards(f)) {
+            // GitHub lists at most 2048 commits of a push; with that many, the job's own
+            // diff of before..after decides.
+            let unlisted = payload.commits.len() >= GITHUB_PUSH_COMMITS;
+            if !unlisted && !files.iter().any(|f| may_be_standards(f)) {
                 return Ok(Routed::Ignored("a push that changes no standards"));
             }
             Ok(Routed::Work(Box::new(Trigger {
@@ -190,6 +193,9 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
         _ => Ok(Routed::Ignored("an event Hallmark does not act on")),
     }
 }
+
+/// The most commits a GitHub push event lists.
+const GITHUB_PUSH_COMMITS: usize = 2048;
 
 /// True for a file that may be the standards (any markdown: a repository can name its
 /// standards file) or the configuration. The job decides with the configured name.
@@ -224,6 +230,22 @@ mod tests {
         issues("labeled", &issue(false), Some(label), Some(42), sender)
             .to_string()
             .into_bytes()
+    }
+
+    /// GitHub lists at most 2048 commits of a push: a push that long is checked by
+    /// the job even when none of the listed commits touches the standards.
+    #[test]
+    fn a_push_of_more_commits_than_github_lists_goes_to_the_job() {
+        let mut payload =
+            hallmark_tests::deliveries::push("acme/data", &"a".repeat(40), &"b".repeat(40), &["src/x.py"], "ana");
+        let one = payload["commits"][0].clone();
+        assert_eq!(
+            route("push", payload.to_string().as_bytes(), "promote", Syntax::default()).unwrap(),
+            Routed::Ignored("a push that changes no standards")
+        );
+        payload["commits"] = serde_json::json!(vec![one; GITHUB_PUSH_COMMITS]);
+        let routed = route("push", payload.to_string().as_bytes(), "promote", Syntax::default()).unwrap();
+        assert!(matches!(routed, Routed::Work(_)), "{routed:?}");
     }
 
     #[test]

@@ -150,6 +150,13 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
             {
                 return Ok(Routed::Ignored("not new commits on the default branch"));
             }
+            let listed = payload["commits"].as_array().map_or(0, Vec::len);
+            // GitLab lists only the newest 20 commits of a push. When more were pushed,
+            // the job's own diff of before..after in its clone decides (GitLab's compare
+            // API would be a second source, and it truncates large diffs itself).
+            let unlisted = payload["total_commits_count"]
+                .as_u64()
+                .is_some_and(|total| total > listed as u64);
             let touches = payload["commits"].as_array().into_iter().flatten().any(|c| {
                 ["added", "modified", "removed"].iter().any(|k| {
                     c[*k]
@@ -159,7 +166,7 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                         .any(|f| f.as_str().is_some_and(super::route::may_be_standards))
                 })
             });
-            if !touches {
+            if !touches && !unlisted {
                 return Ok(Routed::Ignored("a push that changes no standards"));
             }
             Ok(Routed::Work(Box::new(Trigger {
