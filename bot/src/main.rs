@@ -6,6 +6,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    cli::unset_empty_variables();
     let args = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("HALLMARK_LOG").unwrap_or_else(|_| "warn".into());
     let logs = tracing_subscriber::fmt()

@@ -194,7 +194,11 @@ fn the_example_workflow_has_the_documented_permissions_and_uses_only_real_inputs
 #[test]
 fn the_gitlab_template_wires_the_reports_hallmark_ci_writes() {
     let template = yaml("deploy/gitlab/hallmark.gitlab-ci.yml");
-    let job = &template["hallmark"];
+    // `hallmark` is `.hallmark` in the `test` stage; a pipeline of other stages
+    // extends `.hallmark` itself.
+    assert_eq!(text(&template["hallmark"]["extends"]), ".hallmark");
+    assert_eq!(text(&template["hallmark"]["stage"]), "test");
+    let job = &template[".hallmark"];
     let script = job["script"]
         .as_sequence()
         .unwrap()

@@ -163,3 +163,46 @@ fn a_wrong_password_is_a_clear_error_that_does_not_echo_it() {
     );
     assert!(!err.contains("not-the-password-42"), "{err}");
 }
+
+/// The operator's `HALLMARK_CLICKHOUSE_USER` replaces the repository's `user:` (the
+/// password in `HALLMARK_CLICKHOUSE_PASSWORD` is the operator's user's): a repository
+/// naming a user the deployment's server does not have still runs.
+#[test]
+fn the_operators_user_replaces_the_one_the_repository_names() {
+    if !server_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("clickhouse.yml");
+    std::fs::write(
+        &config,
+        "warehouse:\n  kind: clickhouse\n  user: no_such_user_here\n  sandbox_prefix: hallmark_user_test\n",
+    )
+    .unwrap();
+    let pw = password();
+    let as_named = check(
+        &["--config", config.to_str().unwrap()],
+        &[("HALLMARK_CLICKHOUSE_PASSWORD", &pw)],
+    );
+    assert_eq!(
+        as_named.status.code(),
+        Some(2),
+        "the repository's user does not exist: {}",
+        String::from_utf8_lossy(&as_named.stderr)
+    );
+    let as_operator = check(
+        &["--config", config.to_str().unwrap()],
+        &[
+            ("HALLMARK_CLICKHOUSE_PASSWORD", &pw),
+            ("HALLMARK_CLICKHOUSE_USER", "hallmark"),
+        ],
+    );
+    let err = String::from_utf8_lossy(&as_operator.stderr);
+    assert_eq!(
+        as_operator.status.code(),
+        Some(1),
+        "checked, some standards fail: {err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&as_operator.stdout).unwrap();
+    assert_eq!(doc["warehouse"], "clickhouse");
+}

@@ -20,7 +20,21 @@ fn the_image_runs_the_server_as_a_user_with_a_health_check() {
         dockerfile.contains("cargo chef cook"),
         "dependencies in their own layer"
     );
-    let last_stage = dockerfile.rsplit("\nFROM ").next().unwrap();
+    // Both images (built from source, the default; and `release`, from the release's
+    // binaries) are the `runtime` stage with the binary copied in.
+    let stage = |from: &str| {
+        dockerfile
+            .split("\nFROM ")
+            .find(|s| s.starts_with(from))
+            .unwrap_or_else(|| panic!("a stage FROM {from}"))
+    };
+    let last_stage = stage("debian:bookworm-slim AS runtime");
+    assert!(stage("runtime AS release").contains("COPY dist/linux/${TARGETARCH}/hallmark /usr/local/bin/hallmark"));
+    let default = dockerfile.rsplit("\nFROM ").next().unwrap();
+    assert!(
+        default.starts_with("runtime\n") && default.contains("COPY --from=builder"),
+        "{default}"
+    );
     let user = last_stage
         .lines()
         .find_map(|l| l.strip_prefix("USER "))

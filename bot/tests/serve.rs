@@ -544,3 +544,59 @@ fn logs_can_be_json_lines_without_secrets() {
     );
     assert!(!stderr.contains(secret), "the webhook secret never prints");
 }
+
+/// `hallmark serve` configured by its environment alone, as compose's env file and the
+/// Helm chart's Secret configure it: every flag has a variable, and a variable left
+/// blank in the file (`HALLMARK_LLM_API_KEY=`) is unset. A blank app id with GitHub on
+/// is the clear error, not a parse failure of an empty number.
+#[test]
+fn the_server_takes_its_settings_from_the_environment_and_blank_ones_are_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = retail_remote(dir.path());
+    let fake = fake_with_consumer();
+    let addr = free_port();
+    let secret = "env-secret";
+    let data = dir.path().join("data");
+    let base = |app_id: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hallmark"));
+        command
+            .arg("serve")
+            .env("HALLMARK_LISTEN", addr.to_string())
+            .env("HALLMARK_GITHUB_APP_ID", app_id)
+            .env("HALLMARK_GITHUB_API_URL", fake.url())
+            .env("HALLMARK_GITHUB_GIT_URL", remote.to_str().unwrap())
+            .env("HALLMARK_DATA_DIR", &data)
+            .env("HALLMARK_WORKERS", "1")
+            .env("HALLMARK_NO_BARE_COMMANDS", "")
+            .env("HALLMARK_LLM_API_KEY", "")
+            .env("HALLMARK_GITLAB_TOKEN", "")
+            .env("HALLMARK_GITLAB_WEBHOOK_SECRET", "")
+            .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
+            .env("HALLMARK_GITHUB_PRIVATE_KEY_FILE", test_app_private_key_file());
+        command
+    };
+    let blank = base("").output().unwrap();
+    let err = String::from_utf8_lossy(&blank.stderr);
+    assert_eq!(blank.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("HALLMARK_GITHUB_APP_ID") && !err.contains("cannot parse"),
+        "{err}"
+    );
+
+    let child = base(&TEST_APP_ID.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Killed(child);
+    wait_until("the server on HALLMARK_LISTEN", || {
+        request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
+    });
+    let body = labeled_issue(31, "bronze/orders.csv");
+    assert_eq!(deliver(addr, secret.as_bytes(), "env-1", &body).status, 202);
+    wait_until(
+        "the pull request, through the app and remote the environment named",
+        || fake.with_state(|s| !s.pulls.is_empty()),
+    );
+    assert!(data.join("queue.sqlite").exists(), "the queue is in HALLMARK_DATA_DIR");
+}

@@ -17,6 +17,20 @@ use hallmark_checks::Level;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Unsets every empty `HALLMARK_*` variable before the command line is read: an env
+/// file's blank `HALLMARK_GITHUB_APP_ID=` (compose, a Kubernetes Secret) means "not
+/// set", as it does for the secrets, where clap would read it as an empty value and
+/// refuse it. Called first thing in `main`, before any thread exists.
+pub fn unset_empty_variables() {
+    let empty: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(name, value)| name.to_string_lossy().starts_with("HALLMARK_") && value.is_empty())
+        .map(|(name, _)| name)
+        .collect();
+    for name in empty {
+        std::env::remove_var(name);
+    }
+}
+
 /// Hallmark promotes data products bronze → silver → gold and proves, with a
 /// checklist, which of the team's data standards they meet.
 #[derive(Debug, Parser)]

@@ -35,47 +35,54 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Arguments of `hallmark serve`.
+/// Arguments of `hallmark serve`. Every flag an operator sets per deployment has an
+/// environment variable too (`HALLMARK_GITHUB_APP_ID`, `HALLMARK_WORKERS`…, shown by
+/// `--help`), so a container's environment can configure it without a new command;
+/// a flag given on the command line wins.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Where to listen.
-    #[arg(long, default_value = "127.0.0.1:3000")]
+    #[arg(long, env = "HALLMARK_LISTEN", default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
     /// The GitHub App's id (needed when GitHub is on).
-    #[arg(long)]
+    #[arg(long, env = "HALLMARK_GITHUB_APP_ID")]
     app_id: Option<u64>,
     /// The GitHub API (GitHub Enterprise: `https://HOST/api/v3`).
-    #[arg(long, default_value = "https://api.github.com")]
+    #[arg(long, env = "HALLMARK_GITHUB_API_URL", default_value = "https://api.github.com")]
     api_url: String,
     /// Where GitHub repositories are cloned from and pushed to; `{repo}` is `owner/name`.
-    #[arg(long, default_value = "https://github.com/{repo}.git")]
+    #[arg(
+        long,
+        env = "HALLMARK_GITHUB_GIT_URL",
+        default_value = "https://github.com/{repo}.git"
+    )]
     git_url: String,
     /// The GitLab instance (self-managed: its URL).
-    #[arg(long, default_value = "https://gitlab.com")]
+    #[arg(long, env = "HALLMARK_GITLAB_URL", default_value = "https://gitlab.com")]
     gitlab_url: String,
     /// Where GitLab projects are cloned from and pushed to; `{repo}` is the project's
     /// path; by default `<gitlab-url>/{repo}.git`.
-    #[arg(long)]
+    #[arg(long, env = "HALLMARK_GITLAB_GIT_URL")]
     gitlab_git_url: Option<String>,
     /// The queue and the jobs' clones live here.
-    #[arg(long, default_value = ".hallmark-bot")]
+    #[arg(long, env = "HALLMARK_DATA_DIR", default_value = ".hallmark-bot")]
     data_dir: PathBuf,
     /// The label that starts a promotion.
-    #[arg(long, default_value = "promote")]
+    #[arg(long, env = "HALLMARK_LABEL", default_value = "promote")]
     label: String,
     /// How many jobs run at once; 0 only receives and queues (workers run elsewhere,
     /// or the handler is being measured).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, env = "HALLMARK_WORKERS", default_value_t = 2)]
     workers: usize,
     /// Refuse webhook bodies larger than this.
-    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    #[arg(long, env = "HALLMARK_MAX_BODY_BYTES", default_value_t = 5 * 1024 * 1024)]
     max_body_bytes: usize,
     /// On SIGTERM or Ctrl-C, how long running jobs may take to finish before the
     /// process leaves them for another replica (they run again from the queue).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "HALLMARK_GRACE_SECS", default_value_t = 60)]
     grace_secs: u64,
     /// Accept only `/hallmark <verb>`, not bare `/<verb>`.
-    #[arg(long)]
+    #[arg(long, env = "HALLMARK_NO_BARE_COMMANDS")]
     no_bare_commands: bool,
     /// The job queue replicas share: `postgres://user@host/db` (password from
     /// `HALLMARK_QUEUE_PASSWORD`); or set `HALLMARK_QUEUE_URL`. By default SQLite in
@@ -84,7 +91,7 @@ pub struct ServeArgs {
     queue: Option<String>,
     /// How long a running job stays this replica's without a heartbeat; after it,
     /// another replica takes the job over. Heartbeats come every third of it.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "HALLMARK_LEASE_SECS", default_value_t = 60)]
     lease_secs: u64,
     /// A job still running after this many seconds fails with a message that says
     /// so, and its worker stops at its next step; 0 sets no limit.
@@ -150,9 +157,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let github = match &github_secret {
         None => None,
         Some(_) => {
-            let app_id = args
-                .app_id
-                .with_context(|| format!("{WEBHOOK_SECRET_ENV} is set, so GitHub is on: give the app's --app-id"))?;
+            let app_id = args.app_id.with_context(|| {
+                format!(
+                    "{WEBHOOK_SECRET_ENV} is set, so GitHub is on: give the app's --app-id (or HALLMARK_GITHUB_APP_ID)"
+                )
+            })?;
             Some(GitHubClient::new(
                 &args.api_url,
                 app_id,

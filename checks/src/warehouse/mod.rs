@@ -348,6 +348,10 @@ pub const CLICKHOUSE_PASSWORD_ENV: &str = "HALLMARK_CLICKHOUSE_PASSWORD";
 pub const CLICKHOUSE_READER_PASSWORD_ENV: &str = "HALLMARK_CLICKHOUSE_READER_PASSWORD";
 /// The environment variable that overrides the configured ClickHouse URL.
 pub const CLICKHOUSE_URL_ENV: &str = "HALLMARK_CLICKHOUSE_URL";
+/// The environment variable that overrides the configured ClickHouse user: the
+/// password in [`CLICKHOUSE_PASSWORD_ENV`] is this user's, so whoever sets the one sets
+/// the other (a deployment's server, where a repository's `user:` may not exist).
+pub const CLICKHOUSE_USER_ENV: &str = "HALLMARK_CLICKHOUSE_USER";
 
 /// Opens the warehouse `config` names for the repository's own run (its CI, a
 /// laptop): [`open_as`] trusting the repository.
@@ -382,21 +386,14 @@ pub fn open_as(
             Ok(Box::new(duckdb::DuckDbWarehouse::with_database(&real, limits)?))
         }
         WarehouseConfig::Clickhouse(c) => {
-            let url = std::env::var(CLICKHOUSE_URL_ENV)
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-                .unwrap_or_else(|| c.url.clone());
+            let set = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
+            let url = set(CLICKHOUSE_URL_ENV).unwrap_or_else(|| c.url.clone());
             trust.check("warehouse.url", &url)?;
-            let secret = |var: &str| {
-                std::env::var(var)
-                    .ok()
-                    .filter(|v| !v.is_empty())
-                    .map(clickhouse::Secret::new)
-            };
+            let secret = |var: &str| set(var).map(clickhouse::Secret::new);
             let conn = clickhouse::Connection {
                 url,
                 database: c.database.clone(),
-                user: c.user.clone(),
+                user: set(CLICKHOUSE_USER_ENV).unwrap_or_else(|| c.user.clone()),
                 password: secret(CLICKHOUSE_PASSWORD_ENV),
                 reader: c.reader.clone(),
                 reader_password: secret(CLICKHOUSE_READER_PASSWORD_ENV),
