@@ -1,18 +1,18 @@
-//! The worker: takes a job from the queue, finds the forge it came from, and hands it
-//! to its handler (`crate::handlers`): a promotion for the label or the request form,
-//! or the slash command's. It records how the job ended; a job that runs again (after
+//! The worker: takes a job from the queue, finds the forge it came from, lends the
+//! job what handlers may use of this replica ([`Means`]) and hands it to
+//! [`handlers::handle`], which picks the handler. It records how the job ended, under
+//! a panic boundary and the job's time limit; a job that runs again (after
 //! a crash, or a second trigger) is simply run again, since every handler finds what
 //! an earlier run wrote instead of writing it twice.
 
-use crate::events::{Action, ForgeKind, Trigger};
+use crate::events::{ForgeKind, Trigger};
 use crate::forge::github::GitHubForge;
 use crate::forge::gitlab::GitLabForge;
 use crate::forge::{Forge, Permission};
 use crate::github::client::GitHubClient;
-use crate::handlers::{self, Cx, HandlerError};
+use crate::handlers::{self, Cx, HandlerError, Means};
 use crate::isolated::Opener;
 use crate::queue::{Job, Queue};
-use crate::request_form::RequestForm;
 use hallmark_checks::secret::Secret;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -214,40 +214,18 @@ impl Worker {
     fn process(&self, job: &Job) -> Result<(), HandlerError> {
         let trigger: Trigger = serde_json::from_str(&job.payload)?;
         let forge = self.forge(&trigger)?;
-        let cx = Cx::new(self, job, &trigger, forge.as_ref());
-        match &trigger.action {
-            Action::PromoteIssue {
-                source,
-                level,
-                product,
-                owner,
-                description,
-                problems,
-            } => {
-                let form = RequestForm {
-                    source: source.clone(),
-                    level: *level,
-                    product: product.clone(),
-                    owner: owner.clone(),
-                    description: description.clone(),
-                    problems: problems.clone(),
-                };
-                handlers::promote::on_label(&cx, &form)
-            }
-            Action::StandardsChange { base_ref, head_sha, .. } => handlers::standards::on_pull(&cx, base_ref, head_sha),
-            Action::StandardsPush { before, after } => handlers::standards::on_push(&cx, before, after),
-            Action::Command {
-                comment_id,
-                command,
-                bare,
-            } => {
-                if *bare && !cx.bare_commands_allowed()? {
-                    tracing::info!(repo = %trigger.repo, "a bare command, turned off by the repository");
-                    return Ok(());
-                }
-                handlers::command(&cx, *comment_id, command)
-            }
-        }
+        let is_live = |id: i64| self.live.is_live(id);
+        let means = Means {
+            queue: self.queue.as_ref(),
+            remote: &*self.remote,
+            work_dir: &self.work_dir,
+            write_permission: self.write_permission,
+            runtime: &self.runtime,
+            llm_key: self.llm_key.as_ref(),
+            opener: &self.opener,
+            is_live: &is_live,
+        };
+        handlers::handle(&Cx::new(means, job, &trigger, forge.as_ref()))
     }
 }
 

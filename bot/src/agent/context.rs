@@ -3,20 +3,31 @@
 //! repository's products. It also judges a set of drafted files, the same way for
 //! the loop and for the LLM's `run_checks` tool.
 
-use super::drafter::Problems;
 use super::files::DraftFiles;
+use super::grain::Grain;
 use super::overlay::with_drafts;
 use super::profile::Profile;
 use super::request_terms::request_results;
-use super::rules::gold::Grain;
 use super::transform::snake_case;
 use hallmark_checks::result::{ProductReport, Summary};
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 use hallmark_checks::spec::{Product, SourceSpec};
 use hallmark_checks::standards::Standard;
 use hallmark_checks::warehouse::{SourceLocation, Warehouse};
+use hallmark_checks::CheckResult;
 use hallmark_checks::{Level, Project, Status};
 use std::path::Path;
+
+/// What went wrong with the previous round's files, as the drafter is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problems {
+    /// The spec or SQL did not parse or validate (the lint errors, with file and line).
+    Lint(String),
+    /// The product could not be built from its SQL.
+    Build(String),
+    /// It was built; these machine-checkable results did not pass.
+    Checks(Vec<CheckResult>),
+}
 
 /// What was asked for. Every field may come from an issue, so none of it is trusted:
 /// names are checked before they become paths, and the text is only ever shown to a

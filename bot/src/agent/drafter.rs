@@ -3,19 +3,8 @@
 //! drafter only proposes files, and sees what the previous proposal got wrong.
 
 use super::context::Context;
+pub use super::context::Problems;
 use super::files::DraftFiles;
-use hallmark_checks::CheckResult;
-
-/// What went wrong with the previous round's files, as the drafter is told.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Problems {
-    /// The spec or SQL did not parse or validate (the lint errors, with file and line).
-    Lint(String),
-    /// The product could not be built from its SQL.
-    Build(String),
-    /// It was built; these machine-checkable results did not pass.
-    Checks(Vec<CheckResult>),
-}
 
 /// One earlier round, handed to the drafter when it revises.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,7 @@ pub mod asks;
 pub mod context;
 pub mod drafter;
 pub mod files;
+pub mod grain;
 pub mod infer;
 pub mod job;
 pub mod llm;

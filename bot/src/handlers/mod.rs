@@ -7,7 +7,6 @@
 
 pub mod cancel;
 pub mod explain;
-pub mod fix;
 pub mod help;
 pub mod promote;
 pub mod recheck;
@@ -21,14 +20,16 @@ use crate::agent::job::{promote, Events, JobError, JobOptions, Promotion};
 use crate::agent::llm::{LlmConfig, LlmDrafter};
 use crate::agent::rules::RulesDrafter;
 use crate::commands::Command;
-use crate::events::Trigger;
+use crate::events::{Action, ForgeKind, Trigger};
 use crate::forge::{Forge, ForgeError, Permission, Reaction, Thread};
 use crate::git::{checkout_detached, clone_fresh, fetch_ref, GitCredentials, GitError};
-use crate::queue::{Job, QueueError};
-use crate::worker::Worker;
+use crate::isolated::Opener;
+use crate::queue::{Job, Queue, QueueError};
+use crate::request_form::RequestForm;
 use hallmark_checks::error::SourceErrors;
 use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::render::{render, Format};
+use hallmark_checks::secret::Secret;
 use hallmark_checks::warehouse::{Limits, Warehouse, WarehouseError};
 use hallmark_checks::{Checklist, Project};
 use std::path::{Path, PathBuf};
@@ -102,10 +103,68 @@ pub enum HandlerError {
     Panicked(String),
 }
 
+/// What a handler may use of the replica that runs it, lent by the worker for one job:
+/// handlers see these and nothing else of the worker.
+pub struct Means<'a> {
+    /// The job queue (cancelling a product's jobs, a job's cancellation).
+    pub queue: &'a dyn Queue,
+    /// The git remote of a repository.
+    pub remote: &'a (dyn Fn(ForgeKind, &str) -> String + Send + Sync),
+    /// Where jobs clone into.
+    pub work_dir: &'a Path,
+    /// The least permission that may run verbs that change something.
+    pub write_permission: Permission,
+    /// Drives the forge calls.
+    pub runtime: &'a tokio::runtime::Runtime,
+    /// The key for repositories whose `.hallmark.yml` configures a language model.
+    pub llm_key: Option<&'a Secret>,
+    /// How jobs open a repository's warehouse, under the operator's trust.
+    pub opener: &'a Opener,
+    /// True while job `id` is still this replica's and within its time limit.
+    pub is_live: &'a dyn Fn(i64) -> bool,
+}
+
+/// Carries out the job `cx` holds: the handler its trigger's action names.
+pub fn handle(cx: &Cx<'_>) -> Result<(), HandlerError> {
+    match &cx.t.action {
+        Action::PromoteIssue {
+            source,
+            level,
+            product,
+            owner,
+            description,
+            problems,
+        } => {
+            let form = RequestForm {
+                source: source.clone(),
+                level: *level,
+                product: product.clone(),
+                owner: owner.clone(),
+                description: description.clone(),
+                problems: problems.clone(),
+            };
+            promote::on_label(cx, &form)
+        }
+        Action::StandardsChange { base_ref, head_sha, .. } => standards::on_pull(cx, base_ref, head_sha),
+        Action::StandardsPush { before, after } => standards::on_push(cx, before, after),
+        Action::Command {
+            comment_id,
+            command: verb,
+            bare,
+        } => {
+            if *bare && !cx.bare_commands_allowed()? {
+                tracing::info!(repo = %cx.t.repo, "a bare command, turned off by the repository");
+                return Ok(());
+            }
+            command(cx, *comment_id, verb)
+        }
+    }
+}
+
 /// One job being carried out.
 pub struct Cx<'a> {
-    /// The worker's means.
-    pub worker: &'a Worker,
+    /// What the replica lends the job.
+    pub means: Means<'a>,
     /// The job.
     pub job: &'a Job,
     /// What it was triggered by.
@@ -129,9 +188,9 @@ pub fn parse_config(text: Option<&str>) -> Result<Option<serde_norway::Value>, H
 
 impl<'a> Cx<'a> {
     /// The context of `job`, triggered by `t`, on `forge`.
-    pub fn new(worker: &'a Worker, job: &'a Job, t: &'a Trigger, forge: &'a dyn Forge) -> Self {
+    pub fn new(means: Means<'a>, job: &'a Job, t: &'a Trigger, forge: &'a dyn Forge) -> Self {
         Self {
-            worker,
+            means,
             job,
             t,
             forge,
@@ -143,7 +202,7 @@ impl<'a> Cx<'a> {
 impl Cx<'_> {
     /// Runs a forge call (or any future) on the worker's runtime.
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.worker.runtime.block_on(f)
+        self.means.runtime.block_on(f)
     }
 
     /// Answers on the trigger's issue or pull request.
@@ -170,7 +229,7 @@ impl Cx<'_> {
     /// A fresh clone of the trigger's repository in `work_dir/<name>` (replacing a
     /// leftover of an interrupted run), with the credentials for pushing.
     pub fn fresh_clone(&self, name: &str) -> Result<(PathBuf, GitCredentials), HandlerError> {
-        let dir = self.worker.work_dir.join(name);
+        let dir = self.means.work_dir.join(name);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| HandlerError::WorkDir {
                 path: dir.display().to_string(),
@@ -195,14 +254,14 @@ impl Cx<'_> {
 
     /// The repository's git remote.
     pub fn remote(&self) -> String {
-        (self.worker.remote)(self.t.forge, &self.t.repo)
+        (self.means.remote)(self.t.forge, &self.t.repo)
     }
 
     /// The repository at `dir` and a warehouse for the job.
     pub fn project_and_warehouse(&self, dir: &Path) -> Result<(Project, Box<dyn Warehouse>), HandlerError> {
         let project = Project::load(dir).map_err(HandlerError::Project)?;
         let warehouse = self
-            .worker
+            .means
             .opener
             .open(&project, &format!("job{}", self.job.id), Limits::default())?;
         Ok((project, warehouse))
@@ -242,7 +301,7 @@ impl Cx<'_> {
     /// else the one every changing verb needs.
     pub fn promote_permission(&self) -> Result<Permission, HandlerError> {
         match self.bot_setting("promote_permission")? {
-            None => Ok(self.worker.write_permission),
+            None => Ok(self.means.write_permission),
             Some(v) => v
                 .as_str()
                 .and_then(Permission::from_name)
@@ -283,13 +342,13 @@ impl Cx<'_> {
         })?;
         match config {
             Some(config) => {
-                self.worker.opener.trust.check("llm.base_url", &config.base_url)?;
+                self.means.opener.trust.check("llm.base_url", &config.base_url)?;
                 let transcript = self
-                    .worker
+                    .means
                     .work_dir
                     .join("transcripts")
                     .join(format!("job-{}.jsonl", self.job.id));
-                let key = self.worker.llm_key.as_ref().map(|k| k.expose().to_string());
+                let key = self.means.llm_key.map(|k| k.expose().to_string());
                 Ok(Box::new(LlmDrafter::new(config, key, &transcript)?))
             }
             None => Ok(Box::new(RulesDrafter::default())),
@@ -298,10 +357,10 @@ impl Cx<'_> {
 
     /// Stops a job that was cancelled while it ran, before it pushes or posts anything.
     pub fn stop_if_cancelled(&self) -> Result<(), HandlerError> {
-        if !self.worker.live.is_live(self.job.id) {
+        if !(self.means.is_live)(self.job.id) {
             return Err(HandlerError::TimedOut);
         }
-        match self.worker.queue.is_cancelled(self.job.id)? {
+        match self.means.queue.is_cancelled(self.job.id)? {
             true => Err(HandlerError::Cancelled),
             false => Ok(()),
         }
@@ -343,7 +402,7 @@ pub fn command(cx: &Cx<'_>, comment: u64, command: &Result<Command, String>) -> 
     if command.changes_anything() {
         let required = match command {
             Command::Promote { .. } => cx.promote_permission()?,
-            _ => cx.worker.write_permission,
+            _ => cx.means.write_permission,
         };
         if cx.actor_permission()? < required {
             cx.react(comment, Reaction::Confused);
@@ -361,7 +420,7 @@ pub fn command(cx: &Cx<'_>, comment: u64, command: &Result<Command, String>) -> 
         Command::Cancel => cancel::run(cx),
         Command::Explain { standard } => explain::run(cx, comment, standard),
         Command::Recheck => recheck::run(cx),
-        Command::Fix => fix::run(cx),
+        Command::Fix => standards::fix(cx),
         Command::Promote { level, source } => promote::on_command(cx, *level, source.as_deref()),
         Command::Revise { feedback } => revise::run(cx, feedback),
     }

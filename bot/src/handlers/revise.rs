@@ -20,7 +20,7 @@ pub fn run(cx: &Cx<'_>, feedback: &str) -> Result<(), HandlerError> {
 
 /// The request that drafts the product `spec` describes again, with `feedback` after
 /// its description; `None` when it names no source.
-pub(super) fn again(spec: &ProductSpec, feedback: &str) -> Option<PromotionRequest> {
+pub(crate) fn again(spec: &ProductSpec, feedback: &str) -> Option<PromotionRequest> {
     let source = spec
         .sources
         .first()

@@ -5,23 +5,16 @@
 //! (NULL plus a flag column) rather than hiding the failure or dropping rows.
 
 pub mod gold;
+pub mod markers;
 pub mod revise;
+pub mod revisions;
 pub mod silver;
 
 use super::context::Context;
 use super::drafter::{Draft, DraftError, Drafter, Previous, Problems};
 use super::files::DraftFiles;
 use hallmark_checks::Level;
-use revise::Revisions;
-
-/// Name fragments that mark the column saying when a row was last changed: the
-/// latest row per key wins by it, and gold does not aggregate by it.
-pub const LATEST_MARKERS: &[&str] = &["updated", "modified", "changed", "loaded", "ingested"];
-
-/// Name words of the column saying when an event happened, in an event log (one row
-/// per event of a key): with no `updated`-like column, a key's latest row is its
-/// latest event.
-pub const EVENT_TIME_MARKERS: &[&str] = &["event", "occurred", "logged", "recorded", "timestamp"];
+use revisions::Revisions;
 
 /// The rules drafter. It remembers what earlier rounds taught it, and the last
 /// silver draft, to measure the next revision against.

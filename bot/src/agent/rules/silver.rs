@@ -15,8 +15,8 @@ use super::super::transform::{
     SetAside, SilverSql,
 };
 use super::super::units::{unit_named, unit_of, Family, Unit};
-use super::revise::Revisions;
-use super::{EVENT_TIME_MARKERS, LATEST_MARKERS};
+use super::markers::{EVENT_TIME_MARKERS, LATEST_MARKERS};
+use super::revisions::Revisions;
 use hallmark_checks::catalogue::CheckKind;
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 use hallmark_checks::plan::{normalize_type, selects};

@@ -5,6 +5,8 @@
 //! that leaves products failing gets one tracking issue listing them. A change to
 //! neither file gets nothing.
 
+mod fixes;
+
 use super::{parse_config, Cx, HandlerError};
 use crate::forge::Thread;
 use crate::git::{changed_between, has_commit, merge_base};
@@ -23,6 +25,17 @@ fn standards_named(config: Option<&serde_norway::Value>) -> String {
         .unwrap_or("data_standards.md")
         .trim_start_matches("./")
         .to_string()
+}
+
+/// `/hallmark fix` on a pull request that changes the standards: its impact comment,
+/// with the fix pull requests opened (or updated) and linked.
+pub fn fix(cx: &Cx<'_>) -> Result<(), HandlerError> {
+    let t = cx.t;
+    if !t.pull_request {
+        return cx.reply("`/hallmark fix` works on a pull request that changes the standards.");
+    }
+    let base_ref = cx.block_on(cx.forge.default_branch(&t.repo))?;
+    impact_comment(cx, &base_ref, "", true)
 }
 
 /// Comments the impact when the request changes the standards or the configuration.
@@ -44,7 +57,7 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_sha: &str) -> Result<(), Handle
 /// clone, opens the fix pull requests when `fix`, and keeps the one impact comment up
 /// to date with both. A request from a fork gets no fix branches: they would put the
 /// fork's commits on a branch of this repository, where its CI runs with its secrets.
-pub(super) fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: bool) -> Result<(), HandlerError> {
+fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: bool) -> Result<(), HandlerError> {
     let t = cx.t;
     let pull = match fix {
         true => Some(cx.block_on(cx.forge.pull_head(&t.repo, t.number))?),
@@ -64,7 +77,7 @@ pub(super) fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: b
             &head,
             &RunOptions::default(),
             Limits::default(),
-            &cx.worker.opener,
+            cx.means.opener,
         )?;
         let proposed = match &pull {
             Some(pull) => match &pull.fork {
@@ -73,7 +86,7 @@ pub(super) fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: b
                 )],
                 None => {
                     let about = format!("the standards change in #{}", t.number);
-                    super::fix::open_fixes(cx, &dir, &credentials, &result, &pull.branch, &about)?
+                    fixes::open_fixes(cx, &dir, &credentials, &result, &pull.branch, &about)?
                 }
             },
             None => Vec::new(),
@@ -121,14 +134,14 @@ pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerErro
             after,
             &RunOptions::default(),
             Limits::default(),
-            &cx.worker.opener,
+            cx.means.opener,
         )?;
         // `bot: { standards_change: fix }`: the fixes too, into the default branch.
         let proposed = match fix && !result.newly_failing().is_empty() {
             true => {
                 let default = cx.block_on(cx.forge.default_branch(&t.repo))?;
                 let about = format!("the standards change {}", after.chars().take(7).collect::<String>());
-                super::fix::open_fixes(cx, &dir, &credentials, &result, &default, &about)?
+                fixes::open_fixes(cx, &dir, &credentials, &result, &default, &about)?
             }
             false => Vec::new(),
         };

@@ -1,13 +1,13 @@
-//! `/hallmark fix` on a pull request that changes the data standards: one pull
-//! request per product that fails a changed standard, on `hallmark/fix/<product>`
-//! based on the standards request's branch, in which the drafter revises the product
-//! with the failing standards and their figures as feedback, each with its checklist;
-//! the impact comment links them. A fix branch a person has pushed to is left alone.
+//! The fix pull requests of a standards change: one per product that fails a changed
+//! standard, on `hallmark/fix/<product>` based on the branch that changes the
+//! standards, in which the drafter revises the product with the failing standards and
+//! their figures as feedback, each with its checklist. A fix branch a person has
+//! pushed to is left alone.
 
-use super::revise::again;
-use super::{Cx, HandlerError};
 use crate::agent::job::NoEvents;
 use crate::git::{checkout_detached, commit_on_branch, push_branch, track_remote_branch, DEFAULT_AUTHOR};
+use crate::handlers::revise::again;
+use crate::handlers::{Cx, HandlerError};
 use crate::impact::run::Impact;
 use hallmark_checks::Status;
 use std::path::Path;
@@ -29,16 +29,6 @@ fn pushed_by_a_person(dir: &Path, branch: &str) -> Result<bool, HandlerError> {
     let author = tip.author();
     let by_hallmark = author.email().ok() == Some(ours.as_str());
     Ok(!by_hallmark)
-}
-
-/// Opens (or updates) the fix pull requests and links them in the impact comment.
-pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
-    let t = cx.t;
-    if !t.pull_request {
-        return cx.reply("`/hallmark fix` works on a pull request that changes the standards.");
-    }
-    let base_ref = cx.block_on(cx.forge.default_branch(&t.repo))?;
-    super::standards::impact_comment(cx, &base_ref, "", true)
 }
 
 /// One pull request per product of `result` that fails a changed standard, from
