@@ -4,7 +4,7 @@
 //! a model. The engines keep such SQL away from files and networks; these caps make
 //! sure that even a value the engine did hand back crosses out only in small pieces.
 
-use crate::warehouse::Rows;
+use crate::values::Rows;
 use std::borrow::Cow;
 
 /// Characters of one text value (a sample cell, a query result cell) that are shown.

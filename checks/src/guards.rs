@@ -26,7 +26,8 @@ use crate::result::{CheckResult, Status};
 use crate::rule::Severity;
 use crate::scan::thousands;
 use crate::spec::Product;
-use crate::warehouse::{ColumnInfo, QueryKind, Warehouse};
+use crate::values::{ColumnInfo, QueryKind, Rows};
+use crate::warehouse::Warehouse;
 use crate::Level;
 
 /// The standard id the guards report under.
@@ -55,9 +56,6 @@ pub fn missing_markers_sql(d: &dyn crate::dialect::Dialect) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// The default share of a column's bronze values that may be set aside.
-pub const DEFAULT_MAX_SET_ASIDE: f64 = 0.01;
 
 /// A name reduced to its lowercase letters and digits, so `Order ID`, `order_id` and
 /// `OrderId` are one name: how a product column is matched to its bronze column.
@@ -305,13 +303,8 @@ impl KeptValues {
     /// `max_set_aside`; empty when nothing was lost. `scan` is the product's scan
     /// row with [`KeptValues::measures`] in it, or `None` when the scan failed (the
     /// product's side is then counted on its own).
-    pub fn results(
-        &self,
-        scan: Option<&crate::warehouse::Rows>,
-        warehouse: &dyn Warehouse,
-        max_set_aside: f64,
-    ) -> Vec<CheckResult> {
-        let get = |rows: &crate::warehouse::Rows, name: &str| rows.first(name).and_then(|v| v.as_u64()).unwrap_or(0);
+    pub fn results(&self, scan: Option<&Rows>, warehouse: &dyn Warehouse, max_set_aside: f64) -> Vec<CheckResult> {
+        let get = |rows: &Rows, name: &str| rows.first(name).and_then(|v| v.as_u64()).unwrap_or(0);
         let Ok(b_rows) = warehouse.query(QueryKind::Guard, &self.bronze_sql) else {
             return Vec::new();
         };
@@ -572,9 +565,6 @@ pub fn hidden_kinds(
         })
         .collect()
 }
-
-/// The default share of the rows reaching a level that its quarantine may hold back.
-pub const DEFAULT_MAX_QUARANTINE: f64 = 0.05;
 
 /// How a quarantine row's `quarantine_reason` begins when the row was left out on
 /// purpose (the source deleted it, the request excludes it) rather than failed a

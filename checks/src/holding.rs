@@ -30,7 +30,8 @@ use crate::plan::{plan_product, PlanItem, PlannedCheck};
 use crate::project::Project;
 use crate::result::BuiltAs;
 use crate::spec::Product;
-use crate::warehouse::{BuildForm, Warehouse};
+use crate::values::BuildForm;
+use crate::warehouse::Warehouse;
 use std::cell::RefCell;
 use std::collections::HashMap;
 

@@ -13,6 +13,7 @@ pub mod exposure;
 pub mod guards;
 pub mod holding;
 pub mod level;
+pub mod paths;
 pub mod plan;
 pub mod project;
 pub mod render;
@@ -25,6 +26,7 @@ pub mod secret;
 pub mod spec;
 pub mod standards;
 pub mod trust;
+pub mod values;
 pub mod warehouse;
 
 pub use error::{SourceError, SourceErrors};

@@ -3,8 +3,10 @@
 
 use crate::error::{yaml_error_line, yaml_error_message, SourceError, SourceErrors};
 use crate::level::Level;
+pub use crate::paths::{inside_repository, relative_inside};
 use crate::spec::{level_from_file_name, parse_spec, quarantine_path, DialectSql, Product, QuarantineSql};
 use crate::standards::{parse_standards, Standard};
+pub use crate::warehouse::config::{ClickHouseConfig, WarehouseConfig};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,14 @@ pub const CONFIG_FILE: &str = ".hallmark.yml";
 
 /// The dialects a product may have a transform of its own for (`silver.clickhouse.sql`).
 pub const DIALECTS: &[&str] = &["duckdb", "clickhouse"];
+
+/// The default share of a column's bronze values that may be set aside
+/// (`promotion.max_set_aside`).
+pub const DEFAULT_MAX_SET_ASIDE: f64 = 0.01;
+
+/// The default share of the rows reaching a level that its quarantine may hold back
+/// (`promotion.max_quarantine`).
+pub const DEFAULT_MAX_QUARANTINE: f64 = 0.05;
 
 /// `.hallmark.yml`. Every key has a default, so a repository without the file works.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,8 +67,8 @@ pub struct PromotionConfig {
 impl Default for PromotionConfig {
     fn default() -> Self {
         Self {
-            max_set_aside: crate::guards::DEFAULT_MAX_SET_ASIDE,
-            max_quarantine: crate::guards::DEFAULT_MAX_QUARANTINE,
+            max_set_aside: DEFAULT_MAX_SET_ASIDE,
+            max_quarantine: DEFAULT_MAX_QUARANTINE,
         }
     }
 }
@@ -74,69 +84,6 @@ impl Default for Config {
             promotion: PromotionConfig::default(),
             deployed: None,
         }
-    }
-}
-
-/// Which warehouse to use and how to reach it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum WarehouseConfig {
-    /// Embedded DuckDB: products are built in memory; an existing database file, if
-    /// given, is attached read-only as `warehouse` so its tables can be sources.
-    Duckdb {
-        /// A DuckDB database file, relative to the repository root.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        path: Option<PathBuf>,
-    },
-    /// A ClickHouse server over HTTP. Products are built in a scratch database per
-    /// run that is dropped afterwards; the password comes from the environment
-    /// (`HALLMARK_CLICKHOUSE_PASSWORD`), never from the repository.
-    Clickhouse(ClickHouseConfig),
-}
-
-/// How to reach a ClickHouse server (`warehouse: { kind: clickhouse, ... }`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClickHouseConfig {
-    /// The HTTP endpoint, `http://127.0.0.1:8123`.
-    #[serde(default = "default_clickhouse_url")]
-    pub url: String,
-    /// The database that unqualified `table:` sources are read from.
-    #[serde(default = "default_clickhouse_database")]
-    pub database: String,
-    /// The user that builds products in the scratch database.
-    #[serde(default = "default_clickhouse_user")]
-    pub user: String,
-    /// A read-only user for every query that only reads (checks, samples, the
-    /// agent's queries), whose profile must say `readonly = 1` (a `readonly = 2`
-    /// profile is refused: it lets table functions through). Without one, those
-    /// queries run as `user` with `readonly = 1` sent along.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reader: Option<String>,
-    /// Scratch databases are named `<prefix>_<job>`.
-    #[serde(default = "default_sandbox_prefix")]
-    pub sandbox_prefix: String,
-}
-
-fn default_clickhouse_url() -> String {
-    "http://127.0.0.1:8123".into()
-}
-
-fn default_clickhouse_database() -> String {
-    "default".into()
-}
-
-fn default_clickhouse_user() -> String {
-    "default".into()
-}
-
-fn default_sandbox_prefix() -> String {
-    "hallmark_sandbox".into()
-}
-
-impl Default for WarehouseConfig {
-    fn default() -> Self {
-        WarehouseConfig::Duckdb { path: None }
     }
 }
 
@@ -225,65 +172,6 @@ impl Config {
             paths.push(("path:", p.as_path()));
         }
         paths
-    }
-}
-
-/// Checks that `rel`, a path a repository's file names, is relative and climbs no
-/// folder (`..`): a repository's configuration must not point Hallmark at a file of
-/// the host. Symbolic links are followed where the file is opened
-/// ([`inside_repository`]).
-pub fn relative_inside(rel: &Path) -> Result<(), String> {
-    use std::path::Component;
-    if rel
-        .components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{}` must be a path inside the repository, relative to its root and without `..`",
-            rel.display()
-        ))
-    }
-}
-
-/// `root` joined with `rel` after checking that it stays inside the repository once
-/// symbolic links are followed; the error names only `rel`, never where the host
-/// keeps the repository or what lies outside it.
-pub fn inside_repository(root: &Path, rel: &Path) -> Result<PathBuf, String> {
-    relative_inside(rel)?;
-    let joined = root.join(rel);
-    // One message for a link out of the repository whether or not its target exists,
-    // so the answer tells nothing of the host's files.
-    let outside = || {
-        format!(
-            "`{}` resolves outside the repository (through a symbolic link)",
-            rel.display()
-        )
-    };
-    let real_root = root
-        .canonicalize()
-        .map_err(|_| "the repository cannot be read".to_string())?;
-    match joined.canonicalize() {
-        Ok(real) if real.starts_with(&real_root) => Ok(real),
-        Ok(_) => Err(outside()),
-        Err(_) => {
-            // Missing: but if a link on the way leads out, say that instead, whether
-            // or not what it points at exists.
-            let mut path = root.to_path_buf();
-            for part in rel.components() {
-                path.push(part);
-                match path.symlink_metadata() {
-                    Err(_) => break,
-                    Ok(m) if m.file_type().is_symlink() => match path.canonicalize() {
-                        Ok(real) if real.starts_with(&real_root) => {}
-                        _ => return Err(outside()),
-                    },
-                    Ok(_) => {}
-                }
-            }
-            Err(format!("`{}` does not exist in the repository", rel.display()))
-        }
     }
 }
 

@@ -161,7 +161,7 @@ pub struct ProductReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuiltAs {
     /// The form the checks read last.
-    pub form: crate::warehouse::BuildForm,
+    pub form: crate::values::BuildForm,
     /// Why: how many times the checks planned to read it, and whether it became a
     /// table when they had to read it again.
     pub why: String,

@@ -10,7 +10,7 @@
 use crate::catalogue::{parse_duration_secs, CheckKind, Literal};
 use crate::dialect::Dialect;
 use crate::plan::PlannedCheck;
-use crate::warehouse::Rows;
+use crate::values::Rows;
 use std::collections::HashMap;
 
 /// What the scan compiler needs to know about the built product.

@@ -11,7 +11,10 @@
 //! a transcript or a model.
 
 pub mod clickhouse;
+pub mod config;
 pub mod duckdb;
+
+pub use crate::values::{BuildForm, ColumnInfo, QueryKind, QueryRecord, Rows};
 
 use crate::dialect::Dialect;
 use crate::sandbox::SandboxError;
@@ -103,102 +106,6 @@ pub fn parse_size(text: &str) -> Option<u64> {
         _ => return None,
     };
     n.checked_mul(factor)
-}
-
-/// How a product is built in the scratch area. A view runs the product's SQL each
-/// time it is read; a table runs it once and writes every row. The checks read a
-/// product once when they can (one scan), so a view is the cheaper build unless the
-/// product is read again (its own-query checks, the products built from it, samples
-/// of failures), when one run and a write cost less than running the SQL again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BuildForm {
-    /// `CREATE VIEW … AS` the product's SQL.
-    View,
-    /// `CREATE TABLE … AS` the product's SQL.
-    Table,
-}
-
-impl BuildForm {
-    /// The SQL keyword of the object it creates.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            BuildForm::View => "VIEW",
-            BuildForm::Table => "TABLE",
-        }
-    }
-}
-
-impl std::fmt::Display for BuildForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            BuildForm::View => "view",
-            BuildForm::Table => "table",
-        })
-    }
-}
-
-/// What a query was for; tests use it to prove the one-scan property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum QueryKind {
-    /// Binding a source or creating the scratch schema.
-    Setup,
-    /// Building a product from its SQL.
-    Materialize,
-    /// A product's SELECT run as a reader with `LIMIT 0` before it is built, so the
-    /// server refuses what a reader may not do (ClickHouse).
-    Preflight,
-    /// Reading the catalogue (column names and types).
-    Metadata,
-    /// The single aggregate query over a product's rows.
-    Scan,
-    /// Fetching failing rows for a failed check.
-    Sample,
-    /// Counting the source for reconciliation.
-    Source,
-    /// A custom SQL check.
-    Custom,
-    /// Profiling a source for the promotion agent.
-    Profile,
-    /// A query the promotion agent (a language model) wrote.
-    Agent,
-    /// A guard's own measure (values kept from the source, see `crate::guards`).
-    Guard,
-}
-
-/// One query a backend ran.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct QueryRecord {
-    /// What it was for.
-    pub kind: QueryKind,
-    /// The SQL as sent.
-    pub sql: String,
-}
-
-/// A column as the warehouse catalogue reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ColumnInfo {
-    /// The column name.
-    pub name: String,
-    /// The type as the warehouse spells it (`DECIMAL(18,2)`, `Nullable(String)`).
-    pub type_name: String,
-}
-
-/// A query's result: column names and rows of JSON-like cells.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Rows {
-    /// Column names, in order.
-    pub columns: Vec<String>,
-    /// The rows, at most the backend's row limit.
-    pub rows: Vec<Vec<serde_json::Value>>,
-}
-
-impl Rows {
-    /// The cell in the first row under `column`, for single-row aggregate results.
-    pub fn first(&self, column: &str) -> Option<&serde_json::Value> {
-        let i = self.columns.iter().position(|c| c == column)?;
-        self.rows.first()?.get(i)
-    }
 }
 
 /// Where a source's rows live.
@@ -356,7 +263,7 @@ pub const CLICKHOUSE_USER_ENV: &str = "HALLMARK_CLICKHOUSE_USER";
 /// Opens the warehouse `config` names for the repository's own run (its CI, a
 /// laptop): [`open_as`] trusting the repository.
 pub fn open(
-    config: &crate::project::WarehouseConfig,
+    config: &config::WarehouseConfig,
     root: &std::path::Path,
     job: &str,
     limits: Limits,
@@ -371,17 +278,17 @@ pub fn open(
 /// repository's `url` that the operator did not allow is refused before anything is
 /// sent.
 pub fn open_as(
-    config: &crate::project::WarehouseConfig,
+    config: &config::WarehouseConfig,
     root: &std::path::Path,
     job: &str,
     limits: Limits,
     trust: &crate::trust::Trust,
 ) -> Result<Box<dyn Warehouse>, WarehouseError> {
-    use crate::project::WarehouseConfig;
+    use config::WarehouseConfig;
     match config {
         WarehouseConfig::Duckdb { path: None } => Ok(Box::new(duckdb::DuckDbWarehouse::in_memory(limits)?)),
         WarehouseConfig::Duckdb { path: Some(p) } => {
-            let real = crate::project::inside_repository(root, p)
+            let real = crate::paths::inside_repository(root, p)
                 .map_err(|problem| WarehouseError::Open(format!("warehouse.path: {problem}")))?;
             Ok(Box::new(duckdb::DuckDbWarehouse::with_database(&real, limits)?))
         }
