@@ -18,6 +18,7 @@ pub mod marker;
 pub mod queue;
 pub mod request_form;
 pub mod server;
+pub mod settings;
 pub mod telemetry;
 pub mod webhook;
 pub mod worker;

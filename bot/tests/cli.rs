@@ -137,6 +137,40 @@ fn lint_the_example() {
     );
 }
 
+/// Every section of `.hallmark.yml` is checked by `lint`, the ones the bot and the
+/// agent read included: a misspelled key is named with its line, not ignored.
+#[test]
+fn lint_names_an_unknown_key_of_every_section_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("data_standards.md"),
+        "## SLV-001 Ids\nApplies to: silver\n```rule\ncolumns: { name: id }\ncheck: not_null\n```\n",
+    )
+    .unwrap();
+    let lint = |config: &str| {
+        std::fs::write(dir.path().join(".hallmark.yml"), config).unwrap();
+        let out = hallmark(&["lint", dir.path().to_str().unwrap()]);
+        (out.status.code(), stderr(&out))
+    };
+    let (code, err) = lint("standards: data_standards.md\nbot:\n  bare_commands: false\n  standards_chang: fix\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(".hallmark.yml:4: bot: unknown field `standards_chang`"),
+        "{err}"
+    );
+    let (code, err) = lint("bot:\n  promote_permission: everyone\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(":2: bot: promote_permission `everyone`"), "{err}");
+    let (code, err) = lint("llm:\n  model: gpt-x\n  temprature: 0\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("`llm:` section") && err.contains("temprature"), "{err}");
+    let (code, err) = lint("bogus: 1\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("bogus"), "{err}");
+    let (code, err) = lint("bot:\n  standards_change: fix\n  promote_permission: triage\n");
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn bad_input_exits_2_and_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();

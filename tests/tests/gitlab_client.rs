@@ -2,10 +2,10 @@
 //! written once whatever GitLab's answers, pages followed, access levels read, raw
 //! files returned as they are, and a refused token named.
 
-use hallmark::github::auth::Secret;
 use hallmark::github::limits::RetryPolicy;
 use hallmark::gitlab::client::{GitLabClient, Thread};
 use hallmark::marker::marker;
+use hallmark_checks::secret::Secret;
 use hallmark_tests::fake_gitlab::{Failure, FakeGitLab, StoredNote};
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! The token comes from the environment only, never from a flag.
 
 use super::CiError;
-use crate::github::auth::Secret;
+use hallmark_checks::secret::Secret;
 use serde_json::Value;
 use std::path::PathBuf;
 

@@ -10,10 +10,10 @@ use super::serve::{
 };
 use super::Outcome;
 use anyhow::Context;
-use hallmark::github::auth::Secret;
 use hallmark::github::client::GitHubClient;
 use hallmark::github::limits::RetryPolicy;
 use hallmark::gitlab::client::GitLabClient;
+use hallmark_checks::secret::Secret;
 use hallmark_checks::warehouse::{job_name, open, Limits};
 use hallmark_checks::Project;
 use std::path::PathBuf;

@@ -1,8 +1,12 @@
-//! `hallmark lint`: validates the standards and specs, and plans every product, without
-//! touching any data.
+//! `hallmark lint`: validates the standards, the specs and every section of
+//! `.hallmark.yml` (an unknown key is named with its line), and plans every product,
+//! without touching any data.
 
 use super::Outcome;
+use hallmark::agent::llm::LlmConfig;
+use hallmark::settings::BotSettings;
 use hallmark_checks::plan::{plan_product, PlanItem};
+use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::Project;
 use std::path::Path;
 
@@ -16,6 +20,26 @@ pub fn run(path: &Path) -> anyhow::Result<Outcome> {
             return Ok(Outcome::BadInput);
         }
     };
+    // The sections the checks crate keeps as YAML for the bot and the agent: a key
+    // they do not know is named here, with its line, not ignored at run time.
+    let config_file = path.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&config_file).unwrap_or_default();
+    let mut problems: Vec<String> = Vec::new();
+    if let Err(e) = BotSettings::from_text(&text) {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        problems.push(format!("{}{at}: bot: {}", config_file.display(), e.message));
+    }
+    if let Err(problem) = LlmConfig::from_project(&project) {
+        let problem = problem.trim_start_matches(".hallmark.yml ");
+        problems.push(format!("{}: {problem}", config_file.display()));
+    }
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!("{} problem(s) found", problems.len());
+        return Ok(Outcome::BadInput);
+    }
     let rules = project.standards.iter().filter(|s| s.rule.is_some()).count();
     println!(
         "{} standards ({} with rules, {} need human review), {} products",

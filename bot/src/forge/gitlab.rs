@@ -13,7 +13,7 @@ pub struct GitLabForge {
     /// The client.
     pub client: GitLabClient,
     /// The token git pushes with (as `oauth2`).
-    pub token: crate::github::auth::Secret,
+    pub token: hallmark_checks::secret::Secret,
 }
 
 /// The permission a GitLab access level grants.

@@ -7,10 +7,10 @@
 
 use crate::ci::fold;
 use crate::git::PullHead;
-use crate::github::auth::Secret;
 use crate::github::limits::RetryPolicy;
 use crate::gitlab::quick_actions::inert;
 use crate::marker::{marked, marker};
+use hallmark_checks::secret::Secret;
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};

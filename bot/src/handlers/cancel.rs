@@ -5,6 +5,6 @@ use super::{Cx, HandlerError};
 
 /// Cancels and says how many jobs it stopped.
 pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
-    let n = cx.means.queue.cancel(&cx.t.product_key())?;
-    cx.reply(&format!("Cancelled {n} job(s) for #{}.", cx.t.number))
+    let n = cx.means.queue.cancel(&cx.trigger.product_key())?;
+    cx.reply(&format!("Cancelled {n} job(s) for #{}.", cx.trigger.number))
 }

@@ -26,6 +26,7 @@ use crate::git::{checkout_detached, clone_fresh, fetch_ref, GitCredentials, GitE
 use crate::isolated::Opener;
 use crate::queue::{Job, Queue, QueueError};
 use crate::request_form::RequestForm;
+use crate::settings::BotSettings;
 use hallmark_checks::error::SourceErrors;
 use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::render::{render, Format};
@@ -126,7 +127,7 @@ pub struct Means<'a> {
 
 /// Carries out the job `cx` holds: the handler its trigger's action names.
 pub fn handle(cx: &Cx<'_>) -> Result<(), HandlerError> {
-    match &cx.t.action {
+    match &cx.trigger.action {
         Action::PromoteIssue {
             source,
             level,
@@ -153,7 +154,7 @@ pub fn handle(cx: &Cx<'_>) -> Result<(), HandlerError> {
             bare,
         } => {
             if *bare && !cx.bare_commands_allowed()? {
-                tracing::info!(repo = %cx.t.repo, "a bare command, turned off by the repository");
+                tracing::info!(repo = %cx.trigger.repo, "a bare command, turned off by the repository");
                 return Ok(());
             }
             command(cx, *comment_id, verb)
@@ -168,7 +169,7 @@ pub struct Cx<'a> {
     /// The job.
     pub job: &'a Job,
     /// What it was triggered by.
-    pub t: &'a Trigger,
+    pub trigger: &'a Trigger,
     /// The forge it acts on.
     pub forge: &'a dyn Forge,
     /// The repository's `.hallmark.yml` on its default branch, read at most once a job.
@@ -187,12 +188,12 @@ pub fn parse_config(text: Option<&str>) -> Result<Option<serde_norway::Value>, H
 }
 
 impl<'a> Cx<'a> {
-    /// The context of `job`, triggered by `t`, on `forge`.
-    pub fn new(means: Means<'a>, job: &'a Job, t: &'a Trigger, forge: &'a dyn Forge) -> Self {
+    /// The context of `job`, triggered by `trigger`, on `forge`.
+    pub fn new(means: Means<'a>, job: &'a Job, trigger: &'a Trigger, forge: &'a dyn Forge) -> Self {
         Self {
             means,
             job,
-            t,
+            trigger,
             forge,
             config: std::cell::OnceCell::new(),
         }
@@ -207,21 +208,23 @@ impl Cx<'_> {
 
     /// Answers on the trigger's issue or pull request.
     pub fn reply(&self, text: &str) -> Result<(), HandlerError> {
-        self.block_on(self.forge.comment(&self.t.repo, self.t.thread(), text))?;
+        self.block_on(self.forge.comment(&self.trigger.repo, self.trigger.thread(), text))?;
         Ok(())
     }
 
     /// The actor's permission on the repository.
     pub fn actor_permission(&self) -> Result<Permission, HandlerError> {
-        Ok(self.block_on(self.forge.permission(&self.t.repo, &self.t.actor))?)
+        Ok(self.block_on(self.forge.permission(&self.trigger.repo, &self.trigger.actor))?)
     }
 
     /// Reacts to comment `comment` of the trigger's thread; a failure is only logged.
     pub fn react(&self, comment: u64, reaction: Reaction) {
-        if let Err(e) = self.block_on(
-            self.forge
-                .react_to_comment(&self.t.repo, self.t.thread(), comment, reaction),
-        ) {
+        if let Err(e) =
+            self.block_on(
+                self.forge
+                    .react_to_comment(&self.trigger.repo, self.trigger.thread(), comment, reaction),
+            )
+        {
             tracing::warn!(error = %e, "cannot react to the comment");
         }
     }
@@ -246,7 +249,7 @@ impl Cx<'_> {
     /// same name in this repository is not the request's — and checks it out detached;
     /// returns its commit.
     pub fn checkout_pull(&self, dir: &Path, credentials: &GitCredentials) -> Result<String, HandlerError> {
-        let pull_ref = self.forge.pull_ref(self.t.number);
+        let pull_ref = self.forge.pull_ref(self.trigger.number);
         let sha = fetch_ref(dir, &self.remote(), &pull_ref, PULL_HEAD, Some(credentials))?;
         checkout_detached(dir, PULL_HEAD)?;
         Ok(sha)
@@ -254,7 +257,7 @@ impl Cx<'_> {
 
     /// The repository's git remote.
     pub fn remote(&self) -> String {
-        (self.means.remote)(self.t.forge, &self.t.repo)
+        (self.means.remote)(self.trigger.forge, &self.trigger.repo)
     }
 
     /// The repository at `dir` and a warehouse for the job.
@@ -267,14 +270,13 @@ impl Cx<'_> {
         Ok((project, warehouse))
     }
 
-    /// The `bot:` setting `name` of the repository's `.hallmark.yml` on its default
-    /// branch, if it sets one.
-    pub fn bot_setting(&self, name: &str) -> Result<Option<serde_norway::Value>, HandlerError> {
-        Ok(self
-            .config()?
-            .and_then(|c| c.get("bot"))
-            .and_then(|b| b.get(name))
-            .cloned())
+    /// The repository's `bot:` settings (`.hallmark.yml` on its default branch): a key
+    /// it does not know fails the job, naming it, rather than being ignored.
+    pub fn settings(&self) -> Result<BotSettings, HandlerError> {
+        BotSettings::from_value(self.config()?.and_then(|c| c.get("bot"))).map_err(|e| HandlerError::Config {
+            file: CONFIG_FILE.into(),
+            problem: e.to_string(),
+        })
     }
 
     /// The repository's `.hallmark.yml` on its default branch, fetched once a job.
@@ -282,7 +284,7 @@ impl Cx<'_> {
         if let Some(config) = self.config.get() {
             return Ok(config.as_ref());
         }
-        let text = self.block_on(self.forge.file_text(&self.t.repo, CONFIG_FILE))?;
+        let text = self.block_on(self.forge.file_text(&self.trigger.repo, CONFIG_FILE))?;
         let parsed = parse_config(text.as_deref())?;
         Ok(self.config.get_or_init(|| parsed).as_ref())
     }
@@ -290,26 +292,17 @@ impl Cx<'_> {
     /// Whether the repository accepts bare `/<verb>` commands: yes, unless its
     /// `.hallmark.yml` says `bot: { bare_commands: false }`.
     pub fn bare_commands_allowed(&self) -> Result<bool, HandlerError> {
-        Ok(self
-            .bot_setting("bare_commands")?
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true))
+        Ok(self.settings()?.bare_commands)
     }
 
     /// The least permission that may start a promotion (the label, the request form,
     /// `/hallmark promote`): `bot: { promote_permission: triage }` in `.hallmark.yml`,
     /// else the one every changing verb needs.
     pub fn promote_permission(&self) -> Result<Permission, HandlerError> {
-        match self.bot_setting("promote_permission")? {
-            None => Ok(self.means.write_permission),
-            Some(v) => v
-                .as_str()
-                .and_then(Permission::from_name)
-                .ok_or_else(|| HandlerError::Config {
-                    file: CONFIG_FILE.into(),
-                    problem: "`bot.promote_permission` must be read, triage, write, maintain or admin".into(),
-                }),
-        }
+        Ok(self
+            .settings()?
+            .promote_permission
+            .unwrap_or(self.means.write_permission))
     }
 
     /// Drafts `request` in `project` on `warehouse` with the repository's drafter and
@@ -375,7 +368,7 @@ impl Cx<'_> {
             pull_request: true,
         };
         self.block_on(self.forge.upsert_comment(
-            &self.t.repo,
+            &self.trigger.repo,
             thread,
             "checklist",
             &render(checklist, Format::Markdown),
@@ -385,7 +378,10 @@ impl Cx<'_> {
             "{} passed, {} failed, {} could not run, {} need review",
             s.pass, s.fail, s.error, s.manual
         );
-        if let Err(e) = self.block_on(self.forge.set_status(&self.t.repo, sha, checklist.passed(), &summary)) {
+        if let Err(e) = self.block_on(
+            self.forge
+                .set_status(&self.trigger.repo, sha, checklist.passed(), &summary),
+        ) {
             tracing::warn!(error = %e, "cannot set the commit status");
         }
         Ok(())
@@ -396,7 +392,7 @@ impl Cx<'_> {
 /// need write access (`promote`: the repository's promote permission).
 pub fn command(cx: &Cx<'_>, comment: u64, command: &Result<Command, String>) -> Result<(), HandlerError> {
     let command = match command {
-        Err(e) => return cx.reply(&format!("@{} {e}\n\n{}", cx.t.actor, crate::commands::HELP)),
+        Err(e) => return cx.reply(&format!("@{} {e}\n\n{}", cx.trigger.actor, crate::commands::HELP)),
         Ok(c) => c,
     };
     if command.changes_anything() {
@@ -408,7 +404,7 @@ pub fn command(cx: &Cx<'_>, comment: u64, command: &Result<Command, String>) -> 
             cx.react(comment, Reaction::Confused);
             return cx.reply(&format!(
                 "@{} thanks for the suggestion! `/hallmark {}` changes the repository, so it needs {} access here; a maintainer can run it for you.",
-                cx.t.actor,
+                cx.trigger.actor,
                 command.verb(),
                 required.name()
             ));

@@ -32,7 +32,7 @@ impl<'a> Tracker<'a> {
 
     /// Replaces what the tracking comment says; a failure is only logged.
     pub fn say(&self, text: &str) {
-        let (cx, t) = (self.cx, self.cx.t);
+        let (cx, t) = (self.cx, self.cx.trigger);
         let body = format!("**Hallmark** is working on this request.\n\n{text}");
         let updated = match self.comment.get() {
             Some(id) => cx.block_on(
@@ -68,10 +68,10 @@ impl Events for Tracker<'_> {
 pub fn on_label(cx: &Cx<'_>, form: &RequestForm) -> Result<(), HandlerError> {
     let required = cx.promote_permission()?;
     if cx.actor_permission()? < required {
-        tracing::info!(repo = %cx.t.repo, actor = %cx.t.actor, "a promotion request below the required permission");
+        tracing::info!(repo = %cx.trigger.repo, actor = %cx.trigger.actor, "a promotion request below the required permission");
         return cx.reply(&format!(
             "@{} thanks for the request! Starting a promotion here needs {} access; a maintainer can comment `/hallmark promote` on this issue to start it.",
-            cx.t.actor,
+            cx.trigger.actor,
             required.name()
         ));
     }
@@ -81,10 +81,10 @@ pub fn on_label(cx: &Cx<'_>, form: &RequestForm) -> Result<(), HandlerError> {
 /// `/hallmark promote [level] [source]` on a request issue: its form, with what the
 /// command names instead.
 pub fn on_command(cx: &Cx<'_>, level: Option<Level>, source: Option<&str>) -> Result<(), HandlerError> {
-    if cx.t.pull_request {
+    if cx.trigger.pull_request {
         return cx.reply("`/hallmark promote` works on an issue that requests a data product.");
     }
-    let body = cx.block_on(cx.forge.issue_body(&cx.t.repo, cx.t.number))?;
+    let body = cx.block_on(cx.forge.issue_body(&cx.trigger.repo, cx.trigger.number))?;
     let mut form = parse_issue_body(&body);
     if level.is_some() {
         form.level = level;
@@ -97,7 +97,7 @@ pub fn on_command(cx: &Cx<'_>, level: Option<Level>, source: Option<&str>) -> Re
 
 /// Promotes what `form` asks for, or asks for what is missing.
 fn request(cx: &Cx<'_>, form: &RequestForm) -> Result<(), HandlerError> {
-    let t = cx.t;
+    let t = cx.trigger;
     let tracker = Tracker::new(cx);
     let mut missing: Vec<String> = Vec::new();
     if form.source.is_none() {
@@ -157,7 +157,7 @@ fn promote_and_open_pull(
     request: &PromotionRequest,
     tracker: &Tracker<'_>,
 ) -> Result<(Promotion, u64), HandlerError> {
-    let t = cx.t;
+    let t = cx.trigger;
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let (project, warehouse) = cx.project_and_warehouse(&dir)?;
     let (_, target) = resolve(&project, request)?;

@@ -6,7 +6,7 @@ use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
 
 /// Rechecks the pull request's head, or says it works on pull requests only.
 pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
-    if !cx.t.pull_request {
+    if !cx.trigger.pull_request {
         return cx.reply("`/hallmark recheck` works on a pull request.");
     }
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
@@ -20,5 +20,5 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
         &NoProgress,
     );
     let _ = std::fs::remove_dir_all(&dir);
-    cx.post_checklist(cx.t.number, &sha, &checklist)
+    cx.post_checklist(cx.trigger.number, &sha, &checklist)
 }

@@ -11,7 +11,7 @@ use hallmark_checks::Level;
 
 /// Revises and answers the reviewer with the new commit and the verdict.
 pub fn run(cx: &Cx<'_>, feedback: &str) -> Result<(), HandlerError> {
-    if !cx.t.pull_request {
+    if !cx.trigger.pull_request {
         return cx.reply("`/hallmark revise` works on a pull request Hallmark opened.");
     }
     let reply = revise(cx, feedback)?;
@@ -35,7 +35,7 @@ pub(crate) fn again(spec: &ProductSpec, feedback: &str) -> Option<PromotionReque
 }
 
 fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
-    let t = cx.t;
+    let t = cx.trigger;
     let pull = cx.block_on(cx.forge.pull_head(&t.repo, t.number))?;
     if let Some(fork) = &pull.fork {
         return Ok(format!(

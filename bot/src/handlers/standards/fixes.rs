@@ -44,7 +44,7 @@ pub fn open_fixes(
     base_ref: &str,
     about: &str,
 ) -> Result<Vec<String>, HandlerError> {
-    let t = cx.t;
+    let t = cx.trigger;
     // The products failing a changed standard at the head, with what fails.
     let failing: Vec<(String, Vec<String>)> = result
         .products

@@ -12,6 +12,7 @@ use crate::forge::Thread;
 use crate::git::{changed_between, has_commit, merge_base};
 use crate::impact::run::impact;
 use crate::impact::table::markdown;
+use crate::settings::StandardsChange;
 use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::runner::RunOptions;
 use hallmark_checks::warehouse::Limits;
@@ -30,7 +31,7 @@ fn standards_named(config: Option<&serde_norway::Value>) -> String {
 /// `/hallmark fix` on a pull request that changes the standards: its impact comment,
 /// with the fix pull requests opened (or updated) and linked.
 pub fn fix(cx: &Cx<'_>) -> Result<(), HandlerError> {
-    let t = cx.t;
+    let t = cx.trigger;
     if !t.pull_request {
         return cx.reply("`/hallmark fix` works on a pull request that changes the standards.");
     }
@@ -40,7 +41,7 @@ pub fn fix(cx: &Cx<'_>) -> Result<(), HandlerError> {
 
 /// Comments the impact when the request changes the standards or the configuration.
 pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_sha: &str) -> Result<(), HandlerError> {
-    let t = cx.t;
+    let t = cx.trigger;
     let files = cx.block_on(cx.forge.pull_changed_files(&t.repo, t.number))?;
     let standards = standards_named(cx.config()?);
     if !files.iter().any(|f| *f == standards || f == CONFIG_FILE) {
@@ -48,7 +49,7 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_sha: &str) -> Result<(), Handle
         return Ok(());
     }
     // `bot: { standards_change: fix }`: the fix pull requests without being asked.
-    let fix = cx.bot_setting("standards_change")?.as_ref().and_then(|v| v.as_str()) == Some("fix");
+    let fix = cx.settings()?.standards_change == StandardsChange::Fix;
     impact_comment(cx, base_ref, head_sha, fix)
 }
 
@@ -58,7 +59,7 @@ pub fn on_pull(cx: &Cx<'_>, base_ref: &str, head_sha: &str) -> Result<(), Handle
 /// to date with both. A request from a fork gets no fix branches: they would put the
 /// fork's commits on a branch of this repository, where its CI runs with its secrets.
 fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: bool) -> Result<(), HandlerError> {
-    let t = cx.t;
+    let t = cx.trigger;
     let pull = match fix {
         true => Some(cx.block_on(cx.forge.pull_head(&t.repo, t.number))?),
         false => None,
@@ -117,8 +118,8 @@ fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: bool) -> Res
 /// standards and leaves products that passed before failing, one tracking issue
 /// (found again by the push's head, so a redelivery changes nothing) lists them.
 pub fn on_push(cx: &Cx<'_>, before: &str, after: &str) -> Result<(), HandlerError> {
-    let t = cx.t;
-    let fix = cx.bot_setting("standards_change")?.as_ref().and_then(|v| v.as_str()) == Some("fix");
+    let t = cx.trigger;
+    let fix = cx.settings()?.standards_change == StandardsChange::Fix;
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let outcome = (|| {
         let files = changed_between(&dir, before, after)?;
