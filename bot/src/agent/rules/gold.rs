@@ -7,7 +7,7 @@ use super::super::asks::{asks_for_column, asks_for_tag};
 use super::super::context::Context;
 use super::super::grain::Grain;
 use super::super::infer::name_words;
-use super::super::request_terms::{request_terms, MeasureKind};
+use super::super::request_terms::{request_terms, Measure, MeasureKind, RequestTerms};
 use super::super::transform::{ident, literal, snake_case};
 use super::markers::LATEST_MARKERS;
 use hallmark_checks::spec::{ColumnSpec, ProductSpec, SourceSpec};
@@ -88,9 +88,6 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
             nulls: ctx.profile.column(&c.name).map_or(0, |p| p.nulls),
         })
         .collect();
-    let has_tag = |c: &Col, tag: &str| c.spec.tags.iter().any(|t| t == tag);
-    let is_type = |c: &Col, family: &str| c.spec.type_name.to_lowercase().starts_with(family);
-
     let time = pick_time(&cols, text).ok_or_else(|| {
         format!(
             "{} has no timestamp column to aggregate by {}",
@@ -98,7 +95,99 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
             grain.part()
         )
     })?;
-    notes.push(format!(
+    notes.push(grain_note(grain, time, text));
+    let terms = request_terms(text);
+    let mut dims = dimensions(&cols, text, time, &mut notes);
+    let money = money_columns(&cols, &terms, &mut notes);
+    if !money.is_empty() {
+        currency_code_dimension(&cols, &mut dims, &mut notes);
+    }
+    let (period, bucket_type) = bucket(ctx, grain, time, &mut notes);
+
+    let mut agg = Aggregate::new(&silver.spec, grain, &dims);
+    agg.bucket(time, &period, bucket_type);
+    if time.nulls > 0 {
+        notes.push(format!(
+            "{} rows of {} have no `{}` and are left out.",
+            time.nulls,
+            silver.spec.relation(),
+            time.spec.name
+        ));
+    }
+    for d in &dims {
+        agg.dimension(ctx, d, &mut notes);
+    }
+    let group_by: Vec<String> = (1..=agg.select.len()).map(|i| i.to_string()).collect();
+    let entity = silver
+        .spec
+        .name
+        .strip_suffix('s')
+        .unwrap_or(&silver.spec.name)
+        .to_string();
+    agg.count(&entity);
+    for m in &money {
+        agg.money(m);
+    }
+    for r in cols.iter().filter(|c| c.spec.tags.iter().any(|t| t.ends_with("_ref"))) {
+        agg.distinct_ref(r);
+    }
+    for m in &terms.measures {
+        agg.asked(m, &cols, time, &dims, &mut notes);
+    }
+
+    let sql = format!(
+        "-- Drafted by Hallmark's rules drafter from {src}.\nSELECT\n    {}\nFROM {src}\nWHERE {}\nGROUP BY {}\n",
+        agg.select.join(",\n    "),
+        agg.filters.join(" AND "),
+        group_by.join(", "),
+        src = silver.spec.relation(),
+    );
+    let mut primary_key = vec![period];
+    primary_key.extend(dims.iter().map(|d| d.spec.name.clone()));
+    let spec = ProductSpec {
+        name: ctx.target.name.clone(),
+        level: Level::Gold,
+        description: Some(format!(
+            "{} {} of {}{}: counts{}.",
+            capitalize(grain.adjective()),
+            silver.spec.name,
+            silver.spec.relation(),
+            agg.per,
+            if money.is_empty() { "" } else { " and amounts" }
+        )),
+        owner: ctx.owner.clone().or_else(|| silver.spec.owner.clone()),
+        sources: vec![SourceSpec {
+            name: silver.spec.relation(),
+            file: None,
+            table: None,
+            key: Vec::new(),
+            missing_values: Default::default(),
+        }],
+        primary_key,
+        columns: agg.columns,
+        checks: Vec::new(),
+    };
+    Ok(GoldDraft { spec, sql, notes })
+}
+
+fn has_tag(c: &Col, tag: &str) -> bool {
+    c.spec.tags.iter().any(|t| t == tag)
+}
+
+fn is_type(c: &Col, family: &str) -> bool {
+    c.spec.type_name.to_lowercase().starts_with(family)
+}
+
+fn is_numeric(c: &Col) -> bool {
+    ["decimal", "double", "bigint", "integer", "float"]
+        .iter()
+        .any(|t| is_type(c, t))
+}
+
+/// The plan's line on the grain: which, of which column, and whether the request
+/// asked for it.
+fn grain_note(grain: Grain, time: &Col, text: &str) -> String {
+    format!(
         "Grain: one row per {} of `{}`{}.",
         grain.part(),
         time.spec.name,
@@ -107,9 +196,12 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
         } else {
             " (the request names no grain; a day is the default)"
         }
-    ));
+    )
+}
 
-    let mut dims: Vec<&Col> = named_dimensions(&cols, text, time.spec.name.as_str());
+/// The dimensions the request names; without any, the first country or status column.
+fn dimensions<'a>(cols: &'a [Col<'a>], text: &str, time: &Col, notes: &mut Vec<String>) -> Vec<&'a Col<'a>> {
+    let mut dims: Vec<&Col> = named_dimensions(cols, text, time.spec.name.as_str());
     if dims.is_empty() {
         if let Some(c) = cols
             .iter()
@@ -131,52 +223,57 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
                 .join(", ")
         ));
     }
-    let terms = request_terms(text);
-    let asks = |kind: MeasureKind| terms.measures.iter().any(|m| m.kind == kind);
-    let mut money: Vec<&Col> = cols
+    dims
+}
+
+/// The money columns summed: those tagged `currency`; when the request asks for
+/// revenue and none is tagged, an amount-like number by its name.
+fn money_columns<'a>(cols: &'a [Col<'a>], terms: &RequestTerms, notes: &mut Vec<String>) -> Vec<&'a Col<'a>> {
+    let money: Vec<&Col> = cols
         .iter()
         .filter(|c| has_tag(c, "currency") && is_type(c, "decimal"))
         .collect();
-    if money.is_empty() && asks(MeasureKind::Revenue) {
-        // Revenue asked for, no column tagged as money: an amount-like number is it.
-        let amount_like = ["amount", "price", "total", "revenue", "sales", "value", "net", "gross"];
-        money = cols
-            .iter()
-            .filter(|c| {
-                (is_type(c, "decimal") || is_type(c, "double"))
-                    && name_words(&c.spec.name)
-                        .iter()
-                        .any(|w| amount_like.contains(&w.as_str()))
-            })
-            .collect();
-        match money.first() {
-            Some(m) => notes.push(format!(
-                "The request asks for revenue; `{}` carries no `currency` tag, but its name says it is an amount, so it is summed.",
-                m.spec.name
-            )),
-            None => notes.push(
-                "Not done: the request asks for revenue, but no column of the source holds an amount.".into(),
-            ),
-        }
+    if !money.is_empty() || !terms.measures.iter().any(|m| m.kind == MeasureKind::Revenue) {
+        return money;
     }
-    if !money.is_empty() {
-        if let Some(code) = cols.iter().find(|c| has_tag(c, "currency_code")) {
-            if !dims.iter().any(|d| d.spec.name == code.spec.name) {
-                notes.push(format!(
-                    "`{}` is a dimension too: amounts in different currencies are never added together.",
-                    code.spec.name
-                ));
-                dims.push(code);
-            }
-        }
+    // Revenue asked for, no column tagged as money: an amount-like number is it.
+    let amount_like = ["amount", "price", "total", "revenue", "sales", "value", "net", "gross"];
+    let money: Vec<&Col> = cols
+        .iter()
+        .filter(|c| {
+            (is_type(c, "decimal") || is_type(c, "double"))
+                && name_words(&c.spec.name)
+                    .iter()
+                    .any(|w| amount_like.contains(&w.as_str()))
+        })
+        .collect();
+    match money.first() {
+        Some(m) => notes.push(format!(
+            "The request asks for revenue; `{}` carries no `currency` tag, but its name says it is an amount, so it is summed.",
+            m.spec.name
+        )),
+        None => notes.push("Not done: the request asks for revenue, but no column of the source holds an amount.".into()),
     }
+    money
+}
 
-    let entity = silver
-        .spec
-        .name
-        .strip_suffix('s')
-        .unwrap_or(&silver.spec.name)
-        .to_string();
+/// Amounts in different currencies are never added together: the currency code is a
+/// dimension whenever money is summed.
+fn currency_code_dimension<'a>(cols: &'a [Col<'a>], dims: &mut Vec<&'a Col<'a>>, notes: &mut Vec<String>) {
+    if let Some(code) = cols.iter().find(|c| has_tag(c, "currency_code")) {
+        if !dims.iter().any(|d| d.spec.name == code.spec.name) {
+            notes.push(format!(
+                "`{}` is a dimension too: amounts in different currencies are never added together.",
+                code.spec.name
+            ));
+            dims.push(code);
+        }
+    }
+}
+
+/// The bucket column's name and type: `<time>_<part>` unless a gold standard selects
+/// the bucket by a name of its own, a DATE where the standards selecting it ask for one.
+fn bucket(ctx: &Context<'_>, grain: Grain, time: &Col, notes: &mut Vec<String>) -> (String, &'static str) {
     let base = time
         .spec
         .name
@@ -226,44 +323,68 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
         }
         _ => "timestamp",
     };
-    let per = if dims.is_empty() {
-        String::new()
-    } else {
-        format!(
-            ", per {}",
-            dims.iter()
-                .map(|d| d.spec.name.as_str())
-                .collect::<Vec<_>>()
-                .join(" and ")
-        )
-    };
+    (period, bucket_type)
+}
 
-    let mut select = vec![format!(
-        "{} AS {}",
-        bucket_expr(grain, &ident(&time.spec.name), bucket_type),
-        ident(&period)
-    )];
-    let mut columns = vec![ColumnSpec {
-        name: period.clone(),
-        type_name: bucket_type.into(),
-        description: Some(format!(
-            "Start of the {} (UTC) in which `{}` falls; rows without one are not counted.",
-            grain.part(),
-            time.spec.name
-        )),
-        tags: vec!["event_time".into(), "dimension".into()],
-        checks: Vec::new(),
-    }];
-    let mut filters = vec![format!("{} IS NOT NULL", ident(&time.spec.name))];
-    if time.nulls > 0 {
-        notes.push(format!(
-            "{} rows of {} have no `{}` and are left out.",
-            time.nulls,
-            silver.spec.relation(),
-            time.spec.name
-        ));
+/// The aggregate's SELECT list, WHERE filters and spec columns, built a column at a
+/// time.
+struct Aggregate<'a> {
+    silver: &'a ProductSpec,
+    grain: Grain,
+    /// `, per country and status`, for descriptions.
+    per: String,
+    select: Vec<String>,
+    columns: Vec<ColumnSpec>,
+    filters: Vec<String>,
+}
+
+impl<'a> Aggregate<'a> {
+    fn new(silver: &'a ProductSpec, grain: Grain, dims: &[&Col]) -> Self {
+        let per = if dims.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", per {}",
+                dims.iter()
+                    .map(|d| d.spec.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        };
+        Aggregate {
+            silver,
+            grain,
+            per,
+            select: Vec::new(),
+            columns: Vec::new(),
+            filters: Vec::new(),
+        }
     }
-    for d in &dims {
+
+    /// The time bucket, first; rows without a time are left out.
+    fn bucket(&mut self, time: &Col, period: &str, bucket_type: &str) {
+        self.select.push(format!(
+            "{} AS {}",
+            bucket_expr(self.grain, &ident(&time.spec.name), bucket_type),
+            ident(period)
+        ));
+        self.columns.push(ColumnSpec {
+            name: period.to_string(),
+            type_name: bucket_type.into(),
+            description: Some(format!(
+                "Start of the {} (UTC) in which `{}` falls; rows without one are not counted.",
+                self.grain.part(),
+                time.spec.name
+            )),
+            tags: vec!["event_time".into(), "dimension".into()],
+            checks: Vec::new(),
+        });
+        self.filters.push(format!("{} IS NOT NULL", ident(&time.spec.name)));
+    }
+
+    /// A dimension: a missing country is `ZZ`; a column whose values the standards
+    /// restrict leaves its missing values out; any other groups them as `unknown`.
+    fn dimension(&mut self, ctx: &Context<'_>, d: &Col, notes: &mut Vec<String>) {
         let mut tags = vec!["dimension".to_string()];
         tags.extend(d.spec.tags.iter().filter(|t| !t.ends_with("_ref")).cloned());
         let restricted = d
@@ -280,7 +401,7 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
             }
             format!("coalesce({}, 'ZZ')", ident(&d.spec.name))
         } else if restricted {
-            filters.push(format!("{} IS NOT NULL", ident(&d.spec.name)));
+            self.filters.push(format!("{} IS NOT NULL", ident(&d.spec.name)));
             if d.nulls > 0 {
                 notes.push(format!(
                     "{} rows have no `{}` and are left out: the standards accept only listed values there.",
@@ -291,13 +412,13 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
         } else {
             format!("coalesce({}, 'unknown')", ident(&d.spec.name))
         };
-        select.push(format!("{expr} AS {}", ident(&d.spec.name)));
-        columns.push(ColumnSpec {
+        self.select.push(format!("{expr} AS {}", ident(&d.spec.name)));
+        self.columns.push(ColumnSpec {
             name: d.spec.name.clone(),
             type_name: d.spec.type_name.clone(),
             description: Some(format!(
                 "Dimension from {}.{}: {}",
-                silver.spec.relation(),
+                self.silver.relation(),
                 d.spec.name,
                 d.spec.description.clone().unwrap_or_default()
             )),
@@ -305,78 +426,74 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
             checks: Vec::new(),
         });
     }
-    let group_by: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
 
-    let count = format!("{entity}_count");
-    select.push(format!("count(*) AS {}", ident(&count)));
-    columns.push(metric(
-        &count,
-        "bigint",
-        format!(
-            "Number of {} rows in the {}{per}.",
-            silver.spec.relation(),
-            grain.part()
-        ),
-        &[],
-    ));
-    for m in &money {
+    /// `<entity>_count`: the rows in each group.
+    fn count(&mut self, entity: &str) {
+        let count = format!("{entity}_count");
+        self.select.push(format!("count(*) AS {}", ident(&count)));
+        let description = format!(
+            "Number of {} rows in the {}{}.",
+            self.silver.relation(),
+            self.grain.part(),
+            self.per
+        );
+        self.columns.push(metric(&count, "bigint", description, &[]));
+    }
+
+    /// `<amount>_total`: a money column summed, in the row's currency.
+    fn money(&mut self, m: &Col) {
         let name = format!("{}_total", m.spec.name);
-        select.push(format!(
+        self.select.push(format!(
             "CAST(coalesce(sum({}), 0) AS DECIMAL(18, 2)) AS {}",
             ident(&m.spec.name),
             ident(&name)
         ));
-        columns.push(metric(
-            &name,
-            "decimal(18,2)",
-            format!(
-                "Sum of `{}` over the {} rows of the {}{per}, in the row's currency.",
-                m.spec.name,
-                silver.spec.relation(),
-                grain.part()
-            ),
-            &["currency"],
-        ));
-    }
-    for r in cols.iter().filter(|c| c.spec.tags.iter().any(|t| t.ends_with("_ref"))) {
-        let stem = r.spec.name.strip_suffix("_id").unwrap_or(&r.spec.name);
-        let name = format!("{stem}_count");
-        if columns.iter().any(|c| c.name == name) {
-            continue;
-        }
-        select.push(format!("count(DISTINCT {}) AS {}", ident(&r.spec.name), ident(&name)));
-        columns.push(metric(
-            &name,
-            "bigint",
-            format!(
-                "Number of distinct `{}` values among the {} rows of the {}{per}.",
-                r.spec.name,
-                silver.spec.relation(),
-                grain.part()
-            ),
-            &[],
-        ));
+        let description = format!(
+            "Sum of `{}` over the {} rows of the {}{}, in the row's currency.",
+            m.spec.name,
+            self.silver.relation(),
+            self.grain.part(),
+            self.per
+        );
+        self.columns
+            .push(metric(&name, "decimal(18,2)", description, &["currency"]));
     }
 
-    for m in &terms.measures {
+    /// `<entity>_count` of a reference column: its distinct values.
+    fn distinct_ref(&mut self, r: &Col) {
+        let stem = r.spec.name.strip_suffix("_id").unwrap_or(&r.spec.name);
+        let name = format!("{stem}_count");
+        if self.columns.iter().any(|c| c.name == name) {
+            return;
+        }
+        self.select
+            .push(format!("count(DISTINCT {}) AS {}", ident(&r.spec.name), ident(&name)));
+        let description = format!(
+            "Number of distinct `{}` values among the {} rows of the {}{}.",
+            r.spec.name,
+            self.silver.relation(),
+            self.grain.part(),
+            self.per
+        );
+        self.columns.push(metric(&name, "bigint", description, &[]));
+    }
+
+    /// A measure the request names ("average amount", "total quantity", "distinct
+    /// customers"), of the column it names; a note says when there is none.
+    fn asked(&mut self, m: &Measure, cols: &[Col], time: &Col, dims: &[&Col], notes: &mut Vec<String>) {
         let of = m.of.join("_");
-        let numeric = |c: &&Col| {
-            ["decimal", "double", "bigint", "integer", "float"]
-                .iter()
-                .any(|t| is_type(c, t))
-        };
         let target = cols
             .iter()
             .filter(|c| c.spec.name != time.spec.name && !dims.iter().any(|d| d.spec.name == c.spec.name))
             .find(|c| c.spec.name == of || c.spec.name.contains(&of));
         let (name, expr, type_name, what) = match (m.kind, target) {
-            (MeasureKind::Average, Some(c)) if numeric(&c) => (
+            (MeasureKind::Average, Some(c)) if is_numeric(c) => (
                 format!("avg_{}", c.spec.name),
                 format!("CAST(avg({}) AS DECIMAL(18, 4))", ident(&c.spec.name)),
                 "decimal(18,4)",
                 format!("Mean of `{}`", c.spec.name),
             ),
-            (MeasureKind::Sum, Some(c)) if numeric(&c) => (
+            (MeasureKind::Sum, Some(c)) if is_numeric(c) => (
                 format!("{}_total", c.spec.name),
                 format!("coalesce(sum({}), 0)", ident(&c.spec.name)),
                 if is_type(c, "decimal") {
@@ -396,66 +513,30 @@ pub fn draft_gold(ctx: &Context<'_>) -> Result<GoldDraft, String> {
                 notes.push(format!(
                     "Not done: the request asks for \"{}\", but {} has no {} column `{of}`.",
                     m.phrase,
-                    silver.spec.relation(),
+                    self.silver.relation(),
                     if m.kind == MeasureKind::Distinct {
                         ""
                     } else {
                         "numeric "
                     }
                 ));
-                continue;
+                return;
             }
-            (MeasureKind::Count | MeasureKind::Revenue, _) => continue,
+            (MeasureKind::Count | MeasureKind::Revenue, _) => return,
         };
-        if columns.iter().any(|c| c.name == name) {
-            continue;
+        if self.columns.iter().any(|c| c.name == name) {
+            return;
         }
         notes.push(format!("`{name}`: {what}, as the request asks (\"{}\").", m.phrase));
-        select.push(format!("{expr} AS {}", ident(&name)));
-        columns.push(metric(
-            &name,
-            type_name,
-            format!(
-                "{what} among the {} rows of the {}{per}.",
-                silver.spec.relation(),
-                grain.part()
-            ),
-            &[],
-        ));
+        self.select.push(format!("{expr} AS {}", ident(&name)));
+        let description = format!(
+            "{what} among the {} rows of the {}{}.",
+            self.silver.relation(),
+            self.grain.part(),
+            self.per
+        );
+        self.columns.push(metric(&name, type_name, description, &[]));
     }
-
-    let sql = format!(
-        "-- Drafted by Hallmark's rules drafter from {src}.\nSELECT\n    {}\nFROM {src}\nWHERE {}\nGROUP BY {}\n",
-        select.join(",\n    "),
-        filters.join(" AND "),
-        group_by.join(", "),
-        src = silver.spec.relation(),
-    );
-    let mut primary_key = vec![period];
-    primary_key.extend(dims.iter().map(|d| d.spec.name.clone()));
-    let spec = ProductSpec {
-        name: ctx.target.name.clone(),
-        level: Level::Gold,
-        description: Some(format!(
-            "{} {} of {}{per}: counts{}.",
-            capitalize(grain.adjective()),
-            silver.spec.name,
-            silver.spec.relation(),
-            if money.is_empty() { "" } else { " and amounts" }
-        )),
-        owner: ctx.owner.clone().or_else(|| silver.spec.owner.clone()),
-        sources: vec![SourceSpec {
-            name: silver.spec.relation(),
-            file: None,
-            table: None,
-            key: Vec::new(),
-            missing_values: Default::default(),
-        }],
-        primary_key,
-        columns,
-        checks: Vec::new(),
-    };
-    Ok(GoldDraft { spec, sql, notes })
 }
 
 fn metric(name: &str, type_name: &str, description: String, extra_tags: &[&str]) -> ColumnSpec {
