@@ -7,7 +7,6 @@
 //! 404.
 
 pub mod route;
-pub mod route_gitlab;
 
 use crate::commands::Syntax;
 use crate::queue::{Delivery, JobState, NewJob, Queue};
@@ -22,8 +21,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use route::{route, Routed};
-use route_gitlab::route_gitlab;
+use route::Routed;
 use std::sync::Arc;
 
 /// How the server behaves.
@@ -182,7 +180,7 @@ async fn github_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, 
         );
     };
     let event = header(&headers, "x-github-event").unwrap_or_default();
-    let routed = route(event, &body, &state.config.label, state.config.syntax);
+    let routed = route::github::route(event, &body, &state.config.label, state.config.syntax);
     accept(&state, m, "github", delivery.to_string(), event, routed).await
 }
 
@@ -212,7 +210,7 @@ async fn gitlab_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, 
         );
     };
     let event = header(&headers, "x-gitlab-event").unwrap_or_default();
-    let routed = route_gitlab(event, &body, &state.config.label, state.config.syntax);
+    let routed = route::gitlab::route(event, &body, &state.config.label, state.config.syntax);
     // GitLab's ids and GitHub's never meet in the queue's delivery table.
     accept(&state, m, "gitlab", format!("gitlab:{delivery}"), event, routed).await
 }

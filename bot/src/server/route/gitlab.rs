@@ -6,7 +6,7 @@
 //! alone, as are system notes and Hallmark's own notes (they carry its marker). Pure:
 //! every fixture can be routed in a test.
 
-use super::route::RouteError;
+use super::{may_be_standards, RouteError};
 use crate::commands::{command_in, Syntax, GITLAB_QUICK_ACTIONS};
 use crate::events::{Action, ForgeKind, Routed, Trigger};
 use crate::request_form::parse_issue_body;
@@ -17,7 +17,7 @@ const OUR_MARKER: &str = "<!-- hallmark:";
 
 /// Routes one GitLab delivery (`X-Gitlab-Event` names it; the body's `object_kind`
 /// decides).
-pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Routed, RouteError> {
+pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Routed, RouteError> {
     let payload: Value = serde_json::from_slice(body).map_err(|e| RouteError::NotJson(e.to_string()))?;
     let missing = |field| RouteError::Missing {
         event: event.to_string(),
@@ -163,7 +163,7 @@ pub fn route_gitlab(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Re
                         .as_array()
                         .into_iter()
                         .flatten()
-                        .any(|f| f.as_str().is_some_and(super::route::may_be_standards))
+                        .any(|f| f.as_str().is_some_and(may_be_standards))
                 })
             });
             if !touches && !unlisted {
@@ -214,7 +214,7 @@ mod tests {
     }
 
     fn routed(event: &str, v: &Value) -> Routed {
-        route_gitlab(event, v.to_string().as_bytes(), "promote", Syntax::default()).unwrap()
+        route(event, v.to_string().as_bytes(), "promote", Syntax::default()).unwrap()
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! by the `promote` label, a slash command, or nothing. Pure: no I/O, so every
 //! fixture payload can be routed in a test.
 
+use super::{may_be_standards, RouteError};
 use crate::commands::{command_in, Syntax};
 pub use crate::events::{Action, ForgeKind, Routed, Trigger};
 use crate::request_form::{parse_issue_body, RequestForm};
@@ -9,30 +10,6 @@ use octocrab::models::webhook_events::payload::IssuesWebhookEventAction;
 use octocrab::models::webhook_events::{WebhookEvent, WebhookEventPayload};
 use octocrab::models::Author;
 use serde::Deserialize;
-
-/// Why a signed payload could not be routed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RouteError {
-    /// The body is not JSON.
-    #[error("the payload is not JSON: {0}")]
-    NotJson(String),
-    /// The body is JSON but not the event's payload as GitHub sends it.
-    #[error("the `{event}` payload is not GitHub's: {message}")]
-    Shape {
-        /// The event.
-        event: String,
-        /// What does not fit, as serde names it.
-        message: String,
-    },
-    /// A field the event must have is missing.
-    #[error("the `{event}` payload has no `{field}`")]
-    Missing {
-        /// The event.
-        event: String,
-        /// The field.
-        field: &'static str,
-    },
-}
 
 /// The one field read before deciding whether a delivery is acted on: events Hallmark
 /// ignores are never parsed further (octocrab's models do not read every payload
@@ -196,12 +173,6 @@ pub fn route(event: &str, body: &[u8], label: &str, syntax: Syntax) -> Result<Ro
 
 /// The most commits a GitHub push event lists.
 const GITHUB_PUSH_COMMITS: usize = 2048;
-
-/// True for a file that may be the standards (any markdown: a repository can name its
-/// standards file) or the configuration. The job decides with the configured name.
-pub(crate) fn may_be_standards(path: &str) -> bool {
-    path.ends_with(".md") || path.ends_with(hallmark_checks::project::CONFIG_FILE)
-}
 
 #[cfg(test)]
 mod tests {
