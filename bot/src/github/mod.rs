@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod check_runs;
 pub mod client;
+pub mod endpoints;
 pub mod errors;
 pub mod limits;
 pub mod manifest;
