@@ -4,6 +4,7 @@
 
 pub mod canary;
 pub mod deliveries;
+pub mod diff_comment;
 pub mod fake_github;
 pub mod fake_gitlab;
 pub mod http;

@@ -18,6 +18,7 @@ use hallmark::webhook::signature::sign_github;
 use hallmark::worker::{Forges, LiveJobs, Worker};
 use hallmark_checks::trust::{AllowedEndpoints, Trust};
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
+use hallmark_tests::diff_comment::DiffComment;
 use hallmark_tests::fake_github::{test_app_private_key, FakeGitHub, TEST_APP_ID};
 use hallmark_tests::fake_gitlab::{FakeGitLab, StoredIssue};
 use hallmark_tests::http::request;
@@ -382,12 +383,10 @@ impl Side {
     fn add_review_comment(&self, number: u64, user: &str, path: &str, body: &str) {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
-                s.review_comments
-                    .push((REPO.into(), number, user.into(), path.into(), body.into()));
+                s.review_comments.push(DiffComment::new(REPO, number, user, path, body));
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.diff_notes
-                    .push((REPO.into(), number, user.into(), path.into(), body.into()));
+                s.diff_notes.push(DiffComment::new(REPO, number, user, path, body));
             }),
         }
     }

@@ -6,6 +6,7 @@ use hallmark::github::auth::Secret;
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
+use hallmark_tests::diff_comment::DiffComment;
 use hallmark_tests::fake_github::comments::StoredComment;
 use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
 use std::time::Duration;
@@ -312,8 +313,13 @@ fn review_comments_are_paginated_and_an_unknown_installation_is_named() {
     fake.with_state(|s| {
         s.max_per_page = 5;
         for i in 0..12 {
-            s.review_comments
-                .push((REPO.into(), 4, "ana".into(), format!("f{i}.sql"), format!("note {i}")));
+            s.review_comments.push(DiffComment::new(
+                REPO,
+                4,
+                "ana",
+                &format!("f{i}.sql"),
+                &format!("note {i}"),
+            ));
         }
     });
     let notes = rt.block_on(client.review_comments(INSTALLATION, REPO, 4)).unwrap();

@@ -100,8 +100,8 @@ pub struct State {
     /// The bare git repository behind each repository (`owner/name`), where GitHub
     /// keeps `refs/pull/N/head`; a pull request's head commit is read from it.
     pub git_remotes: HashMap<String, std::path::PathBuf>,
-    /// Review comments on pull requests: (repo, number, login, path, body).
-    pub review_comments: Vec<(String, u64, String, String, String)>,
+    /// Review comments on pull requests' diffs.
+    pub review_comments: Vec<crate::diff_comment::DiffComment>,
     /// Files of the default branch by (repo, path), for the contents API.
     pub files: HashMap<(String, String), String>,
     /// Issues opened through the API (Hallmark's tracking issues).

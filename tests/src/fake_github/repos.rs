@@ -345,10 +345,10 @@ pub async fn list_review_comments(
         .review_comments
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.0 == full && c.1 == number)
+        .filter(|(_, c)| c.repo == full && c.number == number)
         .map(|(i, c)| {
-            let author = shapes::user(&s.api(), &c.2, "User");
-            shapes::review_comment(&s.api(), &full, number, 80_000 + i as u64, author, &c.3, &c.4)
+            let author = shapes::user(&s.api(), &c.author, "User");
+            shapes::review_comment(&s.api(), &full, number, 80_000 + i as u64, author, &c.path, &c.body)
         })
         .collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/pulls/{number}/comments"))

@@ -181,12 +181,12 @@ pub async fn discussions(
         .diff_notes
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.0 == project && d.1 == iid)
+        .filter(|(_, d)| d.repo == project && d.number == iid)
         .map(|(i, d)| {
             json!({"id": format!("{:040x}", i + 1), "individual_note": false, "notes": [{
-                "id": 70_000 + i, "type": "DiffNote", "body": d.4, "author": user(&d.2), "system": false,
+                "id": 70_000 + i, "type": "DiffNote", "body": d.body, "author": user(&d.author), "system": false,
                 "position": {"base_sha": "a", "start_sha": "a", "head_sha": "b", "position_type": "text",
-                             "old_path": d.3, "new_path": d.3, "new_line": 1}
+                             "old_path": d.path, "new_path": d.path, "new_line": 1}
             }]})
         })
         .collect();

@@ -69,8 +69,8 @@ pub struct State {
     pub issues: HashMap<(String, u64), StoredIssue>,
     /// Merge requests.
     pub merge_requests: Vec<StoredMergeRequest>,
-    /// Diff notes on merge requests: (project, iid, username, path, body).
-    pub diff_notes: Vec<(String, u64, String, String, String)>,
+    /// Diff notes on merge requests.
+    pub diff_notes: Vec<crate::diff_comment::DiffComment>,
     /// Every note.
     pub notes: Vec<StoredNote>,
     /// Award emoji: (project, merge request?, iid, note, name, username).
