@@ -3,39 +3,22 @@
 //! opened+labeled pair, a request missing its source, bare commands turned off,
 //! GitHub failing mid-job, and a repository that drafts with a language model.
 
-use hallmark::commands::Syntax;
-use hallmark::github::auth::Secret;
-use hallmark::github::client::{marker, GitHubClient};
-use hallmark::github::limits::RetryPolicy;
-use hallmark::github::permission::Permission;
-use hallmark::isolated::Opener;
-use hallmark::queue::{Queue, QueueOptions, SqliteQueue};
-use hallmark::server::{router, AppState, Metrics, ServerConfig};
+mod harness;
+
+use hallmark::github::client::marker;
 use hallmark::webhook::signature::sign_github;
-use hallmark::worker::{Forges, LiveJobs, Worker};
-use hallmark_checks::trust::{AllowedEndpoints, Trust};
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
-use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
+use hallmark_tests::fake_github::{Failure, FakeGitHub};
 use hallmark_tests::http::request;
 use hallmark_tests::llm_server::{Reply, ScriptedLlm};
-use hallmark_tests::remote::retail_remote_with;
-use hallmark_tests::serve::Background;
+use harness::REPO;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
 const SECRET: &[u8] = b"bot-test-secret";
-const REPO: &str = "acme/retail";
 
-struct Bot {
-    _dir: tempfile::TempDir,
-    remote: PathBuf,
-    fake: FakeGitHub,
-    queue: Arc<dyn Queue>,
-    server: Background,
-    worker: Worker,
-}
+type Bot = harness::Bot<FakeGitHub>;
 
 fn start() -> Bot {
     start_with(&[], &[])
@@ -44,73 +27,20 @@ fn start() -> Bot {
 /// The bot, with `extra` files committed to the team's repository, whose operator
 /// allows the endpoints `allowed`.
 fn start_with(extra: &[(&str, &str)], allowed: &[&str]) -> Bot {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = retail_remote_with(dir.path(), extra);
-
-    let fake = FakeGitHub::for_test_app();
+    let (fake, forges) = harness::github();
     fake.with_state(|s| {
         s.permissions
             .insert((REPO.into(), "maintainer".into()), "maintain".into());
         s.permissions.insert((REPO.into(), "visitor".into()), "read".into());
         s.permissions.insert((REPO.into(), "consumer".into()), "write".into());
     });
-    let github = GitHubClient::new(
-        &fake.url(),
-        TEST_APP_ID,
-        &Secret::new(test_app_private_key()),
-        RetryPolicy {
-            attempts: 3,
-            backoff: Duration::from_millis(10),
-            max_rate_limit_wait: Duration::from_secs(5),
-            secondary_wait: Duration::from_millis(20),
-        },
-    )
-    .unwrap();
-    let queue =
-        Arc::new(SqliteQueue::open_exclusive(&dir.path().join("queue.sqlite"), QueueOptions::default()).unwrap());
-    let state = Arc::new(AppState {
-        config: ServerConfig {
-            github_secret: Some(SECRET.to_vec()),
-            gitlab_secret: None,
-            label: "promote".into(),
-            syntax: Syntax::default(),
-            max_body_bytes: 1 << 20,
-        },
-        queue: queue.clone(),
-        metrics: Metrics::default(),
-    });
-    let server = Background::spawn(move |_| router(state));
-    let remote_url = remote.to_str().unwrap().to_string();
-    let worker = Worker {
-        forges: Forges {
-            github: Some(github),
-            gitlab: None,
-        },
-        queue: queue.clone(),
-        remote: Box::new(move |_, _| remote_url.clone()),
-        work_dir: dir.path().join("work"),
-        write_permission: Permission::Write,
-        runtime: tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-        llm_key: Some(Secret::new("bot-llm-key")),
-        concurrency: 1,
-        opener: Opener {
-            trust: Trust::Operator(AllowedEndpoints::parse(allowed.iter().copied()).unwrap()),
-            isolate: None,
-        },
-        live: LiveJobs::default(),
-        job_timeout: None,
+    let options = harness::Options {
+        extra_files: extra,
+        allowed,
+        llm_key: Some("bot-llm-key"),
+        ..harness::Options::new(forges, harness::server_config(Some(SECRET), None))
     };
-    Bot {
-        _dir: dir,
-        remote,
-        fake,
-        queue,
-        server,
-        worker,
-    }
+    Bot::start(fake, options)
 }
 
 fn deliver(bot: &Bot, event: &str, delivery: &str, payload: serde_json::Value) -> u16 {

@@ -4,32 +4,21 @@
 //! merge request, one checklist, one tracking comment, a polite refusal), and each
 //! side says how its forge shows it.
 
-use hallmark::commands::Syntax;
-use hallmark::forge::gitlab::GitLabForge;
-use hallmark::forge::Permission;
-use hallmark::github::auth::Secret;
-use hallmark::github::client::{marker, GitHubClient};
-use hallmark::github::limits::RetryPolicy;
-use hallmark::gitlab::client::GitLabClient;
-use hallmark::isolated::Opener;
-use hallmark::queue::{QueueOptions, SqliteQueue};
-use hallmark::server::{router, AppState, Metrics, ServerConfig};
+mod harness;
+
+use hallmark::github::client::marker;
+use hallmark::server::ServerConfig;
 use hallmark::webhook::signature::sign_github;
-use hallmark::worker::{Forges, LiveJobs, Worker};
-use hallmark_checks::trust::{AllowedEndpoints, Trust};
+use hallmark::worker::Forges;
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::diff_comment::DiffComment;
-use hallmark_tests::fake_github::{test_app_private_key, FakeGitHub, TEST_APP_ID};
+use hallmark_tests::fake_github::{FakeGitHub, TEST_APP_ID};
 use hallmark_tests::fake_gitlab::{FakeGitLab, StoredIssue};
 use hallmark_tests::http::request;
-use hallmark_tests::remote::retail_remote;
-use hallmark_tests::serve::Background;
+use harness::REPO;
 use std::cell::Cell;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::Path;
 
-const REPO: &str = "acme/retail";
 const GITHUB_SECRET: &[u8] = b"story-github-secret";
 const GITLAB_SECRET: &str = "story-gitlab-secret";
 const GITLAB_TOKEN: &str = "glpat-story-bot";
@@ -69,22 +58,17 @@ struct Said {
     body: String,
 }
 
+/// One forge's side of a story: the shared harness's bot on that forge's fake.
 struct Side {
     name: &'static str,
-    _dir: tempfile::TempDir,
-    remote: PathBuf,
-    fake: Fake,
-    server: Background,
-    worker: Worker,
+    bot: harness::Bot<Fake>,
     deliveries: Cell<u64>,
 }
 
-fn retry() -> RetryPolicy {
-    RetryPolicy {
-        attempts: 3,
-        backoff: Duration::from_millis(10),
-        max_rate_limit_wait: Duration::from_secs(5),
-        secondary_wait: Duration::from_millis(20),
+impl std::ops::Deref for Side {
+    type Target = harness::Bot<Fake>;
+    fn deref(&self) -> &Self::Target {
+        &self.bot
     }
 }
 
@@ -94,85 +78,33 @@ fn both() -> Vec<Side> {
 
 impl Side {
     fn build(name: &'static str, fake: Fake, forges: Forges, config: ServerConfig) -> Side {
-        let dir = tempfile::tempdir().unwrap();
-        let remote = retail_remote(dir.path());
-        let queue =
-            Arc::new(SqliteQueue::open_exclusive(&dir.path().join("queue.sqlite"), QueueOptions::default()).unwrap());
-        let state = Arc::new(AppState {
-            config,
-            queue: queue.clone(),
-            metrics: Metrics::default(),
-        });
-        let server = Background::spawn(move |_| router(state));
+        let bot = harness::Bot::start(fake, harness::Options::new(forges, config));
         // The forges keep `refs/pull/N/head` (`refs/merge-requests/N/head`) in it.
-        match &fake {
-            Fake::GitHub(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), remote.clone())),
-            Fake::GitLab(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), remote.clone())),
-        };
-        let remote_url = remote.to_str().unwrap().to_string();
-        let worker = Worker {
-            forges,
-            queue,
-            remote: Box::new(move |_, _| remote_url.clone()),
-            work_dir: dir.path().join("work"),
-            write_permission: Permission::Write,
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            llm_key: None,
-            concurrency: 1,
-            opener: Opener {
-                trust: Trust::Operator(AllowedEndpoints::default()),
-                isolate: None,
-            },
-            live: LiveJobs::default(),
-            job_timeout: None,
+        match &bot.fake {
+            Fake::GitHub(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), bot.remote.clone())),
+            Fake::GitLab(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), bot.remote.clone())),
         };
         Side {
             name,
-            _dir: dir,
-            remote,
-            fake,
-            server,
-            worker,
+            bot,
             deliveries: Cell::new(0),
         }
     }
 
-    fn config(github: bool) -> ServerConfig {
-        ServerConfig {
-            github_secret: github.then(|| GITHUB_SECRET.to_vec()),
-            gitlab_secret: (!github).then(|| GITLAB_SECRET.as_bytes().to_vec()),
-            label: "promote".into(),
-            syntax: Syntax::default(),
-            max_body_bytes: 1 << 20,
-        }
-    }
-
     fn github() -> Side {
-        let fake = FakeGitHub::for_test_app();
-        let client =
-            GitHubClient::new(&fake.url(), TEST_APP_ID, &Secret::new(test_app_private_key()), retry()).unwrap();
-        let forges = Forges {
-            github: Some(client),
-            gitlab: None,
-        };
-        Side::build("github", Fake::GitHub(fake), forges, Side::config(true))
+        let (fake, forges) = harness::github();
+        Side::build(
+            "github",
+            Fake::GitHub(fake),
+            forges,
+            harness::server_config(Some(GITHUB_SECRET), None),
+        )
     }
 
     fn gitlab() -> Side {
-        let fake = FakeGitLab::start();
-        fake.with_state(|s| {
-            s.tokens.insert(GITLAB_TOKEN.into(), GITLAB_BOT.into());
-        });
-        let token = Secret::new(GITLAB_TOKEN);
-        let client = GitLabClient::new(&fake.api(), token.clone(), retry()).unwrap();
-        let forges = Forges {
-            github: None,
-            gitlab: Some(GitLabForge { client, token }),
-        };
-        Side::build("gitlab", Fake::GitLab(fake), forges, Side::config(false))
+        let (fake, forges) = harness::gitlab(GITLAB_TOKEN, GITLAB_BOT);
+        let config = harness::server_config(None, Some(GITLAB_SECRET.as_bytes()));
+        Side::build("gitlab", Fake::GitLab(fake), forges, config)
     }
 
     fn delivery_id(&self) -> String {

@@ -4,52 +4,23 @@
 //! repeated delivery runs once; an oversized body is refused; the label and a slash
 //! command queue work; `/healthz` and `/metrics` answer.
 
-use hallmark::commands::Syntax;
-use hallmark::queue::{Queue, SqliteQueue};
+mod harness;
+
 use hallmark::server::route::{Action, Trigger};
-use hallmark::server::{router, AppState, Metrics, ServerConfig};
 use hallmark::webhook::signature::sign_github;
 use hallmark_tests::deliveries::{self, IssueSpec, Sender};
 use hallmark_tests::http::{request, Response};
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 
 const SECRET: &[u8] = b"webhook-test-secret";
 const GITLAB_SECRET: &[u8] = b"gitlab-hook-token";
 
-struct Server {
-    addr: SocketAddr,
-    queue: Arc<dyn Queue>,
-    _runtime: tokio::runtime::Runtime,
-}
+/// The webhook server and its queue; no job is run here.
+type Server = harness::Bot<()>;
 
 fn start() -> Server {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let queue = Arc::new(SqliteQueue::in_memory().unwrap());
-    let state = Arc::new(AppState {
-        config: ServerConfig {
-            github_secret: Some(SECRET.to_vec()),
-            gitlab_secret: Some(GITLAB_SECRET.to_vec()),
-            label: "promote".into(),
-            syntax: Syntax::default(),
-            max_body_bytes: 1024 * 1024,
-        },
-        queue: queue.clone(),
-        metrics: Metrics::default(),
-    });
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
-    runtime.spawn(async move { axum::serve(listener, router(state)).await });
-    Server {
-        addr,
-        queue,
-        _runtime: runtime,
-    }
+    let config = harness::server_config(Some(SECRET), Some(GITLAB_SECRET));
+    Server::start((), harness::Options::new(Default::default(), config))
 }
 
 fn deliver(s: &Server, event: &str, delivery: &str, body: &[u8], signature: Option<&str>) -> Response {
@@ -57,7 +28,7 @@ fn deliver(s: &Server, event: &str, delivery: &str, body: &[u8], signature: Opti
         .map(str::to_string)
         .unwrap_or_else(|| sign_github(SECRET, body));
     request(
-        s.addr,
+        s.server.addr(),
         "POST",
         "/webhooks/github",
         &[
@@ -121,7 +92,7 @@ fn every_fixture_payload_gets_a_2xx() {
         }
     }
     assert!(n >= 250, "{n} fixtures");
-    let r = request(s.addr, "GET", "/healthz", &[], b"").unwrap();
+    let r = request(s.server.addr(), "GET", "/healthz", &[], b"").unwrap();
     assert_eq!((r.status, r.body.as_str()), (200, "ok\n"));
 }
 
@@ -145,7 +116,7 @@ fn a_bad_signature_is_refused_and_queues_nothing() {
         assert_eq!(r.status, 401, "{}", r.body);
     }
     let r = request(
-        s.addr,
+        s.server.addr(),
         "POST",
         "/webhooks/github",
         &[("X-GitHub-Event", "issues"), ("X-GitHub-Delivery", "d-2")],
@@ -159,7 +130,7 @@ fn a_bad_signature_is_refused_and_queues_nothing() {
     // Not even the delivery id was recorded: the genuine delivery still goes through.
     assert_eq!(queued(&s), 0);
     assert_eq!(deliver(&s, "issues", "d-1", body.as_bytes(), None).status, 202);
-    let metrics = request(s.addr, "GET", "/metrics", &[], b"").unwrap().body;
+    let metrics = request(s.server.addr(), "GET", "/metrics", &[], b"").unwrap().body;
     assert!(
         metrics.contains("hallmark_webhook_deliveries_total{forge=\"github\",outcome=\"bad_signature\"} 4"),
         "{metrics}"
@@ -290,7 +261,7 @@ fn deliver_gitlab_keyed(
     if let Some(t) = token {
         headers.push(("X-Gitlab-Token", t));
     }
-    request(s.addr, "POST", "/webhooks/gitlab", &headers, body).unwrap()
+    request(s.server.addr(), "POST", "/webhooks/gitlab", &headers, body).unwrap()
 }
 
 fn gitlab_fixture(name: &str) -> serde_json::Value {
@@ -361,7 +332,7 @@ fn every_gitlab_fixture_gets_a_2xx_and_a_wrong_token_queues_nothing() {
     }
     assert!(requests <= 3, "{requests} merge request jobs");
     assert_eq!(pushes, 1, "the push with unlisted commits");
-    let metrics = request(s.addr, "GET", "/metrics", &[], b"").unwrap().body;
+    let metrics = request(s.server.addr(), "GET", "/metrics", &[], b"").unwrap().body;
     assert!(
         metrics.contains(&format!(
             "hallmark_webhook_deliveries_total{{forge=\"gitlab\",outcome=\"bad_signature\"}} {}",
