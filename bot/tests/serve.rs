@@ -9,16 +9,27 @@ use hallmark_tests::http::request;
 use hallmark_tests::load::post_github;
 use hallmark_tests::remote::retail_remote;
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Killed(Child);
+/// A `hallmark serve` process, killed when dropped; when the test is failing, the
+/// log it wrote (if it wrote one) is printed, so a timed-out story says what the
+/// server was doing.
+struct Killed(Child, Option<PathBuf>);
 
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if let Some(log) = self.1.as_ref().filter(|_| std::thread::panicking()) {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(200).collect();
+            eprintln!("--- the last lines of {} ---", log.display());
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
     }
 }
 
@@ -152,6 +163,8 @@ fn serve_with(
     args: &[&str],
     envs: &[(&str, &str)],
 ) -> Killed {
+    // Beside the data dir: a restart on the same data dir starts a new log.
+    let log = data.with_extension(format!("{}.log", addr.port()));
     let child = Command::new(env!("CARGO_BIN_EXE_hallmark"))
         .args([
             "serve",
@@ -171,17 +184,18 @@ fn serve_with(
             "1",
         ])
         .args(args)
+        .env("HALLMARK_LOG", "info")
         .envs(envs.iter().copied())
         .env("HALLMARK_GITHUB_WEBHOOK_SECRET", secret)
         .env("HALLMARK_GITHUB_PRIVATE_KEY_FILE", test_app_private_key_file())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     wait_until("the server", || {
         request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
     });
-    Killed(child)
+    Killed(child, Some(log))
 }
 
 #[test]
@@ -336,7 +350,7 @@ fn serve_gitlab(addr: SocketAddr, gitlab: &FakeGitLab, remote: &Path, data: &Pat
     wait_until("the server", || {
         request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
     });
-    Killed(child)
+    Killed(child, None)
 }
 
 const GITLAB_SECRET: &str = "serve-gitlab-secret";
@@ -508,7 +522,7 @@ fn logs_can_be_json_lines_without_secrets() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut server = Killed(child);
+    let mut server = Killed(child, None);
     wait_until("the server", || {
         request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
     });
@@ -588,7 +602,7 @@ fn the_server_takes_its_settings_from_the_environment_and_blank_ones_are_unset()
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let _server = Killed(child);
+    let _server = Killed(child, None);
     wait_until("the server on HALLMARK_LISTEN", || {
         request(addr, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
     });
