@@ -126,6 +126,22 @@ fn junit_output_is_well_formed() {
     assert!(cases >= 20, "{cases} test cases\n{xml}");
 }
 
+/// Logs written to a file or a pipe carry no terminal colour codes.
+#[test]
+fn logs_to_a_pipe_are_plain_text() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(["check", example().to_str().unwrap(), "--format", "json"])
+        .env("HALLMARK_LOG", "debug")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("DEBUG") || err.contains("INFO"),
+        "something was logged: {err}"
+    );
+    assert!(!err.contains('\u{1b}'), "no escape codes: {err:?}");
+}
+
 #[test]
 fn lint_the_example() {
     let out = hallmark(&["lint", example().to_str().unwrap()]);
