@@ -40,3 +40,17 @@ pub fn retail_remote_with(dir: &Path, extra: &[(&str, &str)]) -> PathBuf {
         .expect("push main");
     remote
 }
+
+/// The head commit a forge keeps for a pull (merge) request under `head_ref`
+/// (`refs/pull/N/head`, `refs/merge-requests/N/head`) in the bare repository `remote`.
+/// For a request from `branch` of this repository the ref is first moved to the
+/// branch's tip, as the forges do on every push; a fork's request (`branch: None`)
+/// keeps what the ref holds. `None` when the remote or the ref is missing.
+pub fn request_head(remote: &Path, head_ref: &str, branch: Option<&str>) -> Option<String> {
+    let remote = git2::Repository::open_bare(remote).ok()?;
+    if let Some(branch) = branch {
+        let tip = remote.refname_to_id(&format!("refs/heads/{branch}")).ok()?;
+        remote.reference(head_ref, tip, true, "request head").ok()?;
+    }
+    remote.refname_to_id(head_ref).ok().map(|id| id.to_string())
+}

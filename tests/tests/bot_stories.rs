@@ -520,6 +520,27 @@ impl Side {
         sha
     }
 
+    /// The shop's sales and stores products, their bronze and standards, pushed on
+    /// `main`; returns the commit.
+    fn shop_on_main(&self) -> git2::Oid {
+        use hallmark_tests::shop::{SALES_SPEC, SALES_SQL, STANDARDS, STORES_SPEC, STORES_SQL};
+        let sales: String =
+            "id,amount\n".to_string() + &(1..=40).map(|i| format!("{i},{}.50\n", i * 3)).collect::<String>();
+        self.push(
+            "main",
+            "main",
+            &[
+                ("data_standards.md", STANDARDS.to_string()),
+                ("bronze/sales.csv", sales),
+                ("bronze/stores.csv", "id,city\n1,Lyon\n2,Porto\n3,Graz\n".to_string()),
+                ("products/sales/silver.yml", SALES_SPEC.to_string()),
+                ("products/sales/silver.sql", SALES_SQL.to_string()),
+                ("products/stores/silver.yml", STORES_SPEC.to_string()),
+                ("products/stores/silver.sql", STORES_SQL.to_string()),
+            ],
+        )
+    }
+
     /// `actor` pushed `files` to `main`, from `before` to `after`.
     fn pushed(&self, before: git2::Oid, after: git2::Oid, files: &[&str], actor: &str) -> u16 {
         let (before, after) = (before.to_string(), after.to_string());
@@ -964,28 +985,19 @@ fn a_pull_request_that_changes_the_standards_gets_one_impact_comment() {
     }
 }
 
+/// The shop's standards with SLV-003's minimum raised from 0 to 10, which
+/// `silver.sales` (amounts from 3.50) no longer meets and `silver.stores` (no amount)
+/// is untouched by.
+fn tightened_shop_standards() -> String {
+    hallmark_tests::shop::STANDARDS.replace("check: { range: { min: 0 } }", "check: { range: { min: 10 } }")
+}
+
 #[test]
 fn a_standards_change_pushed_to_main_opens_one_tracking_issue_for_what_it_breaks() {
-    use hallmark_tests::shop::{SALES_SPEC, SALES_SQL, STANDARDS, STORES_SPEC, STORES_SQL};
     for side in both() {
         let who = side.name;
-        let sales: String =
-            "id,amount\n".to_string() + &(1..=40).map(|i| format!("{i},{}.50\n", i * 3)).collect::<String>();
-        let before = side.push(
-            "main",
-            "main",
-            &[
-                ("data_standards.md", STANDARDS.to_string()),
-                ("bronze/sales.csv", sales),
-                ("bronze/stores.csv", "id,city\n1,Lyon\n2,Porto\n3,Graz\n".to_string()),
-                ("products/sales/silver.yml", SALES_SPEC.to_string()),
-                ("products/sales/silver.sql", SALES_SQL.to_string()),
-                ("products/stores/silver.yml", STORES_SPEC.to_string()),
-                ("products/stores/silver.sql", STORES_SQL.to_string()),
-            ],
-        );
-        let tightened = STANDARDS.replace("check: { range: { min: 0 } }", "check: { range: { min: 10 } }");
-        let after = side.push("main", "main", &[("data_standards.md", tightened)]);
+        let before = side.shop_on_main();
+        let after = side.push("main", "main", &[("data_standards.md", tightened_shop_standards())]);
         assert_eq!(side.pushed(before, after, &["data_standards.md"], "lead"), 202, "{who}");
         assert!(side.worker.run_one(), "{who}");
         let issues = side.opened_issues();
@@ -1247,26 +1259,10 @@ fn a_request_from_a_fork_is_checked_at_its_own_commit_and_nothing_is_pushed_for_
 /// by the job's own diff of the push.
 #[test]
 fn a_standards_change_early_in_a_large_gitlab_push_is_not_missed() {
-    use hallmark_tests::shop::{SALES_SPEC, SALES_SQL, STANDARDS, STORES_SPEC, STORES_SQL};
     let side = Side::gitlab();
-    let sales: String =
-        "id,amount\n".to_string() + &(1..=40).map(|i| format!("{i},{}.50\n", i * 3)).collect::<String>();
-    let before = side.push(
-        "main",
-        "main",
-        &[
-            ("data_standards.md", STANDARDS.to_string()),
-            ("bronze/sales.csv", sales),
-            ("bronze/stores.csv", "id,city\n1,Lyon\n2,Porto\n3,Graz\n".to_string()),
-            ("products/sales/silver.yml", SALES_SPEC.to_string()),
-            ("products/sales/silver.sql", SALES_SQL.to_string()),
-            ("products/stores/silver.yml", STORES_SPEC.to_string()),
-            ("products/stores/silver.sql", STORES_SQL.to_string()),
-        ],
-    );
-    let tightened = STANDARDS.replace("check: { range: { min: 0 } }", "check: { range: { min: 10 } }");
+    let before = side.shop_on_main();
     let mut commits: Vec<(String, Vec<String>)> = Vec::new();
-    let first = side.push("main", "main", &[("data_standards.md", tightened)]);
+    let first = side.push("main", "main", &[("data_standards.md", tightened_shop_standards())]);
     commits.push((first.to_string(), vec!["data_standards.md".into()]));
     for n in 0..24 {
         let file = format!("notebooks/step_{n}.py");

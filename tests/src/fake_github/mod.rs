@@ -144,7 +144,7 @@ impl State {
     /// the branch's tip, as the forge does on every push: tests push to the bare
     /// remote directly, so the fake does it on every request and when told.
     pub fn sync_pull_refs(&self) {
-        for p in self.pulls.iter().filter(|p| p.state == "open" || p.state == "opened") {
+        for p in self.pulls.iter().filter(|p| p.state == "open") {
             repos::pull_ref::follow(self, p);
         }
     }

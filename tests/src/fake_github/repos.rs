@@ -54,12 +54,8 @@ pub mod pull_ref {
     /// repository its tip, which `refs/pull/N/head` is moved to as GitHub does on every
     /// push; for a fork what `refs/pull/N/head` holds. `None` when the fake has no remote.
     pub fn follow(s: &crate::fake_github::State, p: &StoredPull) -> Option<String> {
-        let remote = git2::Repository::open_bare(s.git_remotes.get(&p.repo)?).ok()?;
-        if p.fork.is_none() {
-            let tip = remote.refname_to_id(&format!("refs/heads/{}", p.head)).ok()?;
-            remote.reference(&name(p.number), tip, true, "pull request head").ok()?;
-        }
-        remote.refname_to_id(&name(p.number)).ok().map(|id| id.to_string())
+        let branch = p.fork.is_none().then_some(p.head.as_str());
+        crate::remote::request_head(s.git_remotes.get(&p.repo)?, &name(p.number), branch)
     }
 }
 

@@ -60,12 +60,8 @@ pub mod head_ref {
     /// project its tip, which `refs/merge-requests/N/head` is moved to as GitLab does on
     /// every push; for a fork what the ref holds. `None` when the fake has no remote.
     pub fn follow(s: &crate::fake_gitlab::State, m: &StoredMergeRequest) -> Option<String> {
-        let remote = git2::Repository::open_bare(s.git_remotes.get(&m.project)?).ok()?;
-        if m.fork.is_none() {
-            let tip = remote.refname_to_id(&format!("refs/heads/{}", m.source)).ok()?;
-            remote.reference(&name(m.iid), tip, true, "merge request head").ok()?;
-        }
-        remote.refname_to_id(&name(m.iid)).ok().map(|id| id.to_string())
+        let branch = m.fork.is_none().then_some(m.source.as_str());
+        crate::remote::request_head(s.git_remotes.get(&m.project)?, &name(m.iid), branch)
     }
 }
 
