@@ -246,11 +246,15 @@ impl Cx<'_> {
 
     /// Fetches the head of this job's pull (merge) request into the clone at `dir` from
     /// the ref the forge keeps for it — a fork's commits are there, and a branch of the
-    /// same name in this repository is not the request's — and checks it out detached;
-    /// returns its commit.
-    pub fn checkout_pull(&self, dir: &Path, credentials: &GitCredentials) -> Result<String, HandlerError> {
+    /// same name in this repository is not the request's; returns its commit.
+    pub fn fetch_pull(&self, dir: &Path, credentials: &GitCredentials) -> Result<String, HandlerError> {
         let pull_ref = self.forge.pull_ref(self.trigger.number);
-        let sha = fetch_ref(dir, &self.remote(), &pull_ref, PULL_HEAD, Some(credentials))?;
+        Ok(fetch_ref(dir, &self.remote(), &pull_ref, PULL_HEAD, Some(credentials))?)
+    }
+
+    /// [`Cx::fetch_pull`], then checks that commit out detached; returns it.
+    pub fn checkout_pull(&self, dir: &Path, credentials: &GitCredentials) -> Result<String, HandlerError> {
+        let sha = self.fetch_pull(dir, credentials)?;
         checkout_detached(dir, PULL_HEAD)?;
         Ok(sha)
     }

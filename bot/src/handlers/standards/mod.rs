@@ -66,7 +66,8 @@ fn impact_comment(cx: &Cx<'_>, base_ref: &str, head_sha: &str, fix: bool) -> Res
     };
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let outcome = (|| {
-        let tip = cx.checkout_pull(&dir, &credentials)?;
+        // The impact reads both commits from the repository; nothing is checked out.
+        let tip = cx.fetch_pull(&dir, &credentials)?;
         let head = match !head_sha.is_empty() && has_commit(&dir, head_sha) {
             true => head_sha.to_string(),
             false => tip,
