@@ -296,7 +296,13 @@ pub fn open_as(
             let set = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
             let url = set(CLICKHOUSE_URL_ENV).unwrap_or_else(|| c.url.clone());
             trust.check("warehouse.url", &url)?;
-            let secret = |var: &str| set(var).map(clickhouse::Secret::new);
+            // A password is taken as it is (one of spaces too); only an empty one is unset.
+            let secret = |var: &str| {
+                std::env::var(var)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .map(clickhouse::Secret::new)
+            };
             let conn = clickhouse::Connection {
                 url,
                 database: c.database.clone(),
