@@ -108,7 +108,7 @@ fn a_passing_change_checks_only_its_product_and_a_rerun_updates_the_same_check_a
         run.outputs
     );
     assert!(run.summary.contains("silver.stores"), "{}", run.summary);
-    let (checks, comments) = fake.with_state(|s| (s.check_runs.clone(), s.comments.clone()));
+    let (checks, comments) = fake.with_state(|s| (s.repo(REPO).check_runs.clone(), s.repo(REPO).comments.clone()));
     assert_eq!(checks.len(), 1);
     let check = &checks[0];
     assert_eq!(
@@ -130,7 +130,7 @@ fn a_passing_change_checks_only_its_product_and_a_rerun_updates_the_same_check_a
     // The workflow re-run: the same check run and the same comment, updated.
     let again = step(&fake, dir.path(), &root, base, head);
     assert_eq!(again.code, 0, "{}", again.stdout);
-    let (checks, comments) = fake.with_state(|s| (s.check_runs.clone(), s.comments.clone()));
+    let (checks, comments) = fake.with_state(|s| (s.repo(REPO).check_runs.clone(), s.repo(REPO).comments.clone()));
     assert_eq!((checks.len(), checks[0].writes), (1, 2), "{checks:?}");
     assert_eq!(comments.len(), 1, "{comments:?}");
 }
@@ -150,7 +150,7 @@ fn a_failing_change_fails_the_step_with_annotations_on_the_standard() {
         "{}",
         run.outputs
     );
-    let checks = fake.with_state(|s| s.check_runs.clone());
+    let checks = fake.with_state(|s| s.repo(REPO).check_runs.clone());
     assert_eq!(checks[0].conclusion.as_deref(), Some("failure"));
     let annotations = &checks[0].annotations;
     assert_eq!(annotations.len(), 1, "{annotations:?}");
@@ -187,7 +187,7 @@ fn the_workflow_jobs_own_check_run_is_never_edited() {
     for round in 1..=2 {
         let run = step(&fake, dir.path(), &root, base, head);
         assert_eq!(run.code, 1, "{}", run.stdout);
-        let checks = fake.with_state(|s| s.check_runs.clone());
+        let checks = fake.with_state(|s| s.repo(REPO).check_runs.clone());
         assert_eq!(checks.len(), 2, "round {round}: {checks:?}");
         let job_run = checks.iter().find(|c| c.id == job).unwrap();
         assert_eq!(
@@ -237,7 +237,7 @@ fn a_read_only_token_still_reports_through_the_summary_outputs_and_exit_code() {
         run.stdout
     );
     assert!(run.stdout.contains("no checklist comment"), "{}", run.stdout);
-    let (checks, comments) = fake.with_state(|s| (s.check_runs.len(), s.comments.len()));
+    let (checks, comments) = fake.with_state(|s| (s.repo(REPO).check_runs.len(), s.repo(REPO).comments.len()));
     assert_eq!((checks, comments), (0, 0));
 }
 
@@ -266,7 +266,7 @@ fn a_standards_change_rechecks_every_product() {
         run.stdout
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let checks = fake.with_state(|s| s.check_runs.clone());
+    let checks = fake.with_state(|s| s.repo(REPO).check_runs.clone());
     let on_new_standard = checks[0]
         .annotations
         .iter()
@@ -293,7 +293,7 @@ fn a_failing_check_of_the_spec_is_annotated_on_its_column() {
     let fake = fake();
     let run = step(&fake, dir.path(), &root, base, head);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let annotations = fake.with_state(|s| s.check_runs[0].annotations.clone());
+    let annotations = fake.with_state(|s| s.repo(REPO).check_runs[0].annotations.clone());
     let line = spec.lines().position(|l| l.contains("name: store_id")).unwrap() + 1;
     assert_eq!(annotations.len(), 1, "{annotations:?}");
     assert_eq!(annotations[0]["path"], "products/stores/silver.yml");
@@ -310,7 +310,7 @@ fn a_change_that_touches_no_product_gets_a_neutral_check_and_no_comment() {
     let run = step(&fake, dir.path(), &root, base, head);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("no data product is touched"), "{}", run.stdout);
-    let (checks, comments) = fake.with_state(|s| (s.check_runs.clone(), s.comments.len()));
+    let (checks, comments) = fake.with_state(|s| (s.repo(REPO).check_runs.clone(), s.repo(REPO).comments.len()));
     assert_eq!(checks[0].conclusion.as_deref(), Some("neutral"));
     assert_eq!(comments, 0);
 }

@@ -11,6 +11,8 @@ use std::path::Path;
 use std::process::Command;
 
 const TOKEN: &str = "glpat-hallmark-test";
+/// The project the jobs run for, as `CI_PROJECT_ID` names it.
+const PROJECT_ID: &str = "12";
 
 struct Job {
     code: i32,
@@ -45,7 +47,7 @@ fn job_with(
         .env_remove("GITHUB_ACTIONS")
         .env("GITLAB_CI", "true")
         .env("CI_API_V4_URL", gitlab.api())
-        .env("CI_PROJECT_ID", "12")
+        .env("CI_PROJECT_ID", PROJECT_ID)
         .env("CI_MERGE_REQUEST_IID", iid.to_string())
         .env("CI_COMMIT_SHA", head.to_string())
         .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.to_string())
@@ -125,9 +127,8 @@ fn a_failing_merge_request_gets_reports_and_one_note_kept_in_place() {
         .into_iter()
         .enumerate()
         {
-            s.notes.push(StoredNote {
+            s.project(PROJECT_ID).notes.push(StoredNote {
                 id: 500 + i as u64,
-                project: "12".into(),
                 merge_request: true,
                 iid: 3,
                 body,
@@ -160,7 +161,7 @@ fn a_failing_merge_request_gets_reports_and_one_note_kept_in_place() {
         "{report:#}"
     );
 
-    let notes = gitlab.with_state(|s| s.notes.clone());
+    let notes = gitlab.with_state(|s| s.project(PROJECT_ID).notes.clone());
     let ours: Vec<&StoredNote> = notes.iter().filter(|n| n.author == "hallmark-bot").collect();
     assert_eq!(ours.len(), 1, "{notes:?}");
     assert!(ours[0].body.starts_with(&marker("checklist")) && ours[0].body.contains("SLV-003"));
@@ -172,7 +173,7 @@ fn a_failing_merge_request_gets_reports_and_one_note_kept_in_place() {
     // The pipeline runs again: the same note, updated in place.
     let again = job(&gitlab, dir.path(), &root, 3, base, head);
     assert_eq!(again.code, 1, "{}", again.log);
-    assert_eq!(gitlab.with_state(|s| s.notes.len()), notes.len());
+    assert_eq!(gitlab.with_state(|s| s.project(PROJECT_ID).notes.len()), notes.len());
 }
 
 #[test]
@@ -194,7 +195,7 @@ fn a_note_saved_before_its_answer_was_lost_is_not_posted_twice() {
         "{}",
         run.log
     );
-    let notes = gitlab.with_state(|s| s.notes.clone());
+    let notes = gitlab.with_state(|s| s.project(PROJECT_ID).notes.clone());
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!((notes[0].iid, notes[0].author.as_str()), (4, "hallmark-bot"));
 }
@@ -216,8 +217,9 @@ fn a_note_left_by_a_failure_is_updated_when_the_merge_request_passes() {
     let on_failure = ["--comment", "on-failure"];
     let run = job_with(&gitlab, dir.path(), &root, 4, base, failing, &on_failure);
     assert_eq!(run.code, 1, "{}", run.log);
-    let ours = |s: &hallmark_tests::fake_gitlab::State| -> Vec<StoredNote> {
-        s.notes
+    let ours = |s: &mut hallmark_tests::fake_gitlab::State| -> Vec<StoredNote> {
+        s.project(PROJECT_ID)
+            .notes
             .iter()
             .filter(|n| n.author == "hallmark-bot" && n.iid == 4)
             .cloned()
@@ -250,5 +252,5 @@ fn a_note_left_by_a_failure_is_updated_when_the_merge_request_passes() {
     // A merge request that never failed gets no note.
     let run = job_with(&gitlab, dir.path(), &root, 5, base, fixed, &on_failure);
     assert_eq!(run.code, 0, "{}", run.log);
-    assert!(gitlab.with_state(|s| s.notes.iter().all(|n| n.iid != 5)));
+    assert!(gitlab.with_state(|s| s.project(PROJECT_ID).notes.iter().all(|n| n.iid != 5)));
 }

@@ -37,8 +37,9 @@ impl Drop for Killed {
 fn fake_with_consumer() -> FakeGitHub {
     let fake = FakeGitHub::for_test_app();
     fake.with_state(|s| {
-        s.permissions
-            .insert(("acme/retail".into(), "consumer".into()), "write".into())
+        s.repo("acme/retail")
+            .permissions
+            .insert("consumer".into(), "write".into())
     });
     fake
 }
@@ -66,7 +67,12 @@ fn deliver(addr: SocketAddr, secret: &[u8], delivery: &str, body: &str) -> hallm
 /// The promotion of issue `issue` ended once: one pull request with one checklist, and
 /// one tracking comment on the issue.
 fn assert_one_pull_request_checklist_and_tracking_comment(fake: &FakeGitHub, issue: u64) {
-    let (pulls, comments) = fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
+    let (pulls, comments) = fake.with_state(|s| {
+        (
+            s.repo("acme/retail").pulls.clone(),
+            s.repo("acme/retail").comments.clone(),
+        )
+    });
     assert_eq!(pulls.len(), 1, "{pulls:?}");
     assert_eq!(
         comments.iter().filter(|c| c.number == pulls[0].number).count(),
@@ -109,12 +115,14 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
     assert_eq!(r.status, 202, "{}", r.body);
     assert_eq!(deliver(addr, b"nope", "serve-2", &body).status, 401);
 
-    wait_until("the pull request", || fake.with_state(|s| !s.pulls.is_empty()));
-    let pull = fake.with_state(|s| s.pulls[0].clone());
+    wait_until("the pull request", || {
+        fake.with_state(|s| !s.repo("acme/retail").pulls.is_empty())
+    });
+    let pull = fake.with_state(|s| s.repo("acme/retail").pulls[0].clone());
     assert_eq!(pull.head, "hallmark/silver/customers");
     assert!(pull.body.starts_with("Closes #21"), "{}", pull.body);
     wait_until("the checklist", || {
-        fake.with_state(|s| s.comments.iter().any(|c| c.number == pull.number))
+        fake.with_state(|s| s.repo("acme/retail").comments.iter().any(|c| c.number == pull.number))
     });
     wait_until("the job done", || {
         request(addr, "GET", "/metrics", &[], b"").is_ok_and(|r| r.body.contains("hallmark_jobs{state=\"done\"} 1"))
@@ -137,7 +145,7 @@ fn the_binary_turns_a_labeled_issue_into_a_pull_request() {
             .unwrap_or_else(|| panic!("{prefix} in\n{metrics}"))
     };
     let posts = value("hallmark_forge_api_calls_total{forge=\"github\",method=\"POST\",status=\"2xx\"}");
-    let comments = fake.with_state(|s| s.comments.len()) as f64;
+    let comments = fake.with_state(|s| s.repo("acme/retail").comments.len()) as f64;
     assert!(posts >= comments + 1.0, "the pull request and every comment: {posts}");
     let left = value("hallmark_forge_rate_limit_remaining{forge=\"github\",scope=\"5\"}");
     assert!(left > 0.0 && left < 5000.0, "{left}");
@@ -220,7 +228,7 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
     });
     drop(first);
     assert!(
-        fake.with_state(|s| s.pulls.is_empty()),
+        fake.with_state(|s| s.repo("acme/retail").pulls.is_empty()),
         "the bot died before the pull request was opened"
     );
 
@@ -229,10 +237,13 @@ fn a_bot_killed_mid_job_resumes_after_a_restart_and_opens_exactly_one_pull_reque
     // GitHub retries the delivery after the outage: acknowledged, not run twice.
     let again = deliver(addr, secret.as_bytes(), "restart-1", &body);
     assert_eq!((again.status, again.body.as_str()), (200, "already received\n"));
-    wait_until("the pull request", || fake.with_state(|s| !s.pulls.is_empty()));
+    wait_until("the pull request", || {
+        fake.with_state(|s| !s.repo("acme/retail").pulls.is_empty())
+    });
     wait_until("the tracking comment's last word", || {
         fake.with_state(|s| {
-            s.comments
+            s.repo("acme/retail")
+                .comments
                 .iter()
                 .any(|c| c.number == 30 && c.body.contains("Pull request #"))
         })
@@ -313,13 +324,13 @@ fn two_replicas_share_a_postgres_queue_and_take_over_a_killed_ones_job() {
         .unwrap_or_else(|| panic!("no replica owns the job: {owner}"));
     drop(replicas[running].take());
     assert!(
-        fake.with_state(|s| s.pulls.is_empty()),
+        fake.with_state(|s| s.repo("acme/retail").pulls.is_empty()),
         "killed before the pull request"
     );
     fake.with_state(|s| s.create_pull_delay_ms = 0);
 
     wait_until("the pull request from the other replica", || {
-        fake.with_state(|s| !s.pulls.is_empty())
+        fake.with_state(|s| !s.repo("acme/retail").pulls.is_empty())
     });
     wait_until("the job done", || {
         db.query("SELECT state || ' ' || attempts FROM hallmark_jobs WHERE id = 1") == ["done 2"]
@@ -360,7 +371,7 @@ fn gitlab_with_consumer() -> FakeGitLab {
     let gitlab = FakeGitLab::start();
     gitlab.with_state(|s| {
         s.tokens.insert(GITLAB_TOKEN.into(), "hallmark-bot".into());
-        s.members.insert(("acme/retail".into(), "consumer".into()), 30);
+        s.project("acme/retail").members.insert("consumer".into(), 30);
     });
     gitlab
 }
@@ -397,9 +408,9 @@ fn the_binary_with_only_gitlab_secrets_promotes_a_labeled_gitlab_issue() {
     let github = request(addr, "POST", "/webhooks/github", &[("X-GitHub-Event", "ping")], b"{}").unwrap();
     assert_eq!(github.status, 404, "GitHub is off: {}", github.body);
     wait_until("the merge request", || {
-        gitlab.with_state(|s| !s.merge_requests.is_empty())
+        gitlab.with_state(|s| !s.project("acme/retail").merge_requests.is_empty())
     });
-    let mr = gitlab.with_state(|s| s.merge_requests[0].clone());
+    let mr = gitlab.with_state(|s| s.project("acme/retail").merge_requests[0].clone());
     assert_eq!(
         (mr.source.as_str(), mr.target.as_str()),
         ("hallmark/silver/orders", "main")
@@ -407,7 +418,8 @@ fn the_binary_with_only_gitlab_secrets_promotes_a_labeled_gitlab_issue() {
     assert!(mr.description.starts_with("Closes #8"), "{}", mr.description);
     wait_until("the checklist note", || {
         gitlab.with_state(|s| {
-            s.notes
+            s.project("acme/retail")
+                .notes
                 .iter()
                 .any(|n| n.merge_request && n.iid == mr.iid && n.author == "hallmark-bot")
         })
@@ -441,7 +453,12 @@ fn a_gitlab_bot_killed_mid_job_resumes_and_opens_exactly_one_merge_request() {
     wait_until("the job done", || {
         request(addr, "GET", "/metrics", &[], b"").is_ok_and(|r| r.body.contains("hallmark_jobs{state=\"done\"} 1"))
     });
-    let (mrs, notes) = gitlab.with_state(|s| (s.merge_requests.clone(), s.notes.clone()));
+    let (mrs, notes) = gitlab.with_state(|s| {
+        (
+            s.project("acme/retail").merge_requests.clone(),
+            s.project("acme/retail").notes.clone(),
+        )
+    });
     assert_eq!(mrs.len(), 1, "{mrs:?}");
     let checklists = notes.iter().filter(|n| n.merge_request && n.iid == mrs[0].iid).count();
     assert_eq!(checklists, 1, "{notes:?}");
@@ -486,7 +503,11 @@ fn sigterm_lets_the_running_job_finish_and_exits() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "{status:?}");
-    assert_eq!(fake.with_state(|s| s.pulls.len()), 1, "the running job finished first");
+    assert_eq!(
+        fake.with_state(|s| s.repo("acme/retail").pulls.len()),
+        1,
+        "the running job finished first"
+    );
 }
 
 #[test]
@@ -610,7 +631,7 @@ fn the_server_takes_its_settings_from_the_environment_and_blank_ones_are_unset()
     assert_eq!(deliver(addr, secret.as_bytes(), "env-1", &body).status, 202);
     wait_until(
         "the pull request, through the app and remote the environment named",
-        || fake.with_state(|s| !s.pulls.is_empty()),
+        || fake.with_state(|s| !s.repo("acme/retail").pulls.is_empty()),
     );
     assert!(data.join("queue.sqlite").exists(), "the queue is in HALLMARK_DATA_DIR");
 }

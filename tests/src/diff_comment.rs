@@ -1,11 +1,10 @@
 //! A reviewer's comment on a line of a pull (merge) request's diff, as both fakes keep
-//! it: GitHub's review comments, GitLab's diff notes.
+//! it, under the repository or project it is in: GitHub's review comments, GitLab's
+//! diff notes.
 
 /// One comment on the diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffComment {
-    /// The repository (`owner/name`) or project path.
-    pub repo: String,
     /// The pull request's number or the merge request's iid.
     pub number: u64,
     /// Who wrote it.
@@ -17,10 +16,9 @@ pub struct DiffComment {
 }
 
 impl DiffComment {
-    /// `author`'s comment `body` on `path` in request `number` of `repo`.
-    pub fn new(repo: &str, number: u64, author: &str, path: &str, body: &str) -> Self {
+    /// `author`'s comment `body` on `path` in request `number`.
+    pub fn new(number: u64, author: &str, path: &str, body: &str) -> Self {
         DiffComment {
-            repo: repo.into(),
             number,
             author: author.into(),
             path: path.into(),

@@ -29,10 +29,9 @@ fn start() -> Bot {
 fn start_with(extra: &[(&str, &str)], allowed: &[&str]) -> Bot {
     let (fake, forges) = harness::github();
     fake.with_state(|s| {
-        s.permissions
-            .insert((REPO.into(), "maintainer".into()), "maintain".into());
-        s.permissions.insert((REPO.into(), "visitor".into()), "read".into());
-        s.permissions.insert((REPO.into(), "consumer".into()), "write".into());
+        s.repo(REPO).permissions.insert("maintainer".into(), "maintain".into());
+        s.repo(REPO).permissions.insert("visitor".into(), "read".into());
+        s.repo(REPO).permissions.insert("consumer".into(), "write".into());
     });
     let options = harness::Options {
         extra_files: extra,
@@ -93,7 +92,9 @@ fn a_form_filed_with_the_label_is_promoted_once() {
     assert_eq!(deliver(&bot, "issues", "form-labeled", labeled), 200);
     assert!(bot.worker.run_one());
     assert!(!bot.worker.run_one(), "no second job");
-    let (pulls, comments) = bot.fake.with_state(|s| (s.pulls.clone(), s.comments.clone()));
+    let (pulls, comments) = bot
+        .fake
+        .with_state(|s| (s.repo(REPO).pulls.clone(), s.repo(REPO).comments.clone()));
     assert_eq!(pulls.len(), 1, "{pulls:?}");
     assert!(pulls[0].body.starts_with("Closes #31"), "{}", pulls[0].body);
     let checklists = comments
@@ -111,14 +112,14 @@ fn a_request_missing_its_source_is_answered_with_what_is_needed() {
         202
     );
     assert!(bot.worker.run_one());
-    let comments = bot.fake.with_state(|s| s.comments.clone());
+    let comments = bot.fake.with_state(|s| s.repo(REPO).comments.clone());
     assert_eq!(comments.len(), 1);
     assert!(
         comments[0].body.contains("the **source**") && comments[0].body.contains("the **target level**"),
         "{}",
         comments[0].body
     );
-    assert!(bot.fake.with_state(|s| s.pulls.is_empty()));
+    assert!(bot.fake.with_state(|s| s.repo(REPO).pulls.is_empty()));
 }
 
 fn comment_on(number: u64, pull_request: bool, login: &str, id: u64, body: &str) -> serde_json::Value {
@@ -136,10 +137,9 @@ fn comment_on(number: u64, pull_request: bool, login: &str, id: u64, body: &str)
 fn a_repository_can_turn_bare_commands_off() {
     let bot = start();
     bot.fake.with_state(|s| {
-        s.files.insert(
-            (REPO.into(), ".hallmark.yml".into()),
-            "bot:\n  bare_commands: false\n".into(),
-        );
+        s.repo(REPO)
+            .files
+            .insert(".hallmark.yml".into(), "bot:\n  bare_commands: false\n".into());
     });
     assert_eq!(
         deliver(
@@ -152,7 +152,7 @@ fn a_repository_can_turn_bare_commands_off() {
     );
     assert!(bot.worker.run_one());
     assert!(
-        bot.fake.with_state(|s| s.comments.is_empty()),
+        bot.fake.with_state(|s| s.repo(REPO).comments.is_empty()),
         "a bare command is ignored here"
     );
     assert_eq!(
@@ -166,7 +166,7 @@ fn a_repository_can_turn_bare_commands_off() {
     );
     assert!(bot.worker.run_one());
     assert_eq!(
-        bot.fake.with_state(|s| s.comments.len()),
+        bot.fake.with_state(|s| s.repo(REPO).comments.len()),
         1,
         "the full form still works"
     );
@@ -186,7 +186,7 @@ fn github_failing_during_a_job_is_retried_and_the_job_still_completes() {
     });
     assert_eq!(deliver(&bot, "issues", "f-1", labeled_issue(12, FORM)), 202);
     assert!(bot.worker.run_one());
-    let (pulls, failures_left) = bot.fake.with_state(|s| (s.pulls.clone(), s.failures.len()));
+    let (pulls, failures_left) = bot.fake.with_state(|s| (s.repo(REPO).pulls.clone(), s.failures.len()));
     assert_eq!(failures_left, 0, "every failure was met");
     assert_eq!(pulls.len(), 1, "the job completed: no job lost");
     let job = bot.queue.job(1).unwrap().unwrap();
@@ -218,7 +218,11 @@ fn a_repository_with_a_language_model_is_promoted_by_it() {
     assert_eq!(deliver(&bot, "issues", "l-1", labeled_issue(50, &form)), 202);
     assert!(bot.worker.run_one());
 
-    let pull = bot.fake.with_state(|s| s.pulls.clone()).pop().expect("a pull request");
+    let pull = bot
+        .fake
+        .with_state(|s| s.repo(REPO).pulls.clone())
+        .pop()
+        .expect("a pull request");
     assert_eq!(pull.head, "hallmark/silver/customers");
     let requests = llm.requests();
     assert!(!requests.is_empty());
@@ -264,12 +268,12 @@ fn a_repository_cannot_send_the_operators_keys_to_its_own_endpoints() {
             error.contains(&format!("`{setting}: http://127.0.0.1:")) && error.contains("not an endpoint the operator"),
             "{error}"
         );
-        let comments = bot.fake.with_state(|s| s.comments.clone());
+        let comments = bot.fake.with_state(|s| s.repo(REPO).comments.clone());
         assert!(
             comments.iter().any(|c| c.body.contains("not an endpoint the operator")),
             "the tracking comment says why: {comments:?}"
         );
-        assert!(bot.fake.with_state(|s| s.pulls.is_empty()));
+        assert!(bot.fake.with_state(|s| s.repo(REPO).pulls.is_empty()));
     }
     assert!(llm.requests().is_empty(), "nothing reached the repository's endpoint");
 }
@@ -285,7 +289,10 @@ fn a_job_past_its_time_limit_fails_before_it_pushes() {
     let job = bot.queue.job(1).unwrap().unwrap();
     assert_eq!(job.state, hallmark::queue::JobState::Failed);
     assert!(job.error.unwrap_or_default().contains("--job-timeout"));
-    assert!(bot.fake.with_state(|s| s.pulls.is_empty()), "nothing was proposed");
+    assert!(
+        bot.fake.with_state(|s| s.repo(REPO).pulls.is_empty()),
+        "nothing was proposed"
+    );
 }
 
 /// A file's text at the tip of `branch` in a bare repository.

@@ -81,8 +81,8 @@ impl Side {
         let bot = harness::Bot::start(fake, harness::Options::new(forges, config));
         // The forges keep `refs/pull/N/head` (`refs/merge-requests/N/head`) in it.
         match &bot.fake {
-            Fake::GitHub(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), bot.remote.clone())),
-            Fake::GitLab(f) => f.with_state(|s| s.git_remotes.insert(REPO.into(), bot.remote.clone())),
+            Fake::GitHub(f) => f.with_state(|s| s.repo(REPO).git_remote = Some(bot.remote.clone())),
+            Fake::GitLab(f) => f.with_state(|s| s.project(REPO).git_remote = Some(bot.remote.clone())),
         };
         Side {
             name,
@@ -139,14 +139,14 @@ impl Side {
                     Role::Reader => "read",
                     Role::Writer => "write",
                 };
-                s.permissions.insert((REPO.into(), user.into()), name.into());
+                s.repo(REPO).permissions.insert(user.into(), name.into());
             }),
             Fake::GitLab(f) => f.with_state(|s| {
                 let level = match role {
                     Role::Reader => 20,
                     Role::Writer => 30,
                 };
-                s.members.insert((REPO.into(), user.into()), level);
+                s.project(REPO).members.insert(user.into(), level);
             }),
         }
     }
@@ -167,8 +167,8 @@ impl Side {
             }
             Fake::GitLab(f) => {
                 f.with_state(|s| {
-                    s.issues.insert(
-                        (REPO.into(), number),
+                    s.project(REPO).issues.insert(
+                        number,
                         StoredIssue {
                             title: "A data product".into(),
                             description: body.into(),
@@ -207,7 +207,8 @@ impl Side {
     fn pulls(&self) -> Vec<Pull> {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
-                s.pulls
+                s.repo(REPO)
+                    .pulls
                     .iter()
                     .map(|p| Pull {
                         number: p.number,
@@ -219,7 +220,8 @@ impl Side {
                     .collect()
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.merge_requests
+                s.project(REPO)
+                    .merge_requests
                     .iter()
                     .map(|m| Pull {
                         number: m.iid,
@@ -238,7 +240,8 @@ impl Side {
         match &self.fake {
             // GitHub numbers issues and pull requests together.
             Fake::GitHub(f) => f.with_state(|s| {
-                s.comments
+                s.repo(REPO)
+                    .comments
                     .iter()
                     .filter(|c| c.number == number)
                     .map(|c| Said {
@@ -248,9 +251,10 @@ impl Side {
                     .collect()
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.notes
+                s.project(REPO)
+                    .notes
                     .iter()
-                    .filter(|n| n.project == REPO && n.iid == number && n.merge_request == pull)
+                    .filter(|n| n.iid == number && n.merge_request == pull)
                     .map(|n| Said {
                         by_hallmark: n.author == GITLAB_BOT,
                         body: n.body.clone(),
@@ -273,19 +277,27 @@ impl Side {
     fn reactions(&self, number: u64, comment: Option<u64>) -> Vec<String> {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| match comment {
-                Some(id) => s.reactions.iter().filter(|r| r.0 == id).map(|r| r.1.clone()).collect(),
+                Some(id) => s
+                    .repo(REPO)
+                    .comment_reactions
+                    .iter()
+                    .filter(|r| r.on == id)
+                    .map(|r| r.content.clone())
+                    .collect(),
                 None => s
+                    .repo(REPO)
                     .issue_reactions
                     .iter()
-                    .filter(|r| r.0 == number)
-                    .map(|r| r.1.clone())
+                    .filter(|r| r.on == number)
+                    .map(|r| r.content.clone())
                     .collect(),
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.awards
+                s.project(REPO)
+                    .awards
                     .iter()
-                    .filter(|a| a.2 == number && a.3 == comment && a.5 == GITLAB_BOT)
-                    .map(|a| a.4.clone())
+                    .filter(|a| a.iid == number && a.note == comment && a.user == GITLAB_BOT)
+                    .map(|a| a.name.clone())
                     .collect()
             }),
         }
@@ -295,11 +307,11 @@ impl Side {
     fn set_issue_body(&self, number: u64, body: &str) {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
-                s.issues.insert((REPO.into(), number), body.into());
+                s.repo(REPO).issues.insert(number, body.into());
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.issues.insert(
-                    (REPO.into(), number),
+                s.project(REPO).issues.insert(
+                    number,
                     StoredIssue {
                         title: "A data product".into(),
                         description: body.into(),
@@ -315,10 +327,14 @@ impl Side {
     fn add_review_comment(&self, number: u64, user: &str, path: &str, body: &str) {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
-                s.review_comments.push(DiffComment::new(REPO, number, user, path, body));
+                s.repo(REPO)
+                    .review_comments
+                    .push(DiffComment::new(number, user, path, body));
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.diff_notes.push(DiffComment::new(REPO, number, user, path, body));
+                s.project(REPO)
+                    .diff_notes
+                    .push(DiffComment::new(number, user, path, body));
             }),
         }
     }
@@ -330,6 +346,7 @@ impl Side {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
                 for c in s
+                    .repo(REPO)
                     .comments
                     .iter_mut()
                     .filter(|c| c.number == number && c.body.starts_with(&marker("checklist")))
@@ -339,6 +356,7 @@ impl Side {
             }),
             Fake::GitLab(f) => f.with_state(|s| {
                 for n in s
+                    .project(REPO)
                     .notes
                     .iter_mut()
                     .filter(|n| n.merge_request && n.iid == number && n.body.starts_with(&marker("checklist")))
@@ -354,14 +372,16 @@ impl Side {
     fn status(&self, sha: &str) -> Option<String> {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
-                s.check_runs
+                s.repo(REPO)
+                    .check_runs
                     .iter()
                     .rev()
                     .find(|r| r.head_sha == sha && r.name == "hallmark")
                     .and_then(|r| r.conclusion.clone())
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.statuses
+                s.project(REPO)
+                    .statuses
                     .iter()
                     .rev()
                     .find(|st| st.sha == sha && st.name == "hallmark" && !st.retried)
@@ -410,11 +430,10 @@ impl Side {
         match &self.fake {
             Fake::GitHub(f) => {
                 f.with_state(|s| {
-                    s.pull_files.insert((REPO.into(), number), changed);
-                    if !s.pulls.iter().any(|p| p.number == number) {
-                        s.pulls.push(hallmark_tests::fake_github::repos::StoredPull {
+                    s.repo(REPO).pull_files.insert(number, changed);
+                    if !s.repo(REPO).pulls.iter().any(|p| p.number == number) {
+                        s.repo(REPO).pulls.push(hallmark_tests::fake_github::repos::StoredPull {
                             number,
-                            repo: REPO.into(),
                             head: head.into(),
                             base: "main".into(),
                             title: "A standards change".into(),
@@ -430,19 +449,20 @@ impl Side {
             }
             Fake::GitLab(f) => {
                 f.with_state(|s| {
-                    s.merge_request_files.insert((REPO.into(), number), changed);
-                    if !s.merge_requests.iter().any(|m| m.iid == number) {
-                        s.merge_requests.push(hallmark_tests::fake_gitlab::StoredMergeRequest {
-                            iid: number,
-                            project: REPO.into(),
-                            source: head.into(),
-                            target: "main".into(),
-                            title: "A standards change".into(),
-                            description: String::new(),
-                            state: "opened".into(),
-                            author: actor.into(),
-                            fork: None,
-                        });
+                    s.project(REPO).merge_request_files.insert(number, changed);
+                    if !s.project(REPO).merge_requests.iter().any(|m| m.iid == number) {
+                        s.project(REPO)
+                            .merge_requests
+                            .push(hallmark_tests::fake_gitlab::StoredMergeRequest {
+                                iid: number,
+                                source: head.into(),
+                                target: "main".into(),
+                                title: "A standards change".into(),
+                                description: String::new(),
+                                state: "opened".into(),
+                                author: actor.into(),
+                                fork: None,
+                            });
                     }
                     s.sync_pull_refs();
                 });
@@ -473,10 +493,9 @@ impl Side {
         let status = match &self.fake {
             Fake::GitHub(f) => {
                 f.with_state(|s| {
-                    s.pull_files.insert((REPO.into(), number), changed.clone());
-                    s.pulls.push(hallmark_tests::fake_github::repos::StoredPull {
+                    s.repo(REPO).pull_files.insert(number, changed.clone());
+                    s.repo(REPO).pulls.push(hallmark_tests::fake_github::repos::StoredPull {
                         number,
-                        repo: REPO.into(),
                         head: "main".into(),
                         base: "main".into(),
                         title: "A standards change from a fork".into(),
@@ -493,18 +512,19 @@ impl Side {
             }
             Fake::GitLab(f) => {
                 f.with_state(|s| {
-                    s.merge_request_files.insert((REPO.into(), number), changed.clone());
-                    s.merge_requests.push(hallmark_tests::fake_gitlab::StoredMergeRequest {
-                        iid: number,
-                        project: REPO.into(),
-                        source: "main".into(),
-                        target: "main".into(),
-                        title: "A standards change from a fork".into(),
-                        description: String::new(),
-                        state: "opened".into(),
-                        author: actor.into(),
-                        fork: Some(FORK.into()),
-                    });
+                    s.project(REPO).merge_request_files.insert(number, changed.clone());
+                    s.project(REPO)
+                        .merge_requests
+                        .push(hallmark_tests::fake_gitlab::StoredMergeRequest {
+                            iid: number,
+                            source: "main".into(),
+                            target: "main".into(),
+                            title: "A standards change from a fork".into(),
+                            description: String::new(),
+                            state: "opened".into(),
+                            author: actor.into(),
+                            fork: Some(FORK.into()),
+                        });
                 });
                 let mut payload =
                     deliveries::gitlab_merge_request("open", REPO, number, "main", &sha.to_string(), "main", actor);
@@ -560,14 +580,16 @@ impl Side {
     fn opened_issues(&self) -> Vec<(String, String)> {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
-                s.opened_issues
+                s.repo(REPO)
+                    .opened_issues
                     .iter()
                     .filter(|i| i.app_id == Some(TEST_APP_ID))
                     .map(|i| (i.title.clone(), i.body.clone()))
                     .collect()
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.issues
+                s.project(REPO)
+                    .issues
                     .values()
                     .filter(|i| i.author == GITLAB_BOT)
                     .map(|i| (i.title.clone(), i.description.clone()))
@@ -611,10 +633,10 @@ impl Side {
     fn set_file(&self, path: &str, text: &str) {
         match &self.fake {
             Fake::GitHub(f) => f.with_state(|s| {
-                s.files.insert((REPO.into(), path.into()), text.into());
+                s.repo(REPO).files.insert(path.into(), text.into());
             }),
             Fake::GitLab(f) => f.with_state(|s| {
-                s.files.insert((REPO.into(), path.into()), text.into());
+                s.project(REPO).files.insert(path.into(), text.into());
             }),
         }
     }

@@ -8,7 +8,7 @@ use hallmark::github::limits::RetryPolicy;
 use hallmark::github::permission::Permission;
 use hallmark_tests::diff_comment::DiffComment;
 use hallmark_tests::fake_github::comments::StoredComment;
-use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, TEST_APP_ID};
+use hallmark_tests::fake_github::{test_app_private_key, Failure, FakeGitHub, Reaction, TEST_APP_ID};
 use std::time::Duration;
 
 const INSTALLATION: u64 = 7;
@@ -33,7 +33,6 @@ fn setup() -> (FakeGitHub, GitHubClient, tokio::runtime::Runtime) {
 fn human_comment(id: u64, body: &str) -> StoredComment {
     StoredComment {
         id,
-        repo: REPO.into(),
         number: 12,
         body: body.into(),
         login: "ana".into(),
@@ -54,7 +53,7 @@ fn the_checklist_comment_is_found_again_across_pages_and_updated_in_place() {
             } else {
                 format!("comment {i}")
             };
-            s.comments.push(human_comment(i, &body));
+            s.repo(REPO).comments.push(human_comment(i, &body));
         }
         s.next_id = 100;
     });
@@ -64,20 +63,27 @@ fn the_checklist_comment_is_found_again_across_pages_and_updated_in_place() {
     // More discussion pushes Hallmark's comment onto page 3 of 5-per-page.
     fake.with_state(|s| {
         for i in 13..=20 {
-            s.comments.push(human_comment(200 + i, "more"));
+            s.repo(REPO).comments.push(human_comment(200 + i, "more"));
         }
     });
     let second = rt
         .block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "4 passed"))
         .unwrap();
     assert_eq!(first, second, "the same comment, updated");
-    let ours: Vec<StoredComment> =
-        fake.with_state(|s| s.comments.iter().filter(|c| c.user_type == "Bot").cloned().collect());
+    let ours: Vec<StoredComment> = fake.with_state(|s| {
+        s.repo(REPO)
+            .comments
+            .iter()
+            .filter(|c| c.user_type == "Bot")
+            .cloned()
+            .collect()
+    });
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].body, format!("{}\n4 passed", marker("checklist")));
     assert_eq!(fake.with_state(|s| s.edits), 1);
     assert!(
         fake.with_state(|s| s
+            .repo(REPO)
             .comments
             .iter()
             .any(|c| c.id == 3 && c.body.contains("why did this fail"))),
@@ -102,9 +108,9 @@ fn permissions_and_reactions() {
             ("fay", "deployer:write"),
             ("gus", "auditor:read"),
         ] {
-            s.permissions.insert((REPO.into(), user.into()), role.into());
+            s.repo(REPO).permissions.insert(user.into(), role.into());
         }
-        s.comments.push(human_comment(5, "/hallmark recheck"));
+        s.repo(REPO).comments.push(human_comment(5, "/hallmark recheck"));
     });
     let p = |u: &str| rt.block_on(client.permission(INSTALLATION, REPO, u)).unwrap();
     assert_eq!(p("ana"), Permission::Admin);
@@ -128,10 +134,13 @@ fn permissions_and_reactions() {
         .unwrap();
     rt.block_on(client.react_to_issue(INSTALLATION, REPO, 5, "eyes"))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(fake.with_state(|s| s.reactions.clone()), vec![(5, "eyes".to_string())]);
     assert_eq!(
-        fake.with_state(|s| s.issue_reactions.clone()),
-        vec![(5, "eyes".to_string())]
+        fake.with_state(|s| s.repo(REPO).comment_reactions.clone()),
+        vec![Reaction::new(5, "eyes")]
+    );
+    assert_eq!(
+        fake.with_state(|s| s.repo(REPO).issue_reactions.clone()),
+        vec![Reaction::new(5, "eyes")]
     );
     let err = rt
         .block_on(client.react_to_comment(INSTALLATION, REPO, 5, "thumbs"))
@@ -163,7 +172,7 @@ fn secondary_rate_limits_are_waited_out() {
         ]);
     });
     rt.block_on(client.comment(INSTALLATION, REPO, 1, "hello")).unwrap();
-    let (log, n) = fake.with_state(|s| (s.log.clone(), s.comments.len()));
+    let (log, n) = fake.with_state(|s| (s.log.clone(), s.repo(REPO).comments.len()));
     assert_eq!((log.len(), n), (4, 1), "three limits, then the comment, once");
     assert!(log[2] - log[1] >= 1000, "retry-after: 1 was honoured: {log:?}");
     assert!(
@@ -181,13 +190,17 @@ fn a_revoked_token_is_replaced_and_every_request_names_the_api_version() {
     fake.with_state(|s| s.tokens.clear());
     rt.block_on(client.comment(INSTALLATION, REPO, 1, "after the revocation"))
         .unwrap();
-    let (tokens, comments, versions) = fake.with_state(|s| (s.tokens.len(), s.comments.len(), s.api_versions.clone()));
+    let (tokens, comments, versions) =
+        fake.with_state(|s| (s.tokens.len(), s.repo(REPO).comments.len(), s.api_versions.clone()));
     assert_eq!((tokens, comments), (1, 2), "one new token, both comments");
     // A token that expired while cached (a clock that drifted) is replaced the same way.
     fake.with_state(|s| s.expire_tokens());
     rt.block_on(client.comment(INSTALLATION, REPO, 1, "after the expiry"))
         .unwrap();
-    assert_eq!(fake.with_state(|s| (s.tokens.len(), s.comments.len())), (2, 3));
+    assert_eq!(
+        fake.with_state(|s| (s.tokens.len(), s.repo(REPO).comments.len())),
+        (2, 3)
+    );
     assert!(versions.len() >= 5, "{versions:?}");
     assert!(
         versions.iter().all(|v| v.as_deref() == Some("2022-11-28")),
@@ -201,7 +214,7 @@ fn a_revoked_token_is_replaced_and_every_request_names_the_api_version() {
 fn another_apps_comment_with_our_marker_is_left_alone() {
     let (fake, client, rt) = setup();
     fake.with_state(|s| {
-        s.comments.push(StoredComment {
+        s.repo(REPO).comments.push(StoredComment {
             app_id: Some(999),
             login: "copycat[bot]".into(),
             user_type: "Bot".into(),
@@ -212,7 +225,13 @@ fn another_apps_comment_with_our_marker_is_left_alone() {
         .block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "ours"))
         .unwrap();
     assert_ne!(id, 40);
-    let bodies = fake.with_state(|s| s.comments.iter().map(|c| (c.id, c.body.clone())).collect::<Vec<_>>());
+    let bodies = fake.with_state(|s| {
+        s.repo(REPO)
+            .comments
+            .iter()
+            .map(|c| (c.id, c.body.clone()))
+            .collect::<Vec<_>>()
+    });
     assert_eq!(bodies[0].1, format!("{}\nnot Hallmark's", marker("checklist")));
     assert_eq!(bodies.len(), 2);
     // Run again: our own comment is found and kept, not a third one.
@@ -220,7 +239,7 @@ fn another_apps_comment_with_our_marker_is_left_alone() {
         .block_on(client.upsert_comment(INSTALLATION, REPO, 12, "checklist", "ours, updated"))
         .unwrap();
     assert_eq!(again, id);
-    assert_eq!(fake.with_state(|s| s.comments.len()), 2);
+    assert_eq!(fake.with_state(|s| s.repo(REPO).comments.len()), 2);
 }
 
 /// GitHub may do a write and then answer 502: the comment and the pull request are
@@ -233,7 +252,7 @@ fn a_write_whose_answer_is_lost_is_not_done_twice() {
     let id = rt
         .block_on(client.upsert_comment(INSTALLATION, REPO, 3, "checklist", "the checklist"))
         .unwrap();
-    let comments = fake.with_state(|s| s.comments.clone());
+    let comments = fake.with_state(|s| s.repo(REPO).comments.clone());
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert_eq!(comments[0].id, id);
 
@@ -253,7 +272,7 @@ fn a_write_whose_answer_is_lost_is_not_done_twice() {
             "body",
         ))
         .unwrap();
-    let pulls = fake.with_state(|s| s.pulls.clone());
+    let pulls = fake.with_state(|s| s.repo(REPO).pulls.clone());
     assert_eq!(pulls.len(), 1, "{pulls:?}");
     assert_eq!(pulls[0].number, number);
 }
@@ -266,9 +285,8 @@ fn a_write_whose_answer_is_lost_is_not_done_twice() {
 fn an_existing_pull_request_is_updated_and_a_refusal_keeps_githubs_reason() {
     let (fake, client, rt) = setup();
     fake.with_state(|s| {
-        s.pulls.push(hallmark_tests::fake_github::repos::StoredPull {
+        s.repo(REPO).pulls.push(hallmark_tests::fake_github::repos::StoredPull {
             number: 9,
-            repo: REPO.into(),
             head: "hallmark/silver/orders".into(),
             base: "main".into(),
             title: "Old title".into(),
@@ -288,7 +306,7 @@ fn an_existing_pull_request_is_updated_and_a_refusal_keeps_githubs_reason() {
             "new body",
         ))
         .unwrap();
-    let pulls = fake.with_state(|s| s.pulls.clone());
+    let pulls = fake.with_state(|s| s.repo(REPO).pulls.clone());
     assert_eq!((number, pulls.len()), (9, 1), "{pulls:?}");
     assert_eq!(
         (pulls[0].title.as_str(), pulls[0].body.as_str()),
@@ -313,13 +331,9 @@ fn review_comments_are_paginated_and_an_unknown_installation_is_named() {
     fake.with_state(|s| {
         s.max_per_page = 5;
         for i in 0..12 {
-            s.review_comments.push(DiffComment::new(
-                REPO,
-                4,
-                "ana",
-                &format!("f{i}.sql"),
-                &format!("note {i}"),
-            ));
+            s.repo(REPO)
+                .review_comments
+                .push(DiffComment::new(4, "ana", &format!("f{i}.sql"), &format!("note {i}")));
         }
     });
     let notes = rt.block_on(client.review_comments(INSTALLATION, REPO, 4)).unwrap();
@@ -346,7 +360,7 @@ fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
     let id = rt.block_on(client.comment(INSTALLATION, REPO, 1, "hello")).unwrap();
     assert!(id > 0);
     assert_eq!(
-        fake.with_state(|s| (s.log.len(), s.comments.len())),
+        fake.with_state(|s| (s.log.len(), s.repo(REPO).comments.len())),
         (4, 1),
         "the post fails, the look for it fails and is retried, then the comment, once"
     );
@@ -357,7 +371,7 @@ fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
     });
     rt.block_on(client.comment(INSTALLATION, REPO, 1, "after the reset"))
         .unwrap();
-    let (log, n) = fake.with_state(|s| (s.log.clone(), s.comments.len()));
+    let (log, n) = fake.with_state(|s| (s.log.clone(), s.repo(REPO).comments.len()));
     assert_eq!(n, 2);
     assert_eq!(log.len(), 2);
     // The retry came after the reset second the 403 named, not before.
@@ -375,7 +389,7 @@ fn a_502_is_retried_and_a_spent_rate_limit_waits_for_the_reset() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("rate limited for another"), "{err}");
-    assert_eq!(fake.with_state(|s| s.comments.len()), 2);
+    assert_eq!(fake.with_state(|s| s.repo(REPO).comments.len()), 2);
 }
 
 /// GitHub takes at most 50 annotations per request: 120 go as one create and two
@@ -406,14 +420,14 @@ fn a_check_run_with_many_annotations_is_sent_fifty_at_a_time() {
     let id = rt
         .block_on(client.publish_check_run(INSTALLATION, REPO, &report))
         .unwrap();
-    let runs = fake.with_state(|s| s.check_runs.clone());
+    let runs = fake.with_state(|s| s.repo(REPO).check_runs.clone());
     assert_eq!(runs.len(), 1);
     assert_eq!((runs[0].id, runs[0].writes, runs[0].annotations.len()), (id, 3, 120));
     assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
     let again = rt
         .block_on(client.publish_check_run(INSTALLATION, REPO, &report))
         .unwrap();
-    let runs = fake.with_state(|s| s.check_runs.clone());
+    let runs = fake.with_state(|s| s.repo(REPO).check_runs.clone());
     assert_eq!(
         (again, runs.len(), runs[0].annotations.len()),
         (id, 1, 120),
@@ -447,7 +461,7 @@ fn a_long_annotation_title_is_cut_to_githubs_limit() {
     };
     rt.block_on(client.publish_check_run(INSTALLATION, REPO, &report))
         .unwrap_or_else(|e| panic!("{e}"));
-    let runs = fake.with_state(|s| s.check_runs.clone());
+    let runs = fake.with_state(|s| s.repo(REPO).check_runs.clone());
     let title = runs[0].annotations[0]["title"].as_str().unwrap().to_string();
     assert_eq!(title.chars().count(), 255, "{title}");
     assert!(title.starts_with("STD-1 fail on silver.wide (column_0, ") && title.ends_with('…'));
@@ -482,7 +496,7 @@ fn the_app_never_edits_a_check_run_another_app_made() {
         .block_on(client.publish_check_run(INSTALLATION, REPO, &report))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again, ours, "a re-run updates the App's own run");
-    let runs = fake.with_state(|s| s.check_runs.clone());
+    let runs = fake.with_state(|s| s.repo(REPO).check_runs.clone());
     assert_eq!(runs.len(), 2, "{runs:?}");
     let job_run = runs.iter().find(|r| r.id == job).unwrap();
     assert_eq!(
@@ -520,7 +534,13 @@ fn every_body_the_bot_writes_fits_githubs_limit() {
         .unwrap_or_else(|e| panic!("{e}"));
     rt.block_on(client.open_or_update_pull(INSTALLATION, REPO, "hallmark/silver/wide", "main", "Wide", &long))
         .unwrap_or_else(|e| panic!("{e}"));
-    let (comments, issues, pulls) = fake.with_state(|s| (s.comments.clone(), s.opened_issues.clone(), s.pulls.clone()));
+    let (comments, issues, pulls) = fake.with_state(|s| {
+        (
+            s.repo(REPO).comments.clone(),
+            s.repo(REPO).opened_issues.clone(),
+            s.repo(REPO).pulls.clone(),
+        )
+    });
     assert_eq!(comments.len(), 2);
     comments.iter().for_each(|c| fits(&c.body));
     assert!(comments[1].body.starts_with(&marker("impact")));

@@ -44,7 +44,7 @@ fn a_merge_request_whose_answer_is_lost_is_opened_once_and_then_updated() {
             "Closes #3",
         ))
         .unwrap();
-    let mrs = fake.with_state(|s| s.merge_requests.clone());
+    let mrs = fake.with_state(|s| s.project(PROJECT).merge_requests.clone());
     assert_eq!(mrs.len(), 1, "{mrs:?}");
     assert_eq!(mrs[0].iid, iid);
     let again = rt
@@ -56,7 +56,7 @@ fn a_merge_request_whose_answer_is_lost_is_opened_once_and_then_updated() {
             "Closes #3",
         ))
         .unwrap();
-    let mrs = fake.with_state(|s| s.merge_requests.clone());
+    let mrs = fake.with_state(|s| s.project(PROJECT).merge_requests.clone());
     assert_eq!((again, mrs.len(), mrs[0].title.as_str()), (iid, 1, "Silver orders v2"));
 }
 
@@ -71,9 +71,8 @@ fn the_checklist_note_is_found_across_pages_and_nobody_elses_is_edited() {
             } else {
                 format!("note {i}")
             };
-            s.notes.push(StoredNote {
+            s.project(PROJECT).notes.push(StoredNote {
                 id: 10 + i as u64,
-                project: PROJECT.into(),
                 merge_request: true,
                 iid: 4,
                 body,
@@ -90,9 +89,8 @@ fn the_checklist_note_is_found_across_pages_and_nobody_elses_is_edited() {
         .unwrap();
     fake.with_state(|s| {
         for i in 0..5 {
-            s.notes.push(StoredNote {
+            s.project(PROJECT).notes.push(StoredNote {
                 id: 100 + i,
-                project: PROJECT.into(),
                 merge_request: true,
                 iid: 4,
                 body: "more".into(),
@@ -104,7 +102,7 @@ fn the_checklist_note_is_found_across_pages_and_nobody_elses_is_edited() {
         .block_on(client.upsert_note(PROJECT, thread, "checklist", "4 passed"))
         .unwrap();
     assert_eq!(first, second, "the same note, found on a later page");
-    let notes = fake.with_state(|s| s.notes.clone());
+    let notes = fake.with_state(|s| s.project(PROJECT).notes.clone());
     assert!(notes[1].body.ends_with("quoted"), "ben's note is untouched");
     let ours: Vec<&StoredNote> = notes.iter().filter(|n| n.author == "hallmark-bot").collect();
     assert_eq!(ours.len(), 1);
@@ -128,9 +126,9 @@ fn the_checklist_note_is_found_across_pages_and_nobody_elses_is_edited() {
 fn access_levels_raw_files_awards_and_a_refused_token() {
     let (fake, client, rt) = setup();
     fake.with_state(|s| {
-        s.members.insert((PROJECT.into(), "dev".into()), 30);
-        s.members.insert((PROJECT.into(), "inherited".into()), 40);
-        s.files.insert((PROJECT.into(), ".hallmark.yml".into()), "42\n".into());
+        s.project(PROJECT).members.insert("dev".into(), 30);
+        s.project(PROJECT).members.insert("inherited".into(), 40);
+        s.project(PROJECT).files.insert(".hallmark.yml".into(), "42\n".into());
     });
     assert_eq!(rt.block_on(client.access_level(PROJECT, "dev")).unwrap(), 30);
     assert_eq!(rt.block_on(client.access_level(PROJECT, "inherited")).unwrap(), 40);
@@ -150,7 +148,7 @@ fn access_levels_raw_files_awards_and_a_refused_token() {
     rt.block_on(client.award(PROJECT, thread, None, "eyes")).unwrap();
     rt.block_on(client.award(PROJECT, thread, None, "eyes")).unwrap();
     assert_eq!(
-        fake.with_state(|s| s.awards.len()),
+        fake.with_state(|s| s.project(PROJECT).awards.len()),
         1,
         "a second award of the same emoji is no error"
     );
@@ -178,7 +176,7 @@ fn a_commit_status_is_set_and_setting_it_again_is_no_error() {
         rt.block_on(client.set_commit_status(PROJECT, &sha, "hallmark", state, text))
             .unwrap();
     }
-    let statuses = fake.with_state(|s| s.statuses.clone());
+    let statuses = fake.with_state(|s| s.project(PROJECT).statuses.clone());
     let kept: Vec<(&str, bool)> = statuses.iter().map(|s| (s.state.as_str(), s.retried)).collect();
     assert_eq!(
         kept,
@@ -202,7 +200,7 @@ fn a_note_over_gitlabs_limit_is_cut_to_fit() {
         .unwrap_or_else(|e| panic!("{e}"));
     rt.block_on(client.note(PROJECT, thread, &long))
         .unwrap_or_else(|e| panic!("{e}"));
-    let notes = fake.with_state(|s| s.notes.clone());
+    let notes = fake.with_state(|s| s.project(PROJECT).notes.clone());
     assert_eq!(notes.len(), 2);
     for n in &notes {
         assert!(n.body.chars().count() <= 1_000_000, "{}", n.body.chars().count());
@@ -239,7 +237,13 @@ fn the_bots_text_never_runs_a_gitlab_quick_action() {
         &format!("{quoted}\n/approve"),
     ))
     .unwrap();
-    let (ran, notes, mr) = fake.with_state(|s| (s.quick_actions.clone(), s.notes.clone(), s.merge_requests[0].clone()));
+    let (ran, notes, mr) = fake.with_state(|s| {
+        (
+            s.project(PROJECT).quick_actions.clone(),
+            s.project(PROJECT).notes.clone(),
+            s.project(PROJECT).merge_requests[0].clone(),
+        )
+    });
     assert!(ran.is_empty(), "the bot's text ran quick actions: {ran:?}");
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(
@@ -274,7 +278,11 @@ fn the_bots_text_never_runs_a_gitlab_quick_action() {
         )
         .unwrap();
     assert_eq!(person.status(), 202);
-    let ran = fake.with_state(|s| s.quick_actions.clone());
+    let ran = fake.with_state(|s| s.project(PROJECT).quick_actions.clone());
     assert_eq!(ran.iter().map(|q| q.line.as_str()).collect::<Vec<_>>(), ["/close"]);
-    assert_eq!(fake.with_state(|s| s.notes.len()), 2, "no note was saved");
+    assert_eq!(
+        fake.with_state(|s| s.project(PROJECT).notes.len()),
+        2,
+        "no note was saved"
+    );
 }

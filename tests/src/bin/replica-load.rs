@@ -140,9 +140,10 @@ fn main() {
         .remove(0);
     let jobs = db.query("SELECT count(*) FROM hallmark_jobs").remove(0);
     let replies = fake.with_state(|s| {
-        s.comments
+        s.repo("acme/load")
+            .comments
             .iter()
-            .filter(|c| c.repo == "acme/load" && c.user_type == "Bot")
+            .filter(|c| c.user_type == "Bot")
             .count()
     });
     println!("  jobs: {jobs}; started more than once: {twice}; replies the fake received: {replies}");

@@ -115,9 +115,12 @@ pub async fn create_installation_token(
         );
     }
     let token = format!("ghs_fake{}_{}", id, s.tokens.len() + 1);
-    s.tokens.push((id, token.clone()));
     let expires_at = chrono::Utc::now() + chrono::Duration::seconds(s.token_lifetime_secs);
-    s.token_expiry.insert(token.clone(), expires_at.timestamp());
+    s.tokens.push(super::IssuedToken {
+        installation: id,
+        token: token.clone(),
+        expires_at: expires_at.timestamp(),
+    });
     (
         StatusCode::CREATED,
         Json(json!({

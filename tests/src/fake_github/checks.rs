@@ -20,8 +20,6 @@ use std::collections::HashMap;
 pub struct StoredCheckRun {
     /// Its id.
     pub id: u64,
-    /// `owner/name`.
-    pub repo: String,
     /// The check's name.
     pub name: String,
     /// The commit.
@@ -106,10 +104,10 @@ fn apply(run: &mut StoredCheckRun, body: &Value) {
     run.writes += 1;
 }
 
-fn to_json(api: &str, r: &StoredCheckRun) -> Value {
+fn to_json(api: &str, repo: &str, r: &StoredCheckRun) -> Value {
     shapes::check_run(
         api,
-        &r.repo,
+        repo,
         r.id,
         &r.name,
         &r.head_sha,
@@ -128,9 +126,8 @@ fn to_json(api: &str, r: &StoredCheckRun) -> Value {
 pub fn workflow_job_started(s: &mut super::State, repo: &str, sha: &str, job: &str) -> u64 {
     s.next_id += 1;
     let id = s.next_id;
-    s.check_runs.push(StoredCheckRun {
+    s.repo(repo).check_runs.push(StoredCheckRun {
         id,
-        repo: repo.to_string(),
         name: job.to_string(),
         head_sha: sha.to_string(),
         status: "in_progress".into(),
@@ -160,9 +157,9 @@ pub async fn create(
         return invalid(message);
     }
     s.next_id += 1;
+    let full = format!("{owner}/{repo}");
     let mut run = StoredCheckRun {
         id: s.next_id,
-        repo: format!("{owner}/{repo}"),
         name: name.to_string(),
         head_sha: sha.to_string(),
         status: "queued".into(),
@@ -175,15 +172,15 @@ pub async fn create(
         external_id: body["external_id"].as_str().unwrap_or_default().to_string(),
     };
     apply(&mut run, &body);
-    let out = to_json(&s.api(), &run);
-    s.check_runs.push(run);
+    let out = to_json(&s.api(), &full, &run);
+    s.repo(&full).check_runs.push(run);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
 /// `PATCH /repos/{owner}/{repo}/check-runs/{id}`
 pub async fn update(
     State(shared): State<Shared>,
-    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
     headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
@@ -193,7 +190,8 @@ pub async fn update(
     }
     let api = s.api();
     let caller = super::caller_app(&s, &headers);
-    match s.check_runs.iter_mut().find(|r| r.id == id) {
+    let full = format!("{owner}/{repo}");
+    match s.repo(&full).check_runs.iter_mut().find(|r| r.id == id) {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
         Some(run) if run.app_id != caller => (
             StatusCode::FORBIDDEN,
@@ -206,7 +204,7 @@ pub async fn update(
             .into_response(),
         Some(run) => {
             apply(run, &body);
-            Json(to_json(&api, run)).into_response()
+            Json(to_json(&api, &full, run)).into_response()
         }
     }
 }
@@ -217,15 +215,17 @@ pub async fn list_for_commit(
     Path((owner, repo, sha)): Path<(String, String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
+    let api = s.api();
     let runs: Vec<Value> = s
+        .repo(&full)
         .check_runs
         .iter()
-        .filter(|r| r.repo == full && r.head_sha == sha)
+        .filter(|r| r.head_sha == sha)
         .filter(|r| q.get("check_name").is_none_or(|n| *n == r.name))
         .filter(|r| q.get("app_id").is_none_or(|a| *a == r.app_id.to_string()))
-        .map(|r| to_json(&s.api(), r))
+        .map(|r| to_json(&api, &full, r))
         .collect();
     Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response()
 }
@@ -233,11 +233,13 @@ pub async fn list_for_commit(
 /// `GET /repos/{owner}/{repo}/check-runs/{id}/annotations`
 pub async fn list_annotations(
     State(shared): State<Shared>,
-    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.check_runs.iter().find(|r| r.id == id) {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let (full, api) = (format!("{owner}/{repo}"), s.api());
+    let run = s.repo(&full).check_runs.iter().find(|r| r.id == id).cloned();
+    match run {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
         Some(run) => {
             let items: Vec<Value> = run
@@ -247,20 +249,15 @@ pub async fn list_annotations(
                     let mut a = a.clone();
                     a["blob_href"] = json!(format!(
                         "{}/web/{}/blob/{}/{}",
-                        s.api(),
-                        run.repo,
+                        api,
+                        full,
                         run.head_sha,
                         a["path"].as_str().unwrap_or_default()
                     ));
                     a
                 })
                 .collect();
-            super::paginated(
-                &s,
-                items,
-                &q,
-                &format!("/repos/{}/check-runs/{id}/annotations", run.repo),
-            )
+            super::paginated(&s, items, &q, &format!("/repos/{full}/check-runs/{id}/annotations"))
         }
     }
 }

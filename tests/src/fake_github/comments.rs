@@ -14,8 +14,6 @@ use std::collections::HashMap;
 pub struct StoredComment {
     /// Its id.
     pub id: u64,
-    /// `owner/name`.
-    pub repo: String,
     /// The issue or pull request.
     pub number: u64,
     /// Its text.
@@ -29,9 +27,9 @@ pub struct StoredComment {
     pub app_id: Option<u64>,
 }
 
-fn to_json(api: &str, c: &StoredComment) -> Value {
+fn to_json(api: &str, repo: &str, c: &StoredComment) -> Value {
     let author = shapes::user(api, &c.login, &c.user_type);
-    shapes::issue_comment(api, &c.repo, c.number, c.id, &c.body, author, c.app_id)
+    shapes::issue_comment(api, repo, c.number, c.id, &c.body, author, c.app_id)
 }
 
 /// `GET /repos/{owner}/{repo}/issues/{number}/comments`
@@ -40,15 +38,16 @@ pub async fn list(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
-    let all: Vec<&StoredComment> = s
+    let api = s.api();
+    let items: Vec<Value> = s
+        .repo(&full)
         .comments
         .iter()
-        .filter(|c| c.repo == full && c.number == number)
+        .filter(|c| c.number == number)
+        .map(|c| to_json(&api, &full, c))
         .collect();
-    let api = s.api();
-    let items: Vec<Value> = all.iter().map(|c| to_json(&api, c)).collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/issues/{number}/comments"))
 }
 
@@ -73,9 +72,9 @@ pub async fn create(
     };
     let actions = super::is_actions_token(&s, &headers);
     s.next_id += 1;
+    let full = format!("{owner}/{repo}");
     let c = StoredComment {
         id: s.next_id,
-        repo: format!("{owner}/{repo}"),
         number,
         body: text.to_string(),
         login: if actions {
@@ -86,15 +85,15 @@ pub async fn create(
         user_type: "Bot".into(),
         app_id: Some(if actions { super::ACTIONS_APP_ID } else { s.app_id }),
     };
-    let out = to_json(&s.api(), &c);
-    s.comments.push(c);
+    let out = to_json(&s.api(), &full, &c);
+    s.repo(&full).comments.push(c);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
 /// `PATCH /repos/{owner}/{repo}/issues/comments/{id}`: only its author may.
 pub async fn edit(
     State(shared): State<Shared>,
-    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
@@ -107,7 +106,10 @@ pub async fn edit(
     } else {
         s.bot_login.clone()
     };
-    match s.comments.iter_mut().find(|c| c.id == id) {
+    let (full, api) = (format!("{owner}/{repo}"), s.api());
+    // A comment of another repository is not found under this one, as on GitHub.
+    let comment = s.repo(&full).comments.iter_mut().find(|c| c.id == id);
+    match comment {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
         Some(c) if c.login != bot => (
             StatusCode::FORBIDDEN,
@@ -116,8 +118,8 @@ pub async fn edit(
             .into_response(),
         Some(c) => {
             c.body = body["body"].as_str().unwrap_or_default().to_string();
+            let out = to_json(&api, &full, c);
             s.edits += 1;
-            let out = to_json(&s.api(), s.comments.iter().find(|c| c.id == id).expect("just edited"));
             Json(out).into_response()
         }
     }
@@ -126,7 +128,7 @@ pub async fn edit(
 /// `POST /repos/{owner}/{repo}/issues/comments/{id}/reactions`
 pub async fn react(
     State(shared): State<Shared>,
-    Path((_owner, _repo, id)): Path<(String, String, u64)>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
@@ -140,12 +142,15 @@ pub async fn react(
     }
     // GitHub answers a reaction the user already gave with 200 and that reaction,
     // and keeps one.
-    if let Some(i) = s.reactions.iter().position(|r| *r == (id, content.clone())) {
-        let out = shapes::reaction(&s.api(), i as u64 + 1, &content, &s.bot_login);
+    let (api, bot) = (s.api(), s.bot_login.clone());
+    let reaction = super::Reaction::new(id, &content);
+    let reactions = &mut s.repo(&format!("{owner}/{repo}")).comment_reactions;
+    if let Some(i) = reactions.iter().position(|r| *r == reaction) {
+        let out = shapes::reaction(&api, i as u64 + 1, &content, &bot);
         return (StatusCode::OK, Json(out)).into_response();
     }
-    s.reactions.push((id, content.clone()));
-    let out = shapes::reaction(&s.api(), s.reactions.len() as u64, &content, &s.bot_login);
+    reactions.push(reaction);
+    let out = shapes::reaction(&api, reactions.len() as u64, &content, &bot);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
@@ -154,8 +159,9 @@ pub async fn permission(
     State(shared): State<Shared>,
     Path((owner, repo, user)): Path<(String, String, String)>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.permissions.get(&(format!("{owner}/{repo}"), user.clone())) {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let api = s.api();
+    match s.repo(&format!("{owner}/{repo}")).permissions.get(&user) {
         Some(role) => {
             // A custom role reads `<name>:<base>`; GitHub reports its name and the
             // base's permission.
@@ -170,7 +176,7 @@ pub async fn permission(
                 .iter()
                 .position(|r| *r == base)
                 .unwrap_or(0);
-            let mut collaborator = shapes::user(&s.api(), &user, "User");
+            let mut collaborator = shapes::user(&api, &user, "User");
             collaborator["permissions"] = json!({"pull": true, "triage": rank >= 1, "push": rank >= 2, "maintain": rank >= 3, "admin": rank >= 4});
             collaborator["role_name"] = json!(role_name);
             Json(json!({"permission": permission, "role_name": role_name, "user": collaborator})).into_response()

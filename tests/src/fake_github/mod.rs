@@ -18,7 +18,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use comments::StoredComment;
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// The id of the test GitHub App whose keys are in `tests/fixtures/github-app`.
@@ -63,7 +63,9 @@ pub enum Failure {
     },
 }
 
-/// Everything the fake remembers.
+/// Everything the fake remembers: what belongs to the whole of GitHub (the app, its
+/// tokens, the traffic) at the top, and what belongs to one repository under
+/// [`State::repos`], as GitHub scopes every repository resource by its path.
 #[derive(Debug, Default)]
 pub struct State {
     /// Where it listens (for `Link` headers).
@@ -72,44 +74,24 @@ pub struct State {
     pub app_id: u64,
     /// The app's public key (PEM), to verify JWTs.
     pub public_key: String,
-    /// Installation tokens issued: (installation, token).
-    pub tokens: Vec<(u64, String)>,
+    /// Installation tokens issued, oldest first.
+    pub tokens: Vec<IssuedToken>,
     /// Seconds until an issued token expires (GitHub: one hour).
     pub token_lifetime_secs: i64,
     /// The login comments created with an installation token get.
     pub bot_login: String,
-    /// Every comment.
-    pub comments: Vec<StoredComment>,
-    /// The last id handed out.
+    /// The last id handed out (comments, pull requests, issues and check runs share it).
     pub next_id: u64,
     /// Edits made to comments.
     pub edits: usize,
-    /// Reactions: (comment id, content).
-    pub reactions: Vec<(u64, String)>,
-    /// Roles: (repo, user) → `admin`, `maintain`, `write`, `triage`, `read`, or a
-    /// custom role as `<name>:<base>` (`deployer:write`), as GitHub reports it.
-    pub permissions: HashMap<(String, String), String>,
     /// The largest `per_page` honoured (GitHub: 100).
     pub max_per_page: usize,
     /// Failures to answer the next API requests with, in order.
     pub failures: VecDeque<Failure>,
     /// The repositories' default branch.
     pub default_branch: String,
-    /// Pull requests.
-    pub pulls: Vec<repos::StoredPull>,
-    /// The bare git repository behind each repository (`owner/name`), where GitHub
-    /// keeps `refs/pull/N/head`; a pull request's head commit is read from it.
-    pub git_remotes: HashMap<String, std::path::PathBuf>,
-    /// Review comments on pull requests' diffs.
-    pub review_comments: Vec<crate::diff_comment::DiffComment>,
-    /// Files of the default branch by (repo, path), for the contents API.
-    pub files: HashMap<(String, String), String>,
-    /// Issues opened through the API (Hallmark's tracking issues).
-    pub opened_issues: Vec<repos::OpenedIssue>,
-    /// Issue bodies by (repo, number).
-    pub issues: HashMap<(String, u64), String>,
-    /// Reactions on issues: (number, content).
-    pub issue_reactions: Vec<(u64, String)>,
+    /// Each repository (`owner/name`) and what it holds.
+    pub repos: BTreeMap<String, Repository>,
     /// How long opening a pull request takes, to catch a bot mid-request.
     pub create_pull_delay_ms: u64,
     /// When each API request arrived (Unix ms).
@@ -119,13 +101,9 @@ pub struct State {
     /// How many of the next pull-request lists answer from a replica that has not
     /// seen any pull request yet (GitHub's lists lag behind its writes).
     pub stale_pull_lists: usize,
-    /// The files each pull request changes, by (repo, number).
-    pub pull_files: HashMap<(String, u64), Vec<String>>,
     /// One-time codes of the manifest flow that GitHub would accept, and what it
     /// answered for each used one.
     pub manifest_codes: Vec<String>,
-    /// Check runs.
-    pub check_runs: Vec<checks::StoredCheckRun>,
     /// Tokens of GitHub Actions workflows (`GITHUB_TOKEN`): accepted like issued
     /// ones, and what they write is `github-actions[bot]`'s.
     pub actions_tokens: Vec<String>,
@@ -135,8 +113,67 @@ pub struct State {
     pub read_only_tokens: Vec<String>,
     /// The installations that exist; empty means any id is one.
     pub installations: Vec<u64>,
-    /// When each issued token expires (Unix seconds); an expired token gets 401.
-    pub token_expiry: HashMap<String, i64>,
+}
+
+/// An installation token the fake issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The installation it acts for.
+    pub installation: u64,
+    /// The token.
+    pub token: String,
+    /// When it expires (Unix seconds); an expired token gets 401.
+    pub expires_at: i64,
+}
+
+/// A reaction the bot gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// The comment's id or the issue's number it is on.
+    pub on: u64,
+    /// `eyes`, `+1`, `rocket`...
+    pub content: String,
+}
+
+impl Reaction {
+    /// `content` on `on`.
+    pub fn new(on: u64, content: &str) -> Self {
+        Reaction {
+            on,
+            content: content.into(),
+        }
+    }
+}
+
+/// What one repository holds.
+#[derive(Debug, Default)]
+pub struct Repository {
+    /// The bare git repository behind it, where GitHub keeps `refs/pull/N/head`; a
+    /// pull request's head commit is read from it.
+    pub git_remote: Option<std::path::PathBuf>,
+    /// Files of the default branch by path, for the contents API.
+    pub files: HashMap<String, String>,
+    /// Roles by user: `admin`, `maintain`, `write`, `triage`, `read`, or a custom
+    /// role as `<name>:<base>` (`deployer:write`), as GitHub reports it.
+    pub permissions: HashMap<String, String>,
+    /// Issue bodies by number (issues people opened).
+    pub issues: HashMap<u64, String>,
+    /// Issues opened through the API (Hallmark's tracking issues).
+    pub opened_issues: Vec<repos::OpenedIssue>,
+    /// Reactions on issues.
+    pub issue_reactions: Vec<Reaction>,
+    /// Every issue and pull-request comment.
+    pub comments: Vec<StoredComment>,
+    /// Reactions on comments.
+    pub comment_reactions: Vec<Reaction>,
+    /// Pull requests.
+    pub pulls: Vec<repos::StoredPull>,
+    /// The files each pull request changes, by number.
+    pub pull_files: HashMap<u64, Vec<String>>,
+    /// Review comments on pull requests' diffs.
+    pub review_comments: Vec<crate::diff_comment::DiffComment>,
+    /// Check runs.
+    pub check_runs: Vec<checks::StoredCheckRun>,
 }
 
 impl State {
@@ -144,9 +181,17 @@ impl State {
     /// the branch's tip, as the forge does on every push: tests push to the bare
     /// remote directly, so the fake does it on every request and when told.
     pub fn sync_pull_refs(&self) {
-        for p in self.pulls.iter().filter(|p| p.state == "open") {
-            repos::pull_ref::follow(self, p);
+        for r in self.repos.values() {
+            for p in r.pulls.iter().filter(|p| p.state == "open") {
+                repos::pull_ref::follow(r, p);
+            }
         }
+    }
+
+    /// Repository `full` (`owner/name`), made on first use: the fake knows every
+    /// repository a test names.
+    pub fn repo(&mut self, full: &str) -> &mut Repository {
+        self.repos.entry(full.to_string()).or_default()
     }
 
     /// The API's base URL, for the URLs inside resources and links.
@@ -157,8 +202,8 @@ impl State {
     /// Lets every issued token expire now, as an hour passing would.
     pub fn expire_tokens(&mut self) {
         let now = chrono::Utc::now().timestamp();
-        for at in self.token_expiry.values_mut() {
-            *at = now - 1;
+        for t in &mut self.tokens {
+            t.expires_at = now - 1;
         }
     }
 }
@@ -360,7 +405,9 @@ fn unauthorized(s: &State, headers: &HeaderMap) -> Option<Response> {
     let now = chrono::Utc::now().timestamp();
     match token {
         Some(t)
-            if s.tokens.iter().any(|(_, issued)| issued == t) && s.token_expiry.get(t).is_none_or(|at| *at > now) =>
+            if s.tokens
+                .iter()
+                .any(|issued| issued.token == t && issued.expires_at > now) =>
         {
             None
         }

@@ -15,8 +15,6 @@ use std::collections::HashMap;
 pub struct StoredPull {
     /// Its number (shared with issues, as on GitHub).
     pub number: u64,
-    /// `owner/name`.
-    pub repo: String,
     /// The branch it merges.
     pub head: String,
     /// The branch it merges into.
@@ -27,16 +25,17 @@ pub struct StoredPull {
     pub body: String,
     /// `open` or `closed`.
     pub state: String,
-    /// The fork its head branch is in (`owner/name`); `None` for a branch of `repo`.
+    /// The fork its head branch is in (`owner/name`); `None` for a branch of the
+    /// repository itself.
     pub fork: Option<String>,
 }
 
 /// The pull request as GitHub shows it: its head commit is what `refs/pull/N/head` of
 /// the repository's git remote holds, where the fake knows the remote.
-fn to_json(s: &super::State, p: &StoredPull) -> Value {
-    let sha = pull_ref::follow(s, p).unwrap_or_else(|| format!("{:040x}", shapes::user_id(&p.head)));
-    let head_repo = p.fork.as_deref().unwrap_or(&p.repo);
-    shapes::pull(&s.api(), p, head_repo, &sha)
+fn to_json(api: &str, full: &str, r: &super::Repository, p: &StoredPull) -> Value {
+    let sha = pull_ref::follow(r, p).unwrap_or_else(|| format!("{:040x}", shapes::user_id(&p.head)));
+    let head_repo = p.fork.as_deref().unwrap_or(full);
+    shapes::pull(api, full, p, head_repo, &sha)
 }
 
 /// `refs/pull/N/head`: GitHub keeps every pull request's head commit under it in the
@@ -53,9 +52,9 @@ pub mod pull_ref {
     /// The pull request's head commit in the repository's remote: for a branch of the
     /// repository its tip, which `refs/pull/N/head` is moved to as GitHub does on every
     /// push; for a fork what `refs/pull/N/head` holds. `None` when the fake has no remote.
-    pub fn follow(s: &crate::fake_github::State, p: &StoredPull) -> Option<String> {
+    pub fn follow(r: &crate::fake_github::Repository, p: &StoredPull) -> Option<String> {
         let branch = p.fork.is_none().then_some(p.head.as_str());
-        crate::remote::request_head(s.git_remotes.get(&p.repo)?, &name(p.number), branch)
+        crate::remote::request_head(r.git_remote.as_ref()?, &name(p.number), branch)
     }
 }
 
@@ -87,12 +86,14 @@ pub async fn list_pulls(
         .get("head")
         .and_then(|h| h.split_once(':'))
         .map(|(_, b)| b.to_string());
-    let items: Vec<Value> = s
+    let api = s.api();
+    let r = s.repo(&full);
+    let items: Vec<Value> = r
         .pulls
         .iter()
-        .filter(|p| p.repo == full && (state == "all" || p.state == state))
+        .filter(|p| state == "all" || p.state == state)
         .filter(|p| head.as_ref().is_none_or(|h| *h == p.head))
-        .map(|p| to_json(&s, p))
+        .map(|p| to_json(&api, &full, r, p))
         .collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/pulls"))
 }
@@ -126,10 +127,7 @@ pub async fn create_pull(
         )
             .into_response();
     }
-    if s.pulls
-        .iter()
-        .any(|p| p.repo == full && p.head == head && p.state == "open")
-    {
+    if s.repo(&full).pulls.iter().any(|p| p.head == head && p.state == "open") {
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({
@@ -144,7 +142,6 @@ pub async fn create_pull(
     s.next_id += 1;
     let pull = StoredPull {
         number: s.next_id,
-        repo: full,
         head,
         base,
         title: body["title"].as_str().unwrap_or_default().to_string(),
@@ -152,8 +149,10 @@ pub async fn create_pull(
         state: "open".into(),
         fork: None,
     };
-    let out = to_json(&s, &pull);
-    s.pulls.push(pull);
+    let api = s.api();
+    let r = s.repo(&full);
+    let out = to_json(&api, &full, r, &pull);
+    r.pulls.push(pull);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
@@ -168,34 +167,39 @@ pub async fn edit_pull(
     }
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
-    let Some(at) = s.pulls.iter().position(|p| p.repo == full && p.number == number) else {
+    let api = s.api();
+    let r = s.repo(&full);
+    let Some(at) = r.pulls.iter().position(|p| p.number == number) else {
         return (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response();
     };
-    let p = &mut s.pulls[at];
+    let p = &mut r.pulls[at];
     if let Some(t) = body["title"].as_str() {
         p.title = t.to_string();
     }
     if let Some(b) = body["body"].as_str() {
         p.body = b.to_string();
     }
-    Json(to_json(&s, &s.pulls[at])).into_response()
+    Json(to_json(&api, &full, r, &r.pulls[at])).into_response()
 }
 
 /// `POST /repos/{owner}/{repo}/issues/{number}/reactions`
 pub async fn react_to_issue(
     State(shared): State<Shared>,
-    Path((_owner, _repo, number)): Path<(String, String, u64)>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let content = body["content"].as_str().unwrap_or_default().to_string();
+    let (api, bot) = (s.api(), s.bot_login.clone());
+    let reaction = super::Reaction::new(number, &content);
+    let reactions = &mut s.repo(&format!("{owner}/{repo}")).issue_reactions;
     // An existing reaction is answered with 200 and kept once, as GitHub does.
-    if let Some(i) = s.issue_reactions.iter().position(|r| *r == (number, content.clone())) {
-        let out = shapes::reaction(&s.api(), 9_001 + i as u64, &content, &s.bot_login);
+    if let Some(i) = reactions.iter().position(|r| *r == reaction) {
+        let out = shapes::reaction(&api, 9_001 + i as u64, &content, &bot);
         return (StatusCode::OK, Json(out)).into_response();
     }
-    s.issue_reactions.push((number, content.clone()));
-    let out = shapes::reaction(&s.api(), 9_000 + s.issue_reactions.len() as u64, &content, &s.bot_login);
+    reactions.push(reaction);
+    let out = shapes::reaction(&api, 9_000 + reactions.len() as u64, &content, &bot);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
@@ -204,10 +208,12 @@ pub async fn get_pull(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
-    match s.pulls.iter().find(|p| p.repo == full && p.number == number) {
-        Some(p) => Json(to_json(&s, p)).into_response(),
+    let api = s.api();
+    let r = s.repo(&full);
+    match r.pulls.iter().find(|p| p.number == number) {
+        Some(p) => Json(to_json(&api, &full, r, p)).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
 }
@@ -217,8 +223,6 @@ pub async fn get_pull(
 pub struct OpenedIssue {
     /// Its number (shared with pull requests).
     pub number: u64,
-    /// `owner/name`.
-    pub repo: String,
     /// Its title.
     pub title: String,
     /// Its body.
@@ -227,8 +231,8 @@ pub struct OpenedIssue {
     pub app_id: Option<u64>,
 }
 
-fn opened_json(api: &str, bot: &str, i: &OpenedIssue) -> Value {
-    let mut v = shapes::issue(api, &i.repo, i.number, &i.title, &i.body, shapes::user(api, bot, "Bot"));
+fn opened_json(api: &str, full: &str, bot: &str, i: &OpenedIssue) -> Value {
+    let mut v = shapes::issue(api, full, i.number, &i.title, &i.body, shapes::user(api, bot, "Bot"));
     v["performed_via_github_app"] = i
         .app_id
         .map_or(Value::Null, |id| json!({"id": id, "slug": format!("app-{id}")}));
@@ -242,13 +246,14 @@ pub async fn list_issues(
     Path((owner, repo)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
+    let (api, bot) = (s.api(), s.bot_login.clone());
     let items: Vec<Value> = s
+        .repo(&full)
         .opened_issues
         .iter()
-        .filter(|i| i.repo == full)
-        .map(|i| opened_json(&s.api(), &s.bot_login, i))
+        .map(|i| opened_json(&api, &full, &bot, i))
         .collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/issues"))
 }
@@ -271,15 +276,15 @@ pub async fn create_issue(
             .into_response();
     };
     s.next_id += 1;
+    let full = format!("{owner}/{repo}");
     let issue = OpenedIssue {
         number: s.next_id,
-        repo: format!("{owner}/{repo}"),
         title: title.to_string(),
         body: body["body"].as_str().unwrap_or_default().to_string(),
         app_id: Some(s.app_id),
     };
-    let out = opened_json(&s.api(), &s.bot_login, &issue);
-    s.opened_issues.push(issue);
+    let out = opened_json(&s.api(), &full, &s.bot_login, &issue);
+    s.repo(&full).opened_issues.push(issue);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
@@ -295,11 +300,7 @@ pub async fn edit_issue(
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     let (api, bot) = (s.api(), s.bot_login.clone());
-    match s
-        .opened_issues
-        .iter_mut()
-        .find(|i| i.repo == full && i.number == number)
-    {
+    match s.repo(&full).opened_issues.iter_mut().find(|i| i.number == number) {
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
         Some(i) => {
             if let Some(t) = body["title"].as_str() {
@@ -308,7 +309,7 @@ pub async fn edit_issue(
             if let Some(b) = body["body"].as_str() {
                 i.body = b.to_string();
             }
-            Json(opened_json(&api, &bot, i)).into_response()
+            Json(opened_json(&api, &full, &bot, i)).into_response()
         }
     }
 }
@@ -318,12 +319,13 @@ pub async fn get_issue(
     State(shared): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
-    match s.issues.get(&(full.clone(), number)) {
+    let api = s.api();
+    match s.repo(&full).issues.get(&number) {
         Some(body) => {
-            let author = shapes::user(&s.api(), "consumer", "User");
-            Json(shapes::issue(&s.api(), &full, number, "A data product", body, author)).into_response()
+            let author = shapes::user(&api, "consumer", "User");
+            Json(shapes::issue(&api, &full, number, "A data product", body, author)).into_response()
         }
         None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response(),
     }
@@ -335,16 +337,18 @@ pub async fn list_review_comments(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
+    let api = s.api();
     let items: Vec<Value> = s
+        .repo(&full)
         .review_comments
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.repo == full && c.number == number)
+        .filter(|(_, c)| c.number == number)
         .map(|(i, c)| {
-            let author = shapes::user(&s.api(), &c.author, "User");
-            shapes::review_comment(&s.api(), &full, number, 80_000 + i as u64, author, &c.path, &c.body)
+            let author = shapes::user(&api, &c.author, "User");
+            shapes::review_comment(&api, &full, number, 80_000 + i as u64, author, &c.path, &c.body)
         })
         .collect();
     super::paginated(&s, items, &q, &format!("/repos/{full}/pulls/{number}/comments"))
@@ -357,8 +361,10 @@ pub async fn get_contents(
     Path((owner, repo, path)): Path<(String, String, String)>,
 ) -> Response {
     use base64::Engine as _;
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.files.get(&(format!("{owner}/{repo}"), path.clone())) {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let full = format!("{owner}/{repo}");
+    let api = s.api();
+    match s.repo(&full).files.get(&path) {
         Some(text) => {
             let encoded = base64::engine::general_purpose::STANDARD.encode(text);
             let wrapped: Vec<String> = encoded
@@ -366,9 +372,8 @@ pub async fn get_contents(
                 .chunks(60)
                 .map(|c| String::from_utf8_lossy(c).into_owned())
                 .collect();
-            let full = format!("{owner}/{repo}");
             Json(shapes::content_file(
-                &s.api(),
+                &api,
                 &full,
                 &path,
                 text.len(),
@@ -386,12 +391,13 @@ pub async fn list_pull_files(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let full = format!("{owner}/{repo}");
     let api = s.api();
     let items: Vec<Value> = s
+        .repo(&full)
         .pull_files
-        .get(&(full.clone(), number))
+        .get(&number)
         .cloned()
         .unwrap_or_default()
         .iter()

@@ -98,8 +98,8 @@ pub fn issue(api: &str, repo: &str, number: u64, title: &str, body: &str, author
 
 /// A `pull-request` whose head is `head_sha` on its branch of `head_repo` (a fork's
 /// name, or the repository's own).
-pub fn pull(api: &str, p: &super::repos::StoredPull, head_repo: &str, head_sha: &str) -> Value {
-    let (repo, number, title, body, state) = (&p.repo, p.number, &p.title, &p.body, &p.state);
+pub fn pull(api: &str, repo: &str, p: &super::repos::StoredPull, head_repo: &str, head_sha: &str) -> Value {
+    let (number, title, body, state) = (p.number, &p.title, &p.body, &p.state);
     let url = format!("{api}/repos/{repo}/pulls/{number}");
     let html = format!("{api}/{repo}/pull/{number}");
     let side = |in_repo: &str, branch: &str, sha: String| {

@@ -15,8 +15,6 @@ use std::collections::HashMap;
 pub struct StoredMergeRequest {
     /// Its iid.
     pub iid: u64,
-    /// The project.
-    pub project: String,
     /// The branch it merges.
     pub source: String,
     /// The branch it merges into.
@@ -29,19 +27,20 @@ pub struct StoredMergeRequest {
     pub state: String,
     /// Who opened it.
     pub author: String,
-    /// The fork its source branch is in (`group/name`); `None` for a branch of `project`.
+    /// The fork its source branch is in (`group/name`); `None` for a branch of the
+    /// project itself.
     pub fork: Option<String>,
 }
 
 /// The merge request as GitLab shows it: its `sha` is what `refs/merge-requests/N/head`
 /// of the project's git remote holds, where the fake knows the remote.
-fn to_json(s: &super::State, m: &StoredMergeRequest) -> Value {
-    let sha = head_ref::follow(s, m).unwrap_or_else(|| format!("{:040x}", user_id(&m.source)));
-    let source_project = m.fork.as_deref().unwrap_or(&m.project);
+fn to_json(path: &str, p: &super::Project, m: &StoredMergeRequest) -> Value {
+    let sha = head_ref::follow(p, m).unwrap_or_else(|| format!("{:040x}", user_id(&m.source)));
+    let source_project = m.fork.as_deref().unwrap_or(path);
     json!({"id": 8000 + m.iid, "iid": m.iid, "title": m.title, "description": m.description, "state": m.state,
            "source_branch": m.source, "target_branch": m.target, "author": user(&m.author), "sha": sha,
-           "source_project_id": user_id(source_project), "target_project_id": user_id(&m.project),
-           "web_url": format!("https://gitlab.example/{}/-/merge_requests/{}", m.project, m.iid),
+           "source_project_id": user_id(source_project), "target_project_id": user_id(path),
+           "web_url": format!("https://gitlab.example/{path}/-/merge_requests/{}", m.iid),
            "merge_status": "can_be_merged", "draft": false})
 }
 
@@ -59,9 +58,9 @@ pub mod head_ref {
     /// The merge request's head commit in the project's remote: for a branch of the
     /// project its tip, which `refs/merge-requests/N/head` is moved to as GitLab does on
     /// every push; for a fork what the ref holds. `None` when the fake has no remote.
-    pub fn follow(s: &crate::fake_gitlab::State, m: &StoredMergeRequest) -> Option<String> {
+    pub fn follow(p: &crate::fake_gitlab::Project, m: &StoredMergeRequest) -> Option<String> {
         let branch = m.fork.is_none().then_some(m.source.as_str());
-        crate::remote::request_head(s.git_remotes.get(&m.project)?, &name(m.iid), branch)
+        crate::remote::request_head(p.git_remote.as_ref()?, &name(m.iid), branch)
     }
 }
 
@@ -71,14 +70,14 @@ pub async fn list(
     Path(project): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    let items: Vec<Value> = s
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let p = s.project(&project);
+    let items: Vec<Value> = p
         .merge_requests
         .iter()
-        .filter(|m| m.project == project)
         .filter(|m| q.get("state").is_none_or(|st| st == "all" || *st == m.state))
         .filter(|m| q.get("source_branch").is_none_or(|b| *b == m.source))
-        .map(|m| to_json(&s, m))
+        .map(|m| to_json(&project, p, m))
         .collect();
     paginated(&s, items, &q)
 }
@@ -100,10 +99,12 @@ pub async fn create(
         )
             .into_response();
     }
-    if let Some(open) = s
+    let author = caller(&s, &headers).unwrap_or_default();
+    let p = s.project(&project);
+    if let Some(open) = p
         .merge_requests
         .iter()
-        .find(|m| m.project == project && m.source == source && m.state == "opened")
+        .find(|m| m.source == source && m.state == "opened")
     {
         let message = format!(
             "Another open merge request already exists for this source branch: !{}",
@@ -111,13 +112,11 @@ pub async fn create(
         );
         return (StatusCode::CONFLICT, Json(json!({"message": [message]}))).into_response();
     }
-    let iid = s.merge_requests.iter().filter(|m| m.project == project).count() as u64 + 1;
-    let author = caller(&s, &headers).unwrap_or_default();
+    let iid = p.merge_requests.len() as u64 + 1;
     let description = body["description"].as_str().unwrap_or_default();
-    let description = super::quick_actions::run(&mut s, &project, &author, description);
+    let description = super::quick_actions::run(p, &author, description);
     let mr = StoredMergeRequest {
         iid,
-        project,
         source,
         target,
         title: body["title"].as_str().unwrap_or_default().to_string(),
@@ -126,16 +125,17 @@ pub async fn create(
         author,
         fork: None,
     };
-    let out = to_json(&s, &mr);
-    s.merge_requests.push(mr);
+    let out = to_json(&project, p, &mr);
+    p.merge_requests.push(mr);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
 /// `GET /projects/{project}/merge_requests/{iid}`
 pub async fn get(State(shared): State<Shared>, Path((project, iid)): Path<(String, u64)>) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.merge_requests.iter().find(|m| m.project == project && m.iid == iid) {
-        Some(m) => Json(to_json(&s, m)).into_response(),
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let p = s.project(&project);
+    match p.merge_requests.iter().find(|m| m.iid == iid) {
+        Some(m) => Json(to_json(&project, p, m)).into_response(),
         None => not_found(""),
     }
 }
@@ -148,21 +148,18 @@ pub async fn edit(
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(at) = s
-        .merge_requests
-        .iter()
-        .position(|m| m.project == project && m.iid == iid)
-    else {
+    let author = caller(&s, &headers).unwrap_or_default();
+    let p = s.project(&project);
+    let Some(at) = p.merge_requests.iter().position(|m| m.iid == iid) else {
         return not_found("");
     };
     if let Some(d) = body["description"].as_str() {
-        let author = caller(&s, &headers).unwrap_or_default();
-        s.merge_requests[at].description = super::quick_actions::run(&mut s, &project, &author, d);
+        p.merge_requests[at].description = super::quick_actions::run(p, &author, d);
     }
     if let Some(t) = body["title"].as_str() {
-        s.merge_requests[at].title = t.to_string();
+        p.merge_requests[at].title = t.to_string();
     }
-    Json(to_json(&s, &s.merge_requests[at])).into_response()
+    Json(to_json(&project, p, &p.merge_requests[at])).into_response()
 }
 
 /// `GET /projects/{project}/merge_requests/{iid}/discussions`: each diff note its own
@@ -172,12 +169,13 @@ pub async fn discussions(
     Path((project, iid)): Path<(String, u64)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let items: Vec<Value> = s
+        .project(&project)
         .diff_notes
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.repo == project && d.number == iid)
+        .filter(|(_, d)| d.number == iid)
         .map(|(i, d)| {
             json!({"id": format!("{:040x}", i + 1), "individual_note": false, "notes": [{
                 "id": 70_000 + i, "type": "DiffNote", "body": d.body, "author": user(&d.author), "system": false,
@@ -195,10 +193,11 @@ pub async fn diffs(
     Path((project, iid)): Path<(String, u64)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let items: Vec<Value> = s
+        .project(&project)
         .merge_request_files
-        .get(&(project, iid))
+        .get(&iid)
         .cloned()
         .unwrap_or_default()
         .iter()

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 pub use merge_requests::StoredMergeRequest;
@@ -53,28 +53,18 @@ pub struct StoredIssue {
     pub author: String,
 }
 
-/// Everything the fake remembers.
+/// Everything the fake remembers: what belongs to the instance (tokens, ids, the
+/// traffic) at the top, and what belongs to one project under [`State::projects`], as
+/// GitLab scopes every project resource by its path.
 #[derive(Debug, Default)]
 pub struct State {
     /// Tokens and the username each acts as.
     pub tokens: HashMap<String, String>,
-    /// Access levels by (project path, username): 10 Guest … 50 Owner, direct or
-    /// inherited from a group.
-    pub members: HashMap<(String, String), u64>,
     /// The projects' default branch.
     pub default_branch: String,
-    /// Files of the default branch by (project, path).
-    pub files: HashMap<(String, String), String>,
-    /// Issues by (project, iid).
-    pub issues: HashMap<(String, u64), StoredIssue>,
-    /// Merge requests.
-    pub merge_requests: Vec<StoredMergeRequest>,
-    /// Diff notes on merge requests.
-    pub diff_notes: Vec<crate::diff_comment::DiffComment>,
-    /// Every note.
-    pub notes: Vec<StoredNote>,
-    /// Award emoji: (project, merge request?, iid, note, name, username).
-    pub awards: Vec<(String, bool, u64, Option<u64>, String, String)>,
+    /// Each project (by the path the API names it with: `group/name` or an id) and
+    /// what it holds.
+    pub projects: BTreeMap<String, Project>,
     /// The last id handed out.
     pub next_id: u64,
     /// The largest `per_page` honoured (GitLab: 100).
@@ -85,25 +75,58 @@ pub struct State {
     pub write_failures: VecDeque<Failure>,
     /// Writes (POST, PUT) carried out.
     pub writes: usize,
-    /// The files each merge request changes, by (project, iid).
-    pub merge_request_files: HashMap<(String, u64), Vec<String>>,
-    /// The bare git repository behind each project (its path), where GitLab keeps
+    /// How long opening a merge request takes, to catch a bot mid-request.
+    pub create_merge_request_delay_ms: u64,
+}
+
+/// What one project holds.
+#[derive(Debug, Default)]
+pub struct Project {
+    /// The bare git repository behind it, where GitLab keeps
     /// `refs/merge-requests/N/head`; a merge request's `sha` is read from it.
-    pub git_remotes: HashMap<String, std::path::PathBuf>,
+    pub git_remote: Option<std::path::PathBuf>,
+    /// Access levels by username: 10 Guest … 50 Owner, direct or inherited from a
+    /// group.
+    pub members: HashMap<String, u64>,
+    /// Files of the default branch by path.
+    pub files: HashMap<String, String>,
+    /// Issues by iid.
+    pub issues: BTreeMap<u64, StoredIssue>,
+    /// Merge requests.
+    pub merge_requests: Vec<StoredMergeRequest>,
+    /// The files each merge request changes, by iid.
+    pub merge_request_files: HashMap<u64, Vec<String>>,
+    /// Diff notes on merge requests.
+    pub diff_notes: Vec<crate::diff_comment::DiffComment>,
+    /// Every note.
+    pub notes: Vec<StoredNote>,
+    /// Award emoji given.
+    pub awards: Vec<Award>,
     /// Quick actions GitLab ran from notes and descriptions, in order.
     pub quick_actions: Vec<QuickAction>,
     /// Commit statuses, the latest last; a finished one set again is kept, retried.
     pub statuses: Vec<StoredStatus>,
-    /// How long opening a merge request takes, to catch a bot mid-request.
-    pub create_merge_request_delay_ms: u64,
+}
+
+/// An award emoji on an issue, a merge request or one of their notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Award {
+    /// True on a merge request (or its note), false on an issue.
+    pub merge_request: bool,
+    /// The issue's or merge request's iid.
+    pub iid: u64,
+    /// The note it is on; `None` for the issue or merge request itself.
+    pub note: Option<u64>,
+    /// The emoji's name (`eyes`, `thumbsup`...).
+    pub name: String,
+    /// Who gave it.
+    pub user: String,
 }
 
 /// One commit status as GitLab keeps it: a status that is `pending` or `running` is
 /// moved on in place, a finished one is marked retried when the same name is set again.
 #[derive(Debug, Clone)]
 pub struct StoredStatus {
-    /// The project, as the path names it.
-    pub project: String,
     /// The commit.
     pub sha: String,
     /// The status's name (Hallmark's is `hallmark`).
@@ -121,9 +144,16 @@ impl State {
     /// the branch's tip, as the forge does on every push: tests push to the bare
     /// remote directly, so the fake does it on every request and when told.
     pub fn sync_pull_refs(&self) {
-        for p in self.merge_requests.iter().filter(|m| m.state == "opened") {
-            merge_requests::head_ref::follow(self, p);
+        for p in self.projects.values() {
+            for m in p.merge_requests.iter().filter(|m| m.state == "opened") {
+                merge_requests::head_ref::follow(p, m);
+            }
         }
+    }
+
+    /// Project `path`, made on first use: the fake knows every project a test names.
+    pub fn project(&mut self, path: &str) -> &mut Project {
+        self.projects.entry(path.to_string()).or_default()
     }
 
     /// A new id, for any resource.

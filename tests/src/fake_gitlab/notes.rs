@@ -15,8 +15,6 @@ use std::collections::HashMap;
 pub struct StoredNote {
     /// Its id.
     pub id: u64,
-    /// The project, as the path names it (an id or `group/name`).
-    pub project: String,
     /// True on a merge request, false on an issue.
     pub merge_request: bool,
     /// The issue's or merge request's iid.
@@ -63,14 +61,15 @@ pub async fn list(
     Path((project, kind, iid)): Path<(String, String, u64)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let Some(mr) = merge_request(&kind) else {
         return not_found("Resource");
     };
     let all: Vec<Value> = s
+        .project(&project)
         .notes
         .iter()
-        .filter(|n| n.project == project && n.merge_request == mr && n.iid == iid)
+        .filter(|n| n.merge_request == mr && n.iid == iid)
         .map(to_json)
         .collect();
     paginated(&s, all, &q)
@@ -94,7 +93,7 @@ pub async fn create(
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "body is missing"}))).into_response();
     };
     let author = caller(&s, &headers).unwrap_or_default();
-    let text = super::quick_actions::run(&mut s, &project, &author, text);
+    let text = super::quick_actions::run(s.project(&project), &author, text);
     if text.is_empty() {
         // Only quick actions: GitLab runs them and saves no note.
         return (
@@ -106,14 +105,13 @@ pub async fn create(
     let id = s.next();
     let note = StoredNote {
         id,
-        project,
         merge_request: mr,
         iid,
         body: text,
         author,
     };
     let out = to_json(&note);
-    s.notes.push(note);
+    s.project(&project).notes.push(note);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
@@ -130,19 +128,20 @@ pub async fn edit(
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let me = caller(&s, &headers).unwrap_or_default();
     let mr = merge_request(&kind);
-    let Some(at) = s
+    let p = s.project(&project);
+    let Some(at) = p
         .notes
         .iter()
-        .position(|n| n.project == project && Some(n.merge_request) == mr && n.iid == iid && n.id == id)
+        .position(|n| Some(n.merge_request) == mr && n.iid == iid && n.id == id)
     else {
         return not_found("Note");
     };
-    if s.notes[at].author != me {
+    if p.notes[at].author != me {
         return (StatusCode::FORBIDDEN, Json(json!({"message": "403 Forbidden"}))).into_response();
     }
     let text = body["body"].as_str().unwrap_or_default();
-    s.notes[at].body = super::quick_actions::run(&mut s, &project, &me, text);
-    Json(to_json(&s.notes[at])).into_response()
+    p.notes[at].body = super::quick_actions::run(p, &me, text);
+    Json(to_json(&p.notes[at])).into_response()
 }
 
 fn award_to(
@@ -161,10 +160,14 @@ fn award_to(
     if name.is_empty() {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "name is missing"}))).into_response();
     }
-    if s.awards
-        .iter()
-        .any(|a| a.0 == project && a.1 == mr && a.2 == iid && a.3 == note && a.4 == name && a.5 == who)
-    {
+    let award = super::Award {
+        merge_request: mr,
+        iid,
+        note,
+        name: name.clone(),
+        user: who.clone(),
+    };
+    if s.project(&project).awards.contains(&award) {
         return (
             StatusCode::NOT_FOUND,
             Json(json!({"message": "404 Award Emoji Name has already been taken"})),
@@ -172,7 +175,7 @@ fn award_to(
             .into_response();
     }
     let id = s.next();
-    s.awards.push((project, mr, iid, note, name.clone(), who.clone()));
+    s.project(&project).awards.push(award);
     (StatusCode::CREATED, Json(json!({"id": id, "name": name, "user": user(&who), "awardable_type": if note.is_some() { "Note" } else if mr { "MergeRequest" } else { "Issue" }}))).into_response()
 }
 

@@ -21,7 +21,7 @@ pub async fn me(State(shared): State<Shared>, headers: HeaderMap) -> Response {
 pub async fn users(State(shared): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
     let s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let name = q.get("username").cloned().unwrap_or_default();
-    let known = s.members.keys().any(|(_, u)| *u == name) || s.tokens.values().any(|u| *u == name);
+    let known = s.projects.values().any(|p| p.members.contains_key(&name)) || s.tokens.values().any(|u| *u == name);
     let found: Vec<Value> = if known { vec![user(&name)] } else { Vec::new() };
     Json(found).into_response()
 }
@@ -33,10 +33,11 @@ pub async fn project(State(shared): State<Shared>, Path(project): Path<String>) 
     let project = match project.parse::<u64>() {
         Ok(id) => {
             let known = s
-                .merge_requests
+                .projects
                 .iter()
-                .flat_map(|m| [Some(&m.project), m.fork.as_ref()])
-                .flatten()
+                .flat_map(|(path, p)| {
+                    std::iter::once(path).chain(p.merge_requests.iter().filter_map(|m| m.fork.as_ref()))
+                })
                 .find(|p| user_id(p) == id);
             match known {
                 Some(p) => p.clone(),
@@ -57,9 +58,9 @@ pub async fn project(State(shared): State<Shared>, Path(project): Path<String>) 
 
 /// `GET /projects/{project}/members/all/{user_id}`
 pub async fn member(State(shared): State<Shared>, Path((project, id)): Path<(String, u64)>) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.members.iter().find(|((p, u), _)| *p == project && user_id(u) == id) {
-        Some(((_, username), level)) => {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    match s.project(&project).members.iter().find(|(u, _)| user_id(u) == id) {
+        Some((username, level)) => {
             let mut m = user(username);
             m["access_level"] = json!(level);
             m["membership_state"] = json!("active");
@@ -75,11 +76,11 @@ pub async fn raw_file(
     Path((project, file)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     if q.get("ref").is_some_and(|r| *r != s.default_branch) {
         return not_found("Commit");
     }
-    match s.files.get(&(project, file)) {
+    match s.project(&project).files.get(&file) {
         Some(text) => text.clone().into_response(),
         None => not_found("File"),
     }
@@ -87,8 +88,8 @@ pub async fn raw_file(
 
 /// `GET /projects/{project}/issues/{iid}`
 pub async fn issue(State(shared): State<Shared>, Path((project, iid)): Path<(String, u64)>) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    match s.issues.get(&(project.clone(), iid)) {
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    match s.project(&project).issues.get(&iid) {
         Some(i) => Json(issue_json(&project, iid, i)).into_response(),
         None => not_found(""),
     }
@@ -116,13 +117,14 @@ pub async fn set_status(
     }
     let name = body["name"].as_str().unwrap_or("default").to_string();
     let description = body["description"].as_str().unwrap_or_default().to_string();
-    let same = |st: &super::StoredStatus| st.project == project && st.sha == sha && st.name == name && !st.retried;
-    let open = s
-        .statuses
+    let same = |st: &super::StoredStatus| st.sha == sha && st.name == name && !st.retried;
+    let id = s.next();
+    let statuses = &mut s.project(&project).statuses;
+    let open = statuses
         .iter()
         .rposition(|st| same(st) && (st.state == "pending" || st.state == "running"));
     if let Some(at) = open {
-        let from = s.statuses[at].state.clone();
+        let from = statuses[at].state.clone();
         let refused = match state.as_str() {
             "pending" => Some("enqueue"),
             "running" if from == "running" => Some("run"),
@@ -135,14 +137,13 @@ pub async fn set_status(
             )
                 .into_response();
         }
-        s.statuses[at].state = state.clone();
-        s.statuses[at].description = description;
+        statuses[at].state = state.clone();
+        statuses[at].description = description;
     } else {
-        for st in s.statuses.iter_mut().filter(|st| same(st)) {
+        for st in statuses.iter_mut().filter(|st| same(st)) {
             st.retried = true;
         }
-        s.statuses.push(super::StoredStatus {
-            project,
+        statuses.push(super::StoredStatus {
             sha: sha.clone(),
             name: name.clone(),
             state: state.clone(),
@@ -150,7 +151,6 @@ pub async fn set_status(
             retried: false,
         });
     }
-    let id = s.next();
     (
         StatusCode::CREATED,
         Json(json!({"id": id, "sha": sha, "name": name, "status": state})),
@@ -171,15 +171,13 @@ pub async fn issues(
     Path(project): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    let mut found: Vec<(u64, &super::StoredIssue)> = s
+    let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let items: Vec<Value> = s
+        .project(&project)
         .issues
         .iter()
-        .filter(|((p, _), _)| *p == project)
-        .map(|((_, iid), i)| (*iid, i))
+        .map(|(iid, i)| issue_json(&project, *iid, i))
         .collect();
-    found.sort_by_key(|(iid, _)| *iid);
-    let items: Vec<Value> = found.into_iter().map(|(iid, i)| issue_json(&project, iid, i)).collect();
     super::paginated(&s, items, &q)
 }
 
@@ -195,18 +193,12 @@ pub async fn create_issue(
     let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "title is missing"}))).into_response();
     };
-    let iid = s
-        .issues
-        .keys()
-        .filter(|(p, _)| *p == project)
-        .map(|(_, i)| *i)
-        .max()
-        .unwrap_or(0)
-        + 1;
     let title = title.to_string();
     let author = caller(&s, &headers).unwrap_or_default();
+    let p = s.project(&project);
+    let iid = p.issues.keys().max().copied().unwrap_or(0) + 1;
     let description = body["description"].as_str().unwrap_or_default();
-    let description = super::quick_actions::run(&mut s, &project, &author, description);
+    let description = super::quick_actions::run(p, &author, description);
     let issue = super::StoredIssue {
         title,
         description,
@@ -214,7 +206,7 @@ pub async fn create_issue(
         author,
     };
     let out = issue_json(&project, iid, &issue);
-    s.issues.insert((project, iid), issue);
+    p.issues.insert(iid, issue);
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
@@ -226,15 +218,15 @@ pub async fn edit_issue(
     Json(body): Json<Value>,
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
-    let key = (project.clone(), iid);
-    if !s.issues.contains_key(&key) {
+    let author = caller(&s, &headers).unwrap_or_default();
+    let p = s.project(&project);
+    if !p.issues.contains_key(&iid) {
         return not_found("");
     }
-    let description = body["description"].as_str().map(|d| {
-        let author = caller(&s, &headers).unwrap_or_default();
-        super::quick_actions::run(&mut s, &project, &author, d)
-    });
-    let i = s.issues.get_mut(&key).expect("the issue was just found");
+    let description = body["description"]
+        .as_str()
+        .map(|d| super::quick_actions::run(p, &author, d));
+    let i = p.issues.get_mut(&iid).expect("the issue was just found");
     if let Some(t) = body["title"].as_str() {
         i.title = t.to_string();
     }

@@ -5,7 +5,7 @@
 //! would have run, so a test sees when the bot's own text would have closed, merged or
 //! relabelled something.
 
-use super::State;
+use super::Project;
 
 /// The commands GitLab knows (Free and Premium), lower case.
 const COMMANDS: &[&str] = &[
@@ -63,8 +63,6 @@ const COMMANDS: &[&str] = &[
 /// A quick action GitLab ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuickAction {
-    /// The project.
-    pub project: String,
     /// Who wrote it: GitLab runs it with this user's permissions.
     pub author: String,
     /// The whole line, e.g. `/close`.
@@ -72,7 +70,7 @@ pub struct QuickAction {
 }
 
 /// `text` with its quick-action lines removed, each recorded as run by `author`.
-pub(crate) fn run(s: &mut State, project: &str, author: &str, text: &str) -> String {
+pub(crate) fn run(p: &mut Project, author: &str, text: &str) -> String {
     let mut fenced = false;
     let mut kept = Vec::new();
     for line in text.split('\n') {
@@ -84,8 +82,7 @@ pub(crate) fn run(s: &mut State, project: &str, author: &str, text: &str) -> Str
             .strip_prefix('/')
             .map(|c| c.split(' ').next().unwrap_or_default().to_lowercase());
         match command {
-            Some(c) if !fenced && COMMANDS.contains(&c.as_str()) => s.quick_actions.push(QuickAction {
-                project: project.to_string(),
+            Some(c) if !fenced && COMMANDS.contains(&c.as_str()) => p.quick_actions.push(QuickAction {
                 author: author.to_string(),
                 line: line.to_string(),
             }),
