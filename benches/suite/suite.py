@@ -54,6 +54,7 @@ def write_data(w: wl.Workload, path: pathlib.Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
+    con.execute("SET enable_progress_bar = false")
     for t in w.tables:
         if t.level == "silver":
             con.execute(t.source_sql)

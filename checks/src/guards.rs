@@ -101,54 +101,166 @@ pub struct KeptValues {
     /// share of present values over all its rows, replays and held-back rows
     /// included) is not.
     keyed_sql: Option<String>,
+    /// The keyed count's parts, for the narrower count of only what it loses, over
+    /// only the product rows with a NULL: when neither count finds a loss, the whole
+    /// keyed count (which groups all of bronze by key) is not needed.
+    keyed: Option<KeyedCount>,
+}
+
+/// The keyed count: bronze grouped by its key, each pair's value present in every row
+/// of the key or not, joined to the product on the key. Where both keys have one
+/// type whose values are equal exactly when their texts are (integers, decimals,
+/// dates, UUIDs), they are joined as they are; else on their trimmed text, which
+/// finds `007` and ` 007` to be one key but costs three times as much.
+struct KeyedCount {
+    /// The product's key column.
+    key: String,
+    /// The bronze column it pairs with.
+    bronze_key: String,
+    /// True when the keys are joined as they are, not as text.
+    raw: bool,
+    /// Per pair, the bronze expression whose NULL is "no value".
+    bronze_exprs: Vec<String>,
+    /// The bronze source.
+    source: String,
+    /// The product's relation.
+    relation: String,
+}
+
+/// Normalized key types whose values are equal exactly when their texts are.
+fn joins_as_is(ty: &str) -> bool {
+    let family = ty.split('(').next().unwrap_or(ty);
+    [
+        "tinyint",
+        "smallint",
+        "integer",
+        "bigint",
+        "hugeint",
+        "utinyint",
+        "usmallint",
+        "uinteger",
+        "ubigint",
+        "uhugeint",
+        "decimal",
+        "date",
+        "uuid",
+    ]
+    .contains(&family)
+}
+
+impl KeyedCount {
+    /// The keyed count of `spec`, when its one key column pairs with a bronze column.
+    fn plan(
+        spec: &crate::spec::ProductSpec,
+        pairs: &[(String, String)],
+        bronze_exprs: &[String],
+        source: &str,
+        bronze: &[ColumnInfo],
+        columns: &[ColumnInfo],
+    ) -> Option<KeyedCount> {
+        let [key] = spec.primary_key.as_slice() else {
+            return None;
+        };
+        let (bronze_key, _) = pairs.iter().find(|(_, p)| p == key)?;
+        let type_of = |cols: &[ColumnInfo], name: &str| {
+            cols.iter()
+                .find(|c| c.name == name)
+                .map(|c| normalize_type(&c.type_name))
+        };
+        let (bt, pt) = (type_of(bronze, bronze_key), type_of(columns, key));
+        Some(KeyedCount {
+            key: key.clone(),
+            bronze_key: bronze_key.clone(),
+            raw: bt.is_some() && bt == pt && bt.as_deref().is_some_and(joins_as_is),
+            bronze_exprs: bronze_exprs.to_vec(),
+            source: source.to_string(),
+            relation: spec.relation(),
+        })
+    }
+
+    /// The key of `expr` as the join compares it.
+    fn join_key(&self, expr: &str, d: &dyn crate::dialect::Dialect) -> String {
+        if self.raw {
+            expr.to_string()
+        } else {
+            d.key_text(expr)
+        }
+    }
+
+    fn always(&self, which: &[usize]) -> Vec<String> {
+        which
+            .iter()
+            .map(|i| {
+                format!(
+                    "min(CASE WHEN ({}) IS NULL THEN 0 ELSE 1 END) AS hm_always_{i}",
+                    self.bronze_exprs[*i]
+                )
+            })
+            .collect()
+    }
+
+    fn lost(&self, pairs: &[(String, String)], which: &[usize], d: &dyn crate::dialect::Dialect) -> Vec<String> {
+        which
+            .iter()
+            .map(|i| {
+                let p = d.quote_ident(&pairs[*i].1);
+                format!(
+                    "{} AS hm_lost_{i}",
+                    d.count_if(&format!("b.hm_always_{i} = 1 AND p.{p} IS NULL"))
+                )
+            })
+            .collect()
+    }
+
+    /// The whole count: the product rows matched, and per pair those whose key
+    /// always has a value (`hm_expected_<i>`) and those of them the product left NULL
+    /// (`hm_lost_<i>`).
+    fn sql(&self, pairs: &[(String, String)], d: &dyn crate::dialect::Dialect) -> String {
+        let all: Vec<usize> = (0..pairs.len()).collect();
+        let mut counts = vec!["count(*) AS hm_matched".to_string()];
+        for (i, lost) in all.iter().zip(self.lost(pairs, &all, d)) {
+            counts.push(format!(
+                "{} AS hm_expected_{i}",
+                d.count_if(&format!("b.hm_always_{i} = 1"))
+            ));
+            counts.push(lost);
+        }
+        let bronze_key = self.join_key(&d.quote_ident(&self.bronze_key), d);
+        format!(
+            "SELECT {} FROM {} AS p INNER JOIN (SELECT {bronze_key} AS hm_key, {} FROM {} GROUP BY {bronze_key}) AS b ON {} = b.hm_key",
+            counts.join(", "),
+            d.quote_relation(&self.relation),
+            self.always(&all).join(", "),
+            d.quote_relation(&self.source),
+            self.join_key(&format!("p.{}", d.quote_ident(&self.key)), d),
+        )
+    }
+
+    /// Only `hm_lost_<i>` of the pairs in `which` (the product columns that have
+    /// NULLs), as in the whole count: only the product's rows with such a NULL are
+    /// joined, and only bronze's rows of their keys are grouped.
+    fn lost_sql(&self, pairs: &[(String, String)], which: &[usize], d: &dyn crate::dialect::Dialect) -> String {
+        let any_null = which
+            .iter()
+            .map(|i| format!("{} IS NULL", d.quote_ident(&pairs[*i].1)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let relation = d.quote_relation(&self.relation);
+        let bronze_key = self.join_key(&d.quote_ident(&self.bronze_key), d);
+        format!(
+            "SELECT {} FROM (SELECT * FROM {relation} WHERE {any_null}) AS p INNER JOIN (SELECT {bronze_key} AS hm_key, {} FROM {} WHERE {bronze_key} IN (SELECT {} FROM {relation} WHERE {any_null}) GROUP BY {bronze_key}) AS b ON {} = b.hm_key",
+            self.lost(pairs, which, d).join(", "),
+            self.always(which).join(", "),
+            d.quote_relation(&self.source),
+            self.join_key(&d.quote_ident(&self.key), d),
+            self.join_key(&format!("p.{}", d.quote_ident(&self.key)), d),
+        )
+    }
 }
 
 /// Share of the product's rows whose key must be found among bronze's keys for the
 /// keyed count to stand for the product (the drafter may have rewritten keys).
 const KEYED_MIN_MATCH: f64 = 0.95;
-
-/// The keyed kept-values query of `spec`, when its one key column pairs with a
-/// bronze column: bronze grouped by its key's text, each pair's value present in
-/// every row of the key or not; joined to the product on the key's text, it counts
-/// the product rows matched, and per pair those whose key always has a value and
-/// those of them the product left NULL.
-fn keyed_count(
-    spec: &crate::spec::ProductSpec,
-    pairs: &[(String, String)],
-    bronze_exprs: &[String],
-    source: &str,
-    d: &dyn crate::dialect::Dialect,
-) -> Option<String> {
-    let [key] = spec.primary_key.as_slice() else {
-        return None;
-    };
-    let (bronze_key, _) = pairs.iter().find(|(_, p)| p == key)?;
-    let always: Vec<String> = bronze_exprs
-        .iter()
-        .enumerate()
-        .map(|(i, e)| format!("min(CASE WHEN ({e}) IS NULL THEN 0 ELSE 1 END) AS hm_always_{i}"))
-        .collect();
-    let mut counts = vec!["count(*) AS hm_matched".to_string()];
-    for (i, (_, p)) in pairs.iter().enumerate() {
-        counts.push(format!(
-            "{} AS hm_expected_{i}",
-            d.count_if(&format!("b.hm_always_{i} = 1"))
-        ));
-        counts.push(format!(
-            "{} AS hm_lost_{i}",
-            d.count_if(&format!("b.hm_always_{i} = 1 AND p.{} IS NULL", d.quote_ident(p)))
-        ));
-    }
-    let bronze_key_text = d.key_text(&d.quote_ident(bronze_key));
-    Some(format!(
-        "SELECT {} FROM {} AS p INNER JOIN (SELECT {bronze_key_text} AS hm_key, {} FROM {} GROUP BY {bronze_key_text}) AS b ON {} = b.hm_key",
-        counts.join(", "),
-        d.quote_relation(&spec.relation()),
-        always.join(", "),
-        d.quote_relation(source),
-        d.key_text(&format!("p.{}", d.quote_ident(key))),
-    ))
-}
 
 /// The alias of the product-side count of pair `i` in the scan.
 fn kept_alias(i: usize) -> String {
@@ -252,7 +364,8 @@ impl KeptValues {
                 }
             })
             .collect();
-        let keyed_sql = keyed_count(spec, &pairs, &bronze_exprs, &source.name, d);
+        let keyed = KeyedCount::plan(spec, &pairs, &bronze_exprs, &source.name, &bronze, columns);
+        let keyed_sql = keyed.as_ref().map(|k| k.sql(&pairs, d));
         // How many values each declared list held back, for the line that says so.
         let declared_counts: Vec<String> = pairs
             .iter()
@@ -291,12 +404,34 @@ impl KeptValues {
             product_sql,
             measures,
             keyed_sql,
+            keyed,
         })
     }
 
     /// The product-side measures, for the product's scan.
     pub fn measures(&self) -> &[crate::scan::Measure] {
         &self.measures
+    }
+
+    /// True when the keyed count would find no value lost: no product column has a
+    /// NULL (a lost value is a NULL in the product), or the count narrowed to the
+    /// columns that have one finds none; true without a key, where the estimate alone
+    /// decides. False when the narrowed count fails (the whole count then decides, as
+    /// it would have).
+    fn keyed_finds_no_loss(&self, p_present: &[u64], p_total: u64, warehouse: &dyn Warehouse) -> bool {
+        let Some(k) = &self.keyed else {
+            return true;
+        };
+        let with_nulls: Vec<usize> = (0..self.pairs.len()).filter(|i| p_present[*i] < p_total).collect();
+        if with_nulls.is_empty() {
+            return true;
+        }
+        let sql = k.lost_sql(&self.pairs, &with_nulls, warehouse.dialect());
+        warehouse.query(QueryKind::Guard, &sql).is_ok_and(|rows| {
+            with_nulls
+                .iter()
+                .all(|i| rows.first(&format!("hm_lost_{i}")).and_then(|v| v.as_u64()) == Some(0))
+        })
     }
 
     /// One line per column that lost values its bronze source had, failing beyond
@@ -328,7 +463,21 @@ impl KeptValues {
         // Where the product's keys are bronze's, the count by key decides. It reads the
         // product a second time: the estimate can hide a loss as well as invent one
         // (replays whose older rows have fewer values), and a green line on a lost
-        // value is the worse error.
+        // value is the worse error. But when the estimate finds no loss, no declared
+        // missing value needs its line, and the keyed count narrowed to the columns
+        // with NULLs finds none either, every line would be skipped whichever count
+        // decided, and the whole count is not run.
+        let estimate = |i: usize| {
+            let expected = (get(&b_rows, &format!("hm_{i}")) as f64 / b_total as f64 * p_total as f64).round() as u64;
+            (expected, expected.saturating_sub(p_present[i]))
+        };
+        let quiet = (0..self.pairs.len()).all(|i| {
+            let (expected, lost) = estimate(i);
+            (lost == 0 || expected == 0) && get(&b_rows, &format!("hm_declared_{i}")) == 0
+        });
+        if quiet && self.keyed_finds_no_loss(&p_present, p_total, warehouse) {
+            return Vec::new();
+        }
         let keyed = self
             .keyed_sql
             .as_ref()
@@ -345,10 +494,10 @@ impl KeptValues {
                     "counted on the product rows whose key has a value in every bronze row".to_string(),
                 ),
                 None => {
-                    let expected = (share * p_total as f64).round() as u64;
+                    let (expected, lost) = estimate(i);
                     (
                         expected,
-                        expected.saturating_sub(p_present),
+                        lost,
                         format!(
                             "bronze has a value in {:.2}% of its rows, the product in {:.2}%",
                             share * 100.0,

@@ -179,7 +179,7 @@ pub fn selects(sel: &ColumnSelector, column: &ColumnSpec, spec: &ProductSpec) ->
         }
     }
     if let Some(p) = &sel.name_pattern {
-        if !compiled(&format!("^(?:{p})$")).is_some_and(|re| re.is_match(&column.name)) {
+        if !full_match(p, &column.name) {
             return false;
         }
     }
@@ -194,24 +194,45 @@ pub fn selects(sel: &ColumnSelector, column: &ColumnSpec, spec: &ProductSpec) ->
     }
 }
 
-/// Shell-style glob (`*`, `?`) over a whole name, case-insensitive.
+/// Shell-style glob (`*`, `?`) over a whole name, case-insensitive. Matched by hand,
+/// not as a regular expression: a selector is tried on every column of every product,
+/// and building (or even cloning) a regex per try cost more than all the matching.
 pub fn glob_matches(glob: &str, name: &str) -> bool {
-    let mut re = String::from("(?i)^");
-    for ch in glob.chars() {
-        match ch {
-            '*' => re.push_str(".*"),
-            '?' => re.push('.'),
-            c => re.push_str(&regex::escape(&c.to_string())),
+    let g: Vec<char> = glob.chars().flat_map(char::to_lowercase).collect();
+    let n: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
+    // The classic two-pointer match: on a mismatch, go back to the last `*` and let it
+    // take one more character.
+    let (mut gi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match g.get(gi) {
+            Some('*') => {
+                star = Some((gi, ni));
+                gi += 1;
+            }
+            Some(c) if *c == '?' || *c == n[ni] => {
+                gi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sg, sn)) => {
+                    gi = sg + 1;
+                    ni = sn + 1;
+                    star = Some((sg, sn + 1));
+                }
+                None => return false,
+            },
         }
     }
-    re.push('$');
-    compiled(&re).is_some_and(|r| r.is_match(name))
+    g[gi..].iter().all(|c| *c == '*')
 }
 
-/// `pattern` compiled once per process: a selector is matched against every column
-/// of every product, and compiling its regex each time cost more than the matching
-/// (milliseconds per run). `None` when it does not compile.
-fn compiled(pattern: &str) -> Option<Regex> {
+/// True when regular expression `pattern` matches all of `text`; false when it does
+/// not compile. Each pattern is compiled once per process and matched under the
+/// cache's lock: a selector is matched against every column of every product, and
+/// compiling (or cloning, which builds a new match cache) its regex each time cost
+/// more than the matching.
+fn full_match(pattern: &str, text: &str) -> bool {
     static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Option<Regex>>>> =
         std::sync::OnceLock::new();
     let mut cache = CACHE
@@ -220,8 +241,9 @@ fn compiled(pattern: &str) -> Option<Regex> {
         .unwrap_or_else(|p| p.into_inner());
     cache
         .entry(pattern.to_string())
-        .or_insert_with(|| Regex::new(pattern).ok())
-        .clone()
+        .or_insert_with(|| Regex::new(&format!("^(?:{pattern})$")).ok())
+        .as_ref()
+        .is_some_and(|re| re.is_match(text))
 }
 
 /// Normalises a type name for comparison across warehouses: lowercase, no spaces,
@@ -282,10 +304,35 @@ pub fn type_family_matches(family: &str, declared: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The glob as a regular expression, as it was matched before the hand-written
+    /// matcher: the reference the matcher must agree with.
+    fn glob_by_regex(glob: &str, name: &str) -> bool {
+        let mut re = String::from("(?i)^");
+        for ch in glob.chars() {
+            match ch {
+                '*' => re.push_str(".*"),
+                '?' => re.push('.'),
+                c => re.push_str(&regex::escape(&c.to_string())),
+            }
+        }
+        re.push('$');
+        Regex::new(&re).expect("an escaped glob compiles").is_match(name)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_glob_matches_as_its_regular_expression_does(glob in "[aB_*?.]{0,8}", name in "[abAB_.]{0,10}") {
+            proptest::prop_assert_eq!(glob_matches(&glob, &name), glob_by_regex(&glob, &name));
+        }
+    }
+
     #[test]
     fn globs_and_types() {
         assert!(glob_matches("*_id", "customer_id"));
         assert!(!glob_matches("*_id", "customer_identity"));
+        assert!(glob_matches("Customer_*", "customer_ID"));
+        assert!(glob_matches("a*b*c", "aXbYbZc"));
+        assert!(!glob_matches("a?c", "ac"));
         assert!(type_family_matches("decimal", "DECIMAL(18, 2)"));
         assert!(type_family_matches("decimal(18,2)", "decimal(18, 2)"));
         assert!(!type_family_matches("decimal(18,2)", "decimal(10,2)"));
