@@ -1,8 +1,8 @@
 //! The bench workload both benches share: 30 checks (standards and a spec) over a
 //! generated table of orders, in each backend's SQL.
 
-/// The standards: the same file the peer comparison (`benches/peers/`) checks with.
-pub const STANDARDS: &str = include_str!("../../../benches/peers/hallmark/data_standards.md");
+/// The standards of the one-scan bench.
+pub const STANDARDS: &str = include_str!("standards.md");
 
 pub const SPEC: &str = "name: big
 level: silver
