@@ -20,6 +20,7 @@ whose `duckdb` module writes the data.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pathlib
@@ -159,7 +160,9 @@ def main() -> None:
     ap.add_argument("--report", default="")
     args = ap.parse_args()
     only = {x for x in args.only.split(",") if x}
-    base = pathlib.Path(args.dir) / f"suite-seed{args.seed}-x{args.scale:g}"
+    # The data is kept per seed, scale and generator: a changed generator writes anew.
+    generator = hashlib.sha256(pathlib.Path(wl.__file__).read_bytes()).hexdigest()[:8]
+    base = pathlib.Path(args.dir) / f"suite-seed{args.seed}-x{args.scale:g}-{generator}"
     home = tempfile.mkdtemp()
     (pathlib.Path(home) / ".soda").mkdir()
     (pathlib.Path(home) / ".soda" / "config.yml").write_text("send_anonymous_usage_stats: false\n")

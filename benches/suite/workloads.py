@@ -348,20 +348,20 @@ def workloads(seed: int, scale: float) -> list[Workload]:
         return _table(name, cols, n_rows, rng, failing, [key], shared)
 
     out = [
-        Workload("narrow", [build("orders", 7, MIXED, rows(1_000_000), seed + 1)], "1M rows, 8 columns"),
-        Workload("wide", [build("wide", 119, MIXED, rows(200_000), seed + 2)], "200k rows, 120 columns"),
-        Workload("text", [build("texts", 12, TEXT, rows(1_000_000), seed + 3)], "1M rows, 12 text columns"),
-        Workload("numeric", [build("measures", 20, NUMERIC, rows(1_000_000), seed + 4)], "1M rows, 20 numeric columns"),
+        Workload("narrow", [build("orders", 7, MIXED, rows(1_000_000), seed + 1)], f"{rows(1_000_000):,} rows, 8 columns"),
+        Workload("wide", [build("wide", 119, MIXED, rows(200_000), seed + 2)], f"{rows(200_000):,} rows, 120 columns"),
+        Workload("text", [build("texts", 12, TEXT, rows(1_000_000), seed + 3)], f"{rows(1_000_000):,} rows, 12 text columns"),
+        Workload("numeric", [build("measures", 20, NUMERIC, rows(1_000_000), seed + 4)], f"{rows(1_000_000):,} rows, 20 numeric columns"),
     ]
     # High-cardinality keys: a generated hash key and a composite key, 2M rows.
     cs = Columns(rng, seed + 5)
     n = rows(2_000_000)
     hk = [cs.uuid("event_id", n), cs.key("seq", n), cs.code("device_code"), cs.timestamp("seen_at"), cs.integer("reading")]
     t = _table("events", hk, n, rng, failing=True, key=["event_id"])
-    out.append(Workload("keys", [t], "2M rows, a 32-character hash key"))
+    out.append(Workload("keys", [t], f"{n:,} rows, a 32-character hash key"))
     # Many small products in one project.
     smalls = [build(f"p{k:02d}", 5, MIXED, rows(20_000), seed + 100 + k, shared=True) for k in range(50)]
-    out.append(Workload("many", smalls, "50 products of 20k rows"))
+    out.append(Workload("many", smalls, f"50 products of {rows(20_000):,} rows"))
     # A gold product on a silver one.
     silver = build("sales", 5, MIXED, rows(1_000_000), seed + 6, failing=False)
     dims = [c for c in silver.columns if c.kind in ("category", "date")] or [silver.columns[1]]
@@ -389,5 +389,5 @@ def workloads(seed: int, scale: float) -> list[Workload]:
         sources=[("silver.sales", None)],
         primary_key=[dim.name],
     )
-    out.append(Workload("gold", [silver, gold], "a gold aggregate on a 1M-row silver product"))
+    out.append(Workload("gold", [silver, gold], f"a gold aggregate on a {rows(1_000_000):,}-row silver product"))
     return out
