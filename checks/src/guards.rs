@@ -258,6 +258,9 @@ impl KeyedCount {
     }
 }
 
+/// The read the keyed count makes of the product, as a view rebuilt for it says.
+const KEYED_READ: &str = "the kept-values count by key";
+
 /// Share of the product's rows whose key must be found among bronze's keys for the
 /// keyed count to stand for the product (the drafter may have rewritten keys).
 const KEYED_MIN_MATCH: f64 = 0.95;
@@ -418,15 +421,18 @@ impl KeptValues {
     /// columns that have one finds none; true without a key, where the estimate alone
     /// decides. False when the narrowed count fails (the whole count then decides, as
     /// it would have).
-    fn keyed_finds_no_loss(&self, p_present: &[u64], p_total: u64, warehouse: &dyn Warehouse) -> bool {
+    fn keyed_finds_no_loss(&self, with_nulls: &[usize], holding: &crate::holding::Holding<'_>) -> bool {
         let Some(k) = &self.keyed else {
             return true;
         };
-        let with_nulls: Vec<usize> = (0..self.pairs.len()).filter(|i| p_present[*i] < p_total).collect();
         if with_nulls.is_empty() {
             return true;
         }
-        let sql = k.lost_sql(&self.pairs, &with_nulls, warehouse.dialect());
+        let warehouse = holding.warehouse;
+        // The count reads the product twice: a view that runs SQL is built as a table
+        // first.
+        holding.before_reads_of_a_costly_view(KEYED_READ);
+        let sql = k.lost_sql(&self.pairs, with_nulls, warehouse.dialect());
         warehouse.query(QueryKind::Guard, &sql).is_ok_and(|rows| {
             with_nulls
                 .iter()
@@ -438,11 +444,14 @@ impl KeptValues {
     /// `max_set_aside`; empty when nothing was lost. `scan` is the product's scan
     /// row with [`KeptValues::measures`] in it, or `None` when the scan failed (the
     /// product's side is then counted on its own).
-    pub fn results(&self, scan: Option<&Rows>, warehouse: &dyn Warehouse, max_set_aside: f64) -> Vec<CheckResult> {
+    pub fn results(
+        &self,
+        scan: Option<&Rows>,
+        holding: &crate::holding::Holding<'_>,
+        max_set_aside: f64,
+    ) -> Vec<CheckResult> {
+        let warehouse = holding.warehouse;
         let get = |rows: &Rows, name: &str| rows.first(name).and_then(|v| v.as_u64()).unwrap_or(0);
-        let Ok(b_rows) = warehouse.query(QueryKind::Guard, &self.bronze_sql) else {
-            return Vec::new();
-        };
         let (p_total, p_present): (u64, Vec<u64>) = match scan {
             Some(row) => (
                 get(row, crate::scan::ROWS_ALIAS),
@@ -456,8 +465,18 @@ impl KeptValues {
                 Err(_) => return Vec::new(),
             },
         };
+        // A lost value is a NULL in the product: where the product has none and no
+        // declared missing value needs its line, there is nothing to say and bronze is
+        // not read.
+        let with_nulls: Vec<usize> = (0..self.pairs.len()).filter(|i| p_present[*i] < p_total).collect();
+        if p_total == 0 || (with_nulls.is_empty() && self.declared.iter().all(Vec::is_empty)) {
+            return Vec::new();
+        }
+        let Ok(b_rows) = warehouse.query(QueryKind::Guard, &self.bronze_sql) else {
+            return Vec::new();
+        };
         let b_total = get(&b_rows, "hm_rows");
-        if b_total == 0 || p_total == 0 {
+        if b_total == 0 {
             return Vec::new();
         }
         // Where the product's keys are bronze's, the count by key decides. It reads the
@@ -475,8 +494,11 @@ impl KeptValues {
             let (expected, lost) = estimate(i);
             (lost == 0 || expected == 0) && get(&b_rows, &format!("hm_declared_{i}")) == 0
         });
-        if quiet && self.keyed_finds_no_loss(&p_present, p_total, warehouse) {
+        if quiet && self.keyed_finds_no_loss(&with_nulls, holding) {
             return Vec::new();
+        }
+        if self.keyed_sql.is_some() {
+            holding.before_reads_of_a_costly_view(KEYED_READ);
         }
         let keyed = self
             .keyed_sql

@@ -198,6 +198,15 @@ impl<'a> Holding<'a> {
         Ok(())
     }
 
+    /// [`Holding::before_optional_reads`] unless the view is its source as it is
+    /// (`SELECT * FROM` it), which a second read scans as cheaply as a table: the
+    /// rebuild would only copy the source.
+    pub fn before_reads_of_a_costly_view(&self, purpose: &str) {
+        if !self.product.is_its_source(self.warehouse.dialect().name()) {
+            self.before_optional_reads(purpose);
+        }
+    }
+
     /// [`Holding::before_more_reads`] where the read is optional: a failed rebuild is
     /// logged and the view is read as it is.
     pub fn before_optional_reads(&self, purpose: &str) {

@@ -173,6 +173,28 @@ impl Product {
                 (v.sql.as_str(), v.path.as_path())
             })
     }
+
+    /// True when the transform for `dialect` is `SELECT * FROM` its one source (case,
+    /// spacing, a trailing `;` and `--` comments aside): a view of it reads the source
+    /// itself, so reading the view again costs what reading a table of it would.
+    pub fn is_its_source(&self, dialect: &str) -> bool {
+        let [source] = self.spec.sources.as_slice() else {
+            return false;
+        };
+        let (sql, _) = self.transform(dialect);
+        let code: Vec<String> = sql
+            .lines()
+            .map(|l| l.split("--").next().unwrap_or_default().to_string())
+            .collect();
+        let words: Vec<String> = code
+            .join(" ")
+            .trim()
+            .trim_end_matches(';')
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words == ["select", "*", "from", source.name.to_ascii_lowercase().as_str()]
+    }
 }
 
 fn identifier_re() -> &'static Regex {
@@ -369,6 +391,33 @@ mod tests {
                 msg.contains("outside the repository") && msg.contains(":5:"),
                 "{bad}: {msg}"
             );
+        }
+    }
+
+    #[test]
+    fn a_transform_is_its_source_only_when_it_selects_all_of_it_as_it_is() {
+        let text = "name: o\nlevel: silver\nsources:\n  - name: bronze.o\n    file: bronze/o.csv\ncolumns:\n  - { name: a, type: bigint }\n";
+        let spec = parse_spec(text, Path::new("products/o/silver.yml"), Some(Level::Silver)).expect("a spec");
+        let product = |sql: &str| Product {
+            spec: spec.clone(),
+            sql: sql.into(),
+            spec_path: "products/o/silver.yml".into(),
+            sql_path: "products/o/silver.sql".into(),
+            dialect_sql: Vec::new(),
+            quarantine: None,
+        };
+        for sql in ["SELECT * FROM bronze.o", "-- drafted\nselect *\n  from BRONZE.O;\n"] {
+            assert!(product(sql).is_its_source("duckdb"), "{sql}");
+        }
+        for sql in [
+            "SELECT * FROM bronze.o WHERE a > 0",
+            "SELECT a FROM bronze.o",
+            "SELECT DISTINCT * FROM bronze.o",
+            "SELECT * FROM bronze.o -- all\nLIMIT 5",
+            "SELECT * FROM bronze.o /* c */",
+            "SELECT * FROM bronze.other",
+        ] {
+            assert!(!product(sql).is_its_source("duckdb"), "{sql}");
         }
     }
 

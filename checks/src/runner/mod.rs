@@ -340,7 +340,7 @@ pub fn check_product(
     let promotion = &project.config.promotion;
     let max_set_aside = promotion.max_set_aside;
     results.extend(
-        kept.map(|k| k.results(scan_row.as_ref(), warehouse, max_set_aside))
+        kept.map(|k| k.results(scan_row.as_ref(), holding, max_set_aside))
             .unwrap_or_default()
             .into_iter()
             .chain(guards::hidden_kinds(&project.standards, product, &columns, holding))
