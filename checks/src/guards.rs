@@ -95,15 +95,10 @@ pub struct KeptValues {
     product_sql: String,
     /// The product's side as measures of the scan.
     measures: Vec<crate::scan::Measure>,
-    /// Where the product's key pairs with a bronze column: the query that counts, per
-    /// pair, the product rows whose key has a value in every bronze row of it, and
-    /// the ones among them the product left NULL. Exact where the estimate (bronze's
-    /// share of present values over all its rows, replays and held-back rows
-    /// included) is not.
-    keyed_sql: Option<String>,
-    /// The keyed count's parts, for the narrower count of only what it loses, over
-    /// only the product rows with a NULL: when neither count finds a loss, the whole
-    /// keyed count (which groups all of bronze by key) is not needed.
+    /// Where the product's key pairs with a bronze column, the count by key: per pair,
+    /// the product rows whose key has a value in every bronze row of it, and the ones
+    /// among them the product left NULL. Exact where the estimate (bronze's share of
+    /// present values over all its rows, replays and held-back rows included) is not.
     keyed: Option<KeyedCount>,
 }
 
@@ -187,6 +182,7 @@ impl KeyedCount {
         }
     }
 
+    /// Per pair in `which`, whether every bronze row of the key has a value.
     fn always(&self, which: &[usize]) -> Vec<String> {
         which
             .iter()
@@ -199,6 +195,8 @@ impl KeyedCount {
             .collect()
     }
 
+    /// Per pair in `which`, the joined product rows left NULL whose key always has a
+    /// value in bronze.
     fn lost(&self, pairs: &[(String, String)], which: &[usize], d: &dyn crate::dialect::Dialect) -> Vec<String> {
         which
             .iter()
@@ -368,7 +366,6 @@ impl KeptValues {
             })
             .collect();
         let keyed = KeyedCount::plan(spec, &pairs, &bronze_exprs, &source.name, &bronze, columns);
-        let keyed_sql = keyed.as_ref().map(|k| k.sql(&pairs, d));
         // How many values each declared list held back, for the line that says so.
         let declared_counts: Vec<String> = pairs
             .iter()
@@ -406,7 +403,6 @@ impl KeptValues {
             bronze_sql,
             product_sql,
             measures,
-            keyed_sql,
             keyed,
         })
     }
@@ -497,11 +493,11 @@ impl KeptValues {
         if quiet && self.keyed_finds_no_loss(&with_nulls, holding) {
             return Vec::new();
         }
-        if self.keyed_sql.is_some() {
+        let keyed_sql = self.keyed.as_ref().map(|k| k.sql(&self.pairs, warehouse.dialect()));
+        if keyed_sql.is_some() {
             holding.before_reads_of_a_costly_view(KEYED_READ);
         }
-        let keyed = self
-            .keyed_sql
+        let keyed = keyed_sql
             .as_ref()
             .and_then(|sql| warehouse.query(QueryKind::Guard, sql).ok())
             .filter(|rows| get(rows, "hm_matched") as f64 >= KEYED_MIN_MATCH * p_total as f64);
@@ -564,7 +560,7 @@ impl KeptValues {
                 ),
                 failing: Some(lost),
                 total: Some(expected),
-                sql: Some(match (&keyed, &self.keyed_sql) {
+                sql: Some(match (&keyed, &keyed_sql) {
                     (Some(_), Some(sql)) => sql.clone(),
                     _ => format!("{};\n{}", self.bronze_sql, self.product_sql),
                 }),
