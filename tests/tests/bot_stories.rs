@@ -276,21 +276,13 @@ impl Side {
     /// The reactions Hallmark gave the issue `number` (`comment`: one of its comments).
     fn reactions(&self, number: u64, comment: Option<u64>) -> Vec<String> {
         match &self.fake {
-            Fake::GitHub(f) => f.with_state(|s| match comment {
-                Some(id) => s
-                    .repo(REPO)
-                    .comment_reactions
-                    .iter()
-                    .filter(|r| r.on == id)
-                    .map(|r| r.content.clone())
-                    .collect(),
-                None => s
-                    .repo(REPO)
-                    .issue_reactions
-                    .iter()
-                    .filter(|r| r.on == number)
-                    .map(|r| r.content.clone())
-                    .collect(),
+            Fake::GitHub(f) => f.with_state(|s| {
+                let r = s.repo(REPO);
+                let (given, on) = match comment {
+                    Some(id) => (&r.comment_reactions, id),
+                    None => (&r.issue_reactions, number),
+                };
+                given.iter().filter(|g| g.on == on).map(|g| g.content.clone()).collect()
             }),
             Fake::GitLab(f) => f.with_state(|s| {
                 s.project(REPO)

@@ -140,18 +140,9 @@ pub async fn react(
         )
             .into_response();
     }
-    // GitHub answers a reaction the user already gave with 200 and that reaction,
-    // and keeps one.
     let (api, bot) = (s.api(), s.bot_login.clone());
-    let reaction = super::Reaction::new(id, &content);
     let reactions = &mut s.repo(&format!("{owner}/{repo}")).comment_reactions;
-    if let Some(i) = reactions.iter().position(|r| *r == reaction) {
-        let out = shapes::reaction(&api, i as u64 + 1, &content, &bot);
-        return (StatusCode::OK, Json(out)).into_response();
-    }
-    reactions.push(reaction);
-    let out = shapes::reaction(&api, reactions.len() as u64, &content, &bot);
-    (StatusCode::CREATED, Json(out)).into_response()
+    super::react_once(reactions, super::Reaction::new(id, &content), 1, &api, &bot)
 }
 
 /// `GET /repos/{owner}/{repo}/collaborators/{user}/permission`

@@ -145,6 +145,27 @@ impl Reaction {
     }
 }
 
+/// Records the bot's `reaction` in `given` once, as GitHub does: one it already gave is
+/// answered 200 with that reaction and not added again, a new one 201. Reactions are
+/// numbered from `first_id` in the order given.
+pub(crate) fn react_once(
+    given: &mut Vec<Reaction>,
+    reaction: Reaction,
+    first_id: u64,
+    api: &str,
+    bot: &str,
+) -> Response {
+    let (status, at) = match given.iter().position(|r| *r == reaction) {
+        Some(at) => (StatusCode::OK, at),
+        None => {
+            given.push(reaction);
+            (StatusCode::CREATED, given.len() - 1)
+        }
+    };
+    let content = &given[at].content;
+    (status, Json(shapes::reaction(api, first_id + at as u64, content, bot))).into_response()
+}
+
 /// What one repository holds.
 #[derive(Debug, Default)]
 pub struct Repository {

@@ -191,16 +191,8 @@ pub async fn react_to_issue(
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let content = body["content"].as_str().unwrap_or_default().to_string();
     let (api, bot) = (s.api(), s.bot_login.clone());
-    let reaction = super::Reaction::new(number, &content);
     let reactions = &mut s.repo(&format!("{owner}/{repo}")).issue_reactions;
-    // An existing reaction is answered with 200 and kept once, as GitHub does.
-    if let Some(i) = reactions.iter().position(|r| *r == reaction) {
-        let out = shapes::reaction(&api, 9_001 + i as u64, &content, &bot);
-        return (StatusCode::OK, Json(out)).into_response();
-    }
-    reactions.push(reaction);
-    let out = shapes::reaction(&api, 9_000 + reactions.len() as u64, &content, &bot);
-    (StatusCode::CREATED, Json(out)).into_response()
+    super::react_once(reactions, super::Reaction::new(number, &content), 9_001, &api, &bot)
 }
 
 /// `GET /repos/{owner}/{repo}/pulls/{number}`
