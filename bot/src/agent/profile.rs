@@ -8,7 +8,7 @@
 //! the drafter's order of preference, that reads at least [`MIN_SHARE`] of all values.
 
 use super::infer::{candidates, Candidate, Inferred, Kind, MAX_CATEGORIES, MIN_SHARE};
-use super::sentinels::{self, Sentinel};
+use super::sentinels::{self, Placeholders, Sentinel};
 use super::transform::reads_sql;
 use hallmark_checks::guards::missing_markers_sql;
 use hallmark_checks::scan::thousands;
@@ -31,6 +31,8 @@ pub struct Reading {
     pub sampled_share: f64,
     /// What it reads on every row, where the warehouse measured it.
     pub measured: Option<Measured>,
+    /// The placeholders for "no value" it could hold, counted in the same scan.
+    pub placeholders: Option<Placeholders>,
 }
 
 /// A reading measured on every row of the source.
@@ -240,12 +242,11 @@ pub fn profile(warehouse: &dyn Warehouse, source: &str) -> Result<Profile, Wareh
             })
             .collect();
         measure_readings(warehouse, &relation, &mut profiles, &samples)?;
-        let typed: Vec<(String, Kind)> = profiles
-            .iter()
-            .map(|c| (c.name.clone(), c.inferred.kind.clone()))
-            .collect();
-        for (c, found) in profiles.iter_mut().zip(sentinels::find(warehouse, &relation, &typed)?) {
-            c.sentinels = found;
+        for c in &mut profiles {
+            let chosen = c.readings.iter().find(|r| r.inferred.kind == c.inferred.kind);
+            if let Some(p) = chosen.and_then(|r| r.placeholders.as_ref()) {
+                c.sentinels = sentinels::found(warehouse, &relation, &c.name, &c.inferred.kind, p)?;
+            }
         }
     }
     Ok(Profile {
@@ -263,6 +264,7 @@ fn unmeasured(found: Vec<Candidate>) -> Vec<Reading> {
             inferred: c.inferred,
             sampled_share: c.share,
             measured: None,
+            placeholders: None,
         })
         .collect()
 }
@@ -318,9 +320,20 @@ fn measure_readings(
             )?;
             let mut values: Vec<&str> = samples[i].iter().map(String::as_str).collect();
             values.extend(unread.rows.iter().filter_map(|r| r.first().and_then(|v| v.as_str())));
-            let wider = unmeasured(candidates(&c.name, &values, c.distinct));
-            let known = |r: &Reading| c.readings.iter().any(|k| k.inferred.kind == r.inferred.kind);
-            if wider.iter().any(|r| !known(r)) {
+            // A reading's measure on every row does not depend on the sample: the
+            // readings measured already keep theirs, and only the new ones are measured.
+            let mut wider = unmeasured(candidates(&c.name, &values, c.distinct));
+            let mut new = false;
+            for r in &mut wider {
+                match c.readings.iter().find(|k| k.inferred.kind == r.inferred.kind) {
+                    Some(known) => {
+                        r.measured = known.measured;
+                        r.placeholders = known.placeholders.clone();
+                    }
+                    None => new = true,
+                }
+            }
+            if new {
                 c.readings = wider;
                 widened.push(i);
             }
@@ -342,8 +355,9 @@ fn present_sql(warehouse: &dyn Warehouse, column: &str) -> String {
     )
 }
 
-/// One scan counting, for each of the `columns`, its present values and the values
-/// each of its readings leaves unread.
+/// One scan counting, for each of the `columns`, its present values and, for each of
+/// its readings not measured yet, the values it leaves unread and the placeholders for
+/// "no value" it holds.
 fn measure(
     warehouse: &dyn Warehouse,
     relation: &str,
@@ -356,13 +370,19 @@ fn measure(
         let c = &profiles[i];
         let present = present_sql(warehouse, &c.name);
         select.push(format!("{} AS hm_present_{i}", d.count_if(&present)));
-        for (j, r) in c.readings.iter().enumerate() {
+        for (j, r) in c.readings.iter().enumerate().filter(|(_, r)| r.measured.is_none()) {
             if let Some(test) = reads_sql(&c.name, &r.inferred.kind) {
                 select.push(format!(
                     "{} AS hm_unread_{i}_{j}",
                     d.count_if(&format!("{present} AND NOT coalesce({test}, false)"))
                 ));
             }
+            select.extend(sentinels::measures(
+                d,
+                &c.name,
+                &r.inferred.kind,
+                &format!("hm_p_{i}_{j}"),
+            ));
         }
     }
     let counts = warehouse.query(
@@ -372,12 +392,18 @@ fn measure(
     let number = |alias: &str| counts.first(alias).and_then(|v| v.as_u64());
     for &i in columns {
         let present = number(&format!("hm_present_{i}")).unwrap_or(0);
-        for (j, r) in profiles[i].readings.iter_mut().enumerate() {
+        for (j, r) in profiles[i]
+            .readings
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, r)| r.measured.is_none())
+        {
             let unread = number(&format!("hm_unread_{i}_{j}")).unwrap_or(0);
             r.measured = Some(Measured {
                 read: present.saturating_sub(unread),
                 present,
             });
+            r.placeholders = sentinels::measured(&counts, &r.inferred.kind, &format!("hm_p_{i}_{j}"));
         }
     }
     Ok(())

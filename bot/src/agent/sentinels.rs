@@ -10,6 +10,8 @@
 use super::infer::Kind;
 use super::transform::silver_expr;
 use chrono::NaiveDate;
+use hallmark_checks::dialect::Dialect;
+use hallmark_checks::values::Rows;
 use hallmark_checks::warehouse::{QueryKind, Warehouse, WarehouseError};
 
 /// A value a column writes for "no value".
@@ -116,77 +118,103 @@ fn far(c: &Candidate, lo: f64, hi: f64) -> bool {
     }
 }
 
-/// The placeholders of each column `(name, kind)` of `relation`, measured on every
-/// row: one scan for all columns, and one small query per placeholder found (its
-/// spellings). Columns of other kinds get none.
-pub fn find(
+/// What a scan of every row measured of the placeholders a reading could hold: the
+/// rows holding each candidate (in [`candidates`] order) and the range of the other
+/// values, or `None` where no other value was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placeholders {
+    rows: Vec<u64>,
+    others: Option<(f64, f64)>,
+}
+
+/// The aggregates, aliased under `prefix`, that measure the placeholders of `column`
+/// read as `kind`: none for kinds that have none. They compare the reading's own
+/// silver expression, so in the scan that measures the reading (its `IS NOT NULL`)
+/// the engine computes the expression once for both.
+pub fn measures(d: &dyn Dialect, column: &str, kind: &Kind, prefix: &str) -> Vec<String> {
+    let cands = candidates(kind);
+    if cands.is_empty() {
+        return Vec::new();
+    }
+    let e = silver_expr(column, kind);
+    let mut select: Vec<String> = cands
+        .iter()
+        .enumerate()
+        .map(|(j, c)| format!("{} AS {prefix}_s{j}", d.count_if(&format!("({e}) = {}", c.sql))))
+        .collect();
+    let list = cands.iter().map(|c| c.sql.as_str()).collect::<Vec<_>>().join(", ");
+    let others = format!("CASE WHEN ({e}) IN ({list}) THEN NULL ELSE ({e}) END");
+    let position = |agg: &str| {
+        if matches!(kind, Kind::Timestamp(_)) {
+            format!("epoch({agg}({others}))")
+        } else {
+            format!("CAST({agg}({others}) AS DOUBLE)")
+        }
+    };
+    select.push(format!("{} AS {prefix}_lo", position("min")));
+    select.push(format!("{} AS {prefix}_hi", position("max")));
+    select
+}
+
+/// The placeholders [`measures`] under `prefix` counted in `rows`, or `None` for a
+/// kind that has none.
+pub fn measured(rows: &Rows, kind: &Kind, prefix: &str) -> Option<Placeholders> {
+    let cands = candidates(kind);
+    if cands.is_empty() {
+        return None;
+    }
+    let float = |alias: &str| rows.first(alias).and_then(|v| v.as_f64());
+    Some(Placeholders {
+        rows: (0..cands.len())
+            .map(|j| {
+                rows.first(&format!("{prefix}_s{j}"))
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0)
+            })
+            .collect(),
+        others: float(&format!("{prefix}_lo")).zip(float(&format!("{prefix}_hi"))),
+    })
+}
+
+/// The placeholders `column` of `relation` holds read as `kind`, from what was
+/// `measured` on every row: each one that repeats and lies far outside the other
+/// values, with its spellings in bronze (one small query each).
+pub fn found(
     warehouse: &dyn Warehouse,
     relation: &str,
-    columns: &[(String, Kind)],
-) -> Result<Vec<Vec<Sentinel>>, WarehouseError> {
+    column: &str,
+    kind: &Kind,
+    measured: &Placeholders,
+) -> Result<Vec<Sentinel>, WarehouseError> {
+    let Some((lo, hi)) = measured.others else {
+        return Ok(Vec::new());
+    };
     let d = warehouse.dialect();
-    let per_column: Vec<Vec<Candidate>> = columns.iter().map(|(_, kind)| candidates(kind)).collect();
-    let mut select = Vec::new();
-    for (i, ((name, kind), cands)) in columns.iter().zip(&per_column).enumerate() {
-        if cands.is_empty() {
+    let mut found = Vec::new();
+    for (c, &n) in candidates(kind).iter().zip(&measured.rows) {
+        if n < MIN_ROWS || !far(c, lo, hi) {
             continue;
         }
-        let e = silver_expr(name, kind);
-        for (j, c) in cands.iter().enumerate() {
-            select.push(format!("{} AS hm_s_{i}_{j}", d.count_if(&format!("({e}) = {}", c.sql))));
-        }
-        let list = cands.iter().map(|c| c.sql.as_str()).collect::<Vec<_>>().join(", ");
-        let others = format!("CASE WHEN ({e}) IN ({list}) THEN NULL ELSE ({e}) END");
-        let position = |agg: &str| {
-            if matches!(kind, Kind::Timestamp(_)) {
-                format!("epoch({agg}({others}))")
-            } else {
-                format!("CAST({agg}({others}) AS DOUBLE)")
-            }
-        };
-        select.push(format!("{} AS hm_lo_{i}", position("min")));
-        select.push(format!("{} AS hm_hi_{i}", position("max")));
-    }
-    let mut found: Vec<Vec<Sentinel>> = columns.iter().map(|_| Vec::new()).collect();
-    if select.is_empty() {
-        return Ok(found);
-    }
-    let rows = warehouse.query(
-        QueryKind::Profile,
-        &format!("SELECT {} FROM {relation}", select.join(", ")),
-    )?;
-    let count = |alias: &str| rows.first(alias).and_then(|v| v.as_u64()).unwrap_or(0);
-    let float = |alias: &str| rows.first(alias).and_then(|v| v.as_f64());
-    for (i, ((name, kind), cands)) in columns.iter().zip(&per_column).enumerate() {
-        let (Some(lo), Some(hi)) = (float(&format!("hm_lo_{i}")), float(&format!("hm_hi_{i}"))) else {
-            continue;
-        };
-        for (j, c) in cands.iter().enumerate() {
-            let n = count(&format!("hm_s_{i}_{j}"));
-            if n < MIN_ROWS || !far(c, lo, hi) {
-                continue;
-            }
-            let e = silver_expr(name, kind);
-            let spelled = warehouse.query(
-                QueryKind::Profile,
-                &format!(
-                    "SELECT DISTINCT trim(CAST({} AS VARCHAR)) AS v FROM {relation} WHERE ({e}) = {} ORDER BY 1 LIMIT 20",
-                    d.quote_ident(name),
-                    c.sql
-                ),
-            )?;
-            found[i].push(Sentinel {
-                sql: c.sql.clone(),
-                label: c.label.clone(),
-                rows: n,
-                spellings: spelled
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.first().and_then(|v| v.as_str()).map(str::to_string))
-                    .collect(),
-                others: (lo, hi),
-            });
-        }
+        let spelled = warehouse.query(
+            QueryKind::Profile,
+            &format!(
+                "SELECT DISTINCT trim(CAST({} AS VARCHAR)) AS v FROM {relation} WHERE ({}) = {} ORDER BY 1 LIMIT 20",
+                d.quote_ident(column),
+                silver_expr(column, kind),
+                c.sql
+            ),
+        )?;
+        found.push(Sentinel {
+            sql: c.sql.clone(),
+            label: c.label.clone(),
+            rows: n,
+            spellings: spelled
+                .rows
+                .iter()
+                .filter_map(|r| r.first().and_then(|v| v.as_str()).map(str::to_string))
+                .collect(),
+            others: (lo, hi),
+        });
     }
     Ok(found)
 }

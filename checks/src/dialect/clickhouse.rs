@@ -255,6 +255,11 @@ impl Dialect for ClickHouseDialect {
         format!("lengthUTF8({expr})")
     }
 
+    fn to_double(&self, expr: &str) -> String {
+        // `CAST(NULL AS DOUBLE)` fails on 18.16; `toFloat64` keeps a NULL.
+        format!("toFloat64({expr})")
+    }
+
     fn cast_text(&self, expr: &str) -> String {
         format!("toString({expr})")
     }

@@ -11,6 +11,10 @@ impl Dialect for DuckDbDialect {
         "duckdb"
     }
 
+    fn tables_cost_about_a_view(&self) -> bool {
+        true
+    }
+
     fn quote_ident(&self, name: &str) -> String {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
@@ -113,6 +117,10 @@ impl Dialect for DuckDbDialect {
 
     fn char_length(&self, expr: &str) -> String {
         format!("length({expr})")
+    }
+
+    fn to_double(&self, expr: &str) -> String {
+        format!("CAST({expr} AS DOUBLE)")
     }
 
     fn cast_text(&self, expr: &str) -> String {

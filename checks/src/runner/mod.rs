@@ -61,7 +61,7 @@ pub fn run_checks(
         .collect();
     let needed = needed_products(project, &to_check);
     let bind_errors = bind_sources(project, &needed, warehouse);
-    let reads = planned_reads(project, &needed, &to_check);
+    let reads = planned_reads(project, &needed, &to_check, warehouse.dialect());
     let mut build_errors: HashMap<String, String> = HashMap::new();
     let mut checked: HashMap<String, ProductReport> = HashMap::new();
     let total = selected.len();
