@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod catalogue;
+pub mod datadiff;
 pub mod deployed;
 pub mod dialect;
 pub mod error;

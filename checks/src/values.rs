@@ -62,6 +62,8 @@ pub enum QueryKind {
     Agent,
     /// A guard's own measure (values kept from the source, see `crate::guards`).
     Guard,
+    /// Comparing a product before and after a change (see `crate::datadiff`).
+    Diff,
 }
 
 /// One query a backend ran.

@@ -188,7 +188,9 @@ fn inline(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn cell(text: &str) -> String {
+/// A value as a table cell: on one line, pipes escaped, in backticks; `_empty_` for
+/// the empty string.
+pub(crate) fn cell(text: &str) -> String {
     let t = inline(text).replace('|', "\\|");
     if t.is_empty() {
         "_empty_".into()
