@@ -3,6 +3,7 @@
 mod check;
 mod ci;
 mod demo;
+mod diff;
 mod doctor;
 mod impact;
 mod lint;
@@ -61,6 +62,9 @@ enum Command {
     Ci(ci::CiArgs),
     /// Show what a change to the data standards does to every product.
     Impact(impact::ImpactArgs),
+    /// Show what a change does to the rows of the products it touches: each built at
+    /// both versions and compared by key.
+    Diff(diff::DiffArgs),
     /// Validate data_standards.md and the product specs without touching data.
     Lint {
         /// The repository root.
@@ -153,6 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Check(args) => check::run(args),
         Command::Ci(args) => ci::run(args),
         Command::Impact(args) => impact::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Lint { path } => lint::run(&path),
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),

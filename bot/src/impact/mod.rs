@@ -1,8 +1,10 @@
 //! What a change to the data standards does to the products: the standards compared
 //! as standards, not lines ([`diff`]), every product checked at the new version and
 //! at the old ([`run`]), and the table of products × changed standards that
-//! `hallmark impact`, CI and the bot show ([`table`]).
+//! `hallmark impact`, CI and the bot show ([`table`]); and what a change does to a
+//! product's rows, each version built and compared by key ([`data`]).
 
+pub mod data;
 pub mod diff;
 pub mod run;
 pub mod table;

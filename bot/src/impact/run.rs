@@ -3,7 +3,7 @@
 //! of each changed standard at the head, with whether it passed before and passes now.
 
 use super::diff::{diff_standards, Change, Version};
-use super::tree::{export, resolve};
+use super::tree::{export, project_subdir, resolve};
 use super::ImpactError;
 use crate::isolated::Opener;
 use hallmark_checks::result::{ProductReport, Status};
@@ -145,18 +145,7 @@ pub fn impact(
     limits: Limits,
     opener: &Opener,
 ) -> Result<Impact, ImpactError> {
-    let repo = git2::Repository::discover(project_dir).map_err(|e| ImpactError::Git {
-        rev: head.into(),
-        repo: project_dir.display().to_string(),
-        message: e.message().into(),
-    })?;
-    let root = repo
-        .workdir()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| project_dir.to_path_buf());
-    let here = project_dir.canonicalize().unwrap_or_else(|_| project_dir.to_path_buf());
-    let root = root.canonicalize().unwrap_or(root);
-    let subdir = here.strip_prefix(&root).unwrap_or(Path::new("")).to_path_buf();
+    let subdir = project_subdir(project_dir, head)?;
     let (base_sha, head_sha) = (resolve(project_dir, base)?, resolve(project_dir, head)?);
     let (base_project, before, base_text) = check_version(project_dir, &subdir, &base_sha, options, limits, opener)?;
     let (head_project, after, head_text) = check_version(project_dir, &subdir, &head_sha, options, limits, opener)?;

@@ -21,6 +21,23 @@ pub fn resolve(repo_dir: &Path, rev: &str) -> Result<String, ImpactError> {
     Ok(commit.id().to_string())
 }
 
+/// The folder of `project_dir` inside its git repository (`""` for the root), which
+/// is what a version written out holds. `rev` names the version in errors.
+pub fn project_subdir(project_dir: &Path, rev: &str) -> Result<std::path::PathBuf, ImpactError> {
+    let repo = git2::Repository::discover(project_dir).map_err(|e| ImpactError::Git {
+        rev: rev.into(),
+        repo: project_dir.display().to_string(),
+        message: e.message().into(),
+    })?;
+    let root = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| project_dir.to_path_buf());
+    let here = project_dir.canonicalize().unwrap_or_else(|_| project_dir.to_path_buf());
+    let root = root.canonicalize().unwrap_or(root);
+    Ok(here.strip_prefix(&root).unwrap_or(Path::new("")).to_path_buf())
+}
+
 /// Writes the files of `rev` under `subdir` (the project's folder inside the
 /// repository, `""` for its root) to `dest`.
 pub fn export(repo_dir: &Path, rev: &str, subdir: &Path, dest: &Path) -> Result<(), ImpactError> {

@@ -28,6 +28,10 @@ pub fn summary(diff: &DataDiff) -> String {
             }
             s
         }
+        None if diff.rows.base.is_none() => format!(
+            "new product, {} rows (no base to compare with)",
+            thousands(diff.rows.head.unwrap_or(0))
+        ),
         None => format!(
             "{} → {} rows, not compared by key",
             thousands(diff.rows.base.unwrap_or(0)),
@@ -100,7 +104,9 @@ pub fn render(product: &str, diff: &DataDiff) -> String {
         )),
     }
     let s = &diff.schema;
-    if s.is_empty() {
+    if diff.rows.base.is_none() {
+        // A new product: every column is new, and the table below is its profile.
+    } else if s.is_empty() {
         out.push_str("Schema: unchanged.\n\n");
     } else {
         let mut parts = Vec::new();
@@ -118,10 +124,12 @@ pub fn render(product: &str, diff: &DataDiff) -> String {
     out.push_str("| column | values changed | NULLs | distinct | range (numbers) | most frequent (codes) |\n|---|---:|---:|---:|---|---|\n");
     for c in &diff.columns {
         let changed = c.values_changed.map_or("—".into(), thousands);
-        let numbers = if c.numbers.base == c.numbers.head {
-            range(&c.numbers.base)
+        // As printed: a mean summed in another order differs in its last bits.
+        let (before, after) = (range(&c.numbers.base), range(&c.numbers.head));
+        let numbers = if before == after {
+            before
         } else {
-            format!("{} → {}", range(&c.numbers.base), range(&c.numbers.head))
+            format!("{before} → {after}")
         };
         let frequent = if c.masked {
             MASKED.to_string()

@@ -419,6 +419,56 @@ pub fn compare(warehouse: &dyn Warehouse, request: &DiffRequest) -> Result<DataD
     })
 }
 
+/// A product new at the head: no base to compare with, so its own profile (rows,
+/// NULLs, distinct values, ranges, frequent codes) on the head side.
+pub fn profile_new(warehouse: &dyn Warehouse, head: &str, masked: &[String]) -> Result<DataDiff, WarehouseError> {
+    let columns = warehouse.describe(head)?;
+    let side = profile_side(warehouse, head, &[], &columns, masked)?;
+    Ok(DataDiff {
+        base: String::new(),
+        head: head.to_string(),
+        rows: Sides {
+            base: None,
+            head: Some(side.rows),
+        },
+        schema: SchemaChange {
+            added: columns.iter().map(|c| c.name.clone()).collect(),
+            ..SchemaChange::default()
+        },
+        keyed: None,
+        unkeyed: Some("the product is new: there is no base to compare with, so this is its profile".into()),
+        columns: side
+            .columns
+            .into_iter()
+            .map(|c| ColumnDiff {
+                masked: masked.contains(&c.info.name),
+                name: c.info.name,
+                types: Sides {
+                    base: None,
+                    head: Some(c.info.type_name),
+                },
+                values_changed: None,
+                nulls: Sides {
+                    base: None,
+                    head: Some(c.nulls),
+                },
+                distinct: Sides {
+                    base: None,
+                    head: Some(c.distinct),
+                },
+                numbers: Sides {
+                    base: None,
+                    head: c.numbers,
+                },
+                top: Sides {
+                    base: None,
+                    head: c.top,
+                },
+            })
+            .collect(),
+    })
+}
+
 /// A keyed diff and its per-column counts, before they are spread over the columns.
 struct Keyed {
     diff: KeyedDiff,
