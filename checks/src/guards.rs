@@ -269,17 +269,6 @@ fn kept_alias(i: usize) -> String {
 }
 
 impl KeptValues {
-    /// True when checking `product` may run the count by key, which reads the
-    /// product a second time: a silver product over one bronze source, keyed by one
-    /// column. Whether it does is known only after its scan (a product column with a
-    /// NULL), so a run that builds the product counts it as a probable read.
-    pub fn may_count_by_key(product: &Product) -> bool {
-        let spec = &product.spec;
-        matches!(spec.sources.as_slice(), [s] if !s.is_product())
-            && spec.level == Level::Silver
-            && spec.primary_key.len() == 1
-    }
-
     /// The comparison for `product` (built, with catalogue `columns`), or `None` when
     /// the product is not silver over one bronze source or no column pairs with one.
     pub fn plan(product: &Product, columns: &[ColumnInfo], warehouse: &dyn Warehouse) -> Option<KeptValues> {

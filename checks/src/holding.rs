@@ -27,7 +27,6 @@
 
 use crate::catalogue::CheckKind;
 use crate::dialect::Dialect;
-use crate::guards::KeptValues;
 use crate::plan::{plan_product, PlanItem, PlannedCheck};
 use crate::project::Project;
 use crate::result::BuiltAs;
@@ -124,7 +123,7 @@ pub fn planned_reads(
         r.scan = 1;
         r.keyed_count = usize::from(
             dialect.tables_cost_about_a_view()
-                && KeptValues::may_count_by_key(product)
+                && product.may_count_kept_values_by_key()
                 && !product.is_its_source(dialect.name()),
         );
         r.own_queries = plan_product(&project.standards, &product.spec)

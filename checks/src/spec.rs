@@ -174,6 +174,18 @@ impl Product {
             })
     }
 
+    /// True when checking the product may run the kept-values count by key
+    /// (`crate::guards`), which reads the product a second time: a silver product over
+    /// one bronze source, keyed by one column. Whether it does is known only after its
+    /// scan (a product column with a NULL), so a run that builds the product counts it
+    /// as a probable read.
+    pub fn may_count_kept_values_by_key(&self) -> bool {
+        let spec = &self.spec;
+        matches!(spec.sources.as_slice(), [s] if !s.is_product())
+            && spec.level == crate::Level::Silver
+            && spec.primary_key.len() == 1
+    }
+
     /// True when the transform for `dialect` is `SELECT * FROM` its one source (case,
     /// spacing, a trailing `;` and `--` comments aside): a view of it reads the source
     /// itself, so reading the view again costs what reading a table of it would.
