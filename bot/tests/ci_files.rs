@@ -53,6 +53,7 @@ fn every_action_input_reaches_a_flag_hallmark_ci_has() {
         ("comment", Some("--comment")),
         ("fail-on", Some("--fail-on")),
         ("cache", Some("--no-cache")),
+        ("diff", Some("--no-diff")),
     ];
     let inputs: BTreeSet<String> = action["inputs"]
         .as_mapping()

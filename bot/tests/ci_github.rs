@@ -169,6 +169,19 @@ fn a_failing_change_fails_the_step_with_annotations_on_the_standard() {
         "{a}"
     );
     assert!(a["message"].as_str().unwrap().contains("40"), "the figure: {a}");
+    // The data diff from the base: every one of the 40 amounts changed sign, no sale
+    // came or went; in the comment, the check run and the job summary.
+    let diff =
+        "<b>Data diff</b> of <code>silver.sales</code>: 0 added · 0 removed · 40 changed · 0 unchanged (by `sale_id`)";
+    let comments = fake.with_state(|s| s.repo(REPO).comments.clone());
+    assert!(comments[0].body.contains(diff), "{}", comments[0].body);
+    assert!(checks[0].summary.contains(diff), "{}", checks[0].summary);
+    assert!(run.summary.contains(diff), "{}", run.summary);
+    assert!(
+        comments[0].body.contains("| `1` | `amount` | `3.5"),
+        "the first changed sale, before and after: {}",
+        comments[0].body
+    );
 }
 
 /// Actions makes a check run for the workflow job itself, named after the job (here,

@@ -94,37 +94,5 @@ fn main() {
             r.reason.as_deref().unwrap_or("")
         );
     }
-    // Peak memory of each query of this run, as the server logged it.
-    let _ = warehouse.query(QueryKind::Metadata, "SYSTEM FLUSH LOGS");
-    std::thread::sleep(Duration::from_secs(2));
-    let log = warehouse.query(
-        QueryKind::Metadata,
-        &format!(
-            "SELECT toString(type), query_duration_ms, memory_usage, read_rows, substring(replaceAll(query, '\\n', ' '), 1, 70)
-             FROM system.query_log
-             WHERE query LIKE '%{sandbox}%' AND type != 1 AND query NOT LIKE '%system.query_log%'
-             ORDER BY memory_usage DESC LIMIT 8"
-        ),
-    );
-    match log {
-        Ok(rows) => {
-            println!("  peak memory by query (system.query_log):");
-            for r in rows.rows {
-                let cell = |i: usize| {
-                    r.get(i)
-                        .map(|v| v.to_string().trim_matches('"').to_string())
-                        .unwrap_or_default()
-                };
-                println!(
-                    "    {:>12} bytes {:>8} ms {:>10} rows {} {}",
-                    cell(2),
-                    cell(1),
-                    cell(3),
-                    cell(0),
-                    cell(4)
-                );
-            }
-        }
-        Err(e) => println!("  system.query_log: {e}"),
-    }
+    workload::print_peak_memory(&warehouse, &sandbox);
 }

@@ -666,6 +666,12 @@ fn a_labeled_issue_becomes_one_pull_request_with_one_checklist_and_a_rerun_opens
         let checklist = side.marked(pull.number, true, "checklist");
         assert_eq!(checklist.len(), 1, "{who}: {:?}", side.said(pull.number, true));
         assert!(checklist[0].contains("**✅ passed**"), "{who}: {}", checklist[0]);
+        assert!(
+            checklist[0].contains("<b>Data diff</b> of <code>silver.orders</code>: new product, ")
+                && checklist[0].contains("rows (no base to compare with)"),
+            "{who}: a new product's data diff is its profile: {}",
+            checklist[0]
+        );
         let tracking = side.marked(12, false, "tracking");
         assert_eq!(tracking.len(), 1, "{who}: one tracking comment, updated in place");
         assert!(
@@ -906,10 +912,12 @@ fn promote_from_a_comment_then_explain_and_revise_with_the_review_comments() {
             plan.contains("- @reviewer on products/customers/silver.yml: Say which emails are hashed."),
             "{who}: the review comments are context too: {plan}"
         );
-        assert_eq!(
-            side.marked(pull.number, true, "checklist").len(),
-            1,
-            "{who}: the same checklist"
+        let checklist = side.marked(pull.number, true, "checklist");
+        assert_eq!(checklist.len(), 1, "{who}: the same checklist");
+        assert!(
+            checklist[0].contains("<b>Data diff</b> of <code>silver.customers</code>: new product, "),
+            "{who}: the revised product is still new on main: {}",
+            checklist[0]
         );
         let replies: Vec<Said> = side
             .said(pull.number, true)
@@ -1083,6 +1091,21 @@ fn fix_opens_one_pull_request_per_failing_product_and_leaves_a_persons_branch_al
             checklist[0].contains("**✅ passed**"),
             "{who}: the fix meets the new standards: {}",
             checklist[0]
+        );
+        // The data diff against the standards change's branch: the same orders, by
+        // key, with country names now mapped to codes.
+        assert!(
+            checklist[0].contains("<b>Data diff</b> of <code>silver.orders</code>: 0 added · 0 removed · "),
+            "{who}: {}",
+            checklist[0]
+        );
+        let countries = checklist[0]
+            .lines()
+            .find(|l| l.starts_with("| `ship_country` | "))
+            .unwrap_or_else(|| panic!("{who}: {}", checklist[0]));
+        assert!(
+            !countries.starts_with("| `ship_country` | 0 |"),
+            "{who}: country values changed: {countries}"
         );
         let impact = side.marked(80, true, "impact");
         assert_eq!(impact.len(), 1, "{who}");

@@ -18,6 +18,8 @@ use hallmark::github::check_runs::{CheckRunReport, MAX_SUMMARY};
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::gitlab::client::GitLabClient;
+use hallmark::impact::data::{data_diff, markdown as diff_markdown, DiffPlan, Which};
+use hallmark::isolated::Opener;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::Selection;
 use hallmark_checks::{Checklist, Project};
@@ -103,6 +105,10 @@ pub struct CiArgs {
     /// are otherwise reported from `.hallmark/cache/`).
     #[arg(long)]
     no_cache: bool,
+    /// Leave out the data diff (each checked product built at the base too and
+    /// compared by key), which the report has whenever there is a base commit.
+    #[arg(long)]
+    no_diff: bool,
 }
 
 /// Runs the checks of the change and reports them.
@@ -157,8 +163,17 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
             project.products.len()
         ),
     };
+    let base = args.base.as_deref().or(runner.base_sha());
+    let diff = match (&checklist, base) {
+        (Some(_), Some(base)) if !args.no_diff => Some(diff_section(&args, base, &relations)),
+        _ => None,
+    };
     let markdown = match &checklist {
-        Some(c) => format!("{header}{}", render(c, Format::Markdown)),
+        Some(c) => format!(
+            "{header}{}{}",
+            render(c, Format::Markdown),
+            diff.map(|d| format!("\n{d}")).unwrap_or_default()
+        ),
         None => header.clone(),
     };
     let failing = checklist.as_ref().is_some_and(|c| fails(c, args.fail_on));
@@ -185,6 +200,23 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
         (_, true) => Outcome::Failed,
         _ => Outcome::Passed,
     })
+}
+
+/// The data diff of the checked `relations` (and the products built on them) from
+/// `base` to the checked-out commit, as markdown; a diff that cannot be made says why
+/// instead of failing the job.
+fn diff_section(args: &CiArgs, base: &str, relations: &BTreeSet<String>) -> String {
+    let (options, limits) = run_settings(args.as_of, args.timeout_secs);
+    let plan = DiffPlan {
+        base,
+        head: "HEAD",
+        which: Which::Relations(relations),
+        config: args.config.as_deref(),
+    };
+    match data_diff(&args.path, &plan, &options, limits, &Opener::default()) {
+        Ok(run) => diff_markdown(&run),
+        Err(e) => format!("### Data diff\n\nNot made: {e}\n"),
+    }
 }
 
 /// What the change touches, and the repository root the paths are relative to.

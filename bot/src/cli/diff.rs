@@ -6,7 +6,7 @@
 use super::check::parse_time;
 use super::Outcome;
 use chrono::{DateTime, Utc};
-use hallmark::impact::data::{data_diff, markdown};
+use hallmark::impact::data::{data_diff, markdown, DiffPlan, Which};
 use hallmark::impact::ImpactError;
 use hallmark::isolated::Opener;
 use hallmark_checks::runner::RunOptions;
@@ -35,9 +35,12 @@ pub struct DiffArgs {
     #[arg(long, default_value = "HEAD")]
     head: String,
     /// Only this product (`orders` or `silver.orders`); else every product whose spec
-    /// or SQL the change touches, and every new one.
+    /// or SQL the change touches, every new one, and the products built on them.
     #[arg(long)]
     product: Option<String>,
+    /// Read the configuration from this file instead of each version's .hallmark.yml.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "md")]
     format: DiffFormat,
@@ -52,15 +55,16 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
         reference_time: args.as_of.unwrap_or_else(Utc::now),
         ..RunOptions::default()
     };
-    let result = match data_diff(
-        &args.path,
-        &args.base,
-        &args.head,
-        args.product.as_deref(),
-        &options,
-        Limits::default(),
-        &Opener::default(),
-    ) {
+    let plan = DiffPlan {
+        base: &args.base,
+        head: &args.head,
+        which: match &args.product {
+            Some(name) => Which::Named(name),
+            None => Which::Touched,
+        },
+        config: args.config.as_deref(),
+    };
+    let result = match data_diff(&args.path, &plan, &options, Limits::default(), &Opener::default()) {
         Ok(r) => r,
         Err(e @ (ImpactError::Git { .. } | ImpactError::Project { .. })) => {
             eprintln!("error: {e}");

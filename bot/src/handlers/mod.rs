@@ -264,6 +264,29 @@ impl Cx<'_> {
         (self.means.remote)(self.trigger.forge, &self.trigger.repo)
     }
 
+    /// The data diff of `relation` (and the products built on it) from `base` (a ref
+    /// of the clone at `dir`, `origin/main`) to commit `head`, as markdown for the
+    /// checklist comment, on the job's sandboxed warehouse; a product new at `head`
+    /// shows its profile. A diff that cannot be made says why instead of failing the
+    /// job: the checklist stands without it.
+    pub fn data_diff_section(&self, dir: &Path, base: &str, head: &str, relation: &str) -> String {
+        let relations = [relation.to_string()].into();
+        let plan = crate::impact::data::DiffPlan {
+            base,
+            head,
+            which: crate::impact::data::Which::Relations(&relations),
+            config: None,
+        };
+        let options = hallmark_checks::runner::RunOptions::default();
+        match crate::impact::data::data_diff(dir, &plan, &options, Limits::default(), self.means.opener) {
+            Ok(run) => crate::impact::data::markdown(&run),
+            Err(e) => {
+                tracing::warn!(error = %e, relation, "no data diff");
+                format!("### Data diff\n\nNot made: {e}\n")
+            }
+        }
+    }
+
     /// The repository at `dir` and a warehouse for the job.
     pub fn project_and_warehouse(&self, dir: &Path) -> Result<(Project, Box<dyn Warehouse>), HandlerError> {
         let project = Project::load(dir).map_err(HandlerError::Project)?;
@@ -366,17 +389,26 @@ impl Cx<'_> {
     /// Posts the checklist on pull request `pull` (or updates the one already there),
     /// and sets the verdict as the status of commit `sha`, the branch's tip. A status
     /// the forge refuses is logged: the checklist has said it already.
-    pub fn post_checklist(&self, pull: u64, sha: &str, checklist: &Checklist) -> Result<(), HandlerError> {
+    pub fn post_checklist(
+        &self,
+        pull: u64,
+        sha: &str,
+        checklist: &Checklist,
+        diff: Option<&str>,
+    ) -> Result<(), HandlerError> {
         let thread = Thread {
             number: pull,
             pull_request: true,
         };
-        self.block_on(self.forge.upsert_comment(
-            &self.trigger.repo,
-            thread,
-            "checklist",
-            &render(checklist, Format::Markdown),
-        ))?;
+        let mut body = render(checklist, Format::Markdown);
+        if let Some(d) = diff {
+            body.push('\n');
+            body.push_str(d);
+        }
+        self.block_on(
+            self.forge
+                .upsert_comment(&self.trigger.repo, thread, "checklist", &body),
+        )?;
         let s = &checklist.summary;
         let summary = format!(
             "{} passed, {} failed, {} could not run, {} need review",

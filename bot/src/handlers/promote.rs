@@ -184,7 +184,13 @@ fn promote_and_open_pull(
             .open_or_update_pull(&t.repo, &promotion.target.branch(), &base, &title, &body),
     )?;
     if let Some(checklist) = &promotion.checklist {
-        cx.post_checklist(pull, &committed.commit, checklist)?;
+        let diff = cx.data_diff_section(
+            &dir,
+            &format!("origin/{base}"),
+            &committed.commit,
+            &promotion.target.relation(),
+        );
+        cx.post_checklist(pull, &committed.commit, checklist, Some(&diff))?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok((promotion, pull))

@@ -20,5 +20,5 @@ pub fn run(cx: &Cx<'_>) -> Result<(), HandlerError> {
         &NoProgress,
     );
     let _ = std::fs::remove_dir_all(&dir);
-    cx.post_checklist(cx.trigger.number, &sha, &checklist)
+    cx.post_checklist(cx.trigger.number, &sha, &checklist, None)
 }

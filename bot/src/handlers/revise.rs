@@ -78,10 +78,12 @@ fn revise(cx: &Cx<'_>, feedback: &str) -> Result<String, HandlerError> {
     cx.stop_if_cancelled()?;
     let committed = commit_promotion(&dir, &promotion)?;
     push_branch(&dir, &cx.remote(), &head, Some(&credentials))?;
-    let _ = std::fs::remove_dir_all(&dir);
     if let Some(checklist) = &promotion.checklist {
-        cx.post_checklist(t.number, &committed.commit, checklist)?;
+        let base = cx.block_on(cx.forge.default_branch(&t.repo))?;
+        let diff = cx.data_diff_section(&dir, &format!("origin/{base}"), &committed.commit, &relation);
+        cx.post_checklist(t.number, &committed.commit, checklist, Some(&diff))?;
     }
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(format!(
         "@{} revised with your feedback in commit {} on `{head}` ({} drafter): {}.{}",
         t.actor,

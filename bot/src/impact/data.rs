@@ -12,6 +12,7 @@ use hallmark_checks::spec::Product;
 use hallmark_checks::warehouse::{job_name, BuildForm, Limits, Warehouse};
 use hallmark_checks::Project;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Tags whose columns' values never appear in a diff.
@@ -45,13 +46,17 @@ struct Version {
     _dir: tempfile::TempDir,
 }
 
-fn load(project_dir: &Path, subdir: &Path, rev: &str) -> Result<Version, ImpactError> {
+fn load(project_dir: &Path, subdir: &Path, rev: &str, config: Option<&Path>) -> Result<Version, ImpactError> {
     let dir = tempfile::tempdir().map_err(|e| ImpactError::Write {
         path: std::env::temp_dir().display().to_string(),
         message: e.to_string(),
     })?;
     export(project_dir, rev, subdir, dir.path())?;
-    let project = Project::load(dir.path()).map_err(|errors| ImpactError::Project {
+    let loaded = match config {
+        Some(file) => Project::load_with_config(dir.path(), file),
+        None => Project::load(dir.path()),
+    };
+    let project = loaded.map_err(|errors| ImpactError::Project {
         rev: rev.into(),
         errors,
     })?;
@@ -75,42 +80,103 @@ fn build(project: &Project, relation: &str, warehouse: &dyn Warehouse, options: 
     list.products.into_iter().find_map(|p| p.error)
 }
 
-/// The diff of the products the change from `base` to `head` touches (their spec or
-/// SQL changed, or they are new), or of `product` alone, for the project at
-/// `project_dir` (a folder of a git repository), on the warehouse the head configures.
+/// Which products a diff compares.
+#[derive(Debug, Clone)]
+pub enum Which<'a> {
+    /// Those whose spec or SQL the change touches, and the new ones.
+    Touched,
+    /// The one product with this name or relation.
+    Named(&'a str),
+    /// These relations (the products `hallmark ci` checks, the one a review revised).
+    Relations(&'a BTreeSet<String>),
+}
+
+/// What a diff compares.
+#[derive(Debug, Clone)]
+pub struct DiffPlan<'a> {
+    /// The version before the change (a commit, branch or tag).
+    pub base: &'a str,
+    /// The version after it.
+    pub head: &'a str,
+    /// Which products; except for [`Which::Named`], the products built on them (gold
+    /// on a changed silver product) are compared too.
+    pub which: Which<'a>,
+    /// A configuration file read instead of each version's `.hallmark.yml` (the same
+    /// products on another warehouse, as `--config` says).
+    pub config: Option<&'a Path>,
+}
+
+/// `selected` and every product of `project` that reads one of them, directly or
+/// through another.
+fn with_downstream(project: &Project, mut selected: BTreeSet<String>) -> BTreeSet<String> {
+    loop {
+        let more: Vec<String> = project
+            .products
+            .iter()
+            .filter(|p| !selected.contains(&p.spec.relation()))
+            .filter(|p| {
+                p.spec
+                    .sources
+                    .iter()
+                    .any(|s| s.is_product() && selected.contains(&s.name))
+            })
+            .map(|p| p.spec.relation())
+            .collect();
+        if more.is_empty() {
+            return selected;
+        }
+        selected.extend(more);
+    }
+}
+
+/// The diff of the products `plan` names, for the project at `project_dir` (a folder
+/// of a git repository), on the warehouse the head configures.
 pub fn data_diff(
     project_dir: &Path,
-    base: &str,
-    head: &str,
-    product: Option<&str>,
+    plan: &DiffPlan<'_>,
     options: &RunOptions,
     limits: Limits,
     opener: &Opener,
 ) -> Result<DataDiffRun, ImpactError> {
-    let subdir = project_subdir(project_dir, head)?;
-    let (base_sha, head_sha) = (resolve(project_dir, base)?, resolve(project_dir, head)?);
-    let before = load(project_dir, &subdir, &base_sha)?;
-    let after = load(project_dir, &subdir, &head_sha)?;
-    let warehouse = opener.open(&after.project, &job_name(), limits)?;
-    let mut products = Vec::new();
-    for p in &after.project.products {
+    let subdir = project_subdir(project_dir, plan.head)?;
+    let (base_sha, head_sha) = (resolve(project_dir, plan.base)?, resolve(project_dir, plan.head)?);
+    let before = load(project_dir, &subdir, &base_sha, plan.config)?;
+    let after = load(project_dir, &subdir, &head_sha, plan.config)?;
+    let old = |p: &Product| {
         let relation = p.spec.relation();
-        let old = before.project.products.iter().find(|b| b.spec.relation() == relation);
-        let wanted = match product {
-            Some(name) => name == p.spec.name || name == relation,
-            None => old.is_none_or(|o| files_of(o) != files_of(p)),
-        };
-        if !wanted {
-            continue;
-        }
-        products.push(diff_one(
-            &before.project,
+        before.project.products.iter().find(|b| b.spec.relation() == relation)
+    };
+    let heads = &after.project.products;
+    let wanted: BTreeSet<String> = match &plan.which {
+        Which::Named(name) => heads
+            .iter()
+            .filter(|p| *name == p.spec.name || *name == p.spec.relation())
+            .map(|p| p.spec.relation())
+            .collect(),
+        Which::Touched => with_downstream(
             &after.project,
-            p,
-            old.is_some(),
-            warehouse.as_ref(),
-            options,
-        ));
+            heads
+                .iter()
+                .filter(|p| old(p).is_none_or(|o| files_of(o) != files_of(p)))
+                .map(|p| p.spec.relation())
+                .collect(),
+        ),
+        Which::Relations(r) => with_downstream(&after.project, (*r).clone()),
+    };
+    let mut products = Vec::new();
+    if !wanted.is_empty() {
+        let warehouse = opener.open(&after.project, &job_name(), limits)?;
+        for p in heads.iter().filter(|p| wanted.contains(&p.spec.relation())) {
+            let existed = old(p).is_some();
+            products.push(diff_one(
+                &before.project,
+                &after.project,
+                p,
+                existed,
+                warehouse.as_ref(),
+                options,
+            ));
+        }
     }
     Ok(DataDiffRun {
         base: base_sha,
@@ -180,12 +246,12 @@ fn diff_one(
 /// The run as markdown: one folded section per product.
 pub fn markdown(run: &DataDiffRun) -> String {
     let mut out = format!(
-        "### Data diff: {} → {}\n\n",
+        "### Data diff: {} → {}\n\nWhat the change does to the rows, each product built at both commits and compared by key.\n\n",
         &run.base[..12.min(run.base.len())],
         &run.head[..12.min(run.head.len())]
     );
     if run.products.is_empty() {
-        out.push_str("No product's spec or SQL changed.\n");
+        out.push_str("No product to compare: none is new, and no product's spec or SQL changed.\n");
     }
     for p in &run.products {
         match (&p.diff, &p.error) {

@@ -1,5 +1,6 @@
-//! The bench workload both benches share: 30 checks (standards and a spec) over a
-//! generated table of orders, in each backend's SQL.
+//! The bench workload the benches share: 30 checks (standards and a spec) over a
+//! generated table of orders, in each backend's SQL; not every bench uses every item.
+#![allow(dead_code)]
 
 /// The standards of the one-scan bench.
 pub const STANDARDS: &str = include_str!("standards.md");
@@ -19,7 +20,6 @@ columns:
 ";
 
 /// `rows` generated orders in DuckDB's SQL.
-#[allow(dead_code)] // one bench of the two uses it
 pub fn duckdb_table_sql(rows: u64) -> String {
     format!(
         "SELECT i AS id, 'user' || (i % 50000) || '@example.com' AS email,
@@ -32,7 +32,6 @@ pub fn duckdb_table_sql(rows: u64) -> String {
 }
 
 /// The same `rows` orders in ClickHouse's SQL, generated inside the server.
-#[allow(dead_code)] // one bench of the two uses it
 pub fn clickhouse_table_sql(rows: u64) -> String {
     format!(
         "SELECT toInt64(number) AS id, concat('user', toString(number % 50000), '@example.com') AS email,
@@ -46,7 +45,6 @@ pub fn clickhouse_table_sql(rows: u64) -> String {
 
 /// `rows` orders as bronze holds them: every value text, columns named as a source
 /// system would (`Id`, `OrderedAt`), built from the typed generator of `typed_sql`.
-#[allow(dead_code)] // one bench of the two uses it
 pub fn text_bronze_sql(clickhouse: bool, typed_sql: &str) -> String {
     let text = |c: &str| {
         if clickhouse {
@@ -66,7 +64,6 @@ pub fn text_bronze_sql(clickhouse: bool, typed_sql: &str) -> String {
 /// Two product SQLs over [`text_bronze_sql`] as silver transforms are written: one
 /// that parses each value, and one that also keeps the latest row per id (a window
 /// or its ClickHouse spelling), by name.
-#[allow(dead_code)] // one bench of the two uses it
 pub fn text_transforms(clickhouse: bool) -> [(&'static str, String); 2] {
     let parse = if clickhouse {
         "SELECT toInt64(Id) AS id, Email AS email, upper(Country) AS country, CAST(Amount AS Decimal(18, 2)) AS amount, \
@@ -98,5 +95,43 @@ pub fn clickhouse_connection(url: String) -> hallmark_checks::warehouse::clickho
         )),
         reader: None,
         reader_password: None,
+    }
+}
+
+/// Prints the queries of run `sandbox` with the highest peak memory, as the server
+/// logged them in `system.query_log`.
+pub fn print_peak_memory(warehouse: &dyn hallmark_checks::warehouse::Warehouse, sandbox: &str) {
+    use hallmark_checks::warehouse::QueryKind;
+    let _ = warehouse.query(QueryKind::Metadata, "SYSTEM FLUSH LOGS");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let log = warehouse.query(
+        QueryKind::Metadata,
+        &format!(
+            "SELECT toString(type), query_duration_ms, memory_usage, read_rows, substring(replaceAll(query, '\\n', ' '), 1, 70)
+             FROM system.query_log
+             WHERE query LIKE '%{sandbox}%' AND type != 1 AND query NOT LIKE '%system.query_log%'
+             ORDER BY memory_usage DESC LIMIT 8"
+        ),
+    );
+    match log {
+        Ok(rows) => {
+            println!("  peak memory by query (system.query_log):");
+            for r in rows.rows {
+                let cell = |i: usize| {
+                    r.get(i)
+                        .map(|v| v.to_string().trim_matches('"').to_string())
+                        .unwrap_or_default()
+                };
+                println!(
+                    "    {:>12} bytes {:>8} ms {:>10} rows {} {}",
+                    cell(2),
+                    cell(1),
+                    cell(3),
+                    cell(0),
+                    cell(4)
+                );
+            }
+        }
+        Err(e) => println!("  system.query_log: {e}"),
     }
 }

@@ -105,7 +105,8 @@ pub fn open_fixes(
         );
         let pull = cx.block_on(cx.forge.open_or_update_pull(&t.repo, &branch, base_ref, &title, &body))?;
         if let Some(checklist) = &promotion.checklist {
-            cx.post_checklist(pull, &committed.commit, checklist)?;
+            let diff = cx.data_diff_section(dir, &format!("origin/{base_ref}"), &committed.commit, relation);
+            cx.post_checklist(pull, &committed.commit, checklist, Some(&diff))?;
         }
         proposed.push(format!(
             "- `{relation}`: {} — {}",
