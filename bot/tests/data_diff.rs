@@ -37,18 +37,22 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-/// The distinct order ids of the bronze file, and those ending in 7.
-fn truth() -> (u64, u64) {
+/// The distinct order ids of the bronze file, those ending in 7, and the distinct
+/// currencies (trimmed, upper case) of rows with an id.
+fn truth() -> (u64, u64, u64) {
     let text = std::fs::read_to_string(example().join("bronze/orders.csv")).unwrap();
-    let ids: std::collections::BTreeSet<&str> = text
+    let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
-        .map(|l| l.split(',').next().unwrap().trim())
-        .filter(|id| !id.is_empty())
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| !f[0].trim().is_empty())
         .collect();
+    let ids: std::collections::BTreeSet<&str> = rows.iter().map(|f| f[0].trim()).collect();
+    let currencies: std::collections::BTreeSet<String> = rows.iter().map(|f| f[4].trim().to_uppercase()).collect();
     (
         ids.len() as u64,
         ids.iter().filter(|id| id.ends_with('7')).count() as u64,
+        currencies.len() as u64,
     )
 }
 
@@ -59,6 +63,18 @@ fn repository(dir: &Path, clickhouse: bool) -> PathBuf {
     if clickhouse {
         std::fs::copy(root.join("clickhouse.hallmark.yml"), root.join(".hallmark.yml")).unwrap();
     }
+    // A gold product on the orders, keyed by its grain, unchanged itself.
+    std::fs::create_dir_all(root.join("products/by_currency")).unwrap();
+    std::fs::write(
+        root.join("products/by_currency/gold.yml"),
+        "name: by_currency\nlevel: gold\nowner: team@example.com\nsources:\n  - name: silver.orders\nprimary_key: [currency]\ncolumns:\n  - { name: currency, type: varchar, description: The currency }\n  - { name: orders, type: bigint, description: Orders in it }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("products/by_currency/gold.sql"),
+        "SELECT currency, count(*) AS orders FROM silver.orders GROUP BY currency\n",
+    )
+    .unwrap();
     git(&root, &["init", "-q", "-b", "main"]);
     git(&root, &["add", "-A"]);
     git(&root, &["commit", "-qm", "base"]);
@@ -103,12 +119,26 @@ fn diff(root: &Path, args: &[&str]) -> Output {
 fn counts_match_the_bronze_file(clickhouse: bool) {
     let dir = tempfile::tempdir().unwrap();
     let root = repository(dir.path(), clickhouse);
-    let (ids, sevens) = truth();
+    let (ids, sevens, currencies) = truth();
     let out = diff(&root, &["--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let products = doc["products"].as_array().unwrap();
-    assert_eq!(products.len(), 1, "only the changed product: {doc:#}");
+    let names: Vec<&str> = products.iter().map(|p| p["product"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["gold.by_currency", "silver.orders"],
+        "the changed product and the gold product on it: {doc:#}"
+    );
+    // Gold by its grain: every currency is spelled in lower case now, so each key of
+    // the base is gone and one of the head is new.
+    let gold = &products[0]["diff"]["keyed"];
+    assert_eq!(
+        (gold["only_in_base"].as_u64(), gold["only_in_head"].as_u64()),
+        (Some(currencies), Some(currencies)),
+        "{gold:#}"
+    );
+    let products = &products[1..];
     let keyed = &products[0]["diff"]["keyed"];
     assert_eq!(keyed["only_in_base"], sevens, "{keyed:#}");
     assert_eq!(keyed["only_in_head"], 0);

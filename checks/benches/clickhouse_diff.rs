@@ -76,6 +76,7 @@ fn main() {
             key: vec!["id".into()],
             masked: vec!["email".into()],
             samples: 5,
+            min_parts: 1,
         },
     );
     let took = started.elapsed();

@@ -3,7 +3,7 @@
 //! its own before the head is built, since the head binds its own sources under the
 //! same names.
 
-use super::tree::{export, project_subdir, resolve};
+use super::tree::{checkout, project_subdir, resolve};
 use super::ImpactError;
 use crate::isolated::Opener;
 use hallmark_checks::datadiff::{compare, profile_new, DataDiff, DiffRequest, DEFAULT_SAMPLES};
@@ -38,29 +38,6 @@ pub struct DataDiffRun {
     pub head: String,
     /// One per product compared.
     pub products: Vec<ProductDiff>,
-}
-
-/// A loaded version, kept with the folder it was written to.
-struct Version {
-    project: Project,
-    _dir: tempfile::TempDir,
-}
-
-fn load(project_dir: &Path, subdir: &Path, rev: &str, config: Option<&Path>) -> Result<Version, ImpactError> {
-    let dir = tempfile::tempdir().map_err(|e| ImpactError::Write {
-        path: std::env::temp_dir().display().to_string(),
-        message: e.to_string(),
-    })?;
-    export(project_dir, rev, subdir, dir.path())?;
-    let loaded = match config {
-        Some(file) => Project::load_with_config(dir.path(), file),
-        None => Project::load(dir.path()),
-    };
-    let project = loaded.map_err(|errors| ImpactError::Project {
-        rev: rev.into(),
-        errors,
-    })?;
-    Ok(Version { project, _dir: dir })
 }
 
 /// The text of a product's spec and SQL, to see whether a change touched it.
@@ -140,8 +117,8 @@ pub fn data_diff(
 ) -> Result<DataDiffRun, ImpactError> {
     let subdir = project_subdir(project_dir, plan.head)?;
     let (base_sha, head_sha) = (resolve(project_dir, plan.base)?, resolve(project_dir, plan.head)?);
-    let before = load(project_dir, &subdir, &base_sha, plan.config)?;
-    let after = load(project_dir, &subdir, &head_sha, plan.config)?;
+    let before = checkout(project_dir, &subdir, &base_sha, plan.config)?;
+    let after = checkout(project_dir, &subdir, &head_sha, plan.config)?;
     let old = |p: &Product| {
         let relation = p.spec.relation();
         before.project.products.iter().find(|b| b.spec.relation() == relation)
@@ -228,6 +205,7 @@ fn diff_one(
                 key: product.spec.primary_key.clone(),
                 masked,
                 samples: DEFAULT_SAMPLES,
+                min_parts: 1,
             },
         )
     } else {

@@ -3,7 +3,7 @@
 //! of each changed standard at the head, with whether it passed before and passes now.
 
 use super::diff::{diff_standards, Change, Version};
-use super::tree::{export, project_subdir, resolve};
+use super::tree::{checkout, project_subdir, resolve};
 use super::ImpactError;
 use crate::isolated::Opener;
 use hallmark_checks::result::{ProductReport, Status};
@@ -114,15 +114,8 @@ fn check_version(
     limits: Limits,
     opener: &Opener,
 ) -> Result<(Project, Checklist, String), ImpactError> {
-    let dir = tempfile::tempdir().map_err(|e| ImpactError::Write {
-        path: std::env::temp_dir().display().to_string(),
-        message: e.to_string(),
-    })?;
-    export(repo_dir, rev, subdir, dir.path())?;
-    let project = Project::load(dir.path()).map_err(|errors| ImpactError::Project {
-        rev: rev.into(),
-        errors,
-    })?;
+    let version = checkout(repo_dir, subdir, rev, None)?;
+    let project = version.project;
     let warehouse = opener.open(&project, &job_name(), limits)?;
     let checklist = run_checks(
         &project,

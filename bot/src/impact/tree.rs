@@ -4,6 +4,7 @@
 //! rather than followed out of the folder.
 
 use super::ImpactError;
+use hallmark_checks::Project;
 use std::path::Path;
 
 /// The commit `rev` names in the repository holding `repo_dir`, as 40 hex digits.
@@ -83,4 +84,31 @@ pub fn export(repo_dir: &Path, rev: &str, subdir: &Path, dest: &Path) -> Result<
     })
     .map_err(|e| failed.take().unwrap_or_else(|| fail(e.message().into())))?;
     Ok(())
+}
+
+/// One version of the repository written out and loaded. The folder lives as long as
+/// this does: checks read its bronze files and specs.
+pub struct Checkout {
+    /// The version, loaded.
+    pub project: Project,
+    _dir: tempfile::TempDir,
+}
+
+/// Writes `rev` (the project under `subdir`) out to a temporary folder and loads it,
+/// with the configuration from `config` instead of its `.hallmark.yml` when given.
+pub fn checkout(repo_dir: &Path, subdir: &Path, rev: &str, config: Option<&Path>) -> Result<Checkout, ImpactError> {
+    let dir = tempfile::tempdir().map_err(|e| ImpactError::Write {
+        path: std::env::temp_dir().display().to_string(),
+        message: e.to_string(),
+    })?;
+    export(repo_dir, rev, subdir, dir.path())?;
+    let loaded = match config {
+        Some(file) => Project::load_with_config(dir.path(), file),
+        None => Project::load(dir.path()),
+    };
+    let project = loaded.map_err(|errors| ImpactError::Project {
+        rev: rev.into(),
+        errors,
+    })?;
+    Ok(Checkout { project, _dir: dir })
 }

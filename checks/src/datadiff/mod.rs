@@ -41,6 +41,10 @@ pub struct DiffRequest {
     pub masked: Vec<String>,
     /// Sample rows per kind of change.
     pub samples: usize,
+    /// The fewest parts the grouping by key is made in: 1 for the whole at once, more
+    /// for a product known to be too large for one (the engine's running out of
+    /// memory also splits it).
+    pub min_parts: u64,
 }
 
 /// A figure on each side of the change; `None` where the side lacks the column.
@@ -262,7 +266,12 @@ fn profile_side(
             number: is_number(&c.type_name) && !masked.contains(&c.name),
         })
         .collect();
-    let rows = warehouse.query(QueryKind::Diff, &sql::profile(d, relation, key, &asked))?;
+    let rows = match warehouse.query(QueryKind::Diff, &sql::profile(d, relation, key, &asked, false)) {
+        Err(e) if e.is_out_of_memory() => {
+            warehouse.query(QueryKind::Diff, &sql::profile(d, relation, key, &asked, true))?
+        }
+        other => other?,
+    };
     let total = u64_of(&rows, "hm_rows");
     let mut out = Vec::new();
     for (i, (c, a)) in columns.iter().zip(&asked).enumerate() {
@@ -495,9 +504,10 @@ fn keyed_diff(
         head: &request.head,
         key: &request.key,
         compared,
+        part: None,
     };
-    let counts = warehouse.query(QueryKind::Diff, &layout.counts())?;
-    let n = |alias: &str| u64_of(&counts, alias);
+    let (counts, parts) = counted(warehouse, layout, request.min_parts)?;
+    let n = |alias: &str| counts.get(alias).copied().unwrap_or(0);
     let (only_base, only_head, matched, changed) =
         (n("hm_only_base"), n("hm_only_head"), n("hm_matched"), n("hm_changed"));
     // Rows whose key is set but repeated on a side: every keyed row less the keys
@@ -526,7 +536,7 @@ fn keyed_diff(
             })
             .collect()
     };
-    let sample = |kind: SampleKind| warehouse.query(QueryKind::Diff, &layout.samples(kind, request.samples));
+    let sample = |kind: SampleKind| sampled(warehouse, layout, parts, kind, request.samples);
     let one_side = |kind: SampleKind, prefix: &str| -> Result<Vec<SampleRow>, WarehouseError> {
         let rows = sample(kind)?;
         Ok(rows
@@ -609,6 +619,106 @@ fn keyed_diff(
         },
         changed_by_column: (0..compared.len()).map(|i| n(&format!("hm_changed_{i}"))).collect(),
     })
+}
+
+/// How many parts a grouping by key is tried in next, in turn, when the engine runs out
+/// of memory for fewer (ClickHouse's `GROUP BY` spills, but its merge of many
+/// aggregate states per key can still pass a per-query cap).
+const PARTS: [u64; 3] = [8, 64, 512];
+
+/// The counts of [`Layout::counts`] by alias, summed over as many parts as the engine
+/// needed, and that number of parts.
+fn counted(
+    warehouse: &dyn Warehouse,
+    layout: Layout<'_>,
+    min_parts: u64,
+) -> Result<(std::collections::BTreeMap<String, u64>, u64), WarehouseError> {
+    let mut last = None;
+    let tries = std::iter::once(min_parts.max(1)).chain(PARTS.into_iter().filter(|p| *p > min_parts));
+    for parts in tries {
+        let mut sums = std::collections::BTreeMap::new();
+        let mut failed = None;
+        for index in 0..parts {
+            let part = Layout {
+                part: (parts > 1).then_some((index, parts)),
+                ..layout
+            };
+            match warehouse.query(QueryKind::Diff, &part.counts()) {
+                Ok(rows) => {
+                    for (i, alias) in rows.columns.iter().enumerate() {
+                        let v = rows.rows.first().and_then(|r| r.get(i)).and_then(|v| v.as_u64());
+                        *sums.entry(alias.clone()).or_insert(0) += v.unwrap_or(0);
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        match failed {
+            None => return Ok((sums, parts)),
+            Some(e) if e.is_out_of_memory() => {
+                tracing::info!(parts, error = %e, "the grouping by key is made in more parts");
+                last = Some(e);
+            }
+            Some(e) => return Err(e),
+        }
+    }
+    Err(last.expect("at least one attempt"))
+}
+
+/// At most `limit` keys of `kind` in key order: the first of all, or, over `parts`
+/// parts, the first of the first parts that hold as many (each part is a read of both
+/// sides, so the reads stop once enough are found).
+fn sampled(
+    warehouse: &dyn Warehouse,
+    layout: Layout<'_>,
+    parts: u64,
+    kind: SampleKind,
+    limit: usize,
+) -> Result<Rows, WarehouseError> {
+    if parts == 1 {
+        return warehouse.query(QueryKind::Diff, &layout.samples(kind, limit));
+    }
+    let mut all = Rows::default();
+    for index in 0..parts {
+        let part = Layout {
+            part: Some((index, parts)),
+            ..layout
+        };
+        let rows = warehouse.query(QueryKind::Diff, &part.samples(kind, limit))?;
+        all.columns = rows.columns;
+        all.rows.extend(rows.rows);
+        if all.rows.len() >= limit {
+            break;
+        }
+    }
+    let keys: Vec<usize> = (0..layout.key.len())
+        .filter_map(|j| all.columns.iter().position(|c| *c == format!("hm_k{j}")))
+        .collect();
+    all.rows.sort_by(|a, b| {
+        keys.iter()
+            .map(|&i| key_order(a.get(i), b.get(i)))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    all.rows.truncate(limit);
+    Ok(all)
+}
+
+/// Keys in the order the engines sort them: numbers as numbers, text as text.
+fn key_order(a: Option<&serde_json::Value>, b: Option<&serde_json::Value>) -> std::cmp::Ordering {
+    let number = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| match v {
+            serde_json::Value::String(s) => s.parse::<f64>().ok(),
+            other => other.as_f64(),
+        })
+    };
+    match (a, b, number(a), number(b)) {
+        (Some(serde_json::Value::Number(_)), Some(serde_json::Value::Number(_)), Some(x), Some(y)) => x.total_cmp(&y),
+        _ => cell(a).cmp(&cell(b)),
+    }
 }
 
 /// The cell of `row` under `column`.

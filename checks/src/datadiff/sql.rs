@@ -7,6 +7,7 @@
 use crate::dialect::Dialect;
 
 /// The two relations compared and how their columns line up.
+#[derive(Clone, Copy)]
 pub struct Layout<'a> {
     /// How the warehouse spells SQL.
     pub dialect: &'a dyn Dialect,
@@ -19,6 +20,10 @@ pub struct Layout<'a> {
     /// Columns in both, not in the key, with whether their type changed (they are then
     /// compared as text).
     pub compared: &'a [(String, bool)],
+    /// Only the keys of part `.0` of `.1` (by a hash of the key), or all of them: a
+    /// grouping too large for the engine's memory is made part by part, and every
+    /// count adds up over the parts.
+    pub part: Option<(u64, u64)>,
 }
 
 impl Layout<'_> {
@@ -26,13 +31,14 @@ impl Layout<'_> {
         self.dialect.quote_ident(name)
     }
 
-    /// Every key column has a value.
+    /// Every key column has a value (and the key is in this part).
     fn keyed(&self) -> String {
-        self.key
-            .iter()
-            .map(|k| format!("{} IS NOT NULL", self.q(k)))
-            .collect::<Vec<_>>()
-            .join(" AND ")
+        let quoted: Vec<String> = self.key.iter().map(|k| self.q(k)).collect();
+        let mut filter: Vec<String> = quoted.iter().map(|k| format!("{k} IS NOT NULL")).collect();
+        if let Some((index, of)) = self.part {
+            filter.push(format!("{} = {index}", self.dialect.key_bucket(&quoted, of)));
+        }
+        filter.join(" AND ")
     }
 
     fn side(&self, relation: &str, side: u8) -> String {
@@ -162,7 +168,11 @@ pub struct Profiled<'a> {
 /// One scan of `relation`: its rows, those with every `key` column set, and per
 /// column its NULLs (`hm_n<i>`), distinct values (`hm_d<i>`), and for numbers the
 /// smallest, largest and mean value as doubles (`hm_min<i>`, `hm_max<i>`, `hm_mean<i>`).
-pub fn profile(d: &dyn Dialect, relation: &str, key: &[String], columns: &[Profiled<'_>]) -> String {
+/// With `spill`, distinct values are counted by a `GROUP BY` each where the engine has
+/// one that spills to disk (ClickHouse), for a relation whose exact sets do not fit
+/// in memory.
+pub fn profile(d: &dyn Dialect, relation: &str, key: &[String], columns: &[Profiled<'_>], spill: bool) -> String {
+    let quoted = d.quote_relation(relation);
     let mut select = vec!["count(*) AS hm_rows".to_string()];
     if !key.is_empty() {
         let keyed = key
@@ -175,7 +185,12 @@ pub fn profile(d: &dyn Dialect, relation: &str, key: &[String], columns: &[Profi
     for (i, c) in columns.iter().enumerate() {
         let col = d.quote_ident(c.name);
         select.push(format!("{} AS hm_n{i}", d.count_if(&format!("{col} IS NULL"))));
-        select.push(format!("{} AS hm_d{i}", d.count_distinct(std::slice::from_ref(&col))));
+        let one = std::slice::from_ref(&col);
+        let distinct = spill
+            .then(|| d.count_distinct_spilling(&quoted, one, false))
+            .flatten()
+            .unwrap_or_else(|| d.count_distinct(one));
+        select.push(format!("{distinct} AS hm_d{i}"));
         if c.number {
             let x = d.to_double(&col);
             select.push(format!("min({x}) AS hm_min{i}"));
@@ -183,7 +198,7 @@ pub fn profile(d: &dyn Dialect, relation: &str, key: &[String], columns: &[Profi
             select.push(format!("avg({x}) AS hm_mean{i}"));
         }
     }
-    format!("SELECT {} FROM {}", select.join(", "), d.quote_relation(relation))
+    format!("SELECT {} FROM {quoted}", select.join(", "))
 }
 
 /// The `limit` most frequent values of `column` in `relation`, most frequent first,

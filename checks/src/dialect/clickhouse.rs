@@ -255,6 +255,10 @@ impl Dialect for ClickHouseDialect {
         format!("lengthUTF8({expr})")
     }
 
+    fn key_bucket(&self, exprs: &[String], buckets: u64) -> String {
+        format!("cityHash64({}) % {buckets}", exprs.join(", "))
+    }
+
     fn to_double(&self, expr: &str) -> String {
         // `CAST(NULL AS DOUBLE)` fails on 18.16; `toFloat64` keeps a NULL.
         format!("toFloat64({expr})")

@@ -119,6 +119,10 @@ impl Dialect for DuckDbDialect {
         format!("length({expr})")
     }
 
+    fn key_bucket(&self, exprs: &[String], buckets: u64) -> String {
+        format!("hash({}) % {buckets}", exprs.join(", "))
+    }
+
     fn to_double(&self, expr: &str) -> String {
         format!("CAST({expr} AS DOUBLE)")
     }

@@ -114,6 +114,10 @@ pub trait Dialect: Send + Sync {
     /// Any number as a double, NULL kept NULL (means and ranges of mixed types).
     fn to_double(&self, expr: &str) -> String;
 
+    /// Which of `buckets` parts the key `exprs` falls in, `0..buckets`, by a hash: the
+    /// same key in the same part on every read.
+    fn key_bucket(&self, exprs: &[String], buckets: u64) -> String;
+
     /// `expr` as text, for samples and for pattern and length checks.
     fn cast_text(&self, expr: &str) -> String;
 

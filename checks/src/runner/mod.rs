@@ -431,7 +431,7 @@ fn run_scan(
             };
             // The scan ran out of memory: distinct counts go straight to grouping,
             // which the engine spills to disk, rather than failing once more each.
-            let short_of_memory = out_of_memory(&combined);
+            let short_of_memory = combined.is_out_of_memory();
             for (i, c) in scan_checks {
                 let plain = scan::standalone_query(c, *i, ctx);
                 let spilled = scan::standalone_query(c, *i, &spilling);
@@ -444,7 +444,7 @@ fn run_scan(
                 };
                 // A distinct count too large for one in-memory set on its own: count
                 // it again by grouping.
-                if answer.as_ref().is_err_and(out_of_memory) && spilled.sql != own.sql {
+                if answer.as_ref().is_err_and(WarehouseError::is_out_of_memory) && spilled.sql != own.sql {
                     tracing::info!(
                         check = c.kind.name(),
                         "a distinct count ran out of memory; counting it by grouping"
@@ -470,11 +470,4 @@ fn run_scan(
             Ok((row_count, None))
         }
     }
-}
-
-/// True when the engine refused a query for the memory it would need (ClickHouse's
-/// error 241, DuckDB's out-of-memory error).
-fn out_of_memory(e: &WarehouseError) -> bool {
-    let text = e.to_string();
-    text.contains("error 241)") || text.contains("Memory limit") || text.contains("Out of Memory")
 }

@@ -206,6 +206,16 @@ pub enum WarehouseError {
     Refused(#[from] crate::trust::EndpointRefused),
 }
 
+impl WarehouseError {
+    /// True when the engine refused a query for the memory it would need (ClickHouse's
+    /// error 241, DuckDB's out-of-memory error): the same answer may be had by a query
+    /// that spills to disk.
+    pub fn is_out_of_memory(&self) -> bool {
+        let text = self.to_string();
+        text.contains("error 241)") || text.contains("Memory limit") || text.contains("Out of Memory")
+    }
+}
+
 /// A place to build and measure products.
 ///
 /// Implementations run every statement under a time limit, cap result rows, and log
