@@ -166,6 +166,13 @@ fn a_failing_merge_request_gets_reports_and_one_note_kept_in_place() {
     assert_eq!(ours.len(), 1, "{notes:?}");
     assert!(ours[0].body.starts_with(&marker("checklist")) && ours[0].body.contains("SLV-003"));
     assert!(
+        ours[0]
+            .body
+            .contains("<b>Data diff</b> of <code>silver.sales</code>: 0 added · 0 removed · 40 changed · 0 unchanged"),
+        "the data diff from the merge request's base: {}",
+        ours[0].body
+    );
+    assert!(
         notes[0].body.ends_with("not Hallmark's"),
         "a quoted marker is left alone"
     );
