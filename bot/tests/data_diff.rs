@@ -48,7 +48,10 @@ fn truth() -> (u64, u64, u64) {
         .filter(|f| !f[0].trim().is_empty())
         .collect();
     let ids: std::collections::BTreeSet<&str> = rows.iter().map(|f| f[0].trim()).collect();
-    let currencies: std::collections::BTreeSet<String> = rows.iter().map(|f| f[4].trim().to_uppercase()).collect();
+    // Amounts like "$1,627.72" are quoted and hold a comma: the currency is the fourth
+    // field from the end.
+    let currencies: std::collections::BTreeSet<String> =
+        rows.iter().map(|f| f[f.len() - 4].trim().to_uppercase()).collect();
     (
         ids.len() as u64,
         ids.iter().filter(|id| id.ends_with('7')).count() as u64,
@@ -127,18 +130,17 @@ fn counts_match_the_bronze_file(clickhouse: bool) {
     let names: Vec<&str> = products.iter().map(|p| p["product"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["gold.by_currency", "silver.orders"],
+        ["silver.orders", "gold.by_currency"],
         "the changed product and the gold product on it: {doc:#}"
     );
     // Gold by its grain: every currency is spelled in lower case now, so each key of
     // the base is gone and one of the head is new.
-    let gold = &products[0]["diff"]["keyed"];
+    let gold = &products[1]["diff"]["keyed"];
     assert_eq!(
         (gold["only_in_base"].as_u64(), gold["only_in_head"].as_u64()),
         (Some(currencies), Some(currencies)),
         "{gold:#}"
     );
-    let products = &products[1..];
     let keyed = &products[0]["diff"]["keyed"];
     assert_eq!(keyed["only_in_base"], sevens, "{keyed:#}");
     assert_eq!(keyed["only_in_head"], 0);
