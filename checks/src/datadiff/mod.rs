@@ -373,7 +373,7 @@ pub fn compare(warehouse: &dyn Warehouse, request: &DiffRequest) -> Result<DataD
     };
     let changed_of = |name: &str| {
         keyed.as_ref().and_then(|k| {
-            let i = k.compared.iter().position(|c| c == name)?;
+            let i = k.diff.compared.iter().position(|c| c == name)?;
             Some(k.changed_by_column[i])
         })
     };
@@ -482,13 +482,6 @@ pub fn profile_new(warehouse: &dyn Warehouse, head: &str, masked: &[String]) -> 
 struct Keyed {
     diff: KeyedDiff,
     changed_by_column: Vec<u64>,
-}
-
-impl std::ops::Deref for Keyed {
-    type Target = KeyedDiff;
-    fn deref(&self) -> &KeyedDiff {
-        &self.diff
-    }
 }
 
 fn keyed_diff(
