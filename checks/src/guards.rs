@@ -427,7 +427,7 @@ impl KeptValues {
         let warehouse = holding.warehouse;
         // The count reads the product twice: a view that runs SQL is built as a table
         // first.
-        holding.before_reads_of_a_costly_view(KEYED_READ);
+        holding.before_optional_reads(KEYED_READ);
         let sql = k.lost_sql(&self.pairs, with_nulls, warehouse.dialect());
         warehouse.query(QueryKind::Guard, &sql).is_ok_and(|rows| {
             with_nulls
@@ -495,7 +495,7 @@ impl KeptValues {
         }
         let keyed_sql = self.keyed.as_ref().map(|k| k.sql(&self.pairs, warehouse.dialect()));
         if keyed_sql.is_some() {
-            holding.before_reads_of_a_costly_view(KEYED_READ);
+            holding.before_optional_reads(KEYED_READ);
         }
         let keyed = keyed_sql
             .as_ref()

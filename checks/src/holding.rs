@@ -23,7 +23,9 @@
 //! reconciliations), its custom-SQL checks, and the
 //! products and relationship checks that read it. Reads that depend on the data (samples
 //! of failing rows, a second scan for duplicate rows, each check alone after a failed
-//! scan) turn a view into a table first, so they never run the SQL more than once more.
+//! scan) turn a view into a table first, so they never run the SQL more than once more
+//! (a view that is `SELECT * FROM` its source stays one: reading it is reading the
+//! source).
 
 use crate::catalogue::CheckKind;
 use crate::dialect::Dialect;
@@ -205,8 +207,8 @@ impl<'a> Holding<'a> {
     }
 
     /// Called before a read the plan did not count (`purpose` says which): a view
-    /// is built again as a table, so that this and later reads scan rows instead of
-    /// running the SQL each. `Err` says why the product's SQL cannot be built: a view
+    /// (unless it is `SELECT * FROM` its source) is built again as a table, so that
+    /// this and later reads scan rows instead of running the SQL each. `Err` says why the product's SQL cannot be built: a view
     /// is created without running its SQL, so an SQL that fails when it runs (a cast
     /// that does not hold, a file the sandbox refuses) fails here, as the build.
     pub fn before_more_reads(&self, purpose: &str) -> Result<(), String> {
@@ -214,6 +216,12 @@ impl<'a> Holding<'a> {
         let Some(b) = built.as_mut().filter(|b| b.form == BuildForm::View) else {
             return Ok(());
         };
+        // A view that is `SELECT * FROM` its source is read again as cheaply as a table
+        // of it, and its SQL cannot fail where reading the source does not: a rebuild
+        // would only copy the source.
+        if self.product.is_its_source(self.warehouse.dialect().name()) {
+            return Ok(());
+        }
         let relation = self.product.spec.relation();
         let (sql, path) = self.product.transform(self.warehouse.dialect().name());
         self.warehouse
@@ -222,15 +230,6 @@ impl<'a> Holding<'a> {
         b.form = BuildForm::Table;
         b.why = format!("planned as a view, {}; rebuilt for {purpose}", b.why);
         Ok(())
-    }
-
-    /// [`Holding::before_optional_reads`] unless the view is its source as it is
-    /// (`SELECT * FROM` it), which a second read scans as cheaply as a table: the
-    /// rebuild would only copy the source.
-    pub fn before_reads_of_a_costly_view(&self, purpose: &str) {
-        if !self.product.is_its_source(self.warehouse.dialect().name()) {
-            self.before_optional_reads(purpose);
-        }
     }
 
     /// [`Holding::before_more_reads`] where the read is optional: a failed rebuild is

@@ -483,7 +483,42 @@ fn a_keyed_product_that_lost_values_runs_its_sql_once_where_tables_cost_a_view(b
     }
 }
 
+/// A product that is its source as it is (`SELECT * FROM` it) stays a view when its
+/// failing checks fetch samples: reading it again is reading the source, so a table
+/// would only copy it. The samples are those of the rows.
+fn a_view_that_is_its_source_is_sampled_as_it_is(b: Backend) {
+    let mut data = bronze(1_500, true, 23);
+    data.csv = data.csv.replacen("Id,Amount,Status", "id,amount,status", 1);
+    let repo = repo_keyed(b, &data, Some("SELECT * FROM bronze.src"), &[]);
+    let (list, wh) = repo.check();
+    let report = &list.products[0];
+    let statuses = report
+        .results
+        .iter()
+        .find(|r| r.check == "accepted_values")
+        .unwrap_or_else(|| panic!("{:#?}", report.results));
+    // Every bronze row is a product row here, blank ids too.
+    let bad = data
+        .csv
+        .lines()
+        .skip(1)
+        .filter(|l| !l.ends_with(",shipped") && !l.ends_with(",pending"))
+        .count() as u64;
+    assert_eq!(statuses.failing, Some(bad), "{}", statuses.figure);
+    let samples = statuses.samples.as_ref().expect("samples of the bad statuses");
+    assert!(!samples.rows.is_empty());
+    let built: Vec<bool> = wh
+        .queries()
+        .iter()
+        .filter(|q| q.kind == QueryKind::Materialize)
+        .map(|q| q.sql.contains(" VIEW "))
+        .collect();
+    assert_eq!(built, [true], "built once, as a view");
+    assert_eq!(report.built_as.as_ref().map(|b| b.form), Some(BuildForm::View));
+}
+
 on_every_backend!(
+    a_view_that_is_its_source_is_sampled_as_it_is,
     a_reconciliation_rides_in_the_scan_and_stands_alone_when_the_scan_fails,
     a_product_another_is_built_from_is_a_table,
     a_product_read_once_is_read_by_one_scan,

@@ -64,9 +64,10 @@ pub struct DuckDbWarehouse {
     bound_files: Mutex<HashMap<String, FileFingerprint>>,
     /// The relations bound or built so far: all that untrusted SQL may name.
     declared: Mutex<std::collections::BTreeSet<String>>,
-    /// The products built as views, which [`Warehouse::describe`] reads through a
-    /// table's shape.
-    views: Mutex<std::collections::HashSet<String>>,
+    /// The form of each product built so far: a view is described through a table's
+    /// shape ([`Warehouse::describe`]), and a build of the other form drops it first
+    /// without asking the catalogue.
+    built: Mutex<HashMap<String, BuildForm>>,
 }
 
 /// A file as loaded: its real path, size and modification time.
@@ -128,7 +129,7 @@ impl DuckDbWarehouse {
             _private: private,
             next_stage: AtomicUsize::new(0),
             bound_files: Mutex::new(HashMap::new()),
-            views: Mutex::new(Default::default()),
+            built: Mutex::new(Default::default()),
             declared: Mutex::new(Default::default()),
         };
         let d = wh.dialect();
@@ -527,7 +528,27 @@ impl Warehouse for DuckDbWarehouse {
         // `CREATE OR REPLACE` replaces only an object of its own kind: an earlier
         // build of the other form goes first.
         let (schema, table) = relation.split_once('.').unwrap_or(("main", relation));
-        if let Some(other) = self.existing_kind(schema, table)?.filter(|k| *k != kind) {
+        // What this session built there it knows; a name it never bound or built is
+        // not in its in-memory catalogue; anything else is asked.
+        let known = self
+            .built
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(relation)
+            .copied();
+        let existing = match known {
+            Some(built) => Some(built.keyword()),
+            None if !self
+                .declared
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(relation) =>
+            {
+                None
+            }
+            None => self.existing_kind(schema, table)?,
+        };
+        if let Some(other) = existing.filter(|k| *k != kind) {
             let drop = format!("DROP {other} {target}");
             self.run(QueryKind::Setup, &drop, |c| c.execute_batch(&drop))?;
         }
@@ -539,11 +560,10 @@ impl Warehouse for DuckDbWarehouse {
         // string that `query()` parses.
         self.run(QueryKind::Materialize, &sql, |c| c.execute(&sql, []).map(|_| ()))?;
         self.declare(relation);
-        let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
-        match form {
-            BuildForm::View => views.insert(relation.to_string()),
-            BuildForm::Table => views.remove(relation),
-        };
+        self.built
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(relation.to_string(), form);
         Ok(())
     }
 
@@ -554,7 +574,7 @@ impl Warehouse for DuckDbWarehouse {
         // DESCRIBE binds this one relation; `information_schema.columns` binds every
         // view in the database first (20 ms on the first call of a process).
         let mut target = format!("{MEMORY_CATALOG}.{schema_q}.{table_q}");
-        if self.views.lock().unwrap_or_else(|p| p.into_inner()).contains(relation) {
+        if self.built.lock().unwrap_or_else(|p| p.into_inner()).get(relation) == Some(&BuildForm::View) {
             // A view names a column aliased to its own name in another case
             // (`Status AS status`) as the source does, where a table built from the
             // same SQL (and the deployed product) names it as the alias: the view is
