@@ -147,6 +147,17 @@ fn permissions_and_reactions() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("HTTP 422") && err.contains("Validation Failed"), "{err}");
+    // An issue's reactions are validated the same way, and nothing is recorded.
+    let err = rt
+        .block_on(client.react_to_issue(INSTALLATION, REPO, 5, "thumbs"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("HTTP 422") && err.contains("Validation Failed"), "{err}");
+    assert_eq!(
+        fake.with_state(|s| s.repo(REPO).issue_reactions.len()),
+        1,
+        "only the eyes"
+    );
 }
 
 /// GitHub's secondary rate limits (403 or 429 with quota left) are waited out —

@@ -133,13 +133,6 @@ pub async fn react(
 ) -> Response {
     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
     let content = body["content"].as_str().unwrap_or_default().to_string();
-    if !["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"].contains(&content.as_str()) {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"message": "Validation Failed"})),
-        )
-            .into_response();
-    }
     let (api, bot) = (s.api(), s.bot_login.clone());
     let reactions = &mut s.repo(&format!("{owner}/{repo}")).comment_reactions;
     super::react_once(reactions, super::Reaction::new(id, &content), 1, &api, &bot)

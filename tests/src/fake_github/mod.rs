@@ -145,9 +145,14 @@ impl Reaction {
     }
 }
 
-/// Records the bot's `reaction` in `given` once, as GitHub does: one it already gave is
-/// answered 200 with that reaction and not added again, a new one 201. Reactions are
-/// numbered from `first_id` in the order given.
+/// The reactions GitHub takes (`content` of "Create reaction for an issue" and "... for
+/// an issue comment"); any other is 422.
+const REACTION_CONTENTS: [&str; 8] = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
+
+/// Records the bot's `reaction` in `given` once, as GitHub does: content GitHub does not
+/// take is 422 "Validation Failed", one it already gave is answered 200 with that
+/// reaction and not added again, a new one 201. Reactions are numbered from `first_id`
+/// in the order given.
 pub(crate) fn react_once(
     given: &mut Vec<Reaction>,
     reaction: Reaction,
@@ -155,6 +160,18 @@ pub(crate) fn react_once(
     api: &str,
     bot: &str,
 ) -> Response {
+    if !REACTION_CONTENTS.contains(&reaction.content.as_str()) {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "Reaction", "code": "invalid", "field": "content"}],
+                "documentation_url": "https://docs.github.com/rest/reactions/reactions",
+                "status": "422"
+            })),
+        )
+            .into_response();
+    }
     let (status, at) = match given.iter().position(|r| *r == reaction) {
         Some(at) => (StatusCode::OK, at),
         None => {
