@@ -112,7 +112,7 @@ fn diff(root: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hallmark"))
         .arg("diff")
         .arg(root)
-        .args(["--base", "HEAD~1", "--as-of", "2025-01-01T00:00:00Z"])
+        .args(["--base", "HEAD~1"])
         .args(args)
         .env("HALLMARK_CLICKHOUSE_PASSWORD", "hallmark-dev")
         .output()

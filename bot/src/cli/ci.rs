@@ -206,14 +206,14 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
 /// `base` to the checked-out commit, as markdown; a diff that cannot be made says why
 /// instead of failing the job.
 fn diff_section(args: &CiArgs, base: &str, relations: &BTreeSet<String>) -> String {
-    let (options, limits) = run_settings(args.as_of, args.timeout_secs);
+    let (_, limits) = run_settings(args.as_of, args.timeout_secs);
     let plan = DiffPlan {
         base,
         head: "HEAD",
         which: Which::Relations(relations),
         config: args.config.as_deref(),
     };
-    match data_diff(&args.path, &plan, &options, limits, &Opener::default()) {
+    match data_diff(&args.path, &plan, limits, &Opener::default()) {
         Ok(run) => diff_markdown(&run),
         Err(e) => format!("### Data diff\n\nNot made: {e}\n"),
     }

@@ -277,8 +277,7 @@ impl Cx<'_> {
             which: crate::impact::data::Which::Relations(&relations),
             config: None,
         };
-        let options = hallmark_checks::runner::RunOptions::default();
-        match crate::impact::data::data_diff(dir, &plan, &options, Limits::default(), self.means.opener) {
+        match crate::impact::data::data_diff(dir, &plan, Limits::default(), self.means.opener) {
             Ok(run) => crate::impact::data::markdown(&run),
             Err(e) => {
                 tracing::warn!(error = %e, relation, "no data diff");

@@ -1,13 +1,13 @@
-//! `hallmark diff`: each product built at two versions in one warehouse and compared
-//! by key there ([`hallmark_checks::datadiff`]). The base build is copied to a table of
-//! its own before the head is built, since the head binds its own sources under the
-//! same names.
+//! `hallmark diff`: each product built at two versions in one warehouse (built, not
+//! checked) and compared by key there ([`hallmark_checks::datadiff`]). The base build is
+//! copied to a table of its own before the head is built, since the head binds its own
+//! sources under the same names.
 
 use super::tree::{checkout, project_subdir, resolve};
 use super::ImpactError;
 use crate::isolated::Opener;
 use hallmark_checks::datadiff::{compare, profile_new, DataDiff, DiffRequest, DEFAULT_SAMPLES};
-use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
+use hallmark_checks::runner::{build_products, Selection};
 use hallmark_checks::spec::Product;
 use hallmark_checks::warehouse::{job_name, BuildForm, Limits, Warehouse};
 use hallmark_checks::Project;
@@ -46,15 +46,13 @@ fn files_of(p: &Product) -> (String, String) {
     (read(&p.spec_path), read(&p.sql_path))
 }
 
-/// Builds `relation` of `project` (and what it reads) in `warehouse`; the build
-/// error, if any.
-fn build(project: &Project, relation: &str, warehouse: &dyn Warehouse, options: &RunOptions) -> Option<String> {
+/// Builds `relation` of `project`, and what it reads, as tables without checking them.
+fn build(project: &Project, relation: &str, warehouse: &dyn Warehouse) -> Result<(), String> {
     let selection = Selection {
         relations: Some([relation.to_string()].into()),
         ..Selection::default()
     };
-    let list = run_checks(project, warehouse, &selection, options, &NoProgress);
-    list.products.into_iter().find_map(|p| p.error)
+    build_products(project, warehouse, &selection)
 }
 
 /// Which products a diff compares.
@@ -111,7 +109,6 @@ fn with_downstream(project: &Project, mut selected: BTreeSet<String>) -> BTreeSe
 pub fn data_diff(
     project_dir: &Path,
     plan: &DiffPlan<'_>,
-    options: &RunOptions,
     limits: Limits,
     opener: &Opener,
 ) -> Result<DataDiffRun, ImpactError> {
@@ -151,7 +148,6 @@ pub fn data_diff(
                 p,
                 existed,
                 warehouse.as_ref(),
-                options,
             ));
         }
     }
@@ -168,7 +164,6 @@ fn diff_one(
     product: &Product,
     existed: bool,
     warehouse: &dyn Warehouse,
-    options: &RunOptions,
 ) -> ProductDiff {
     let relation = product.spec.relation();
     let masked: Vec<String> = product
@@ -185,7 +180,7 @@ fn diff_one(
     };
     let base_copy = format!("{relation}_hm_base");
     if existed {
-        if let Some(e) = build(before, &relation, warehouse, options) {
+        if let Err(e) = build(before, &relation, warehouse) {
             return failed(format!("at the base: {e}"));
         }
         let copy = format!("SELECT * FROM {relation}");
@@ -193,7 +188,7 @@ fn diff_one(
             return failed(format!("cannot keep the base build of {relation}: {e}"));
         }
     }
-    if let Some(e) = build(after, &relation, warehouse, options) {
+    if let Err(e) = build(after, &relation, warehouse) {
         return failed(format!("at the head: {e}"));
     }
     let diff = if existed {
