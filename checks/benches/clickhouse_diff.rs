@@ -12,9 +12,8 @@
 //! (`HALLMARK_SCALE_ROWS`, `HALLMARK_SCALE_CLICKHOUSE_URL` change the size and server).
 
 use hallmark_checks::datadiff::{compare, DiffRequest};
-use hallmark_checks::warehouse::clickhouse::ClickHouseWarehouse;
-use hallmark_checks::warehouse::{BuildForm, Limits, Warehouse};
-use std::time::{Duration, Instant};
+use hallmark_checks::warehouse::{BuildForm, Warehouse};
+use std::time::Instant;
 
 mod workload;
 
@@ -40,24 +39,8 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let rows: u64 = std::env::var("HALLMARK_SCALE_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50_000_000);
-    let url = std::env::var("HALLMARK_SCALE_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8124".into());
-    let conn = workload::clickhouse_connection(url.clone());
-    let sandbox = format!("hallmark_sandbox_diff_{}", std::process::id());
-    let limits = Limits {
-        timeout: Duration::from_secs(3600),
-        memory_bytes: 1_000_000_000,
-        ..Limits::default()
-    };
-    let warehouse = match ClickHouseWarehouse::connect(&conn, &sandbox, limits) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("clickhouse_diff skipped: no server at {url}: {e}");
-            return;
-        }
+    let Some((rows, url, sandbox, warehouse)) = workload::scale_run("diff") else {
+        return;
     };
     let started = Instant::now();
     for (relation, first, head) in [("silver.base", 0, false), ("silver.head", SHIFT, true)] {

@@ -11,10 +11,9 @@
 //! (`HALLMARK_SCALE_ROWS`, `HALLMARK_SCALE_CLICKHOUSE_URL` change the size and server).
 
 use hallmark_checks::runner::{run_checks, NoProgress, RunOptions, Selection};
-use hallmark_checks::warehouse::clickhouse::ClickHouseWarehouse;
-use hallmark_checks::warehouse::{Limits, QueryKind, Warehouse};
+use hallmark_checks::warehouse::{QueryKind, Warehouse};
 use hallmark_checks::Project;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use workload::{clickhouse_table_sql, SPEC, STANDARDS};
 
 mod workload;
@@ -23,25 +22,8 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let rows: u64 = std::env::var("HALLMARK_SCALE_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50_000_000);
-    let url = std::env::var("HALLMARK_SCALE_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8124".into());
-    let conn = workload::clickhouse_connection(url.clone());
-    let sandbox = format!("hallmark_sandbox_scale_{}", std::process::id());
-    // The server caps each query at 1 GB; the limits Hallmark sends say the same.
-    let limits = Limits {
-        timeout: Duration::from_secs(3600),
-        memory_bytes: 1_000_000_000,
-        ..Limits::default()
-    };
-    let warehouse = match ClickHouseWarehouse::connect(&conn, &sandbox, limits) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("clickhouse_scale skipped: no server at {url}: {e}");
-            return;
-        }
+    let Some((rows, url, sandbox, warehouse)) = workload::scale_run("scale") else {
+        return;
     };
     let cap = warehouse
         .query(

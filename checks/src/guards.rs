@@ -124,23 +124,8 @@ struct KeyedCount {
 
 /// Normalized key types whose values are equal exactly when their texts are.
 fn joins_as_is(ty: &str) -> bool {
-    let family = ty.split('(').next().unwrap_or(ty);
-    [
-        "tinyint",
-        "smallint",
-        "integer",
-        "bigint",
-        "hugeint",
-        "utinyint",
-        "usmallint",
-        "uinteger",
-        "ubigint",
-        "uhugeint",
-        "decimal",
-        "date",
-        "uuid",
-    ]
-    .contains(&family)
+    let family = crate::plan::type_family(ty);
+    crate::plan::INTEGER_TYPES.contains(&family) || ["decimal", "date", "uuid"].contains(&family)
 }
 
 impl KeyedCount {

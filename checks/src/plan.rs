@@ -294,6 +294,27 @@ pub fn normalize_type(t: &str) -> String {
     }
 }
 
+/// The integer types as [`normalize_type`] names them: signed and unsigned, 8 to 128
+/// bits.
+pub const INTEGER_TYPES: [&str; 10] = [
+    "tinyint",
+    "smallint",
+    "integer",
+    "bigint",
+    "hugeint",
+    "utinyint",
+    "usmallint",
+    "uinteger",
+    "ubigint",
+    "uhugeint",
+];
+
+/// The family of a normalized type: its name without arguments (`decimal(18,2)` →
+/// `decimal`).
+pub fn type_family(ty: &str) -> &str {
+    ty.split('(').next().unwrap_or(ty)
+}
+
 /// True when `declared` is of the family `family` (`decimal` matches `decimal(18,2)`).
 pub fn type_family_matches(family: &str, declared: &str) -> bool {
     let (f, d) = (normalize_type(family), normalize_type(declared));

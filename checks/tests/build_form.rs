@@ -145,6 +145,15 @@ fn failing(results: &[CheckResult], check: &str) -> Option<u64> {
     results.iter().find(|r| r.check == check).and_then(|r| r.failing)
 }
 
+/// Each build the warehouse made, in order: true for a view, false for a table.
+fn builds(wh: &dyn hallmark_checks::warehouse::Warehouse) -> Vec<bool> {
+    wh.queries()
+        .iter()
+        .filter(|q| q.kind == QueryKind::Materialize)
+        .map(|q| q.sql.contains(" VIEW "))
+        .collect()
+}
+
 /// Builds `silver.t` of `repo` as `form` and checks it, as the runner does.
 fn checked_as(
     repo: &Repo,
@@ -371,12 +380,7 @@ fn a_product_another_is_built_from_is_a_table(b: Backend) {
         ]
     );
     assert_eq!(list.products[1].rows, Some(1));
-    let materialized: Vec<bool> = wh
-        .queries()
-        .iter()
-        .filter(|q| q.kind == QueryKind::Materialize)
-        .map(|q| q.sql.contains(" VIEW "))
-        .collect();
+    let materialized: Vec<bool> = builds(wh.as_ref());
     assert_eq!(materialized, [false, true], "silver as a table, then gold as a view");
 }
 
@@ -467,12 +471,7 @@ fn a_keyed_product_that_lost_values_runs_its_sql_once_where_tables_cost_a_view(b
         kept.figure
     );
     assert!(!kept.figure.contains("about"), "counted by key: {}", kept.figure);
-    let built: Vec<bool> = wh
-        .queries()
-        .iter()
-        .filter(|q| q.kind == QueryKind::Materialize)
-        .map(|q| q.sql.contains(" VIEW "))
-        .collect();
+    let built: Vec<bool> = builds(wh.as_ref());
     let why = report.built_as.clone().map(|b| b.why).unwrap_or_default();
     if b.dialect().tables_cost_about_a_view() {
         assert_eq!(built, [false], "one table, its SQL run once");
@@ -507,12 +506,7 @@ fn a_view_that_is_its_source_is_sampled_as_it_is(b: Backend) {
     assert_eq!(statuses.failing, Some(bad), "{}", statuses.figure);
     let samples = statuses.samples.as_ref().expect("samples of the bad statuses");
     assert!(!samples.rows.is_empty());
-    let built: Vec<bool> = wh
-        .queries()
-        .iter()
-        .filter(|q| q.kind == QueryKind::Materialize)
-        .map(|q| q.sql.contains(" VIEW "))
-        .collect();
+    let built: Vec<bool> = builds(wh.as_ref());
     assert_eq!(built, [true], "built once, as a view");
     assert_eq!(report.built_as.as_ref().map(|b| b.form), Some(BuildForm::View));
 }

@@ -135,3 +135,37 @@ pub fn print_peak_memory(warehouse: &dyn hallmark_checks::warehouse::Warehouse, 
         Err(e) => println!("  system.query_log: {e}"),
     }
 }
+
+/// The ClickHouse benches' run: the rows asked (`HALLMARK_SCALE_ROWS`, 50,000,000), the
+/// server (`HALLMARK_SCALE_CLICKHOUSE_URL`, the 1 GB one on 8124), a sandbox named for
+/// `bench`, and the warehouse connected under the same 1 GB the server caps a query at;
+/// `None` (said) without a server.
+pub fn scale_run(
+    bench: &str,
+) -> Option<(
+    u64,
+    String,
+    String,
+    hallmark_checks::warehouse::clickhouse::ClickHouseWarehouse,
+)> {
+    use hallmark_checks::warehouse::Limits;
+    let rows: u64 = std::env::var("HALLMARK_SCALE_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000_000);
+    let url = std::env::var("HALLMARK_SCALE_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8124".into());
+    let conn = clickhouse_connection(url.clone());
+    let sandbox = format!("hallmark_sandbox_{bench}_{}", std::process::id());
+    let limits = Limits {
+        timeout: std::time::Duration::from_secs(3600),
+        memory_bytes: 1_000_000_000,
+        ..Limits::default()
+    };
+    match hallmark_checks::warehouse::clickhouse::ClickHouseWarehouse::connect(&conn, &sandbox, limits) {
+        Ok(w) => Some((rows, url, sandbox, w)),
+        Err(e) => {
+            eprintln!("clickhouse_{bench} skipped: no server at {url}: {e}");
+            None
+        }
+    }
+}

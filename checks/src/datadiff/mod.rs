@@ -194,24 +194,8 @@ pub struct DataDiff {
 /// True for number types, whose range and mean are shown.
 fn is_number(ty: &str) -> bool {
     let t = normalize_type(ty);
-    let head = t.split('(').next().unwrap_or_default();
-    [
-        "tinyint",
-        "smallint",
-        "integer",
-        "bigint",
-        "hugeint",
-        "utinyint",
-        "usmallint",
-        "uinteger",
-        "ubigint",
-        "uhugeint",
-        "float",
-        "double",
-        "decimal",
-        "numeric",
-    ]
-    .contains(&head)
+    let family = crate::plan::type_family(&t);
+    crate::plan::INTEGER_TYPES.contains(&family) || ["float", "double", "decimal", "numeric"].contains(&family)
 }
 
 fn u64_of(rows: &Rows, alias: &str) -> u64 {
