@@ -12,6 +12,7 @@
 //! the relations it has asked the child to bind or build, so what it refuses never
 //! reaches the child.
 
+use crate::stop::{StopSwitch, Stoppable};
 use hallmark_checks::dialect::{Dialect, DuckDbDialect};
 use hallmark_checks::project::WarehouseConfig;
 use hallmark_checks::sandbox::{SandboxError, Screen};
@@ -39,6 +40,9 @@ pub struct Opener {
     pub trust: Trust,
     /// The `hallmark` executable that runs DuckDB warehouses; `None`: in process.
     pub isolate: Option<PathBuf>,
+    /// Stops the job's warehouse from outside (an MCP client's cancellation): every
+    /// later call fails, and a child process is killed mid-statement.
+    pub stop: Option<StopSwitch>,
 }
 
 impl Opener {
@@ -49,17 +53,18 @@ impl Opener {
     /// The warehouse of `project` for `job`.
     pub fn open(&self, project: &Project, job: &str, limits: Limits) -> Result<Box<dyn Warehouse>, WarehouseError> {
         let config = &project.config.warehouse;
-        match (&self.isolate, config) {
-            (Some(exe), WarehouseConfig::Duckdb { .. }) => Ok(Box::new(IsolatedWarehouse::spawn(
-                exe,
-                config,
-                &project.root,
-                job,
-                limits,
-                Self::GRACE,
-            )?)),
-            _ => open_as(config, &project.root, job, limits, &self.trust),
-        }
+        let warehouse: Box<dyn Warehouse> = match (&self.isolate, config) {
+            (Some(exe), WarehouseConfig::Duckdb { .. }) => {
+                let mut child = IsolatedWarehouse::spawn(exe, config, &project.root, job, limits, Self::GRACE)?;
+                child.stop = self.stop.clone();
+                Box::new(child)
+            }
+            _ => open_as(config, &project.root, job, limits, &self.trust)?,
+        };
+        Ok(match &self.stop {
+            Some(switch) => Box::new(Stoppable::new(warehouse, switch.clone())),
+            None => warehouse,
+        })
     }
 }
 
@@ -207,6 +212,8 @@ pub struct IsolatedWarehouse {
     grace: Duration,
     declared: Mutex<BTreeSet<String>>,
     screen: Screen,
+    /// Kills the child mid-statement when thrown.
+    stop: Option<StopSwitch>,
 }
 
 impl IsolatedWarehouse {
@@ -252,6 +259,7 @@ impl IsolatedWarehouse {
             grace,
             declared: Mutex::new(BTreeSet::new()),
             screen: Screen::default(),
+            stop: None,
         };
         w.call(&Request::Open {
             config: config.clone(),
@@ -275,12 +283,7 @@ impl IsolatedWarehouse {
                 return Err(self.stop("the warehouse process is gone".into()));
             }
         }
-        let wait = self.limits.timeout + self.grace;
-        let answer = self
-            .answers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .recv_timeout(wait);
+        let answer = self.wait_for_answer();
         match answer {
             Ok(text) => match serde_json::from_str::<Result<Value, WireError>>(&text) {
                 Ok(Ok(v)) => Ok(v),
@@ -300,12 +303,41 @@ impl IsolatedWarehouse {
                 Err(WarehouseError::Timeout(limit))
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
+                if let Some(why) = self.stopped.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                    return Err(WarehouseError::Open(why));
+                }
                 let status = self.child.lock().unwrap_or_else(|p| p.into_inner()).wait();
                 let how = status.map_or_else(|e| e.to_string(), |s| s.to_string());
                 Err(self.stop(format!("the warehouse process ended unexpectedly ({how})")))
             }
         }
     }
+
+    /// The child's next answer: it waits the time limit and the grace period, in
+    /// short slices when the job may be stopped, so that a thrown switch kills the
+    /// child within a slice.
+    fn wait_for_answer(&self) -> Result<String, mpsc::RecvTimeoutError> {
+        let answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+        let wait = self.limits.timeout + self.grace;
+        let Some(switch) = &self.stop else {
+            return answers.recv_timeout(wait);
+        };
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match answers.recv_timeout(left.min(Self::STOP_POLL)) {
+                Err(mpsc::RecvTimeoutError::Timeout) if switch.is_stopped() => {
+                    self.stop(crate::stop::STOPPED.into());
+                    return Err(mpsc::RecvTimeoutError::Disconnected);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if !left.is_zero() => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// How often a wait looks at the stop switch.
+    const STOP_POLL: Duration = Duration::from_millis(100);
 
     /// Kills the child and remembers why; the error to return.
     fn stop(&self, why: String) -> WarehouseError {

@@ -49,6 +49,16 @@ impl Deployed {
         Ok(Deployed { template })
     }
 
+    /// Where a check in place reads: `given` (a `--deployed=` value; empty means
+    /// "not given"), else the configuration's `deployed:`, else each product under its
+    /// own name. `hallmark check` and the MCP server's `check` agree on it.
+    pub fn choose(given: &str, configured: Option<&str>) -> Result<Deployed, String> {
+        match given.trim() {
+            "" => configured.map_or_else(|| Ok(Deployed::default()), Deployed::parse),
+            value => Deployed::parse(value),
+        }
+    }
+
     /// The deployed relation of `spec`.
     pub fn relation(&self, spec: &ProductSpec) -> String {
         self.of(spec.level.as_str(), &spec.name)

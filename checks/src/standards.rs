@@ -33,6 +33,28 @@ impl Standard {
     pub fn applies_to(&self, level: Level) -> bool {
         self.applies_to.contains(&level)
     }
+
+    /// The standard for a person or an agent asking what it means: its id, title and
+    /// levels, its prose, and how Hallmark checks it (the rule, or "a person reviews
+    /// it"). `/hallmark explain` and the MCP server's `explain` both answer with it.
+    pub fn explanation(&self) -> String {
+        let levels: Vec<String> = self.applies_to.iter().map(|l| l.to_string()).collect();
+        let how = match &self.rule {
+            Some(rule) => format!(
+                "Hallmark checks it with this rule:\n\n```yaml\n{}```",
+                serde_norway::to_string(rule).unwrap_or_default()
+            ),
+            None => "It has no rule block, so a person reviews it: it is listed as \"needs human review\" on every checklist."
+                .into(),
+        };
+        format!(
+            "**{} {}** — applies to {}\n\n{}\n\n{how}",
+            self.id,
+            self.title,
+            levels.join(", "),
+            self.prose.trim()
+        )
+    }
 }
 
 fn heading_re() -> &'static Regex {

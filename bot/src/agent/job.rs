@@ -376,7 +376,7 @@ fn finish(
 
 /// Makes the source readable: binds a bronze source, or builds the product a gold
 /// target reads (with everything it depends on).
-fn prepare_source(project: &Project, warehouse: &dyn Warehouse, source: &ResolvedSource) -> Result<(), JobError> {
+pub fn prepare_source(project: &Project, warehouse: &dyn Warehouse, source: &ResolvedSource) -> Result<(), JobError> {
     if source.spec.is_product() {
         let selection = Selection {
             product: Some(source.spec.name.clone()),

@@ -93,7 +93,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         options.cache = Some(result_cache(&project.root));
     }
     if let Some(flag) = &args.deployed {
-        options.deployed = Some(deployed_location(flag, &project)?);
+        options.deployed = Some(
+            Deployed::choose(flag, project.config.deployed.as_deref())
+                .map_err(|e| anyhow::anyhow!("--deployed: {e}"))?,
+        );
     }
     let checklist = check_project(&project, &selection, &options, limits)?;
     emit(&render(&checklist, args.format.into()), args.output.as_deref())?;
@@ -108,19 +111,6 @@ pub fn load(path: &Path, config: Option<&Path>) -> Option<Project> {
         None => Project::load(path),
     };
     loaded.map_err(|errors| eprintln!("{errors}")).ok()
-}
-
-/// Where `--deployed` points: its own value, else the configuration's, else each
-/// product under its own name.
-fn deployed_location(flag: &str, project: &Project) -> anyhow::Result<Deployed> {
-    let value = match flag.trim() {
-        "" => project.config.deployed.as_deref(),
-        given => Some(given),
-    };
-    match value {
-        Some(v) => Deployed::parse(v).map_err(|e| anyhow::anyhow!("--deployed: {e}")),
-        None => Ok(Deployed::default()),
-    }
 }
 
 /// Where a repository keeps its result cache (git-ignore `.hallmark/`).

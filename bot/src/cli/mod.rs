@@ -7,6 +7,7 @@ mod diff;
 mod doctor;
 mod impact;
 mod lint;
+mod mcp;
 mod progress;
 mod promote;
 mod serve;
@@ -71,6 +72,9 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Serve the repository's standards, sandbox and checklist to an AI agent as a Model
+    /// Context Protocol server on stdio (Claude Code, Cursor, VS Code).
+    Mcp(mcp::McpArgs),
     /// Draft a silver or gold product from a source, check it, and commit it on a branch.
     Promote(promote::PromoteArgs),
     /// Promote the bundled retail example in a temporary git repository (no network, no key).
@@ -159,6 +163,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Impact(args) => impact::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Lint { path } => lint::run(&path),
+        Command::Mcp(args) => mcp::run(args),
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),

@@ -195,6 +195,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let opener = Opener {
         trust: Trust::Operator(allowed),
         isolate: Some(std::env::current_exe().context("finding this executable, which runs each job's warehouse")?),
+        stop: None,
     };
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
     let lease = Duration::from_secs(args.lease_secs.max(3));

@@ -18,22 +18,5 @@ pub fn run(cx: &Cx<'_>, comment: u64, id: &str) -> Result<(), HandlerError> {
             ids.join(", ")
         ));
     };
-    let levels: Vec<String> = s.applies_to.iter().map(|l| l.to_string()).collect();
-    let how = match &s.rule {
-        Some(rule) => format!(
-            "Hallmark checks it with this rule:\n\n```yaml\n{}```",
-            serde_norway::to_string(rule).unwrap_or_default()
-        ),
-        None => {
-            "It has no rule block, so a person reviews it: it is listed as \"needs human review\" on every checklist."
-                .into()
-        }
-    };
-    cx.reply(&format!(
-        "**{} {}** — applies to {}\n\n{}\n\n{how}",
-        s.id,
-        s.title,
-        levels.join(", "),
-        s.prose.trim()
-    ))
+    cx.reply(&s.explanation())
 }

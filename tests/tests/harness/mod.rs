@@ -149,6 +149,7 @@ impl<F> Bot<F> {
             opener: Opener {
                 trust: Trust::Operator(AllowedEndpoints::parse(options.allowed.iter().copied()).unwrap()),
                 isolate: None,
+                stop: None,
             },
             live: LiveJobs::default(),
             job_timeout: None,
