@@ -3,39 +3,9 @@
 //! DuckDB and on ClickHouse, and the counts are those of the bronze file (a removed
 //! key per such id, every other order changed in `currency` alone).
 
+use hallmark_tests::local_repo::{copy, example, git};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail")
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// The distinct order ids of the bronze file, those ending in 7, and the distinct
 /// currencies (trimmed, upper case) of rows with an id.

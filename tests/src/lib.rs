@@ -10,6 +10,7 @@ pub mod fake_gitlab;
 pub mod http;
 pub mod llm_server;
 pub mod load;
+pub mod local_repo;
 pub mod messy;
 pub mod postgres;
 pub mod remote;
