@@ -17,6 +17,9 @@ pub const DEFAULT_TEMPLATE: &str = "{level}.{name}";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployed {
     template: String,
+    /// Products whose relation is known one by one (a dbt model's `schema.alias`),
+    /// by product relation; the template places the others.
+    exact: std::collections::BTreeMap<String, String>,
 }
 
 impl Deployed {
@@ -46,7 +49,10 @@ impl Deployed {
                 "`{value}` names one relation for every product: the template needs `{{name}}`"
             ));
         }
-        Ok(Deployed { template })
+        Ok(Deployed {
+            template,
+            exact: Default::default(),
+        })
     }
 
     /// Where a check in place reads: `given` (a `--deployed=` value; empty means
@@ -59,9 +65,18 @@ impl Deployed {
         }
     }
 
+    /// Places each product of `exact` (`silver.orders` → `main.orders`) where it says.
+    pub fn with_exact(mut self, exact: std::collections::BTreeMap<String, String>) -> Deployed {
+        self.exact = exact;
+        self
+    }
+
     /// The deployed relation of `spec`.
     pub fn relation(&self, spec: &ProductSpec) -> String {
-        self.of(spec.level.as_str(), &spec.name)
+        match self.exact.get(&spec.relation()) {
+            Some(at) => at.clone(),
+            None => self.of(spec.level.as_str(), &spec.name),
+        }
     }
 
     /// The deployed relation of `spec`'s quarantine (rows it holds back).
@@ -78,6 +93,7 @@ impl Default for Deployed {
     fn default() -> Self {
         Deployed {
             template: DEFAULT_TEMPLATE.into(),
+            exact: Default::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod catalogue;
 pub mod datadiff;
+pub mod dbt;
 pub mod deployed;
 pub mod dialect;
 pub mod error;

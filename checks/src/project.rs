@@ -50,6 +50,10 @@ pub struct Config {
     /// [`crate::deployed`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployed: Option<String>,
+    /// How a dbt project in the repository is read as products (`--dbt`); see
+    /// [`crate::dbt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbt: Option<crate::dbt::DbtConfig>,
 }
 
 /// `promotion:` in `.hallmark.yml`.
@@ -83,6 +87,7 @@ impl Default for Config {
             bot: None,
             promotion: PromotionConfig::default(),
             deployed: None,
+            dbt: None,
         }
     }
 }
@@ -111,6 +116,58 @@ impl Project {
     /// the repository's `.hallmark.yml` (say, the same products on another warehouse).
     /// A missing file means the defaults only when it is the repository's own.
     pub fn load_with_config(root: &Path, config_file: &Path) -> Result<Project, SourceErrors> {
+        Self::load_parts(root, config_file, |config, errors| {
+            // A products folder that is a link out of the repository reads as no products.
+            match inside_repository(root, &config.products) {
+                Err(problem) if problem.contains("outside") => {
+                    errors.push(SourceError::new(
+                        root.join(CONFIG_FILE),
+                        0,
+                        format!("products: {problem}"),
+                    ));
+                    Vec::new()
+                }
+                _ => load_products(&root.join(&config.products), errors),
+            }
+        })
+    }
+
+    /// The repository at `root` with its products read from a dbt project's manifest
+    /// instead of `products/` (see [`crate::dbt`]): `manifest` when given, else the one
+    /// `.hallmark.yml`'s `dbt:` names (by default `target/manifest.json` of the
+    /// repository root). The configuration is `config_file`'s when given.
+    pub fn load_dbt(
+        root: &Path,
+        config_file: Option<&Path>,
+        manifest: Option<&Path>,
+    ) -> Result<(Project, crate::dbt::DbtProject), SourceErrors> {
+        let mut dbt = crate::dbt::DbtProject::default();
+        let config_file = config_file.map_or_else(|| root.join(CONFIG_FILE), Path::to_path_buf);
+        let project = Self::load_parts(root, &config_file, |config, errors| {
+            let settings = config.dbt.clone().unwrap_or_default();
+            let dbt_dir = root.join(&settings.project);
+            let path = manifest.map_or_else(|| dbt_dir.join(&settings.manifest), Path::to_path_buf);
+            match crate::dbt::manifest::Manifest::read(&path) {
+                Ok(m) => {
+                    dbt = crate::dbt::DbtProject::from_manifest(&m, &settings, root, &dbt_dir);
+                    dbt.products.clone()
+                }
+                Err(e) => {
+                    errors.push(SourceError::new(&path, 0, e.to_string()));
+                    Vec::new()
+                }
+            }
+        })?;
+        Ok((project, dbt))
+    }
+
+    /// Reads the configuration and the standards, and the products with `products`;
+    /// collects every problem of all three.
+    fn load_parts(
+        root: &Path,
+        config_file: &Path,
+        products: impl FnOnce(&Config, &mut Vec<SourceError>) -> Vec<Product>,
+    ) -> Result<Project, SourceErrors> {
         let mut errors = Vec::new();
         let optional = config_file == root.join(CONFIG_FILE);
         let config = load_config(config_file, optional).map_err(|e| SourceErrors(vec![e]))?;
@@ -131,18 +188,7 @@ impl Project {
                 Vec::new()
             }
         };
-        // A products folder that is a link out of the repository reads as no products.
-        let products = match inside_repository(root, &config.products) {
-            Err(problem) if problem.contains("outside") => {
-                errors.push(SourceError::new(
-                    root.join(CONFIG_FILE),
-                    0,
-                    format!("products: {problem}"),
-                ));
-                Vec::new()
-            }
-            _ => load_products(&root.join(&config.products), &mut errors),
-        };
+        let products = products(&config, &mut errors);
         if errors.is_empty() {
             Ok(Project {
                 root: root.to_path_buf(),
@@ -170,6 +216,9 @@ impl Config {
         ];
         if let WarehouseConfig::Duckdb { path: Some(p) } = &self.warehouse {
             paths.push(("path:", p.as_path()));
+        }
+        if let Some(dbt) = &self.dbt {
+            paths.push(("project:", dbt.project.as_path()));
         }
         paths
     }

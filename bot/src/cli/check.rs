@@ -6,6 +6,7 @@ use super::{FormatArg, LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use hallmark_checks::cache::ResultCache;
+use hallmark_checks::dbt::coverage::{also_tested, markdown as coverage_markdown};
 use hallmark_checks::deployed::Deployed;
 use hallmark_checks::render::render;
 use hallmark_checks::runner::{run_checks, RunOptions, Selection};
@@ -51,6 +52,14 @@ pub struct CheckArgs {
     /// otherwise reported from `.hallmark/cache/`).
     #[arg(long)]
     no_cache: bool,
+    /// Read the products from the dbt project's manifest instead of products/, and
+    /// check each model in place where dbt built it (`<schema>.<alias>`).
+    #[arg(long)]
+    dbt: bool,
+    /// The dbt manifest to read (default: `.hallmark.yml`'s `dbt:`, else
+    /// target/manifest.json).
+    #[arg(long, requires = "dbt")]
+    manifest: Option<PathBuf>,
 }
 
 pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -61,8 +70,24 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Loads, builds and checks; prints or writes the checklist; returns the exit outcome.
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let Some(project) = load(&args.path, args.config.as_deref()) else {
-        return Ok(Outcome::BadInput);
+    let (project, dbt) = if args.dbt {
+        match Project::load_dbt(&args.path, args.config.as_deref(), args.manifest.as_deref()) {
+            Ok((project, dbt)) => {
+                for (model, why) in &dbt.not_products {
+                    eprintln!("hallmark: dbt model {model} is not checked: {why}");
+                }
+                (project, Some(dbt))
+            }
+            Err(errors) => {
+                eprintln!("{errors}");
+                return Ok(Outcome::BadInput);
+            }
+        }
+    } else {
+        let Some(project) = load(&args.path, args.config.as_deref()) else {
+            return Ok(Outcome::BadInput);
+        };
+        (project, None)
     };
     let selection = Selection {
         product: args.product.clone(),
@@ -98,8 +123,38 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
                 .map_err(|e| anyhow::anyhow!("--deployed: {e}"))?,
         );
     }
+    // A dbt model is read where dbt built it.
+    if let Some(dbt) = &dbt {
+        options.deployed = Some(
+            options
+                .deployed
+                .take()
+                .unwrap_or_default()
+                .with_exact(dbt.locations.clone()),
+        );
+    }
     let checklist = check_project(&project, &selection, &options, limits)?;
-    emit(&render(&checklist, args.format.into()), args.output.as_deref())?;
+    let mut text = render(&checklist, args.format.into());
+    if let Some(dbt) = &dbt {
+        // People read the overlap under the checklist; tools get the checklist alone.
+        let also = also_tested(&checklist, &dbt.tests);
+        match args.format {
+            FormatArg::Md => text.push_str(&coverage_markdown(&also, dbt.tests.len())),
+            _ => {
+                for a in &also {
+                    eprintln!(
+                        "hallmark: {} {} {}({}) is also tested by dbt: {}",
+                        a.product,
+                        a.standard_id,
+                        a.check,
+                        a.columns.join(", "),
+                        a.dbt_tests.join(", ")
+                    );
+                }
+            }
+        }
+    }
+    emit(&text, args.output.as_deref())?;
     Ok(outcome(&checklist))
 }
 

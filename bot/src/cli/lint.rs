@@ -5,14 +5,37 @@
 use super::Outcome;
 use hallmark::agent::llm::LlmConfig;
 use hallmark::settings::BotSettings;
+use hallmark_checks::plan::selects;
 use hallmark_checks::plan::{plan_product, PlanItem};
 use hallmark_checks::project::CONFIG_FILE;
 use hallmark_checks::Project;
-use std::path::Path;
+use std::path::PathBuf;
+
+/// Arguments of `hallmark lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// The repository root.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Read the products from the dbt project's manifest, and name every standard
+    /// whose column selector matches no column of its models.
+    #[arg(long)]
+    dbt: bool,
+    /// The dbt manifest to read (default: `.hallmark.yml`'s `dbt:`, else
+    /// target/manifest.json).
+    #[arg(long, requires = "dbt")]
+    manifest: Option<PathBuf>,
+}
 
 /// Loads the project and reports every problem, or a one-line summary per product.
-pub fn run(path: &Path) -> anyhow::Result<Outcome> {
-    let project = match Project::load(path) {
+pub fn run(args: &LintArgs) -> anyhow::Result<Outcome> {
+    let path = args.path.as_path();
+    let loaded = if args.dbt {
+        Project::load_dbt(path, None, args.manifest.as_deref()).map(|(p, _)| p)
+    } else {
+        Project::load(path)
+    };
+    let project = match loaded {
         Ok(p) => p,
         Err(errors) => {
             eprintln!("{errors}");
@@ -64,6 +87,53 @@ pub fn run(path: &Path) -> anyhow::Result<Outcome> {
             na
         );
     }
+    if args.dbt {
+        let unmatched = selectors_matching_nothing(&project);
+        for line in &unmatched {
+            eprintln!("{line}");
+        }
+        if !unmatched.is_empty() {
+            eprintln!(
+                "{} standard(s) select no column of the dbt models: tag the columns in their YAML (`tags:`, or `meta: {{hallmark: {{tags: [...]}}}}`) or say why not",
+                unmatched.len()
+            );
+            return Ok(Outcome::Failed);
+        }
+    }
     println!("ok");
     Ok(Outcome::Passed)
+}
+
+/// One line per standard whose rule selects columns and selects none of any product
+/// at its levels: in a dbt project, where tags come from the models' YAML, such a
+/// standard is silently never checked.
+fn selectors_matching_nothing(project: &Project) -> Vec<String> {
+    project
+        .standards
+        .iter()
+        .filter_map(|s| {
+            let selector = s.rule.as_ref()?.columns.as_ref()?;
+            let products: Vec<_> = project.products.iter().filter(|p| s.applies_to(p.spec.level)).collect();
+            if products.is_empty() {
+                return None;
+            }
+            let matched = products
+                .iter()
+                .any(|p| p.spec.columns.iter().any(|c| selects(selector, c, &p.spec)));
+            (!matched).then(|| {
+                format!(
+                    "{}:{}: {} selects columns by {}, and no column of {} matches",
+                    project.root.join(&project.config.standards).display(),
+                    s.line,
+                    s.id,
+                    selector.describe(),
+                    products
+                        .iter()
+                        .map(|p| p.spec.relation())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        })
+        .collect()
 }

@@ -16,7 +16,6 @@ mod setup;
 use clap::{Parser, Subcommand, ValueEnum};
 use hallmark_checks::render::Format;
 use hallmark_checks::Level;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Unsets every empty `HALLMARK_*` variable before the command line is read: an env
@@ -67,11 +66,7 @@ enum Command {
     /// both versions and compared by key.
     Diff(diff::DiffArgs),
     /// Validate data_standards.md and the product specs without touching data.
-    Lint {
-        /// The repository root.
-        #[arg(default_value = ".")]
-        path: PathBuf,
-    },
+    Lint(lint::LintArgs),
     /// Serve the repository's standards, sandbox and checklist to an AI agent as a Model
     /// Context Protocol server on stdio (Claude Code, Cursor, VS Code).
     Mcp(mcp::McpArgs),
@@ -162,7 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ci(args) => ci::run(args),
         Command::Impact(args) => impact::run(args),
         Command::Diff(args) => diff::run(args),
-        Command::Lint { path } => lint::run(&path),
+        Command::Lint(args) => lint::run(&args),
         Command::Mcp(args) => mcp::run(args),
         Command::Promote(args) => promote::run(args),
         Command::Demo(args) => demo::run(args),

@@ -1,0 +1,220 @@
+//! Hallmark in an existing dbt project, with the real dbt (dbt-core and dbt-duckdb,
+//! pinned, installed by `scripts/dbt.sh`): `dbt build` builds the fixture project
+//! (`tests/fixtures/dbt/shop`: bronze sources, a staging view, a silver and a gold
+//! table) over the retail example's bronze files, and `hallmark check --dbt` checks its
+//! models where dbt built them, against the example's standards, with no products/
+//! folder. Every figure is held to DuckDB's own count over the tables dbt wrote.
+
+use hallmark_tests::local_repo::{copy, example};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `dbt`, or `None` (said) when it cannot be installed outside CI.
+fn dbt() -> Option<PathBuf> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/dbt.sh");
+    let out = Command::new("bash").arg(&script).output().expect("bash runs");
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(std::env::var_os("CI").is_none(), "dbt did not install: {why}");
+        eprintln!("skipped: dbt did not install ({why})");
+        return None;
+    }
+    Some(PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()))
+}
+
+/// The fixture project beside the example's bronze files and standards, built by dbt.
+fn built_project(dbt: &Path, dir: &Path) -> PathBuf {
+    let project = dir.join("shop");
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/dbt/shop"),
+        &project,
+    );
+    copy(&example().join("bronze"), &project.join("bronze"));
+    std::fs::copy(example().join("data_standards.md"), project.join("data_standards.md")).unwrap();
+    let out = Command::new(dbt)
+        .arg("build")
+        .current_dir(&project)
+        .env("DBT_PROFILES_DIR", &project)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("DBT_VERSION_CHECK", "false")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dbt build failed:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!project.join("products").exists());
+    project
+}
+
+fn hallmark(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// One number from DuckDB over the database file dbt wrote.
+fn count(project: &Path, sql: &str) -> u64 {
+    let db = duckdb::Connection::open_with_flags(
+        project.join("warehouse.duckdb"),
+        duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .unwrap(),
+    )
+    .unwrap();
+    db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64
+}
+
+fn result<'a>(report: &'a Value, product: &str, standard: &str, check: &str) -> &'a Value {
+    report["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["product"] == product)
+        .unwrap_or_else(|| panic!("no product {product}"))["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["standard_id"] == standard && r["check"] == check)
+        .unwrap_or_else(|| panic!("no {standard} {check} on {product}"))
+}
+
+#[test]
+fn the_models_dbt_built_are_checked_in_place_against_the_standards() {
+    let Some(dbt) = dbt() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let project = built_project(&dbt, dir.path());
+    let out = hallmark(
+        &project,
+        &[
+            "check",
+            "--dbt",
+            ".",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-01-01T00:00:00Z",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+
+    // Silver and gold are products; the staging view is not, and is named.
+    let products: Vec<&str> = report["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["product"].as_str().unwrap())
+        .collect();
+    assert_eq!(products, ["silver.orders", "gold.revenue_by_currency"]);
+    assert!(stderr.contains("dbt model stg_orders is not checked"), "{stderr}");
+    let orders = &report["products"][0];
+    assert_eq!(orders["deployed"], "main.orders");
+    assert_eq!(orders["rows"], count(&project, "SELECT count(*) FROM main.orders"));
+
+    // Figures are DuckDB's own over the tables dbt wrote.
+    let negative = result(&report, "silver.orders", "SLV-003", "range");
+    assert_eq!(negative["status"], "fail");
+    assert_eq!(
+        negative["failing"],
+        count(&project, "SELECT count(*) FROM main.orders WHERE amount < 0")
+    );
+    let countries = result(&report, "silver.orders", "SLV-005", "pattern");
+    assert_eq!(
+        countries["failing"],
+        count(
+            &project,
+            "SELECT count(*) FROM main.orders WHERE NOT regexp_full_match(ship_country, '[A-Z]{2}')"
+        )
+    );
+    // The columns' tags came from the YAML: `meta.hallmark.tags` (customer_ref) and
+    // `config.tags` (status).
+    let customers = result(&report, "silver.orders", "SLV-015", "null_ratio");
+    assert_eq!(
+        customers["failing"],
+        count(&project, "SELECT count(*) FROM main.orders WHERE customer_id IS NULL")
+    );
+    assert_eq!(
+        result(&report, "silver.orders", "SLV-014", "accepted_values")["status"],
+        "pass"
+    );
+    // The product reconciles with the bronze source its staging view reads, by the key
+    // the source's meta names.
+    let reconciled = result(&report, "silver.orders", "SLV-012", "row_count_reconciliation");
+    assert_eq!(reconciled["status"], "pass", "{reconciled}");
+    assert!(reconciled["figure"].as_str().unwrap().contains("(Order ID)"));
+    // The primary key came from dbt's unique + not_null tests.
+    assert_eq!(
+        result(&report, "silver.orders", "SLV-001", "primary_key")["columns"],
+        serde_json::json!(["order_id"])
+    );
+    // The gold model's owner is its group's; its revenue is DECIMAL(38,2), as dbt built it.
+    let owner = result(&report, "gold.revenue_by_currency", "SLV-010", "owner_present");
+    assert!(
+        owner["figure"].as_str().unwrap().contains("finance-data@example.com"),
+        "{owner}"
+    );
+    let revenue = result(&report, "gold.revenue_by_currency", "SLV-003", "type");
+    assert_eq!(revenue["status"], "fail");
+    assert!(
+        revenue["figure"].as_str().unwrap().contains("DECIMAL(38,2)"),
+        "{revenue}"
+    );
+
+    // Where dbt's own tests make the same check, the markdown says so under the list.
+    let md = hallmark(&project, &["check", "--dbt", "."]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    let section = md
+        .split("#### dbt's own tests")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(section.contains("5 dbt data test(s)"), "{section}");
+    for line in [
+        "`silver.orders` **SLV-001** `primary_key(order_id)`: `not_null_orders_order_id`, `unique_orders_order_id`",
+        "`silver.orders` **SLV-013** `accepted_values(currency)`: `accepted_values_orders_currency__EUR__USD__GBP`",
+    ] {
+        assert!(section.contains(line), "{line} in {section}");
+    }
+    assert!(!section.contains("SLV-005"), "{section}");
+
+    // lint --dbt names the standards whose selectors match no column of the models.
+    let lint = hallmark(&project, &["lint", "--dbt", "."]);
+    let said = String::from_utf8_lossy(&lint.stderr);
+    assert_eq!(lint.status.code(), Some(1), "{said}");
+    for id in ["SLV-006 selects columns by tag=email", "GLD-002", "GLD-003"] {
+        assert!(said.contains(id), "{id} in {said}");
+    }
+    assert!(!said.contains("SLV-005"), "{said}");
+}
+
+#[test]
+fn a_manifest_of_an_unknown_schema_or_none_is_refused_by_name() {
+    let Some(dbt) = dbt() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let project = built_project(&dbt, dir.path());
+    let manifest = std::fs::read_to_string(project.join("target/manifest.json")).unwrap();
+    let written: Value = serde_json::from_str(&manifest).unwrap();
+    let version = written["metadata"]["dbt_schema_version"].as_str().unwrap();
+    assert!(version.ends_with("/v12.json"), "{version}");
+    for other in ["v9", "v13"] {
+        let path = dir.path().join(format!("manifest-{other}.json"));
+        std::fs::write(&path, manifest.replace("/v12.json", &format!("/{other}.json"))).unwrap();
+        let out = hallmark(&project, &["check", "--dbt", ".", "--manifest", path.to_str().unwrap()]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(
+            said.contains(&format!("{other}.json")) && said.contains("Hallmark does not read"),
+            "{said}"
+        );
+    }
+    std::fs::remove_file(project.join("target/manifest.json")).unwrap();
+    let out = hallmark(&project, &["check", "--dbt", "."]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("run `dbt parse`"), "{said}");
+}
