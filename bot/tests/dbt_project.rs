@@ -193,6 +193,88 @@ fn the_models_dbt_built_are_checked_in_place_against_the_standards() {
 }
 
 #[test]
+fn the_compiled_models_built_in_the_sandbox_give_the_figures_of_the_built_ones() {
+    let Some(dbt) = dbt() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let project = built_project(&dbt, dir.path());
+    let args = [
+        "check",
+        "--dbt",
+        ".",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-01-01T00:00:00Z",
+    ];
+    let in_place: Value = serde_json::from_slice(&hallmark(&project, &args).stdout).unwrap();
+    // Without dbt's database: every model is built from the bronze files up.
+    std::fs::remove_file(project.join("warehouse.duckdb")).unwrap();
+    std::fs::write(project.join("sandbox.hallmark.yml"), "dbt:\n  project: .\n").unwrap();
+    let out = hallmark(
+        &project,
+        &[&args[..], &["--build", "--config", "sandbox.hallmark.yml"]].concat(),
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let built: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (b, p) in built["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(in_place["products"].as_array().unwrap())
+    {
+        assert_eq!(b["product"], p["product"]);
+        assert!(b["deployed"].is_null() && b["built_as"].is_object(), "{b}");
+        assert_eq!(b["rows"], p["rows"]);
+        let figures = |r: &Value| {
+            r["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| {
+                    (
+                        x["standard_id"].clone(),
+                        x["check"].clone(),
+                        x["status"].clone(),
+                        x["failing"].clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(figures(b), figures(p), "{}", b["product"]);
+    }
+
+    // A manifest dbt only parsed has no compiled SQL to build.
+    let parsed = dir.path().join("parsed");
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/dbt/shop"),
+        &parsed,
+    );
+    copy(&example().join("bronze"), &parsed.join("bronze"));
+    std::fs::copy(example().join("data_standards.md"), parsed.join("data_standards.md")).unwrap();
+    std::fs::write(parsed.join("sandbox.hallmark.yml"), "dbt:\n  project: .\n").unwrap();
+    let parse = Command::new(&dbt)
+        .arg("parse")
+        .current_dir(&parsed)
+        .env("DBT_PROFILES_DIR", &parsed)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("DBT_VERSION_CHECK", "false")
+        .output()
+        .unwrap();
+    assert!(parse.status.success(), "{}", String::from_utf8_lossy(&parse.stdout));
+    let out = hallmark(
+        &parsed,
+        &["check", "--dbt", ".", "--build", "--config", "sandbox.hallmark.yml"],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("no compiled SQL for silver.orders") && said.contains("dbt compile"),
+        "{said}"
+    );
+}
+
+#[test]
 fn a_manifest_of_an_unknown_schema_or_none_is_refused_by_name() {
     let Some(dbt) = dbt() else { return };
     let dir = tempfile::tempdir().unwrap();

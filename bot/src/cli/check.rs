@@ -60,6 +60,10 @@ pub struct CheckArgs {
     /// target/manifest.json).
     #[arg(long, requires = "dbt")]
     manifest: Option<PathBuf>,
+    /// With --dbt: build each model's compiled SQL in Hallmark's sandbox (from the
+    /// sources up) instead of reading where dbt built it.
+    #[arg(long, requires = "dbt")]
+    build: bool,
 }
 
 pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -123,15 +127,29 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
                 .map_err(|e| anyhow::anyhow!("--deployed: {e}"))?,
         );
     }
-    // A dbt model is read where dbt built it.
-    if let Some(dbt) = &dbt {
-        options.deployed = Some(
-            options
-                .deployed
-                .take()
-                .unwrap_or_default()
-                .with_exact(dbt.locations.clone()),
-        );
+    match &dbt {
+        Some(dbt) if args.build => {
+            let uncompiled: Vec<String> = project
+                .products
+                .iter()
+                .filter(|p| selection.includes(&p.spec))
+                .map(|p| p.spec.relation())
+                .filter(|r| dbt.uncompiled.contains(r))
+                .collect();
+            if !uncompiled.is_empty() {
+                eprintln!(
+                    "error: the manifest holds no compiled SQL for {}: run `dbt compile` (or `dbt build`) to write it",
+                    uncompiled.join(", ")
+                );
+                return Ok(Outcome::BadInput);
+            }
+        }
+        // A dbt model is read where dbt built it.
+        Some(dbt) => {
+            let at = options.deployed.take().unwrap_or_default();
+            options.deployed = Some(at.with_exact(dbt.locations.clone()));
+        }
+        None => {}
     }
     let checklist = check_project(&project, &selection, &options, limits)?;
     let mut text = render(&checklist, args.format.into());

@@ -113,6 +113,10 @@ pub struct Node {
     /// What it reads.
     #[serde(default)]
     pub depends_on: DependsOn,
+    /// How compiled SQL names the node (`"warehouse"."main"."orders"`); none for an
+    /// ephemeral model, which dbt inlines as a CTE.
+    #[serde(default)]
+    pub relation_name: Option<String>,
     /// The SQL with Jinja rendered, when the manifest was compiled.
     #[serde(default)]
     pub compiled_code: Option<String>,
@@ -247,6 +251,10 @@ pub struct Source {
     /// The table's `meta`.
     #[serde(default)]
     pub meta: BTreeMap<String, Value>,
+    /// How compiled SQL names it (`"db"."raw"."orders"`, or dbt-duckdb's
+    /// `'bronze/orders.csv'` for an external file).
+    #[serde(default)]
+    pub relation_name: Option<String>,
     /// The source's `meta` (dbt-duckdb reads `external_location` here too).
     #[serde(default)]
     pub source_meta: BTreeMap<String, Value>,

@@ -109,6 +109,9 @@ pub struct DbtProject {
     pub tests: Vec<DbtTest>,
     /// Which dbt wrote the manifest.
     pub dbt_version: String,
+    /// Products whose SQL the manifest holds only as written (Jinja), so that only
+    /// the relation dbt built can be checked: `dbt compile` writes the rest.
+    pub uncompiled: Vec<String>,
 }
 
 fn text_at<'a>(map: &'a BTreeMap<String, Value>, path: &[&str]) -> Option<&'a Value> {
@@ -270,6 +273,52 @@ fn sources_of(
     out
 }
 
+/// How deep models that are not products are inlined into one product's SQL.
+const MAX_INLINE_DEPTH: usize = 32;
+
+/// `model`'s compiled SQL as Hallmark's sandbox can build it: every relation dbt
+/// compiled in is renamed to what the sandbox binds — a source to `<source>.<table>`,
+/// a product to `<level>.<name>` — and a model that is not a product (a staging view)
+/// is inlined as a subquery of its own rewritten SQL. `None` when the manifest was not
+/// compiled (or a model is nested too deep).
+fn sandbox_sql(manifest: &Manifest, model: &Node, levels: &BTreeMap<&str, Level>, depth: usize) -> Option<String> {
+    let compiled = model.compiled_code.as_deref()?;
+    if depth > MAX_INLINE_DEPTH {
+        return None;
+    }
+    let mut renames: Vec<(String, String)> = Vec::new();
+    let mut queue: Vec<&str> = model.depends_on.nodes.iter().map(String::as_str).collect();
+    let mut seen: Vec<&str> = Vec::new();
+    while let Some(id) = queue.pop() {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        if let Some(s) = manifest.sources.get(id) {
+            if let Some(rel) = &s.relation_name {
+                renames.push((rel.clone(), format!("{}.{}", s.source_name, s.name)));
+            }
+        } else if let Some(n) = manifest.nodes.get(id).filter(|n| n.resource_type == "model") {
+            match (levels.get(id), &n.relation_name) {
+                (Some(l), Some(rel)) => renames.push((rel.clone(), format!("{l}.{}", n.name))),
+                (None, Some(rel)) => {
+                    let inner = sandbox_sql(manifest, n, levels, depth + 1)?;
+                    renames.push((rel.clone(), format!("(\n{}\n)", inner.trim().trim_end_matches(';'))));
+                }
+                // Ephemeral: dbt inlined it as a CTE, which names what it reads.
+                (_, None) => queue.extend(n.depends_on.nodes.iter().map(String::as_str)),
+            }
+        }
+    }
+    // The longest first, so that no name is replaced inside a longer one.
+    renames.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    Some(
+        renames
+            .iter()
+            .fold(compiled.to_string(), |sql, (from, to)| sql.replace(from.as_str(), to)),
+    )
+}
+
 impl DbtProject {
     /// The products of `manifest` for a dbt project at `dbt_dir` inside the repository
     /// at `root`, placed by `config`.
@@ -387,7 +436,13 @@ impl DbtProject {
             }
             out.products.push(Product {
                 spec,
-                sql: m.compiled_code.clone().unwrap_or_else(|| m.raw_code.clone()),
+                sql: match sandbox_sql(manifest, m, &levels, 0) {
+                    Some(sql) => sql,
+                    None => {
+                        out.uncompiled.push(relation.clone());
+                        m.raw_code.clone()
+                    }
+                },
                 spec_path: m
                     .patch_path
                     .as_deref()
