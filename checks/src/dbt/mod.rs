@@ -311,7 +311,7 @@ fn sandbox_sql(manifest: &Manifest, model: &Node, levels: &BTreeMap<&str, Level>
         }
     }
     // The longest first, so that no name is replaced inside a longer one.
-    renames.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    renames.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
     Some(
         renames
             .iter()
