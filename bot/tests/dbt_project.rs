@@ -32,19 +32,7 @@ fn built_project(dbt: &Path, dir: &Path) -> PathBuf {
     );
     copy(&example().join("bronze"), &project.join("bronze"));
     std::fs::copy(example().join("data_standards.md"), project.join("data_standards.md")).unwrap();
-    let out = Command::new(dbt)
-        .arg("build")
-        .current_dir(&project)
-        .env("DBT_PROFILES_DIR", &project)
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_VERSION_CHECK", "false")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "dbt build failed:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    run_dbt(dbt, &project, &["build"]);
     assert!(!project.join("products").exists());
     project
 }
@@ -253,15 +241,7 @@ fn the_compiled_models_built_in_the_sandbox_give_the_figures_of_the_built_ones()
     copy(&example().join("bronze"), &parsed.join("bronze"));
     std::fs::copy(example().join("data_standards.md"), parsed.join("data_standards.md")).unwrap();
     std::fs::write(parsed.join("sandbox.hallmark.yml"), "dbt:\n  project: .\n").unwrap();
-    let parse = Command::new(&dbt)
-        .arg("parse")
-        .current_dir(&parsed)
-        .env("DBT_PROFILES_DIR", &parsed)
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_VERSION_CHECK", "false")
-        .output()
-        .unwrap();
-    assert!(parse.status.success(), "{}", String::from_utf8_lossy(&parse.stdout));
+    run_dbt(&dbt, &parsed, &["parse"]);
     let out = hallmark(
         &parsed,
         &["check", "--dbt", ".", "--build", "--config", "sandbox.hallmark.yml"],
@@ -272,6 +252,104 @@ fn the_compiled_models_built_in_the_sandbox_give_the_figures_of_the_built_ones()
         said.contains("no compiled SQL for silver.orders") && said.contains("dbt compile"),
         "{said}"
     );
+}
+
+/// Runs `dbt args` in `project`.
+fn run_dbt(dbt: &Path, project: &Path, args: &[&str]) {
+    let out = Command::new(dbt)
+        .args(args)
+        .current_dir(project)
+        .env("DBT_PROFILES_DIR", project)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("DBT_VERSION_CHECK", "false")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dbt {args:?}:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `hallmark ci --dbt` from `base` (locally: no forge variables), and the products it
+/// says it checked.
+fn ci_products(project: &Path, base: &str) -> (String, Vec<String>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args(["ci", "--dbt", ".", "--base", base, "--no-cache"])
+        .current_dir(project)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.code().is_some_and(|c| c < 2),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let products = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("#### `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_string)
+        .collect();
+    (text, products)
+}
+
+#[test]
+fn ci_checks_the_models_a_change_touches_file_by_file() {
+    let Some(dbt) = dbt() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let project = built_project(&dbt, dir.path());
+    hallmark_tests::local_repo::git(&project, &["init", "-q", "-b", "main"]);
+    hallmark_tests::local_repo::git(&project, &["add", "-A"]);
+    hallmark_tests::local_repo::git(&project, &["commit", "-qm", "the shop"]);
+    let change = |file: &str, from: &str, to: &str, message: &str| {
+        let path = project.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+        hallmark_tests::local_repo::git(&project, &["commit", "-qam", message]);
+        run_dbt(&dbt, &project, &["build"]);
+    };
+
+    // The gold model's SQL: gold alone (silver's folder neighbour is not touched).
+    change(
+        "models/gold/revenue_by_currency.sql",
+        "group by currency",
+        "where currency is not null\ngroup by currency",
+        "gold without a null currency",
+    );
+    let (text, checked) = ci_products(&project, "HEAD~1");
+    assert_eq!(checked, ["gold.revenue_by_currency"], "{text}");
+    assert!(text.contains("Checked 1 of 2 products"), "{text}");
+    assert!(text.contains("#### dbt's own tests"), "{text}");
+
+    // The staging view silver is built through: silver, and gold downstream of it.
+    change(
+        "models/staging/stg_orders.sql",
+        "lower(trim(\"Status\"))",
+        "lower(trim(\"Status\")) ",
+        "staging",
+    );
+    let (text, checked) = ci_products(&project, "HEAD~1");
+    assert_eq!(checked, ["silver.orders", "gold.revenue_by_currency"], "{text}");
+
+    // A description in silver's YAML: silver and what is built on it.
+    change(
+        "models/silver/schema.yml",
+        "One row per order, the latest",
+        "One row per order, the newest",
+        "words",
+    );
+    let (_, checked) = ci_products(&project, "HEAD~1");
+    assert_eq!(checked, ["silver.orders", "gold.revenue_by_currency"]);
+
+    // dbt_project.yml may change every model.
+    change("dbt_project.yml", "version: \"1.0.0\"", "version: \"1.0.1\"", "version");
+    let (text, checked) = ci_products(&project, "HEAD~1");
+    assert_eq!(checked.len(), 2, "{text}");
+    assert!(text.contains("dbt_project.yml changed"), "{text}");
 }
 
 #[test]

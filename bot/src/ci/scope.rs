@@ -5,7 +5,9 @@
 //! `.hallmark.yml` touches every product, since any of them may now pass or fail.
 
 use super::CiError;
+use hallmark_checks::dbt::DbtProject;
 use hallmark_checks::project::CONFIG_FILE;
+use hallmark_checks::spec::Product;
 use hallmark_checks::Project;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -71,6 +73,36 @@ pub fn changed_files(dir: &Path, base: &str) -> Result<(PathBuf, Vec<PathBuf>), 
 /// The products of `project` that the `changed` files touch; `changed` are relative
 /// to the repository root `repo_root`, which holds the project.
 pub fn touched(project: &Project, repo_root: &Path, changed: &[PathBuf]) -> Scope {
+    scope(project, repo_root, changed, &[], |product, changed_in_repo| {
+        let folder = product.spec_path.parent().unwrap_or(Path::new(""));
+        changed_in_repo(folder)
+    })
+}
+
+/// [`touched`] for a dbt project's models, file by file: a model is touched by its
+/// SQL, its YAML, those of the models it is built through and its sources' YAML (a
+/// folder of models is not one product); `dbt_project.yml`, the packages and the
+/// macros touch every model.
+pub fn touched_in_dbt(project: &Project, dbt: &DbtProject, repo_root: &Path, changed: &[PathBuf]) -> Scope {
+    let shared: Vec<&str> = dbt.shared.iter().map(String::as_str).collect();
+    scope(project, repo_root, changed, &shared, |product, changed_in_repo| {
+        dbt.inputs
+            .get(&product.spec.relation())
+            .is_some_and(|files| files.iter().any(|f| changed_in_repo(Path::new(f))))
+    })
+}
+
+/// The scope of a change: every product when a `shared` file (or the standards or
+/// the configuration) changed, else those `directly` touches, those reading a changed
+/// file, and everything downstream of them. `directly` asks whether a path (relative
+/// to the project), or anything under it, changed.
+fn scope(
+    project: &Project,
+    repo_root: &Path,
+    changed: &[PathBuf],
+    shared: &[&str],
+    directly: impl Fn(&Product, &dyn Fn(&Path) -> bool) -> bool,
+) -> Scope {
     let project_root = project.root.canonicalize().unwrap_or_else(|_| project.root.clone());
     let repo_root = repo_root.canonicalize().unwrap_or_else(|_| repo_root.to_path_buf());
     let in_repo = |p: &Path| -> PathBuf {
@@ -84,21 +116,25 @@ pub fn touched(project: &Project, repo_root: &Path, changed: &[PathBuf]) -> Scop
             .map(Path::to_path_buf)
             .unwrap_or(absolute)
     };
-    for shared in [STANDARDS_FILE, CONFIG_FILE] {
-        if changed.contains(&in_repo(Path::new(shared))) {
-            return Scope::All(format!("{shared} changed"));
+    // A path of the project changed: that file, or anything under that folder.
+    let changed_in_repo = |p: &Path| {
+        let at = in_repo(p);
+        changed.iter().any(|c| c.starts_with(&at))
+    };
+    for every in [STANDARDS_FILE, CONFIG_FILE].into_iter().chain(shared.iter().copied()) {
+        if changed_in_repo(Path::new(every)) {
+            return Scope::All(format!("{every} changed"));
         }
     }
     let mut touched: BTreeSet<String> = BTreeSet::new();
     for product in &project.products {
-        let folder = in_repo(product.spec_path.parent().unwrap_or(Path::new("")));
         let reads_changed_file = product
             .spec
             .sources
             .iter()
             .filter_map(|s| s.file.as_deref())
-            .any(|f| changed.contains(&in_repo(Path::new(f))));
-        if reads_changed_file || changed.iter().any(|c| c.starts_with(&folder)) {
+            .any(|f| changed_in_repo(Path::new(f)));
+        if reads_changed_file || directly(product, &changed_in_repo) {
             touched.insert(product.spec.relation());
         }
     }

@@ -1,12 +1,12 @@
 //! `hallmark check`: builds the selected products in a sandbox (or, with
 //! `--deployed`, reads them where they are deployed) and prints the checklist.
 
+use super::dbt::{self, DbtArgs};
 use super::progress::Bar;
 use super::{FormatArg, LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use hallmark_checks::cache::ResultCache;
-use hallmark_checks::dbt::coverage::{also_tested, markdown as coverage_markdown};
 use hallmark_checks::deployed::Deployed;
 use hallmark_checks::render::render;
 use hallmark_checks::runner::{run_checks, RunOptions, Selection};
@@ -52,18 +52,8 @@ pub struct CheckArgs {
     /// otherwise reported from `.hallmark/cache/`).
     #[arg(long)]
     no_cache: bool,
-    /// Read the products from the dbt project's manifest instead of products/, and
-    /// check each model in place where dbt built it (`<schema>.<alias>`).
-    #[arg(long)]
-    dbt: bool,
-    /// The dbt manifest to read (default: `.hallmark.yml`'s `dbt:`, else
-    /// target/manifest.json).
-    #[arg(long, requires = "dbt")]
-    manifest: Option<PathBuf>,
-    /// With --dbt: build each model's compiled SQL in Hallmark's sandbox (from the
-    /// sources up) instead of reading where dbt built it.
-    #[arg(long, requires = "dbt")]
-    build: bool,
+    #[command(flatten)]
+    dbt: DbtArgs,
 }
 
 pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -74,24 +64,8 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Loads, builds and checks; prints or writes the checklist; returns the exit outcome.
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let (project, dbt) = if args.dbt {
-        match Project::load_dbt(&args.path, args.config.as_deref(), args.manifest.as_deref()) {
-            Ok((project, dbt)) => {
-                for (model, why) in &dbt.not_products {
-                    eprintln!("hallmark: dbt model {model} is not checked: {why}");
-                }
-                (project, Some(dbt))
-            }
-            Err(errors) => {
-                eprintln!("{errors}");
-                return Ok(Outcome::BadInput);
-            }
-        }
-    } else {
-        let Some(project) = load(&args.path, args.config.as_deref()) else {
-            return Ok(Outcome::BadInput);
-        };
-        (project, None)
+    let Some((project, dbt)) = dbt::load(&args.path, args.config.as_deref(), &args.dbt) else {
+        return Ok(Outcome::BadInput);
     };
     let selection = Selection {
         product: args.product.clone(),
@@ -127,49 +101,19 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
                 .map_err(|e| anyhow::anyhow!("--deployed: {e}"))?,
         );
     }
-    match &dbt {
-        Some(dbt) if args.build => {
-            let uncompiled: Vec<String> = project
-                .products
-                .iter()
-                .filter(|p| selection.includes(&p.spec))
-                .map(|p| p.spec.relation())
-                .filter(|r| dbt.uncompiled.contains(r))
-                .collect();
-            if !uncompiled.is_empty() {
-                eprintln!(
-                    "error: the manifest holds no compiled SQL for {}: run `dbt compile` (or `dbt build`) to write it",
-                    uncompiled.join(", ")
-                );
-                return Ok(Outcome::BadInput);
-            }
+    if let Some(found) = &dbt {
+        if let Err(e) = dbt::place(found, &args.dbt, &project, &selection, &mut options) {
+            eprintln!("error: {e}");
+            return Ok(Outcome::BadInput);
         }
-        // A dbt model is read where dbt built it.
-        Some(dbt) => {
-            let at = options.deployed.take().unwrap_or_default();
-            options.deployed = Some(at.with_exact(dbt.locations.clone()));
-        }
-        None => {}
     }
     let checklist = check_project(&project, &selection, &options, limits)?;
     let mut text = render(&checklist, args.format.into());
-    if let Some(dbt) = &dbt {
+    if let Some(found) = &dbt {
         // People read the overlap under the checklist; tools get the checklist alone.
-        let also = also_tested(&checklist, &dbt.tests);
         match args.format {
-            FormatArg::Md => text.push_str(&coverage_markdown(&also, dbt.tests.len())),
-            _ => {
-                for a in &also {
-                    eprintln!(
-                        "hallmark: {} {} {}({}) is also tested by dbt: {}",
-                        a.product,
-                        a.standard_id,
-                        a.check,
-                        a.columns.join(", "),
-                        a.dbt_tests.join(", ")
-                    );
-                }
-            }
+            FormatArg::Md => text.push_str(&dbt::overlap_markdown(&checklist, found)),
+            _ => dbt::say_overlap(&checklist, found),
         }
     }
     emit(&text, args.output.as_deref())?;

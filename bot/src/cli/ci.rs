@@ -4,7 +4,8 @@
 //! summary and the step's outputs. Everywhere: the checklist on standard output,
 //! JUnit when asked, and the exit code of `hallmark check`.
 
-use super::check::{check_project, load, parse_time, result_cache, run_settings};
+use super::check::{check_project, parse_time, result_cache, run_settings};
+use super::dbt::{self, DbtArgs};
 use super::{LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -13,13 +14,14 @@ use hallmark::ci::codequality;
 use hallmark::ci::fold::fold;
 use hallmark::ci::outputs::{append_step_summary, write_outputs};
 use hallmark::ci::runner::{GitHubRun, GitLabRun, Runner};
-use hallmark::ci::scope::{changed_files, touched, Scope};
+use hallmark::ci::scope::{changed_files, touched, touched_in_dbt, Scope};
 use hallmark::github::check_runs::{CheckRunReport, MAX_SUMMARY};
 use hallmark::github::client::{marker, GitHubClient};
 use hallmark::github::limits::RetryPolicy;
 use hallmark::gitlab::client::GitLabClient;
 use hallmark::impact::data::{data_diff, markdown as diff_markdown, DiffPlan, Which};
 use hallmark::isolated::Opener;
+use hallmark_checks::dbt::DbtProject;
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::runner::Selection;
 use hallmark_checks::{Checklist, Project};
@@ -109,15 +111,17 @@ pub struct CiArgs {
     /// compared by key), which the report has whenever there is a base commit.
     #[arg(long)]
     no_diff: bool,
+    #[command(flatten)]
+    dbt: DbtArgs,
 }
 
 /// Runs the checks of the change and reports them.
 pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
-    let Some(project) = load(&args.path, args.config.as_deref()) else {
+    let Some((project, dbt)) = dbt::load(&args.path, args.config.as_deref(), &args.dbt) else {
         return Ok(Outcome::BadInput);
     };
     let runner = Runner::detect(|k| std::env::var(k).ok())?;
-    let (repo_root, scope) = scope_of(&args, &project, &runner)?;
+    let (repo_root, scope) = scope_of(&args, &project, dbt.as_ref(), &runner)?;
     let relations: BTreeSet<String> = project
         .products
         .iter()
@@ -153,6 +157,12 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
         if !args.no_cache {
             options.cache = Some(result_cache(&project.root));
         }
+        if let Some(found) = &dbt {
+            if let Err(e) = dbt::place(found, &args.dbt, &project, &selection, &mut options) {
+                eprintln!("error: {e}");
+                return Ok(Outcome::BadInput);
+            }
+        }
         Some(check_project(&project, &selection, &options, limits)?)
     };
     let header = match &checklist {
@@ -164,13 +174,18 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
         ),
     };
     let base = args.base.as_deref().or(runner.base_sha());
+    // The data diff builds each version's products/; a dbt project's are its models.
     let diff = match (&checklist, base) {
-        (Some(_), Some(base)) if !args.no_diff => Some(diff_section(&args, base, &relations)),
+        (Some(_), Some(base)) if !args.no_diff && dbt.is_none() => Some(diff_section(&args, base, &relations)),
         _ => None,
+    };
+    let overlap = match (&checklist, &dbt) {
+        (Some(c), Some(found)) => dbt::overlap_markdown(c, found),
+        _ => String::new(),
     };
     let markdown = match &checklist {
         Some(c) => format!(
-            "{header}{}{}",
+            "{header}{}{overlap}{}",
             render(c, Format::Markdown),
             diff.map(|d| format!("\n{d}")).unwrap_or_default()
         ),
@@ -220,7 +235,12 @@ fn diff_section(args: &CiArgs, base: &str, relations: &BTreeSet<String>) -> Stri
 }
 
 /// What the change touches, and the repository root the paths are relative to.
-fn scope_of(args: &CiArgs, project: &Project, runner: &Runner) -> anyhow::Result<(PathBuf, Scope)> {
+fn scope_of(
+    args: &CiArgs,
+    project: &Project,
+    dbt: Option<&DbtProject>,
+    runner: &Runner,
+) -> anyhow::Result<(PathBuf, Scope)> {
     let repo_root = git2::Repository::discover(&args.path)
         .ok()
         .and_then(|r| r.workdir().map(Path::to_path_buf))
@@ -232,7 +252,10 @@ fn scope_of(args: &CiArgs, project: &Project, runner: &Runner) -> anyhow::Result
         return Ok((repo_root, Scope::All("no base commit to compare with".into())));
     };
     let (root, changed) = changed_files(&args.path, base)?;
-    let scope = touched(project, &root, &changed);
+    let scope = match dbt {
+        Some(found) => touched_in_dbt(project, found, &root, &changed),
+        None => touched(project, &root, &changed),
+    };
     Ok((root, scope))
 }
 

@@ -2,6 +2,7 @@
 
 mod check;
 mod ci;
+mod dbt;
 mod demo;
 mod diff;
 mod doctor;

@@ -251,6 +251,9 @@ pub struct Source {
     /// The table's `meta`.
     #[serde(default)]
     pub meta: BTreeMap<String, Value>,
+    /// The YAML file that declares it, relative to the dbt project.
+    #[serde(default)]
+    pub original_file_path: String,
     /// How compiled SQL names it (`"db"."raw"."orders"`, or dbt-duckdb's
     /// `'bronze/orders.csv'` for an external file).
     #[serde(default)]

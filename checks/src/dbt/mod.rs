@@ -109,6 +109,12 @@ pub struct DbtProject {
     pub tests: Vec<DbtTest>,
     /// Which dbt wrote the manifest.
     pub dbt_version: String,
+    /// Per product, the files (relative to the repository) whose change touches it:
+    /// its SQL and YAML, those of the models it looks through, its sources' YAML.
+    pub inputs: BTreeMap<String, Vec<String>>,
+    /// Files and folders (relative to the repository) whose change may touch every
+    /// model: `dbt_project.yml`, the packages, the macros.
+    pub shared: Vec<String>,
     /// Products whose SQL the manifest holds only as written (Jinja), so that only
     /// the relation dbt built can be checked: `dbt compile` writes the rest.
     pub uncompiled: Vec<String>,
@@ -206,22 +212,33 @@ fn column_tags(c: &manifest::Column) -> Vec<String> {
     tags
 }
 
-/// The file of a `patch_path` (`shop://models/silver/schema.yml`) under the dbt folder.
-fn patch_file(dbt_dir: &Path, patch: &str) -> PathBuf {
-    dbt_dir.join(patch.split_once("://").map_or(patch, |(_, p)| p))
+/// A `patch_path` (`shop://models/silver/schema.yml`) relative to the dbt folder.
+fn patch_relative(patch: &str) -> &str {
+    patch.split_once("://").map_or(patch, |(_, p)| p)
+}
+
+/// A path under the dbt folder, relative to the repository root.
+fn in_repository(root: &Path, dbt_dir: &Path, file: &str) -> String {
+    let path = dbt_dir.join(file);
+    path.strip_prefix(root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// What `model` reads, as product sources: dbt sources, and products; a model that is
 /// not a product (staging, intermediate, ephemeral) is looked through to what it reads,
-/// so a silver product's sources are the bronze tables its staging models read.
+/// so a silver product's sources are the bronze tables its staging models read. Also
+/// the files (relative to the repository) that declare what was looked through.
 fn sources_of(
     manifest: &Manifest,
     model: &Node,
     levels: &BTreeMap<&str, Level>,
     root: &Path,
     dbt_dir: &Path,
-) -> Vec<SourceSpec> {
-    let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/");
+) -> (Vec<SourceSpec>, Vec<String>) {
+    let relative = |file: &str| in_repository(root, dbt_dir, file);
+    let mut files: Vec<String> = Vec::new();
     let mut out: Vec<SourceSpec> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     let mut queue: Vec<&str> = model.depends_on.nodes.iter().map(String::as_str).collect();
@@ -240,7 +257,8 @@ fn sources_of(
             // reader call is not one, and the table is read instead.
             let file = external
                 .filter(|loc| !loc.contains("://") && !loc.contains('('))
-                .map(|loc| relative(&dbt_dir.join(loc)));
+                .map(|loc| relative(&loc));
+            files.push(relative(&s.original_file_path));
             SourceSpec {
                 name: format!("{}.{}", s.source_name, s.name),
                 table: file.is_none().then(|| format!("{}.{identifier}", s.schema)),
@@ -258,6 +276,8 @@ fn sources_of(
                     missing_values: BTreeMap::new(),
                 },
                 None => {
+                    files.push(relative(&upstream.original_file_path));
+                    files.extend(upstream.patch_path.as_deref().map(|p| relative(patch_relative(p))));
                     queue.extend(upstream.depends_on.nodes.iter().map(String::as_str));
                     continue;
                 }
@@ -270,8 +290,13 @@ fn sources_of(
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
+    files.sort();
+    files.dedup();
+    (out, files)
 }
+
+/// The files and folders of a dbt project that every model may depend on.
+const SHARED_FILES: &[&str] = &["dbt_project.yml", "packages.yml", "dependencies.yml", "macros"];
 
 /// How deep models that are not products are inlined into one product's SQL.
 const MAX_INLINE_DEPTH: usize = 32;
@@ -345,6 +370,7 @@ impl DbtProject {
             }
         }
         let tests: Vec<&Node> = manifest.nodes.values().filter(|n| n.resource_type == "test").collect();
+        out.shared = SHARED_FILES.iter().map(|f| in_repository(root, dbt_dir, f)).collect();
         for m in models.iter().filter(|m| levels.contains_key(m.unique_id.as_str())) {
             if !snake_case(&m.name) {
                 out.not_products.push((
@@ -386,7 +412,13 @@ impl DbtProject {
                         .map(|c| vec![c.name.clone()])
                 })
                 .unwrap_or_default();
-            let sources = sources_of(manifest, m, &levels, root, dbt_dir);
+            let (sources, mut inputs) = sources_of(manifest, m, &levels, root, dbt_dir);
+            inputs.push(in_repository(root, dbt_dir, &m.original_file_path));
+            inputs.extend(
+                m.patch_path
+                    .as_deref()
+                    .map(|p| in_repository(root, dbt_dir, patch_relative(p))),
+            );
             let owner = meta(m, &["owner"])
                 .and_then(Value::as_str)
                 .map(str::to_string)
@@ -420,6 +452,7 @@ impl DbtProject {
             let relation = spec.relation();
             out.locations
                 .insert(relation.clone(), format!("{}.{}", m.schema, m.relation_name()));
+            out.inputs.insert(relation.clone(), inputs);
             for t in tests
                 .iter()
                 .filter(|t| t.attached_node.as_deref() == Some(m.unique_id.as_str()))
@@ -446,7 +479,7 @@ impl DbtProject {
                 spec_path: m
                     .patch_path
                     .as_deref()
-                    .map_or_else(|| sql_path.clone(), |p| patch_file(dbt_dir, p)),
+                    .map_or_else(|| sql_path.clone(), |p| dbt_dir.join(patch_relative(p))),
                 sql_path,
                 dialect_sql: Vec::new(),
                 quarantine: None,
