@@ -120,16 +120,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     Ok(outcome(&checklist))
 }
 
-/// The project at `path` (with the configuration `config` instead of its own, if
-/// given), or `None` after printing every problem found in it.
-pub fn load(path: &Path, config: Option<&Path>) -> Option<Project> {
-    let loaded = match config {
-        Some(file) => Project::load_with_config(path, file),
-        None => Project::load(path),
-    };
-    loaded.map_err(|errors| eprintln!("{errors}")).ok()
-}
-
 /// Where a repository keeps its result cache (git-ignore `.hallmark/`).
 pub const CACHE_FILE: &str = ".hallmark/cache/results.json";
 

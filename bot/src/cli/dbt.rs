@@ -1,5 +1,6 @@
-//! The `--dbt` options `check` and `ci` share: reading the project's products from
-//! dbt's manifest, and placing them (where dbt built them, or built in the sandbox).
+//! How `check` and `ci` load the project — from products/, or with `--dbt` from a dbt
+//! project's manifest — and place dbt's models (where dbt built them, or built in the
+//! sandbox).
 
 use hallmark_checks::dbt::coverage::{also_tested, markdown as coverage_markdown};
 use hallmark_checks::dbt::DbtProject;
@@ -24,11 +25,16 @@ pub struct DbtArgs {
     pub build: bool,
 }
 
-/// The project at `path` (products from the manifest with `--dbt`), or `None` after
-/// printing every problem; the models that are not products are said on stderr.
+/// The project at `path` (with the configuration `config` instead of its own, if
+/// given; its products from the manifest with `--dbt`), or `None` after printing
+/// every problem found in it; the models that are not products are said on stderr.
 pub fn load(path: &Path, config: Option<&Path>, args: &DbtArgs) -> Option<(Project, Option<DbtProject>)> {
     if !args.dbt {
-        return super::check::load(path, config).map(|p| (p, None));
+        let loaded = match config {
+            Some(file) => Project::load_with_config(path, file),
+            None => Project::load(path),
+        };
+        return loaded.map_err(|errors| eprintln!("{errors}")).ok().map(|p| (p, None));
     }
     match Project::load_dbt(path, config, args.manifest.as_deref()) {
         Ok((project, dbt)) => {
