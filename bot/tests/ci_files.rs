@@ -54,6 +54,7 @@ fn every_action_input_reaches_a_flag_hallmark_ci_has() {
         ("fail-on", Some("--fail-on")),
         ("cache", Some("--no-cache")),
         ("diff", Some("--no-diff")),
+        ("dbt", Some("--dbt")),
     ];
     let inputs: BTreeSet<String> = action["inputs"]
         .as_mapping()
@@ -86,6 +87,8 @@ fn every_action_input_reaches_a_flag_hallmark_ci_has() {
         assert!(help.contains(default), "`{default}` is a value of --{input}:\n{help}");
     }
     assert_eq!(text(&step["env"]["GITHUB_TOKEN"]), "${{ inputs.token }}");
+    // `dbt: build` builds the compiled SQL in the sandbox.
+    assert!(help.contains("--build") && script.contains("--dbt --build"), "{script}");
 }
 
 #[test]
@@ -216,6 +219,9 @@ fn the_gitlab_template_wires_the_reports_hallmark_ci_writes() {
             .to_string()
     };
     assert!(script.contains("hallmark ci"), "{script}");
+    // HALLMARK_DBT reaches the flags `hallmark ci` has.
+    assert_eq!(text(&template["variables"]["HALLMARK_DBT"]), "false");
+    assert!(script.contains("--dbt --build") && ci_help().contains("--build"), "{script}");
     let help = ci_help();
     for flag in ["--junit", "--codequality"] {
         assert!(help.contains(flag), "hallmark ci has {flag}");
