@@ -2,7 +2,6 @@
 //! the repository: the working tree, the index and the checked-out branch are never
 //! touched, so a user's uncommitted work is safe while Hallmark runs.
 
-use crate::agent::files::DraftFiles;
 use crate::agent::job::Promotion;
 use git2::build::TreeUpdateBuilder;
 use git2::{BranchType, FileMode, Oid, Repository, Signature};
@@ -41,10 +40,10 @@ pub const DEFAULT_AUTHOR: (&str, &str) = ("Hallmark", "hallmark@users.noreply.lo
 
 /// Commits `files` (and removes `deletions`) on `branch`: on top of the branch when it
 /// exists, else on top of HEAD's commit.
-pub fn commit_on_branch(
+pub fn commit_on_branch<'f>(
     repo_path: &Path,
     branch: &str,
-    files: &DraftFiles,
+    files: impl IntoIterator<Item = (&'f str, &'f str)>,
     deletions: &[String],
     message: &str,
 ) -> Result<Committed, GitError> {
@@ -68,7 +67,7 @@ pub fn commit_on_branch(
     };
     let base_tree = parent.tree()?;
     let mut update = TreeUpdateBuilder::new();
-    for (path, content) in files.iter() {
+    for (path, content) in files {
         let blob = repo.blob(content.as_bytes())?;
         update.upsert(path, blob, FileMode::Blob);
     }
@@ -125,7 +124,13 @@ pub fn checkout_branch(root: &Path, branch: &str) -> Result<(), GitError> {
 
 /// Commits a finished promotion on its branch (`hallmark/<level>/<product>`).
 pub fn commit_promotion(root: &Path, p: &Promotion) -> Result<Committed, GitError> {
-    commit_on_branch(root, &p.target.branch(), &p.files, &p.deletions, &p.commit_message)
+    commit_on_branch(
+        root,
+        &p.target.branch(),
+        p.files.iter(),
+        &p.deletions,
+        &p.commit_message,
+    )
 }
 
 /// The commit HEAD of the repository at `root` points at, as 40 hex digits.

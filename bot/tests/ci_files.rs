@@ -221,7 +221,10 @@ fn the_gitlab_template_wires_the_reports_hallmark_ci_writes() {
     assert!(script.contains("hallmark ci"), "{script}");
     // HALLMARK_DBT reaches the flags `hallmark ci` has.
     assert_eq!(text(&template["variables"]["HALLMARK_DBT"]), "false");
-    assert!(script.contains("--dbt --build") && ci_help().contains("--build"), "{script}");
+    assert!(
+        script.contains("--dbt --build") && ci_help().contains("--build"),
+        "{script}"
+    );
     let help = ci_help();
     for flag in ["--junit", "--codequality"] {
         assert!(help.contains(flag), "hallmark ci has {flag}");

@@ -352,6 +352,110 @@ fn ci_checks_the_models_a_change_touches_file_by_file() {
     assert!(text.contains("dbt_project.yml changed"), "{text}");
 }
 
+/// `git show <rev>:<path>` in `repo`.
+fn show(repo: &Path, rev_path: &str) -> String {
+    let out = Command::new("git")
+        .args(["show", rev_path])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{rev_path}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
+    let Some(dbt) = dbt() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let project = built_project(&dbt, dir.path());
+    // A bronze file no dbt source declares yet.
+    std::fs::write(
+        project.join("bronze/stores.csv"),
+        "Store ID,Store Name,Opened On\nS1, Main Street ,2021-03-01\nS2,Harbour,03/15/2022\nS3,Old Town,2023-07-09\n",
+    )
+    .unwrap();
+    hallmark_tests::local_repo::git(&project, &["init", "-q", "-b", "main"]);
+    hallmark_tests::local_repo::git(&project, &["add", "-A"]);
+    hallmark_tests::local_repo::git(&project, &["commit", "-qm", "the shop"]);
+    let dbt_bin = dbt.to_str().unwrap();
+    for (source, model) in [("bronze/customers.csv", "customers"), ("bronze/stores.csv", "stores")] {
+        let out = hallmark(
+            &project,
+            &[
+                "promote",
+                "--dbt",
+                ".",
+                "--source",
+                source,
+                "--to",
+                "silver",
+                "--owner",
+                "crm-data@example.com",
+                "--dbt-bin",
+                dbt_bin,
+            ],
+        );
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(
+            said.contains(&format!("dbt build --select +{model}: Done. PASS=")),
+            "{said}"
+        );
+        let branch = format!("hallmark/silver/{model}");
+        let sql = show(&project, &format!("{branch}:models/silver/{model}.sql"));
+        let yml = show(&project, &format!("{branch}:models/silver/{model}.yml"));
+        assert!(sql.contains(&format!("{{{{ source('bronze', '{model}') }}}}")), "{sql}");
+        assert!(!sql.contains(&format!("FROM bronze.{model}")), "{sql}");
+        assert!(
+            yml.contains(&format!("- name: {model}")) && yml.contains("level: silver"),
+            "{yml}"
+        );
+        assert!(yml.contains("- not_null") && yml.contains("- unique"), "{yml}");
+        assert!(show(&project, &format!("{branch}:hallmark/silver/{model}/PROMOTION.md")).contains("Checklist"));
+        // The working tree is untouched.
+        assert!(!project.join(format!("models/silver/{model}.sql")).exists());
+    }
+    // The customers source was declared; the stores file gets a source entry.
+    let sources = show(&project, "hallmark/silver/stores:models/silver/_stores__sources.yml");
+    assert!(sources.contains("external_location: bronze/stores.csv"), "{sources}");
+    let declared = Command::new("git")
+        .args([
+            "show",
+            "hallmark/silver/customers:models/silver/_customers__sources.yml",
+        ])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(!declared.status.success(), "customers was a dbt source already");
+
+    // On the branch, dbt builds everything and Hallmark checks the new model in place.
+    hallmark_tests::local_repo::git(&project, &["checkout", "-q", "hallmark/silver/customers"]);
+    run_dbt(&dbt, &project, &["build"]);
+    let out = hallmark(
+        &project,
+        &["check", "--dbt", ".", "--product", "customers", "--format", "json"],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {said}"));
+    let customers = &report["products"][0];
+    assert_eq!(customers["product"], "silver.customers");
+    assert_eq!(customers["deployed"], "main.customers");
+    assert_eq!(
+        customers["rows"],
+        count(&project, "SELECT count(*) FROM main.customers")
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[test]
 fn a_manifest_of_an_unknown_schema_or_none_is_refused_by_name() {
     let Some(dbt) = dbt() else { return };

@@ -4,6 +4,7 @@
 
 pub mod asks;
 pub mod context;
+pub mod dbt_model;
 pub mod drafter;
 pub mod files;
 pub mod grain;

@@ -4,11 +4,12 @@
 use super::{LevelArg, Outcome};
 use anyhow::Context as _;
 use hallmark::agent::context::PromotionRequest;
+use hallmark::agent::dbt_model::{build_with_dbt, dbt_model};
 use hallmark::agent::drafter::Drafter;
 use hallmark::agent::job::{promote, Events, JobError, JobOptions, Promotion, Stage};
 use hallmark::agent::llm::{LlmConfig, LlmDrafter, API_KEY_ENV};
 use hallmark::agent::rules::RulesDrafter;
-use hallmark::git::{commit_promotion, Committed};
+use hallmark::git::{commit_on_branch, commit_promotion, Committed};
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::warehouse::{job_name, open, Limits};
 use hallmark_checks::Project;
@@ -53,6 +54,19 @@ pub struct PromoteArgs {
     /// the system's temporary folder).
     #[arg(long)]
     transcript: Option<PathBuf>,
+    /// In a dbt project: read the products from dbt's manifest and write the result
+    /// as a dbt model (SQL with source()/ref(), its YAML with dbt tests), then run
+    /// `dbt build --select +<model>` on the branch when dbt is installed.
+    #[arg(long)]
+    dbt: bool,
+    /// The dbt manifest to read (default: `.hallmark.yml`'s `dbt:`, else
+    /// target/manifest.json).
+    #[arg(long, requires = "dbt")]
+    manifest: Option<PathBuf>,
+    /// The dbt executable that checks the model (default: `dbt` on PATH; none found,
+    /// Hallmark's own checks of the same SQL are the proof).
+    #[arg(long, requires = "dbt", env = "HALLMARK_DBT_BIN")]
+    dbt_bin: Option<PathBuf>,
 }
 
 /// The drafters on the command line.
@@ -83,7 +97,12 @@ impl Events for Printer {
 
 /// Runs `hallmark promote`.
 pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
-    let project = match Project::load(&args.path) {
+    let loaded = if args.dbt {
+        Project::load_dbt(&args.path, None, args.manifest.as_deref()).map(|(p, d)| (p, Some(d)))
+    } else {
+        Project::load(&args.path).map(|p| (p, None))
+    };
+    let (project, dbt) = match loaded {
         Ok(p) => p,
         Err(errors) => {
             eprintln!("{errors}");
@@ -137,16 +156,26 @@ pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
         max_rounds: args.max_rounds,
         ..JobOptions::default()
     };
-    let (promotion, committed) =
-        match promote_and_commit(&project, &request, drafter.as_mut(), &options, !args.no_commit) {
-            Ok(done) => done,
-            Err(e) if e.downcast_ref::<JobError>().is_some_and(is_bad_input) => {
-                eprintln!("error: {e:#}");
-                return Ok(Outcome::BadInput);
+    let commit = !args.no_commit && dbt.is_none();
+    let (promotion, committed) = match promote_and_commit(&project, &request, drafter.as_mut(), &options, commit) {
+        Ok(done) => done,
+        Err(e) if e.downcast_ref::<JobError>().is_some_and(is_bad_input) => {
+            eprintln!("error: {e:#}");
+            return Ok(Outcome::BadInput);
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(found) = &dbt {
+        report_outcome(&promotion);
+        if !args.no_commit {
+            let built = commit_dbt_model(&project, found, &promotion, args.dbt_bin.as_deref())?;
+            if built == Some(false) {
+                return Ok(Outcome::Failed);
             }
-            Err(e) => return Err(e),
-        };
-    report(&promotion, committed.as_ref());
+        }
+    } else {
+        report(&promotion, committed.as_ref());
+    }
     Ok(if promotion.checklist.as_ref().is_some_and(|c| c.passed()) {
         Outcome::Passed
     } else {
@@ -156,6 +185,69 @@ pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
 
 fn is_bad_input(e: &JobError) -> bool {
     matches!(e, JobError::Request(_) | JobError::Source { .. })
+}
+
+/// Writes `promotion` as a dbt model, commits it on the promotion's branch, and has dbt
+/// build it there when a dbt executable is given or on PATH: `Some(passed)` then,
+/// `None` when there is no dbt (Hallmark's checks of the same SQL are the proof).
+fn commit_dbt_model(
+    project: &Project,
+    dbt: &hallmark_checks::dbt::DbtProject,
+    promotion: &Promotion,
+    dbt_bin: Option<&std::path::Path>,
+) -> anyhow::Result<Option<bool>> {
+    let dbt_dir = project
+        .config
+        .dbt
+        .as_ref()
+        .map(|d| d.project.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let dbt_dir = dbt_dir
+        .trim_start_matches("./")
+        .trim_end_matches('/')
+        .trim_start_matches('.');
+    let model = dbt_model(promotion, project, dbt, dbt_dir).context("writing the dbt model")?;
+    let branch = promotion.target.branch();
+    let committed = commit_on_branch(
+        &project.root,
+        &branch,
+        model.files.iter().map(|(p, c)| (p.as_str(), c.as_str())),
+        &[],
+        &promotion.commit_message,
+    )
+    .with_context(|| format!("committing on {branch}"))?;
+    eprintln!(
+        "hallmark: committed the dbt model {} ({}) on branch {}, with dbt tests {}",
+        model.name,
+        model.sql_path,
+        committed.branch,
+        if model.tests.is_empty() {
+            "none".to_string()
+        } else {
+            model.tests.join(", ")
+        }
+    );
+    let exe = dbt_bin.map(std::path::Path::to_path_buf).or_else(|| which("dbt"));
+    let Some(exe) = exe else {
+        eprintln!("hallmark: dbt is not installed here, so Hallmark's own checks of the same SQL are the proof");
+        return Ok(None);
+    };
+    let built = build_with_dbt(&exe, &project.root, &branch, dbt_dir, &model.name).map_err(anyhow::Error::msg)?;
+    if built.passed {
+        eprintln!("hallmark: dbt build --select +{}: {}", model.name, built.summary);
+    } else {
+        eprintln!("hallmark: dbt build --select +{} failed:\n{}", model.name, built.tail);
+    }
+    Ok(Some(built.passed))
+}
+
+/// The first `name` on PATH.
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
 }
 
 /// Promotes on the project's warehouse and, when `commit`, commits on the branch.
@@ -180,8 +272,18 @@ pub fn promote_and_commit(
     Ok((promotion, committed))
 }
 
-/// Prints the checklist on stdout and the outcome on stderr.
+/// Prints the checklist on stdout and the outcome and the commit on stderr.
 pub fn report(p: &Promotion, committed: Option<&Committed>) {
+    report_outcome(p);
+    match committed {
+        Some(c) if c.changed => eprintln!("hallmark: committed {} on branch {}", &c.commit[..12], c.branch),
+        Some(c) => eprintln!("hallmark: branch {} already holds these files", c.branch),
+        None => eprintln!("hallmark: not committed (--no-commit)"),
+    }
+}
+
+/// Prints the checklist on stdout and the outcome on stderr.
+fn report_outcome(p: &Promotion) {
     if let Some(c) = &p.checklist {
         print!("{}", render(c, Format::Markdown));
     }
@@ -198,10 +300,5 @@ pub fn report(p: &Promotion, committed: Option<&Committed>) {
     );
     if let Some(why) = &p.stopped {
         eprintln!("hallmark: stopped: {why}");
-    }
-    match committed {
-        Some(c) if c.changed => eprintln!("hallmark: committed {} on branch {}", &c.commit[..12], c.branch),
-        Some(c) => eprintln!("hallmark: branch {} already holds these files", c.branch),
-        None => eprintln!("hallmark: not committed (--no-commit)"),
     }
 }

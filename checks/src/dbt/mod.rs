@@ -18,7 +18,9 @@
 //! - **sources**: a dbt source is `<source>.<table>`, read from its
 //!   `external_location` file (dbt-duckdb) or its table; a model it reads is that
 //!   product, or the model's relation when it is not a product;
-//!   `meta.hallmark.key` on a source table is its business key.
+//!   `meta.hallmark.key` on a source table is its business key, and a model's
+//!   `meta.hallmark.source_keys` (`{bronze.orders: [Order ID]}`) says how it
+//!   deduplicates each source (a promotion writes it).
 //! - **where it is**: `<schema>.<alias>`, which `hallmark check --dbt` reads in place.
 //!
 //! dbt's own data tests stay dbt's: they are listed ([`DbtTest`]), not run.
@@ -115,6 +117,14 @@ pub struct DbtProject {
     /// Files and folders (relative to the repository) whose change may touch every
     /// model: `dbt_project.yml`, the packages, the macros.
     pub shared: Vec<String>,
+    /// How a model's SQL names each source and product in dbt: `bronze.orders` →
+    /// `{{ source('bronze', 'orders') }}`, `silver.orders` → `{{ ref('orders') }}`.
+    pub jinja: BTreeMap<String, String>,
+    /// The file each source with one reads (relative to the repository) → its name.
+    pub source_files: BTreeMap<String, String>,
+    /// Per level, the folder (relative to the dbt project) its products' SQL mostly
+    /// lives in, where a promotion puts a new one.
+    pub folders: BTreeMap<Level, String>,
     /// Products whose SQL the manifest holds only as written (Jinja), so that only
     /// the relation dbt built can be checked: `dbt compile` writes the rest.
     pub uncompiled: Vec<String>,
@@ -226,6 +236,30 @@ fn in_repository(root: &Path, dbt_dir: &Path, file: &str) -> String {
         .replace('\\', "/")
 }
 
+/// A dbt source as a product's source, and the file (relative to the repository)
+/// that declares it: read from its `external_location` (dbt-duckdb) when that is a
+/// file, else from its table; keyed by `meta.hallmark.key`.
+fn source_spec(s: &manifest::Source, root: &Path, dbt_dir: &Path) -> (SourceSpec, String) {
+    let identifier = s.identifier.as_deref().unwrap_or(&s.name);
+    let external = text_at(&s.meta, &["external_location"])
+        .or_else(|| text_at(&s.source_meta, &["external_location"]))
+        .and_then(Value::as_str)
+        .map(|loc| loc.replace("{name}", &s.name).replace("{identifier}", identifier));
+    // A file of the repository; a URL or a reader call is not one, and the table is
+    // read instead.
+    let file = external
+        .filter(|loc| !loc.contains("://") && !loc.contains('('))
+        .map(|loc| in_repository(root, dbt_dir, &loc));
+    let spec = SourceSpec {
+        name: format!("{}.{}", s.source_name, s.name),
+        table: file.is_none().then(|| format!("{}.{identifier}", s.schema)),
+        file,
+        key: strings(text_at(&s.meta, &["hallmark", "key"])),
+        missing_values: BTreeMap::new(),
+    };
+    (spec, in_repository(root, dbt_dir, &s.original_file_path))
+}
+
 /// What `model` reads, as product sources: dbt sources, and products; a model that is
 /// not a product (staging, intermediate, ephemeral) is looked through to what it reads,
 /// so a silver product's sources are the bronze tables its staging models read. Also
@@ -248,24 +282,9 @@ fn sources_of(
         }
         seen.push(id);
         let spec = if let Some(s) = manifest.sources.get(id) {
-            let identifier = s.identifier.as_deref().unwrap_or(&s.name);
-            let external = text_at(&s.meta, &["external_location"])
-                .or_else(|| text_at(&s.source_meta, &["external_location"]))
-                .and_then(Value::as_str)
-                .map(|loc| loc.replace("{name}", &s.name).replace("{identifier}", identifier));
-            // A file of the repository (dbt-duckdb's `external_location`); a URL or a
-            // reader call is not one, and the table is read instead.
-            let file = external
-                .filter(|loc| !loc.contains("://") && !loc.contains('('))
-                .map(|loc| relative(&loc));
-            files.push(relative(&s.original_file_path));
-            SourceSpec {
-                name: format!("{}.{}", s.source_name, s.name),
-                table: file.is_none().then(|| format!("{}.{identifier}", s.schema)),
-                file,
-                key: strings(text_at(&s.meta, &["hallmark", "key"])),
-                missing_values: BTreeMap::new(),
-            }
+            let (spec, declared_in) = source_spec(s, root, dbt_dir);
+            files.push(declared_in);
+            spec
         } else if let Some(upstream) = manifest.nodes.get(id).filter(|n| n.resource_type == "model") {
             match levels.get(id) {
                 Some(l) => SourceSpec {
@@ -412,7 +431,14 @@ impl DbtProject {
                         .map(|c| vec![c.name.clone()])
                 })
                 .unwrap_or_default();
-            let (sources, mut inputs) = sources_of(manifest, m, &levels, root, dbt_dir);
+            let (mut sources, mut inputs) = sources_of(manifest, m, &levels, root, dbt_dir);
+            // The model's own word on how it deduplicates a source wins.
+            for s in &mut sources {
+                let key = strings(meta(m, &["hallmark", "source_keys", s.name.as_str()]));
+                if !key.is_empty() {
+                    s.key = key;
+                }
+            }
             inputs.push(in_repository(root, dbt_dir, &m.original_file_path));
             inputs.extend(
                 m.patch_path
@@ -484,6 +510,36 @@ impl DbtProject {
                 dialect_sql: Vec::new(),
                 quarantine: None,
             });
+        }
+        for s in manifest.sources.values() {
+            let name = format!("{}.{}", s.source_name, s.name);
+            out.jinja.insert(
+                name.clone(),
+                format!("{{{{ source('{}', '{}') }}}}", s.source_name, s.name),
+            );
+            let (spec, _) = source_spec(s, root, dbt_dir);
+            if let Some(file) = spec.file {
+                out.source_files.insert(file, name);
+            }
+        }
+        for p in &out.products {
+            out.jinja
+                .insert(p.spec.relation(), format!("{{{{ ref('{}') }}}}", p.spec.name));
+        }
+        for level in [Level::Silver, Level::Gold] {
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for p in out.products.iter().filter(|p| p.spec.level == level) {
+                let folder = p
+                    .sql_path
+                    .strip_prefix(dbt_dir)
+                    .ok()
+                    .and_then(Path::parent)
+                    .map(|f| f.to_string_lossy().replace('\\', "/"));
+                *counts.entry(folder.unwrap_or_default()).or_default() += 1;
+            }
+            let most = counts.into_iter().max_by_key(|(_, n)| *n).map(|(f, _)| f);
+            out.folders
+                .insert(level, most.unwrap_or_else(|| format!("models/{level}")));
         }
         out.products
             .sort_by(|a, b| (a.spec.level, &a.spec.name).cmp(&(b.spec.level, &b.spec.name)));

@@ -92,7 +92,7 @@ pub fn open_fixes(
         let committed = commit_on_branch(
             dir,
             &branch,
-            &promotion.files,
+            promotion.files.iter(),
             &promotion.deletions,
             &promotion.commit_message,
         )?;
