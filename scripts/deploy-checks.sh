@@ -57,7 +57,7 @@ planted() {
 }
 
 echo "== GitHub workflows and the action"
-workflows=(.github/workflows/ci.yml .github/workflows/release.yml deploy/github/hallmark.yml)
+workflows=(.github/workflows/ci.yml .github/workflows/release.yml deploy/github/hallmark.yml deploy/github/hallmark-dbt.yml)
 pass "actionlint (and shellcheck) on the workflows" actionlint "${workflows[@]}"
 refuse "a Node 20 action (actionlint)" actionlint "$(planted .github/workflows/ci.yml 's#actions/checkout@v5#actions/checkout@v4#')"
 pass "GitHub's workflow schema" check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"

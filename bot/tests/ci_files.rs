@@ -164,8 +164,21 @@ fn the_release_builds_every_target_the_action_installs_under_the_name_it_downloa
 }
 
 #[test]
-fn the_example_workflow_has_the_documented_permissions_and_uses_only_real_inputs() {
-    let workflow = yaml("deploy/github/hallmark.yml");
+fn the_example_workflows_have_the_documented_permissions_and_use_only_real_inputs() {
+    for file in ["deploy/github/hallmark.yml", "deploy/github/hallmark-dbt.yml"] {
+        example_workflow(file);
+    }
+    // The dbt one builds with dbt before Hallmark reads the manifest.
+    let workflow = yaml("deploy/github/hallmark-dbt.yml");
+    let steps = workflow["jobs"]["hallmark"]["steps"].as_sequence().unwrap();
+    let dbt_build = steps.iter().position(|s| text(&s["run"]).starts_with("dbt build"));
+    let ours = steps.iter().position(|s| text(&s["uses"]).contains("/hallmark@"));
+    assert!(dbt_build.is_some() && dbt_build < ours, "dbt builds first");
+    assert_eq!(text(&steps[ours.unwrap()]["with"]["dbt"]), "true");
+}
+
+fn example_workflow(file: &str) {
+    let workflow = yaml(file);
     let permissions = &workflow["permissions"];
     assert_eq!(text(&permissions["checks"]), "write");
     assert_eq!(text(&permissions["pull-requests"]), "write");

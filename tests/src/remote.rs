@@ -18,7 +18,9 @@ pub fn retail_remote_with(dir: &Path, extra: &[(&str, &str)]) -> PathBuf {
         std::fs::copy(example.join(rel), seed.join(rel)).expect("copy the example");
     }
     for (rel, text) in extra {
-        std::fs::write(seed.join(rel), text).expect("write an extra file");
+        let path = seed.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a file has a folder")).expect("the extra file's folder");
+        std::fs::write(path, text).expect("write an extra file");
     }
     let mut init = git2::RepositoryInitOptions::new();
     init.initial_head("main");

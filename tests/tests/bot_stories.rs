@@ -92,13 +92,25 @@ impl Side {
     }
 
     fn github() -> Side {
+        Side::github_with(&[])
+    }
+
+    /// The GitHub side with `extra` files committed beside the retail example.
+    fn github_with(extra: &[(&str, &str)]) -> Side {
         let (fake, forges) = harness::github();
-        Side::build(
-            "github",
-            Fake::GitHub(fake),
-            forges,
-            harness::server_config(Some(GITHUB_SECRET), None),
-        )
+        let options = harness::Options {
+            extra_files: extra,
+            ..harness::Options::new(forges, harness::server_config(Some(GITHUB_SECRET), None))
+        };
+        let bot = harness::Bot::start(Fake::GitHub(fake), options);
+        if let Fake::GitHub(f) = &bot.fake {
+            f.with_state(|s| s.repo(REPO).git_remote = Some(bot.remote.clone()));
+        }
+        Side {
+            name: "github",
+            bot,
+            deliveries: Cell::new(0),
+        }
     }
 
     fn gitlab() -> Side {
@@ -1330,4 +1342,97 @@ fn a_standards_change_early_in_a_large_gitlab_push_is_not_missed() {
         "{}",
         issues[0].0
     );
+}
+
+/// The fixture dbt project's files (no manifest: `target/` is not committed), and a
+/// `.hallmark.yml` that names the dbt project and nothing else.
+fn dbt_project_files() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dbt/shop");
+    let mut files = Vec::new();
+    let mut folders = vec![root.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let rel = path.strip_prefix(&root).unwrap().to_string_lossy().to_string();
+                files.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    for (rel, text) in &mut files {
+        if rel == ".hallmark.yml" {
+            *text = "dbt:\n  project: .\n".into();
+        }
+    }
+    files
+}
+
+#[test]
+fn in_a_dbt_project_a_promotion_opens_a_pull_request_with_a_dbt_model_that_dbt_builds() {
+    let files = dbt_project_files();
+    let extra: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let side = Side::github_with(&extra);
+    side.set_role("consumer", Role::Writer);
+    let form = "### Source\n\nbronze/customers.csv\n\n### Target level\n\nsilver\n\n### Owner\n\ncrm-data@acme.example\n\n### What do you need, and why?\n\nOne row per customer.\n";
+    assert_eq!(side.label_issue(31, form, "consumer"), 202);
+    assert!(side.worker.run_one());
+    let pulls = side.pulls();
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert_eq!(pulls[0].head, "hallmark/silver/customers");
+    let checklist = side.marked(pulls[0].number, true, "checklist");
+    assert_eq!(checklist.len(), 1);
+    assert!(checklist[0].contains("**✅ passed**"), "{}", checklist[0]);
+    side.branch_tree_has(
+        "hallmark/silver/customers",
+        &[
+            "models/silver/customers.sql",
+            "models/silver/customers.yml",
+            "hallmark/silver/customers/PROMOTION.md",
+        ],
+    );
+    let remote = git2::Repository::open_bare(&side.remote).unwrap();
+    let tree = remote
+        .find_reference("refs/heads/hallmark/silver/customers")
+        .unwrap()
+        .peel_to_tree()
+        .unwrap();
+    assert!(
+        tree.get_path(Path::new("products")).is_err(),
+        "no products/ folder in a dbt project"
+    );
+    let sql = tree.get_path(Path::new("models/silver/customers.sql")).unwrap();
+    let sql = String::from_utf8(remote.find_blob(sql.id()).unwrap().content().to_vec()).unwrap();
+    assert!(sql.contains("{{ source('bronze', 'customers') }}"), "{sql}");
+
+    // The branch, cloned as the repository's CI would, builds with the real dbt: the
+    // model, what it reads, and its dbt tests.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/dbt.sh");
+    let installed = std::process::Command::new("bash").arg(&script).output().unwrap();
+    if !installed.status.success() {
+        assert!(std::env::var_os("CI").is_none(), "dbt did not install");
+        eprintln!("skipped the dbt build: dbt did not install");
+        return;
+    }
+    let dbt = String::from_utf8(installed.stdout).unwrap().trim().to_string();
+    let clone = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "-b", "hallmark/silver/customers"])
+        .arg(&side.remote)
+        .arg(clone.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let built = std::process::Command::new(&dbt)
+        .args(["build", "--select", "+customers"])
+        .current_dir(clone.path())
+        .env("DBT_PROFILES_DIR", clone.path())
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("DBT_VERSION_CHECK", "false")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&built.stdout);
+    assert!(built.status.success(), "{said}");
+    assert!(said.contains("PASS=3") && said.contains("ERROR=0"), "{said}");
 }

@@ -44,6 +44,10 @@ pub enum DbtModelError {
     /// The drafted spec does not read.
     #[error("the drafted spec does not read: {0}")]
     Spec(String),
+    /// A dbt model of that name exists already (a dbt project's model names are
+    /// unique, and the manifest that would say so was not read).
+    #[error("the dbt project already has a model `{0}` ({1}); name the product differently")]
+    Taken(String, String),
     /// A source the SQL reads has no dbt name and cannot be declared.
     #[error("`{0}` is neither a dbt source nor a product, and is not a file or table a dbt source could declare")]
     Source(String),
@@ -271,15 +275,67 @@ fn source_yaml(
     ))
 }
 
-/// `promotion` as a dbt model of the dbt project at `dbt_dir` (relative to the
-/// repository, `""` at its root) that `dbt` describes.
+/// The dbt project's folder relative to the repository (`""` at its root), from
+/// `.hallmark.yml`'s `dbt.project`.
+pub fn dbt_dir(project: &Project) -> String {
+    let dir = project
+        .config
+        .dbt
+        .as_ref()
+        .map(|d| d.project.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    dir.trim_start_matches("./")
+        .trim_end_matches('/')
+        .trim_start_matches('.')
+        .to_string()
+}
+
+/// The SQL files under the dbt project's `models/` (stems, and their paths relative
+/// to the repository), found in plain folders without following links.
+pub fn models_on_disk(repo: &Path, dbt_dir: &str) -> BTreeMap<String, String> {
+    fn walk(dir: &Path, repo: &Path, depth: usize, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            let path = entry.path();
+            if kind.is_dir() && depth < 12 {
+                walk(&path, repo, depth + 1, out);
+            } else if kind.is_file() && path.extension().is_some_and(|e| e == "sql") {
+                if let (Some(stem), Ok(rel)) = (path.file_stem(), path.strip_prefix(repo)) {
+                    out.insert(
+                        stem.to_string_lossy().to_string(),
+                        rel.to_string_lossy().replace('\\', "/"),
+                    );
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&repo.join(dbt_dir).join("models"), repo, 0, &mut out);
+    out
+}
+
+/// `promotion` as a dbt model of the dbt project at `dbt_dir` of the repository at
+/// `repo` (relative, `""` at its root) that `dbt` describes (from its manifest, or
+/// empty when there is none to read).
 pub fn dbt_model(
     promotion: &Promotion,
     project: &Project,
     dbt: &DbtProject,
+    repo: &Path,
     dbt_dir: &str,
 ) -> Result<DbtModel, DbtModelError> {
     let target = &promotion.target;
+    if let Some(path) = models_on_disk(repo, dbt_dir).get(&target.name) {
+        let (level, name) = (target.level, &target.name);
+        if !dbt
+            .products
+            .iter()
+            .any(|p| p.spec.level == level && &p.spec.name == name)
+        {
+            return Err(DbtModelError::Taken(target.name.clone(), path.clone()));
+        }
+    }
     let spec_text = promotion
         .files
         .get(&target.spec_path())

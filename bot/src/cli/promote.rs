@@ -4,7 +4,7 @@
 use super::{LevelArg, Outcome};
 use anyhow::Context as _;
 use hallmark::agent::context::PromotionRequest;
-use hallmark::agent::dbt_model::{build_with_dbt, dbt_model};
+use hallmark::agent::dbt_model::{build_with_dbt, dbt_dir, dbt_model};
 use hallmark::agent::drafter::Drafter;
 use hallmark::agent::job::{promote, Events, JobError, JobOptions, Promotion, Stage};
 use hallmark::agent::llm::{LlmConfig, LlmDrafter, API_KEY_ENV};
@@ -196,17 +196,8 @@ fn commit_dbt_model(
     promotion: &Promotion,
     dbt_bin: Option<&std::path::Path>,
 ) -> anyhow::Result<Option<bool>> {
-    let dbt_dir = project
-        .config
-        .dbt
-        .as_ref()
-        .map(|d| d.project.to_string_lossy().replace('\\', "/"))
-        .unwrap_or_default();
-    let dbt_dir = dbt_dir
-        .trim_start_matches("./")
-        .trim_end_matches('/')
-        .trim_start_matches('.');
-    let model = dbt_model(promotion, project, dbt, dbt_dir).context("writing the dbt model")?;
+    let dbt_dir = dbt_dir(project);
+    let model = dbt_model(promotion, project, dbt, &project.root, &dbt_dir).context("writing the dbt model")?;
     let branch = promotion.target.branch();
     let committed = commit_on_branch(
         &project.root,
@@ -232,7 +223,7 @@ fn commit_dbt_model(
         eprintln!("hallmark: dbt is not installed here, so Hallmark's own checks of the same SQL are the proof");
         return Ok(None);
     };
-    let built = build_with_dbt(&exe, &project.root, &branch, dbt_dir, &model.name).map_err(anyhow::Error::msg)?;
+    let built = build_with_dbt(&exe, &project.root, &branch, &dbt_dir, &model.name).map_err(anyhow::Error::msg)?;
     if built.passed {
         eprintln!("hallmark: dbt build --select +{}: {}", model.name, built.summary);
     } else {

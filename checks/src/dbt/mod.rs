@@ -26,6 +26,7 @@
 //! dbt's own data tests stay dbt's: they are listed ([`DbtTest`]), not run.
 
 pub mod coverage;
+pub mod declared;
 pub mod manifest;
 
 use crate::level::Level;
@@ -364,6 +365,18 @@ fn sandbox_sql(manifest: &Manifest, model: &Node, levels: &BTreeMap<&str, Level>
 }
 
 impl DbtProject {
+    /// What can be known of the dbt project at `settings.project` without its
+    /// manifest: the sources its YAML declares (see [`declared`]); no models.
+    pub fn from_declared(root: &Path, settings: &DbtConfig) -> DbtProject {
+        let dbt_dir = root.join(&settings.project);
+        let (jinja, source_files) = declared::names(&declared::declared_sources(root, &dbt_dir));
+        DbtProject {
+            jinja,
+            source_files,
+            ..DbtProject::default()
+        }
+    }
+
     /// The products of `manifest` for a dbt project at `dbt_dir` inside the repository
     /// at `root`, placed by `config`.
     pub fn from_manifest(manifest: &Manifest, config: &DbtConfig, root: &Path, dbt_dir: &Path) -> DbtProject {
