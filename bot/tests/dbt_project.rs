@@ -382,7 +382,11 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
     hallmark_tests::local_repo::git(&project, &["add", "-A"]);
     hallmark_tests::local_repo::git(&project, &["commit", "-qm", "the shop"]);
     let dbt_bin = dbt.to_str().unwrap();
-    for (source, model) in [("bronze/customers.csv", "customers"), ("bronze/stores.csv", "stores")] {
+    for (source, model) in [
+        ("bronze/customers.csv", "customers"),
+        ("bronze/stores.csv", "stores"),
+        ("bronze/orders.csv", "orders_clean"),
+    ] {
         let out = hallmark(
             &project,
             &[
@@ -393,6 +397,8 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
                 source,
                 "--to",
                 "silver",
+                "--product",
+                model,
                 "--owner",
                 "crm-data@example.com",
                 "--dbt-bin",
@@ -408,8 +414,9 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
         let branch = format!("hallmark/silver/{model}");
         let sql = show(&project, &format!("{branch}:models/silver/{model}.sql"));
         let yml = show(&project, &format!("{branch}:models/silver/{model}.yml"));
-        assert!(sql.contains(&format!("{{{{ source('bronze', '{model}') }}}}")), "{sql}");
-        assert!(!sql.contains(&format!("FROM bronze.{model}")), "{sql}");
+        let table = Path::new(source).file_stem().unwrap().to_str().unwrap();
+        assert!(sql.contains(&format!("{{{{ source('bronze', '{table}') }}}}")), "{sql}");
+        assert!(!sql.contains(&format!("FROM bronze.{table}")), "{sql}");
         assert!(
             yml.contains(&format!("- name: {model}")) && yml.contains("level: silver"),
             "{yml}"
@@ -419,6 +426,48 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
         // The working tree is untouched.
         assert!(!project.join(format!("models/silver/{model}.sql")).exists());
     }
+    // The standards dbt can express are dbt tests: a warn standard's test warns.
+    let clean = show(&project, "hallmark/silver/orders_clean:models/silver/orders_clean.yml");
+    assert!(clean.contains("accepted_values:") && clean.contains("- EUR"), "{clean}");
+    assert!(clean.contains("severity: warn"), "SLV-014 warns: {clean}");
+
+    // Gold on the silver model dbt built: `{{ ref('orders') }}`, and dbt builds it.
+    let out = hallmark(
+        &project,
+        &[
+            "promote",
+            "--dbt",
+            ".",
+            "--source",
+            "silver.orders",
+            "--to",
+            "gold",
+            "--request",
+            "daily revenue by currency",
+            "--owner",
+            "finance-data@example.com",
+            "--dbt-bin",
+            dbt_bin,
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let gold_sql = said
+        .split("(models/gold/")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("{said}"));
+    let gold = gold_sql.trim_end_matches(".sql");
+    assert!(
+        said.contains(&format!("dbt build --select +{gold}: Done. PASS=")),
+        "{said}"
+    );
+    let sql = show(&project, &format!("hallmark/gold/{gold}:models/gold/{gold_sql}"));
+    assert!(
+        sql.contains("FROM {{ ref('orders') }}") && !sql.contains("FROM silver.orders"),
+        "{sql}"
+    );
+
     // The customers source was declared; the stores file gets a source entry.
     let sources = show(&project, "hallmark/silver/stores:models/silver/_stores__sources.yml");
     assert!(sources.contains("external_location: bronze/stores.csv"), "{sources}");

@@ -145,7 +145,7 @@ impl Project {
         let config_file = config_file.map_or_else(|| root.join(CONFIG_FILE), Path::to_path_buf);
         let project = Self::load_parts(root, &config_file, |config, errors| {
             let settings = config.dbt.clone().unwrap_or_default();
-            let dbt_dir = root.join(&settings.project);
+            let dbt_dir = settings.folder(root);
             let path = manifest.map_or_else(|| dbt_dir.join(&settings.manifest), Path::to_path_buf);
             match crate::dbt::manifest::Manifest::read(&path) {
                 Ok(m) => {

@@ -156,6 +156,19 @@ pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
         max_rounds: args.max_rounds,
         ..JobOptions::default()
     };
+    if let Some(found) = &dbt {
+        let source = request.source.trim();
+        let uncompiled = found
+            .uncompiled
+            .iter()
+            .find(|r| r.as_str() == source || r.split_once('.').is_some_and(|(_, n)| n == source));
+        if let (Some(relation), hallmark_checks::Level::Gold) = (uncompiled, request.level) {
+            eprintln!(
+                "error: the manifest holds no compiled SQL for {relation}, which the gold product is built on: run `dbt compile` (or `dbt build`) to write it"
+            );
+            return Ok(Outcome::BadInput);
+        }
+    }
     let commit = !args.no_commit && dbt.is_none();
     let (promotion, committed) = match promote_and_commit(&project, &request, drafter.as_mut(), &options, commit) {
         Ok(done) => done,

@@ -162,7 +162,7 @@ fn dbt_project(dir: &Path, project: &Project) -> Result<Option<(Project, DbtProj
     let Some(settings) = &project.config.dbt else {
         return Ok(None);
     };
-    let manifest = dir.join(&settings.project).join(&settings.manifest);
+    let manifest = settings.folder(dir).join(&settings.manifest);
     if !manifest.is_file() {
         return Ok(Some((project.clone(), DbtProject::from_declared(dir, settings))));
     }

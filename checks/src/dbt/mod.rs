@@ -150,6 +150,17 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 impl DbtConfig {
+    /// The dbt project's folder inside the repository at `root` (`project: .` is the
+    /// root itself, not `root/.`).
+    pub fn folder(&self, root: &Path) -> PathBuf {
+        let parts: PathBuf = self
+            .project
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        root.join(parts)
+    }
+
     fn level_named(&self, name: &str) -> Option<Level> {
         let name = name.trim().to_lowercase();
         self.levels
@@ -368,7 +379,7 @@ impl DbtProject {
     /// What can be known of the dbt project at `settings.project` without its
     /// manifest: the sources its YAML declares (see [`declared`]); no models.
     pub fn from_declared(root: &Path, settings: &DbtConfig) -> DbtProject {
-        let dbt_dir = root.join(&settings.project);
+        let dbt_dir = settings.folder(root);
         let (jinja, source_files) = declared::names(&declared::declared_sources(root, &dbt_dir));
         DbtProject {
             jinja,
