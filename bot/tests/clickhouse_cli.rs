@@ -3,51 +3,10 @@
 //! printed reason when no server answers, except under `CI=true`, where it fails.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const PASSWORD: &str = "hallmark-dev";
-
-fn url() -> String {
-    std::env::var("HALLMARK_TEST_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8123".into())
-}
-
-fn password() -> String {
-    std::env::var("HALLMARK_CLICKHOUSE_PASSWORD").unwrap_or_else(|_| PASSWORD.into())
-}
-
-/// POSTs `sql` as user `hallmark` and returns the body, or `None` when nothing answers.
-fn clickhouse(sql: &str) -> Option<String> {
-    let host = url().trim_start_matches("http://").trim_end_matches('/').to_string();
-    let mut s = std::net::TcpStream::connect(&host).ok()?;
-    let request = format!(
-        "POST / HTTP/1.0\r\nHost: {host}\r\nX-ClickHouse-User: hallmark\r\nX-ClickHouse-Key: {}\r\nContent-Length: {}\r\n\r\n{sql}",
-        password(),
-        sql.len()
-    );
-    s.write_all(request.as_bytes()).ok()?;
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).ok()?;
-    Some(answer.split_once("\r\n\r\n")?.1.to_string())
-}
-
-fn server_or_skip() -> bool {
-    if clickhouse("SELECT 1").is_some_and(|b| b.trim() == "1") {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but no ClickHouse server answers at {}; .ci/run starts one",
-            url()
-        );
-    }
-    eprintln!(
-        "skipped: no ClickHouse server answers at {} (scripts/clickhouse-server.sh starts one)",
-        url()
-    );
-    false
-}
+use hallmark_tests::clickhouse::{password, query as clickhouse, server_or_skip, url};
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail")

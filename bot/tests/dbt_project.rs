@@ -505,6 +505,126 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
     );
 }
 
+/// A ClickHouse type for a DuckDB one, as dbt-clickhouse would have created it.
+fn clickhouse_type(duckdb: &str) -> String {
+    let t = duckdb.to_uppercase();
+    let inner = if t.starts_with("DECIMAL") {
+        t.replace("DECIMAL", "Decimal")
+    } else if t == "TIMESTAMP" {
+        "DateTime".into()
+    } else if t == "BIGINT" {
+        "Int64".into()
+    } else {
+        "String".into()
+    };
+    format!("Nullable({inner})")
+}
+
+#[test]
+fn on_clickhouse_the_models_are_checked_where_dbt_clickhouse_puts_them() {
+    let Some(dbt) = dbt() else { return };
+    if !hallmark_tests::clickhouse::server_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let project = built_project(&dbt, dir.path());
+    // dbt-clickhouse builds a model as `<schema>.<alias>`, its schema a ClickHouse
+    // database: the tables dbt-duckdb built are copied into one, and the manifest says
+    // that schema (dbt-clickhouse cannot talk to the ClickHouse these machines run).
+    let database = format!("hm_dbt_{}", std::process::id());
+    let ch = |sql: &str| {
+        let answer = hallmark_tests::clickhouse::query(sql).expect("ClickHouse answers");
+        assert!(!answer.contains("Exception"), "{sql}: {answer}");
+        answer
+    };
+    ch(&format!("DROP DATABASE IF EXISTS {database}"));
+    ch(&format!("CREATE DATABASE {database}"));
+    let db = duckdb::Connection::open_with_flags(
+        project.join("warehouse.duckdb"),
+        duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .unwrap(),
+    )
+    .unwrap();
+    for table in ["orders", "revenue_by_currency"] {
+        let mut stmt = db
+            .prepare(&format!(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = '{table}' ORDER BY ordinal_position"
+            ))
+            .unwrap();
+        let columns: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let defs: Vec<String> = columns
+            .iter()
+            .map(|(n, t)| format!("`{n}` {}", clickhouse_type(t)))
+            .collect();
+        ch(&format!(
+            "CREATE TABLE {database}.{table} ({}) ENGINE = Log",
+            defs.join(", ")
+        ));
+        let csv = dir.path().join(format!("{table}.csv"));
+        db.execute_batch(&format!(
+            "COPY (SELECT * FROM main.{table}) TO '{}' (HEADER, NULLSTR '\\N', TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')",
+            csv.display()
+        ))
+        .unwrap();
+        let data = std::fs::read_to_string(&csv).unwrap();
+        ch(&format!("INSERT INTO {database}.{table} FORMAT CSVWithNames\n{data}"));
+    }
+    let manifest = std::fs::read_to_string(project.join("target/manifest.json")).unwrap();
+    let on_clickhouse = manifest.replace("\"schema\": \"main\"", &format!("\"schema\": \"{database}\""));
+    assert_ne!(manifest, on_clickhouse);
+    std::fs::write(project.join("clickhouse-manifest.json"), on_clickhouse).unwrap();
+    std::fs::write(
+        project.join("clickhouse.hallmark.yml"),
+        format!(
+            "warehouse:\n  kind: clickhouse\n  url: {}\n  user: hallmark\ndbt:\n  project: .\n",
+            hallmark_tests::clickhouse::url()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hallmark"))
+        .args([
+            "check",
+            "--dbt",
+            ".",
+            "--config",
+            "clickhouse.hallmark.yml",
+            "--manifest",
+            "clickhouse-manifest.json",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-01-01T00:00:00Z",
+        ])
+        .current_dir(&project)
+        .env("HALLMARK_CLICKHOUSE_PASSWORD", hallmark_tests::clickhouse::password())
+        .output()
+        .unwrap();
+    ch(&format!("DROP DATABASE IF EXISTS {database}"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {said}"));
+    assert_eq!(report["warehouse"], "clickhouse");
+    let orders = &report["products"][0];
+    assert_eq!(orders["deployed"], format!("{database}.orders"), "{said}");
+    assert_eq!(orders["rows"], count(&project, "SELECT count(*) FROM main.orders"));
+    let negative = result(&report, "silver.orders", "SLV-003", "range");
+    assert_eq!(
+        negative["failing"],
+        count(&project, "SELECT count(*) FROM main.orders WHERE amount < 0")
+    );
+    let reconciled = result(&report, "silver.orders", "SLV-012", "row_count_reconciliation");
+    assert_eq!(reconciled["status"], "pass", "{reconciled}");
+    assert_eq!(result(&report, "silver.orders", "SLV-004", "type")["status"], "pass");
+    assert_eq!(
+        report["products"][1]["deployed"],
+        format!("{database}.revenue_by_currency")
+    );
+}
+
 #[test]
 fn a_manifest_of_an_unknown_schema_or_none_is_refused_by_name() {
     let Some(dbt) = dbt() else { return };

@@ -3,6 +3,7 @@
 //! live under `tests/`.
 
 pub mod canary;
+pub mod clickhouse;
 pub mod deliveries;
 pub mod diff_comment;
 pub mod fake_github;
