@@ -64,7 +64,7 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Loads, builds and checks; prints or writes the checklist; returns the exit outcome.
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let Some((project, dbt)) = dbt::load(&args.path, args.config.as_deref(), &args.dbt) else {
+    let Some((project, dbt)) = dbt::load(&args.path, args.config.as_deref(), &args.dbt.source) else {
         return Ok(Outcome::BadInput);
     };
     let selection = Selection {

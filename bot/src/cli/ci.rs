@@ -117,7 +117,7 @@ pub struct CiArgs {
 
 /// Runs the checks of the change and reports them.
 pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
-    let Some((project, dbt)) = dbt::load(&args.path, args.config.as_deref(), &args.dbt) else {
+    let Some((project, dbt)) = dbt::load(&args.path, args.config.as_deref(), &args.dbt.source) else {
         return Ok(Outcome::BadInput);
     };
     let runner = Runner::detect(|k| std::env::var(k).ok())?;

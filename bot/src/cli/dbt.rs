@@ -8,17 +8,25 @@ use hallmark_checks::runner::{RunOptions, Selection};
 use hallmark_checks::{Checklist, Project};
 use std::path::{Path, PathBuf};
 
-/// `--dbt`, `--manifest`, `--build`.
+/// `--dbt` and `--manifest`: the products come from a dbt project's manifest.
 #[derive(Debug, Clone, clap::Args)]
-pub struct DbtArgs {
-    /// Read the products from the dbt project's manifest instead of products/, and
-    /// check each model in place where dbt built it (`<schema>.<alias>`).
+pub struct DbtSource {
+    /// Read the products from the dbt project's manifest instead of products/ (and
+    /// check each model in place where dbt built it, `<schema>.<alias>`).
     #[arg(long)]
     pub dbt: bool,
     /// The dbt manifest to read (default: `.hallmark.yml`'s `dbt:`, else
     /// target/manifest.json).
     #[arg(long, requires = "dbt")]
     pub manifest: Option<PathBuf>,
+}
+
+/// `--dbt`, `--manifest`, `--build`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbtArgs {
+    /// Where the products come from.
+    #[command(flatten)]
+    pub source: DbtSource,
     /// With --dbt: build each model's compiled SQL in Hallmark's sandbox (from the
     /// sources up) instead of reading where dbt built it.
     #[arg(long, requires = "dbt")]
@@ -28,7 +36,7 @@ pub struct DbtArgs {
 /// The project at `path` (with the configuration `config` instead of its own, if
 /// given; its products from the manifest with `--dbt`), or `None` after printing
 /// every problem found in it; the models that are not products are said on stderr.
-pub fn load(path: &Path, config: Option<&Path>, args: &DbtArgs) -> Option<(Project, Option<DbtProject>)> {
+pub fn load(path: &Path, config: Option<&Path>, args: &DbtSource) -> Option<(Project, Option<DbtProject>)> {
     if !args.dbt {
         let loaded = match config {
             Some(file) => Project::load_with_config(path, file),

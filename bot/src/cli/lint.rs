@@ -2,6 +2,7 @@
 //! `.hallmark.yml` (an unknown key is named with its line), and plans every product,
 //! without touching any data.
 
+use super::dbt::DbtSource;
 use super::Outcome;
 use hallmark::agent::llm::LlmConfig;
 use hallmark::settings::BotSettings;
@@ -17,23 +18,18 @@ pub struct LintArgs {
     /// The repository root.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Read the products from the dbt project's manifest, and name every standard
-    /// whose column selector matches no column of its models.
-    #[arg(long)]
-    dbt: bool,
-    /// The dbt manifest to read (default: `.hallmark.yml`'s `dbt:`, else
-    /// target/manifest.json).
-    #[arg(long, requires = "dbt")]
-    manifest: Option<PathBuf>,
+    /// With --dbt, every standard whose column selector matches no column of the
+    /// models is named too.
+    #[command(flatten)]
+    dbt: DbtSource,
 }
 
 /// Loads the project and reports every problem, or a one-line summary per product.
 pub fn run(args: &LintArgs) -> anyhow::Result<Outcome> {
     let path = args.path.as_path();
-    let loaded = if args.dbt {
-        Project::load_dbt(path, None, args.manifest.as_deref()).map(|(p, _)| p)
-    } else {
-        Project::load(path)
+    let loaded = match args.dbt.dbt {
+        true => Project::load_dbt(path, None, args.dbt.manifest.as_deref()).map(|(p, _)| p),
+        false => Project::load(path),
     };
     let project = match loaded {
         Ok(p) => p,
@@ -87,7 +83,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<Outcome> {
             na
         );
     }
-    if args.dbt {
+    if args.dbt.dbt {
         let unmatched = selectors_matching_nothing(&project);
         for line in &unmatched {
             eprintln!("{line}");

@@ -1,6 +1,7 @@
 //! `hallmark promote`: drafts a silver or gold product from a source, checks it in the
 //! sandbox, revises it, and commits the result on `hallmark/<level>/<product>`.
 
+use super::dbt::DbtSource;
 use super::{LevelArg, Outcome};
 use anyhow::Context as _;
 use hallmark::agent::context::PromotionRequest;
@@ -54,15 +55,11 @@ pub struct PromoteArgs {
     /// the system's temporary folder).
     #[arg(long)]
     transcript: Option<PathBuf>,
-    /// In a dbt project: read the products from dbt's manifest and write the result
-    /// as a dbt model (SQL with source()/ref(), its YAML with dbt tests), then run
-    /// `dbt build --select +<model>` on the branch when dbt is installed.
-    #[arg(long)]
-    dbt: bool,
-    /// The dbt manifest to read (default: `.hallmark.yml`'s `dbt:`, else
-    /// target/manifest.json).
-    #[arg(long, requires = "dbt")]
-    manifest: Option<PathBuf>,
+    /// With --dbt: the products from dbt's manifest, and the result written as a dbt
+    /// model (SQL with source()/ref(), its YAML with dbt tests), which `dbt build
+    /// --select +<model>` then builds on the branch when dbt is installed.
+    #[command(flatten)]
+    dbt: DbtSource,
     /// The dbt executable that checks the model (default: `dbt` on PATH; none found,
     /// Hallmark's own checks of the same SQL are the proof).
     #[arg(long, requires = "dbt", env = "HALLMARK_DBT_BIN")]
@@ -97,17 +94,8 @@ impl Events for Printer {
 
 /// Runs `hallmark promote`.
 pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
-    let loaded = if args.dbt {
-        Project::load_dbt(&args.path, None, args.manifest.as_deref()).map(|(p, d)| (p, Some(d)))
-    } else {
-        Project::load(&args.path).map(|p| (p, None))
-    };
-    let (project, dbt) = match loaded {
-        Ok(p) => p,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return Ok(Outcome::BadInput);
-        }
+    let Some((project, dbt)) = super::dbt::load(&args.path, None, &args.dbt) else {
+        return Ok(Outcome::BadInput);
     };
     let text = match (&args.request, &args.request_file) {
         (Some(t), _) => t.clone(),
