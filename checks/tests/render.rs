@@ -3,6 +3,7 @@
 
 mod support;
 
+use hallmark_checks::render::text::TextOptions;
 use hallmark_checks::render::{json, render, Format};
 use support::{bad, Backend, Repo, COLUMNS};
 
@@ -80,6 +81,35 @@ fn junit_is_well_formed_xml_with_one_case_per_result() {
 #[test]
 fn markdown_checklist() {
     insta::assert_snapshot!(render(&checked(), Format::Markdown));
+}
+
+/// The terminal form, 100 columns, no colour: a line per check, the failures again at
+/// the end with their rows and SQL, a line per product and the total.
+#[test]
+fn text_checklist() {
+    let options = TextOptions {
+        color: false,
+        width: 100,
+        verbose: false,
+    };
+    let text = render(&checked(), Format::Text(options));
+    assert!(!text.contains('\u{1b}'), "no escape codes without colour");
+    assert!(text
+        .lines()
+        .all(|l| console::measure_text_width(l) <= 100 || !l.starts_with("  ✔")));
+    insta::assert_snapshot!(text);
+    // Colour marks the statuses; -v shows every check's SQL.
+    let coloured = render(&checked(), Format::Text(TextOptions { color: true, ..options }));
+    assert!(coloured.contains("\u{1b}[32m✔"), "a green pass mark");
+    assert_eq!(console::strip_ansi_codes(&coloured), text);
+    let verbose = render(
+        &checked(),
+        Format::Text(TextOptions {
+            verbose: true,
+            ..options
+        }),
+    );
+    assert!(verbose.lines().count() > text.lines().count());
 }
 
 /// A product that cannot be built says why once, above its checks, in each form; its

@@ -3,6 +3,7 @@
 
 use super::dbt::{self, DbtArgs};
 use super::progress::Bar;
+use super::terminal::{stdout_is_terminal, TerminalArgs};
 use super::{FormatArg, LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -26,9 +27,11 @@ pub struct CheckArgs {
     /// Check only products at this level.
     #[arg(long, value_enum)]
     level: Option<LevelArg>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "md")]
-    format: FormatArg,
+    /// Output format: text at a terminal, markdown when piped, unless given.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    #[command(flatten)]
+    terminal: TerminalArgs,
     /// Write the checklist to this file instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -108,11 +111,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         }
     }
     let checklist = check_project(&project, &selection, &options, limits)?;
-    let mut text = render(&checklist, args.format.into());
+    let format = FormatArg::chosen(args.format, args.output.is_none() && stdout_is_terminal());
+    let mut text = render(&checklist, format.format(&args.terminal));
     if let Some(found) = &dbt {
         // People read the overlap under the checklist; tools get the checklist alone.
-        match args.format {
-            FormatArg::Md => text.push_str(&dbt::overlap_markdown(&checklist, found)),
+        match format {
+            FormatArg::Md | FormatArg::Text => text.push_str(&dbt::overlap_markdown(&checklist, found)),
             _ => dbt::say_overlap(&checklist, found),
         }
     }

@@ -6,6 +6,7 @@
 
 use super::check::{check_project, parse_time, result_cache, run_settings};
 use super::dbt::{self, DbtArgs};
+use super::terminal::{stdout_is_terminal, TerminalArgs};
 use super::{LevelArg, Outcome};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -113,6 +114,8 @@ pub struct CiArgs {
     no_diff: bool,
     #[command(flatten)]
     dbt: DbtArgs,
+    #[command(flatten)]
+    terminal: TerminalArgs,
 }
 
 /// Runs the checks of the change and reports them.
@@ -210,7 +213,14 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
         Runner::GitLab(run) => report_to_gitlab(&args, run, checklist.is_some(), &markdown, failing)?,
         Runner::Local => {}
     }
-    print!("{markdown}");
+    // Run by a person at a terminal, the checklist is the text form; a CI log and a
+    // pipe get the markdown the forge shows.
+    match (&runner, &checklist) {
+        (Runner::Local, Some(c)) if stdout_is_terminal() => {
+            print!("{header}{}", render(c, Format::Text(args.terminal.text_options())))
+        }
+        _ => print!("{markdown}"),
+    }
     Ok(match (&checklist, failing) {
         (_, true) => Outcome::Failed,
         _ => Outcome::Passed,

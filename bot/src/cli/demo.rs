@@ -3,7 +3,8 @@
 //! repository, so it runs the same from any directory.
 
 use super::promote::{promote_and_commit, report};
-use super::Outcome;
+use super::terminal::{stdout_is_terminal, ColorArg, TerminalArgs};
+use super::{FormatArg, Outcome};
 use anyhow::Context;
 use hallmark::agent::context::PromotionRequest;
 use hallmark::agent::job::JobOptions;
@@ -128,7 +129,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             true,
         )?;
         println!("\n## {}\n", promotion.target.relation());
-        report(&promotion, committed.as_ref());
+        // A person trying Hallmark at a terminal reads the text form.
+        let terminal = TerminalArgs {
+            color: ColorArg::Auto,
+            verbose: false,
+        };
+        report(
+            &promotion,
+            committed.as_ref(),
+            FormatArg::chosen(None, stdout_is_terminal()).format(&terminal),
+        );
         println!("\nSchema diff:\n\n```diff\n{}```", promotion.schema_diff);
         summary.push(format!(
             "{:<22} branch {:<32} {}",

@@ -4,6 +4,7 @@
 //! version does not load or git cannot read it.
 
 use super::check::parse_time;
+use super::terminal::{stdout_is_terminal, TerminalArgs};
 use super::Outcome;
 use chrono::{DateTime, Utc};
 use hallmark::impact::run::impact;
@@ -15,9 +16,11 @@ use hallmark_checks::warehouse::Limits;
 use std::path::PathBuf;
 
 /// How a comparison of two versions is printed (`impact`, `diff`).
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
-    /// Tables and folded sections, for people (and pull request comments).
+    /// Lines for a person at a terminal (the default there).
+    Text,
+    /// Tables and folded sections, for pull request comments (the default when piped).
     Md,
     /// The whole run, for tools.
     Json,
@@ -35,15 +38,30 @@ pub struct Versions {
     /// The version after the change.
     #[arg(long, default_value = "HEAD")]
     pub head: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: ReportFormat,
+    /// Output format: text at a terminal, markdown when piped, unless given.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
 }
 
 impl Versions {
-    /// Prints `run` as `format` says, with `markdown` for people.
-    pub fn print<T: serde::Serialize>(&self, run: &T, markdown: impl Fn(&T) -> String) -> anyhow::Result<()> {
-        match self.format {
+    /// Prints `run` as `format` says: `text` for a terminal (given whether to
+    /// colour), `markdown` for pull requests and pipes, or JSON.
+    pub fn print<T: serde::Serialize>(
+        &self,
+        run: &T,
+        markdown: impl Fn(&T) -> String,
+        text: impl Fn(&T, bool) -> String,
+    ) -> anyhow::Result<()> {
+        let to_terminal = stdout_is_terminal();
+        let chosen = self.format.unwrap_or(if to_terminal {
+            ReportFormat::Text
+        } else {
+            ReportFormat::Md
+        });
+        match chosen {
+            ReportFormat::Text => print!("{}", text(run, self.terminal.text_options().color)),
             ReportFormat::Md => print!("{}", markdown(run)),
             ReportFormat::Json => println!("{}", serde_json::to_string_pretty(run)?),
         }
@@ -91,7 +109,7 @@ pub fn run(args: ImpactArgs) -> anyhow::Result<Outcome> {
         Ok(r) => r,
         Err(e) => return bad_versions(e),
     };
-    v.print(&result, markdown)?;
+    v.print(&result, markdown, hallmark::impact::table::text)?;
     Ok(if result.all_pass() {
         Outcome::Passed
     } else {

@@ -13,6 +13,7 @@ mod progress;
 mod promote;
 mod serve;
 mod setup;
+mod terminal;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hallmark_checks::render::Format;
@@ -113,9 +114,11 @@ impl From<Outcome> for ExitCode {
 }
 
 /// Output formats on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FormatArg {
-    /// GitHub/GitLab-flavoured markdown.
+    /// Lines for a person at a terminal (the default there).
+    Text,
+    /// GitHub/GitLab-flavoured markdown (the default when piped).
     Md,
     /// The versioned JSON document.
     Json,
@@ -123,9 +126,17 @@ enum FormatArg {
     Junit,
 }
 
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
+impl FormatArg {
+    /// The format to print in: the one asked for, else text at a terminal and markdown
+    /// elsewhere (a file, a pipe, a CI log).
+    fn chosen(asked: Option<FormatArg>, to_terminal: bool) -> FormatArg {
+        asked.unwrap_or(if to_terminal { FormatArg::Text } else { FormatArg::Md })
+    }
+
+    /// The renderer's format, drawn as `terminal` says for text.
+    fn format(self, terminal: &terminal::TerminalArgs) -> Format {
+        match self {
+            FormatArg::Text => Format::Text(terminal.text_options()),
             FormatArg::Md => Format::Markdown,
             FormatArg::Json => Format::Json,
             FormatArg::Junit => Format::Junit,

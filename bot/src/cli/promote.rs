@@ -2,7 +2,8 @@
 //! sandbox, revises it, and commits the result on `hallmark/<level>/<product>`.
 
 use super::dbt::DbtSource;
-use super::{LevelArg, Outcome};
+use super::terminal::{stdout_is_terminal, TerminalArgs};
+use super::{FormatArg, LevelArg, Outcome};
 use anyhow::Context as _;
 use hallmark::agent::context::PromotionRequest;
 use hallmark::agent::dbt_model::{build_with_dbt, dbt_dir, dbt_model};
@@ -64,6 +65,11 @@ pub struct PromoteArgs {
     /// Hallmark's own checks of the same SQL are the proof).
     #[arg(long, requires = "dbt", env = "HALLMARK_DBT_BIN")]
     dbt_bin: Option<PathBuf>,
+    /// The checklist's form: text at a terminal, markdown when piped, unless given.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    #[command(flatten)]
+    terminal: TerminalArgs,
 }
 
 /// The drafters on the command line.
@@ -166,8 +172,9 @@ pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
         }
         Err(e) => return Err(e),
     };
+    let format = FormatArg::chosen(args.format, stdout_is_terminal()).format(&args.terminal);
     if let Some(found) = &dbt {
-        report_outcome(&promotion);
+        report_outcome(&promotion, format);
         if !args.no_commit {
             let built = commit_dbt_model(&project, found, &promotion, args.dbt_bin.as_deref())?;
             if built == Some(false) {
@@ -175,7 +182,7 @@ pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
             }
         }
     } else {
-        report(&promotion, committed.as_ref());
+        report(&promotion, committed.as_ref(), format);
     }
     Ok(if promotion.checklist.as_ref().is_some_and(|c| c.passed()) {
         Outcome::Passed
@@ -265,8 +272,8 @@ pub fn promote_and_commit(
 }
 
 /// Prints the checklist on stdout and the outcome and the commit on stderr.
-pub fn report(p: &Promotion, committed: Option<&Committed>) {
-    report_outcome(p);
+pub fn report(p: &Promotion, committed: Option<&Committed>, format: Format) {
+    report_outcome(p, format);
     match committed {
         Some(c) if c.changed => eprintln!("hallmark: committed {} on branch {}", &c.commit[..12], c.branch),
         Some(c) => eprintln!("hallmark: branch {} already holds these files", c.branch),
@@ -275,9 +282,9 @@ pub fn report(p: &Promotion, committed: Option<&Committed>) {
 }
 
 /// Prints the checklist on stdout and the outcome on stderr.
-fn report_outcome(p: &Promotion) {
+fn report_outcome(p: &Promotion, format: Format) {
     if let Some(c) = &p.checklist {
-        print!("{}", render(c, Format::Markdown));
+        print!("{}", render(c, format));
     }
     eprintln!(
         "hallmark: {} drafted by the {} drafter in {} round(s): {}",

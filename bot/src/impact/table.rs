@@ -95,3 +95,82 @@ pub fn markdown(impact: &Impact) -> String {
     }
     out
 }
+
+/// The impact for a person at a terminal: each changed standard on a line, then per
+/// product whether it passed before and passes now, and each changed standard's
+/// status and figure on it, the products no longer meeting the standards last.
+pub fn text(impact: &Impact, color: bool) -> String {
+    let paint = |style: console::Style, t: &str| style.force_styling(color).apply_to(t).to_string();
+    let red = |t: &str| paint(console::Style::new().red().bold(), t);
+    let green = |t: &str| paint(console::Style::new().green(), t);
+    let dim = |t: &str| paint(console::Style::new().dim(), t);
+    let mark = |status: Option<Status>| match status {
+        Some(Status::Pass) => green("✔"),
+        Some(Status::Fail) | Some(Status::Error) => red("✘"),
+        Some(Status::Warn) => paint(console::Style::new().yellow(), "!"),
+        Some(Status::Manual) => dim("?"),
+        Some(Status::NotApplicable) | None => dim("–"),
+    };
+    let verdict = |passed: Option<bool>| match passed {
+        Some(true) => green("✔ passed"),
+        Some(false) => red("✘ failed"),
+        None => dim("new"),
+    };
+    let short = |sha: &str| sha.chars().take(7).collect::<String>();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Standards change {} → {}",
+        short(&impact.base),
+        short(&impact.head)
+    );
+    if impact.changes.is_empty() {
+        let _ = writeln!(out, "No standard changed.");
+        return out;
+    }
+    for c in &impact.changes {
+        let what = match c {
+            Change::Added { .. } => "added".to_string(),
+            Change::Removed { .. } => "removed".to_string(),
+            Change::Changed { what, .. } => format!("changed: {}", what.join(", ")),
+        };
+        let _ = writeln!(out, "  {} ({what})", c.id());
+    }
+    out.push('\n');
+    for p in &impact.products {
+        let _ = writeln!(
+            out,
+            "{}  before {} → now {}",
+            p.product,
+            verdict(p.passed_before),
+            verdict(Some(p.passes_now))
+        );
+        for (c, cell) in impact.changes.iter().zip(&p.cells) {
+            let figure = if c.removed() {
+                "removed: no longer checked".to_string()
+            } else {
+                cell.figure.replace('\n', " ")
+            };
+            let _ = writeln!(out, "  {} {} {figure}", mark(cell.status), c.id());
+        }
+    }
+    let failing = impact.newly_failing();
+    out.push('\n');
+    if failing.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} of {} products no longer meet the standards",
+            green("0"),
+            impact.products.len()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} of {} products no longer meet the standards: {}",
+            red(&failing.len().to_string()),
+            impact.products.len(),
+            failing.join(", ")
+        );
+    }
+    out
+}

@@ -18,8 +18,13 @@ fn mark(status: Status) -> &'static str {
 
 /// The one-line tally, e.g. `❌ 2 failed · 14 passed · 1 warning · 3 need human review`.
 pub fn summary_line(s: &Summary) -> String {
-    let mut parts = Vec::new();
     let head = if s.passed() { "✅ passed" } else { "❌ failed" };
+    format!("**{head}**: {}", tally(s))
+}
+
+/// The counts of a tally, `2 failed · 14 passed · 1 warning · 3 need human review`.
+pub fn tally(s: &Summary) -> String {
+    let mut parts = Vec::new();
     if s.fail > 0 {
         parts.push(format!("{} failed", s.fail));
     }
@@ -44,7 +49,7 @@ pub fn summary_line(s: &Summary) -> String {
     if s.not_applicable > 0 {
         parts.push(format!("{} not applicable", s.not_applicable));
     }
-    format!("**{head}**: {}", parts.join(" · "))
+    parts.join(" · ")
 }
 
 /// Renders the whole checklist.

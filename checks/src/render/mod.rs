@@ -1,9 +1,10 @@
-//! The forms a checklist is shown in: markdown for PR comments and terminals, JSON for
-//! machines, JUnit XML for CI test reports.
+//! The forms a checklist is shown in: markdown for PR comments, text for terminals,
+//! JSON for machines, JUnit XML for CI test reports.
 
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod text;
 
 use crate::result::Checklist;
 
@@ -16,6 +17,8 @@ pub enum Format {
     Json,
     /// JUnit XML, one test case per result.
     Junit,
+    /// Lines for a person at a terminal.
+    Text(text::TextOptions),
 }
 
 /// Renders `checklist` in `format`.
@@ -24,5 +27,6 @@ pub fn render(checklist: &Checklist, format: Format) -> String {
         Format::Markdown => markdown::render(checklist),
         Format::Json => json::render(checklist),
         Format::Junit => junit::render(checklist),
+        Format::Text(options) => text::render(checklist, &options),
     }
 }
