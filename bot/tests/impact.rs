@@ -70,6 +70,35 @@ fn a_tightened_rule_fails_one_product_and_the_table_says_which_and_why() {
         "the rule's diff: {text}"
     );
 
+    // The text form says the same for a terminal: each change, then per product its
+    // verdicts and each changed standard's figure, the newly failing last.
+    let out = impact(
+        &root,
+        &[
+            "--base",
+            &base.to_string(),
+            "--head",
+            &head.to_string(),
+            "--format",
+            "text",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains('\u{1b}'), "no colour when piped: {text}");
+    assert!(
+        text.contains("  SLV-003 (changed: rule)\n  SLV-011 (added)\n  SLV-001 (removed)"),
+        "{text}"
+    );
+    assert!(text.contains("silver.sales  before ✔ passed → now ✘ failed"), "{text}");
+    assert!(text.contains("  ✘ SLV-003 ") && text.contains("of 40"), "{text}");
+    assert!(text.contains("  – SLV-001 removed: no longer checked"), "{text}");
+    assert!(text.contains("silver.stores  before ✔ passed → now ✔ passed"), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("1 of 2 products no longer meet the standards: silver.sales"),
+        "{text}"
+    );
+
     let out = impact(
         &root,
         &[

@@ -34,7 +34,7 @@ impl Default for TextOptions {
 /// A title gets at least this many columns, or none.
 const MIN_TITLE: usize = 8;
 /// Failing rows shown under a failure.
-const SAMPLE_ROWS: usize = 5;
+const SAMPLE_ROWS: usize = 3;
 /// A sample cell is cut to this many characters.
 const MAX_CELL: usize = 40;
 
