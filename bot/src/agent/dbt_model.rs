@@ -8,6 +8,7 @@
 use super::job::Promotion;
 use hallmark_checks::catalogue::CheckKind;
 use hallmark_checks::dbt::DbtProject;
+use hallmark_checks::error::SourceErrors;
 use hallmark_checks::plan::{plan_product, PlanItem};
 use hallmark_checks::rule::Severity;
 use hallmark_checks::spec::{parse_spec, ProductSpec};
@@ -419,6 +420,51 @@ pub fn dbt_model(
         files,
         tests: written,
     })
+}
+
+/// In a repository whose `.hallmark.yml` has `dbt:`, the project with its dbt models
+/// as products when the manifest is there, and what the manifest says; without one, no
+/// models are known and the sources are those the dbt YAML declares. `None` outside a
+/// dbt project.
+pub fn dbt_project_of(dir: &Path, project: &Project) -> Result<Option<(Project, DbtProject)>, SourceErrors> {
+    let Some(settings) = &project.config.dbt else {
+        return Ok(None);
+    };
+    let manifest = settings.folder(dir).join(&settings.manifest);
+    if !manifest.is_file() {
+        return Ok(Some((project.clone(), DbtProject::from_declared(dir, settings))));
+    }
+    Project::load_dbt(dir, None, None).map(Some)
+}
+
+/// Why a promotion was not committed as a dbt model.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitModelError {
+    /// The model could not be written.
+    #[error(transparent)]
+    Model(#[from] DbtModelError),
+    /// Git refused the commit.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+}
+
+/// Writes `promotion` as a dbt model and commits it on the promotion's branch of the
+/// repository at `repo` (the working tree untouched).
+pub fn commit_model(
+    repo: &Path,
+    promotion: &Promotion,
+    project: &Project,
+    dbt: &DbtProject,
+) -> Result<(DbtModel, crate::git::Committed), CommitModelError> {
+    let model = dbt_model(promotion, project, dbt, repo, &dbt_dir(project))?;
+    let committed = crate::git::commit_on_branch(
+        repo,
+        &promotion.target.branch(),
+        model.files.iter().map(|(p, c)| (p.as_str(), c.as_str())),
+        &[],
+        &promotion.commit_message,
+    )?;
+    Ok((model, committed))
 }
 
 /// What `dbt build` said of the model.

@@ -190,7 +190,7 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
         Some(c) => format!(
             "{header}{}{overlap}{}",
             render(c, Format::Markdown),
-            diff.map(|d| format!("\n{d}")).unwrap_or_default()
+            diff.as_deref().map(|d| format!("\n{d}")).unwrap_or_default()
         ),
         None => header.clone(),
     };
@@ -213,12 +213,15 @@ pub fn run(args: CiArgs) -> anyhow::Result<Outcome> {
         Runner::GitLab(run) => report_to_gitlab(&args, run, checklist.is_some(), &markdown, failing)?,
         Runner::Local => {}
     }
-    // Run by a person at a terminal, the checklist is the text form; a CI log and a
-    // pipe get the markdown the forge shows.
+    // Run by a person at a terminal, the checklist is the text form (the dbt overlap
+    // and the data diff after it as they are); a CI log and a pipe get the markdown
+    // the forge shows.
     match (&runner, &checklist) {
-        (Runner::Local, Some(c)) if stdout_is_terminal() => {
-            print!("{header}{}", render(c, Format::Text(args.terminal.text_options())))
-        }
+        (Runner::Local, Some(c)) if stdout_is_terminal() => print!(
+            "{header}{}{overlap}{}",
+            render(c, Format::Text(args.terminal.text_options())),
+            diff.as_deref().map(|d| format!("\n{d}")).unwrap_or_default()
+        ),
         _ => print!("{markdown}"),
     }
     Ok(match (&checklist, failing) {

@@ -6,12 +6,12 @@ use super::terminal::{stdout_is_terminal, TerminalArgs};
 use super::{FormatArg, LevelArg, Outcome};
 use anyhow::Context as _;
 use hallmark::agent::context::PromotionRequest;
-use hallmark::agent::dbt_model::{build_with_dbt, dbt_dir, dbt_model};
+use hallmark::agent::dbt_model::{build_with_dbt, commit_model, dbt_dir};
 use hallmark::agent::drafter::Drafter;
 use hallmark::agent::job::{promote, Events, JobError, JobOptions, Promotion, Stage};
 use hallmark::agent::llm::{LlmConfig, LlmDrafter, API_KEY_ENV};
 use hallmark::agent::rules::RulesDrafter;
-use hallmark::git::{commit_on_branch, commit_promotion, Committed};
+use hallmark::git::{commit_promotion, Committed};
 use hallmark_checks::render::{render, Format};
 use hallmark_checks::warehouse::{job_name, open, Limits};
 use hallmark_checks::Project;
@@ -204,17 +204,9 @@ fn commit_dbt_model(
     promotion: &Promotion,
     dbt_bin: Option<&std::path::Path>,
 ) -> anyhow::Result<Option<bool>> {
-    let dbt_dir = dbt_dir(project);
-    let model = dbt_model(promotion, project, dbt, &project.root, &dbt_dir).context("writing the dbt model")?;
-    let branch = promotion.target.branch();
-    let committed = commit_on_branch(
-        &project.root,
-        &branch,
-        model.files.iter().map(|(p, c)| (p.as_str(), c.as_str())),
-        &[],
-        &promotion.commit_message,
-    )
-    .with_context(|| format!("committing on {branch}"))?;
+    let (model, committed) =
+        commit_model(&project.root, promotion, project, dbt).context("committing the dbt model")?;
+    let branch = committed.branch.clone();
     eprintln!(
         "hallmark: committed the dbt model {} ({}) on branch {}, with dbt tests {}",
         model.name,
@@ -231,7 +223,8 @@ fn commit_dbt_model(
         eprintln!("hallmark: dbt is not installed here, so Hallmark's own checks of the same SQL are the proof");
         return Ok(None);
     };
-    let built = build_with_dbt(&exe, &project.root, &branch, &dbt_dir, &model.name).map_err(anyhow::Error::msg)?;
+    let built =
+        build_with_dbt(&exe, &project.root, &branch, &dbt_dir(project), &model.name).map_err(anyhow::Error::msg)?;
     if built.passed {
         eprintln!("hallmark: dbt build --select +{}: {}", model.name, built.summary);
     } else {

@@ -7,16 +7,13 @@
 
 use super::{Cx, HandlerError};
 use crate::agent::context::{resolve, PromotionRequest};
-use crate::agent::dbt_model::{dbt_dir, dbt_model};
+use crate::agent::dbt_model::{commit_model, dbt_project_of, CommitModelError};
 use crate::agent::job::{Events, Promotion, Stage};
 use crate::forge::Reaction;
-use crate::git::{commit_on_branch, commit_promotion, push_branch, track_remote_branch};
+use crate::git::{commit_promotion, push_branch, track_remote_branch};
 use crate::marker::marked;
 use crate::request_form::{parse_issue_body, RequestForm};
-use hallmark_checks::dbt::DbtProject;
 use hallmark_checks::Level;
-use hallmark_checks::Project;
-use std::path::Path;
 
 /// Keeps the tracking comment up to date as the promotion moves. The comment is found
 /// (or posted) once; later updates edit it by id instead of listing the comments again.
@@ -155,21 +152,6 @@ fn request(cx: &Cx<'_>, form: &RequestForm) -> Result<(), HandlerError> {
     }
 }
 
-/// In a repository whose `.hallmark.yml` has `dbt:`, the project with its dbt models
-/// as products when a manifest is committed, and what the manifest says; without one,
-/// no models are known and the sources are those the dbt YAML declares.
-fn dbt_project(dir: &Path, project: &Project) -> Result<Option<(Project, DbtProject)>, HandlerError> {
-    let Some(settings) = &project.config.dbt else {
-        return Ok(None);
-    };
-    let manifest = settings.folder(dir).join(&settings.manifest);
-    if !manifest.is_file() {
-        return Ok(Some((project.clone(), DbtProject::from_declared(dir, settings))));
-    }
-    let (with_models, found) = Project::load_dbt(dir, None, None).map_err(HandlerError::Project)?;
-    Ok(Some((with_models, found)))
-}
-
 /// Drafts, commits, pushes, and opens (or updates) the pull request with its checklist.
 fn promote_and_open_pull(
     cx: &Cx<'_>,
@@ -179,7 +161,7 @@ fn promote_and_open_pull(
     let t = cx.trigger;
     let (dir, credentials) = cx.fresh_clone(&format!("job-{}", cx.job.id))?;
     let (project, warehouse) = cx.project_and_warehouse(&dir)?;
-    let dbt = dbt_project(&dir, &project)?;
+    let dbt = dbt_project_of(&dir, &project).map_err(HandlerError::Project)?;
     let project = dbt.as_ref().map_or(&project, |(p, _)| p);
     let (_, target) = resolve(project, request)?;
     let branch_known = track_remote_branch(&dir, &target.branch())?;
@@ -190,17 +172,15 @@ fn promote_and_open_pull(
         // In a dbt project the product is a dbt model; dbt itself is never run here
         // (the repository's Jinja and macros are its code): its CI builds the branch.
         Some((p, found)) => {
-            let model = dbt_model(&promotion, p, found, &dir, &dbt_dir(p)).map_err(|e| HandlerError::Config {
-                file: "dbt project".into(),
-                problem: e.to_string(),
-            })?;
-            commit_on_branch(
-                &dir,
-                &promotion.target.branch(),
-                model.files.iter().map(|(path, text)| (path.as_str(), text.as_str())),
-                &[],
-                &promotion.commit_message,
-            )?
+            commit_model(&dir, &promotion, p, found)
+                .map_err(|e| match e {
+                    CommitModelError::Git(g) => HandlerError::Git(g),
+                    CommitModelError::Model(m) => HandlerError::Config {
+                        file: "dbt project".into(),
+                        problem: m.to_string(),
+                    },
+                })?
+                .1
         }
         None => commit_promotion(&dir, &promotion)?,
     };
