@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 /// 1.11 v12): the fields read here are the same in all three.
 pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 10..=12;
 
+/// The largest manifest read, in bytes: a large dbt project writes tens of megabytes;
+/// a repository's file far beyond that is refused before it is read into memory.
+pub const MAX_MANIFEST_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Why a manifest cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
@@ -29,6 +33,14 @@ pub enum ManifestError {
         path: PathBuf,
         /// serde's message, with line and column.
         message: String,
+    },
+    /// A file too large to be a manifest Hallmark reads.
+    #[error("{path} is {bytes} bytes, more than the {MAX_MANIFEST_BYTES}-byte limit for a dbt manifest")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
     },
     /// A manifest from a dbt whose schema this reader does not know.
     #[error(
@@ -319,10 +331,18 @@ impl Manifest {
     /// Reads the manifest at `path`, refusing a schema this reader does not know by
     /// its name before reading anything else.
     pub fn read(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ManifestError::Read {
+        let unreadable = |e: std::io::Error| ManifestError::Read {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })?;
+        };
+        let bytes = std::fs::metadata(path).map_err(unreadable)?.len();
+        if bytes > MAX_MANIFEST_BYTES {
+            return Err(ManifestError::TooLarge {
+                path: path.to_path_buf(),
+                bytes,
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(unreadable)?;
         Self::parse(&text, path)
     }
 
@@ -386,5 +406,19 @@ mod tests {
         }
         let e = Manifest::parse("{\"nodes\": 1}", Path::new("m.json")).unwrap_err();
         assert!(e.to_string().contains("is not a dbt manifest"), "{e}");
+    }
+
+    #[test]
+    fn a_file_too_large_for_a_manifest_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        // Sparse: its length says it is huge, nothing is written.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_MANIFEST_BYTES + 1)
+            .unwrap();
+        let e = Manifest::read(&path).unwrap_err();
+        assert!(matches!(e, ManifestError::TooLarge { .. }), "{e}");
+        assert!(e.to_string().contains("byte limit for a dbt manifest"), "{e}");
     }
 }
