@@ -177,10 +177,7 @@ pub fn profile_source(repo: &Repo, job: &Job, source: &str) -> Outcome {
     let project = repo.project()?;
     let request = source_request(&project, source);
     let (resolved, _) = resolve(&project, &request).map_err(|e| e.to_string())?;
-    let warehouse = job
-        .opener
-        .open(&project, &job_name(), Limits::default())
-        .map_err(|e| e.to_string())?;
+    let warehouse = job.warehouse(&project)?;
     prepare_source(&project, warehouse.as_ref(), &resolved).map_err(|e| e.to_string())?;
     let p = profile(warehouse.as_ref(), &resolved.spec.name).map_err(|e| e.to_string())?;
     let value = json!({
@@ -217,10 +214,7 @@ fn mentions(sql: &str, relation: &str) -> bool {
 /// screened, read-only and capped as the agent's `run_query` does.
 pub fn query(repo: &Repo, job: &Job, sql: &str) -> Outcome {
     let project = repo.project()?;
-    let warehouse = job
-        .opener
-        .open(&project, &job_name(), Limits::default())
-        .map_err(|e| e.to_string())?;
+    let warehouse = job.warehouse(&project)?;
     // Sources: declared ones first, then the repository's data files.
     let mut sources = BTreeMap::new();
     for p in &project.products {
@@ -375,10 +369,7 @@ pub fn check(repo: &Repo, job: &Job, request: &CheckRequest) -> Outcome {
         },
         ..RunOptions::default()
     };
-    let warehouse = job
-        .opener
-        .open(&project, &job_name(), Limits::default())
-        .map_err(|e| e.to_string())?;
+    let warehouse = job.warehouse(&project)?;
     let checklist = run_checks(&project, warehouse.as_ref(), &selection, &options, &job.progress);
     checklist_answer(repo, &checklist, json!({}))
 }
@@ -503,10 +494,7 @@ pub fn draft(repo: &Repo, job: &Job, request: &DraftRequest) -> Outcome {
     } else {
         Box::new(RulesDrafter::default())
     };
-    let warehouse = job
-        .opener
-        .open(&project, &job_name(), Limits::default())
-        .map_err(|e| e.to_string())?;
+    let warehouse = job.warehouse(&project)?;
     let options = JobOptions {
         max_rounds: request.max_rounds.clamp(1, 10),
         ..JobOptions::default()

@@ -7,6 +7,8 @@ use crate::isolated::Opener;
 use crate::stop::StopSwitch;
 use hallmark_checks::result::ProductReport;
 use hallmark_checks::runner::Progress;
+use hallmark_checks::warehouse::{job_name, Limits, Warehouse};
+use hallmark_checks::Project;
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, Peer, RoleServer};
@@ -19,6 +21,16 @@ pub struct Job {
     pub opener: Opener,
     /// Progress notifications, when the client asked for them.
     pub progress: Reporter,
+}
+
+impl Job {
+    /// A fresh warehouse of `project` for this call, stopped with the request; why not
+    /// as the tool's refusal.
+    pub fn warehouse(&self, project: &Project) -> Result<Box<dyn Warehouse>, String> {
+        self.opener
+            .open(project, &job_name(), Limits::default())
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Sends progress notifications from the blocking thread the work runs on.
