@@ -5,6 +5,7 @@
 use super::diff::Change;
 use super::run::Impact;
 use crate::agent::plan::fence_for;
+use hallmark_checks::render::text;
 use hallmark_checks::result::Status;
 use std::fmt::Write as _;
 
@@ -103,18 +104,11 @@ pub fn text(impact: &Impact, color: bool) -> String {
     let paint = |style: console::Style, t: &str| style.force_styling(color).apply_to(t).to_string();
     let red = |t: &str| paint(console::Style::new().red().bold(), t);
     let green = |t: &str| paint(console::Style::new().green(), t);
-    let dim = |t: &str| paint(console::Style::new().dim(), t);
-    let mark = |status: Option<Status>| match status {
-        Some(Status::Pass) => green("✔"),
-        Some(Status::Fail) | Some(Status::Error) => red("✘"),
-        Some(Status::Warn) => paint(console::Style::new().yellow(), "!"),
-        Some(Status::Manual) => dim("?"),
-        Some(Status::NotApplicable) | None => dim("–"),
-    };
+    // The checklist's own marks and verdicts; a removed or inapplicable cell is "–".
+    let mark = |status: Option<Status>| text::status_mark(status.unwrap_or(Status::NotApplicable), color);
     let verdict = |passed: Option<bool>| match passed {
-        Some(true) => green("✔ passed"),
-        Some(false) => red("✘ failed"),
-        None => dim("new"),
+        Some(passed) => text::verdict(passed, color),
+        None => paint(console::Style::new().dim(), "new"),
     };
     let short = |sha: &str| sha.chars().take(7).collect::<String>();
     let mut out = String::new();

@@ -75,6 +75,22 @@ fn mark(status: Status) -> &'static str {
     }
 }
 
+/// A status's mark as the text forms show it (the checklist, the impact), coloured
+/// when `color`.
+pub fn status_mark(status: Status, color: bool) -> String {
+    painted_mark(&Paint { color }, status)
+}
+
+/// A verdict, `✔ passed` in green or `✘ failed` in red when `color`.
+pub fn verdict(passed: bool, color: bool) -> String {
+    let p = Paint { color };
+    if passed {
+        p.green("✔ passed")
+    } else {
+        p.red("✘ failed")
+    }
+}
+
 fn painted_mark(p: &Paint, status: Status) -> String {
     let m = mark(status);
     match status {
@@ -286,12 +302,7 @@ pub fn render(checklist: &Checklist, opts: &TextOptions) -> String {
         .max()
         .unwrap_or(0);
     for report in &checklist.products {
-        let passed = report.summary.passed() && report.error.is_none();
-        let verdict = if passed {
-            p.green("✔ passed")
-        } else {
-            p.red("✘ failed")
-        };
+        let verdict = verdict(report.summary.passed() && report.error.is_none(), p.color);
         let _ = writeln!(
             out,
             "{}{}  {verdict}  {}",
