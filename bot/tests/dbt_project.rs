@@ -12,15 +12,7 @@ use std::process::{Command, Output};
 
 /// `dbt`, or `None` (said) when it cannot be installed outside CI.
 fn dbt() -> Option<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/dbt.sh");
-    let out = Command::new("bash").arg(&script).output().expect("bash runs");
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(std::env::var_os("CI").is_none(), "dbt did not install: {why}");
-        eprintln!("skipped: dbt did not install ({why})");
-        return None;
-    }
-    Some(PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()))
+    hallmark_tests::tools::installed("dbt.sh", "dbt")
 }
 
 /// The fixture project beside the example's bronze files and standards, built by dbt.
@@ -256,14 +248,7 @@ fn the_compiled_models_built_in_the_sandbox_give_the_figures_of_the_built_ones()
 
 /// Runs `dbt args` in `project`.
 fn run_dbt(dbt: &Path, project: &Path, args: &[&str]) {
-    let out = Command::new(dbt)
-        .args(args)
-        .current_dir(project)
-        .env("DBT_PROFILES_DIR", project)
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_VERSION_CHECK", "false")
-        .output()
-        .unwrap();
+    let out = hallmark_tests::tools::dbt(dbt, project, args);
     assert!(
         out.status.success(),
         "dbt {args:?}:\n{}",
@@ -352,6 +337,14 @@ fn ci_checks_the_models_a_change_touches_file_by_file() {
     assert!(text.contains("dbt_project.yml changed"), "{text}");
 }
 
+/// `hallmark promote --dbt . <args>` in `project`, which must succeed; what it said.
+fn promote_into_dbt(project: &Path, args: &[&str]) -> String {
+    let out = hallmark(project, &[&["promote", "--dbt", "."], args].concat());
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    said
+}
+
 /// `git show <rev>:<path>` in `repo`.
 fn show(repo: &Path, rev_path: &str) -> String {
     let out = Command::new("git")
@@ -387,12 +380,9 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
         ("bronze/stores.csv", "stores"),
         ("bronze/orders.csv", "orders_clean"),
     ] {
-        let out = hallmark(
+        let said = promote_into_dbt(
             &project,
             &[
-                "promote",
-                "--dbt",
-                ".",
                 "--source",
                 source,
                 "--to",
@@ -405,8 +395,6 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
                 dbt_bin,
             ],
         );
-        let said = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{said}");
         assert!(
             said.contains(&format!("dbt build --select +{model}: Done. PASS=")),
             "{said}"
@@ -432,12 +420,9 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
     assert!(clean.contains("severity: warn"), "SLV-014 warns: {clean}");
 
     // Gold on the silver model dbt built: `{{ ref('orders') }}`, and dbt builds it.
-    let out = hallmark(
+    let said = promote_into_dbt(
         &project,
         &[
-            "promote",
-            "--dbt",
-            ".",
             "--source",
             "silver.orders",
             "--to",
@@ -450,8 +435,6 @@ fn a_promotion_in_a_dbt_project_is_a_dbt_model_that_dbt_builds() {
             dbt_bin,
         ],
     );
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{said}");
     let gold_sql = said
         .split("(models/gold/")
         .nth(1)

@@ -8,25 +8,10 @@
 //! standards file, branches from git).
 
 use hallmark_tests::local_repo::{copy, example, git};
+use hallmark_tests::tools::installed;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The client's python, or `None` (said) when it cannot be installed outside CI.
-fn client_python() -> Option<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/mcp-client.sh");
-    let out = Command::new("bash").arg(&script).output().expect("bash runs");
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the MCP client did not install: {why}"
-        );
-        eprintln!("skipped: the MCP client did not install ({why})");
-        return None;
-    }
-    Some(PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()))
-}
 
 /// The example with its standards and bronze data but no products, committed on main.
 fn bare_example(dir: &Path) -> PathBuf {
@@ -93,7 +78,9 @@ fn strings(v: &Value) -> Vec<String> {
 
 #[test]
 fn an_outside_agent_promotes_the_example_through_the_mcp_server() {
-    let Some(python) = client_python() else { return };
+    let Some(python) = installed("mcp-client.sh", "the MCP client") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let repo = bare_example(dir.path());
     let changed = changed_example(dir.path());

@@ -19,3 +19,4 @@ pub mod retail;
 pub mod rng;
 pub mod serve;
 pub mod shop;
+pub mod tools;

@@ -1408,14 +1408,9 @@ fn in_a_dbt_project_a_promotion_opens_a_pull_request_with_a_dbt_model_that_dbt_b
 
     // The branch, cloned as the repository's CI would, builds with the real dbt: the
     // model, what it reads, and its dbt tests.
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/dbt.sh");
-    let installed = std::process::Command::new("bash").arg(&script).output().unwrap();
-    if !installed.status.success() {
-        assert!(std::env::var_os("CI").is_none(), "dbt did not install");
-        eprintln!("skipped the dbt build: dbt did not install");
+    let Some(dbt) = hallmark_tests::tools::installed("dbt.sh", "dbt") else {
         return;
-    }
-    let dbt = String::from_utf8(installed.stdout).unwrap().trim().to_string();
+    };
     let clone = tempfile::tempdir().unwrap();
     let status = std::process::Command::new("git")
         .args(["clone", "-q", "-b", "hallmark/silver/customers"])
@@ -1424,14 +1419,7 @@ fn in_a_dbt_project_a_promotion_opens_a_pull_request_with_a_dbt_model_that_dbt_b
         .status()
         .unwrap();
     assert!(status.success());
-    let built = std::process::Command::new(&dbt)
-        .args(["build", "--select", "+customers"])
-        .current_dir(clone.path())
-        .env("DBT_PROFILES_DIR", clone.path())
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_VERSION_CHECK", "false")
-        .output()
-        .unwrap();
+    let built = hallmark_tests::tools::dbt(&dbt, clone.path(), &["build", "--select", "+customers"]);
     let said = String::from_utf8_lossy(&built.stdout);
     assert!(built.status.success(), "{said}");
     assert!(said.contains("PASS=3") && said.contains("ERROR=0"), "{said}");
