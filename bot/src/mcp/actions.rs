@@ -3,7 +3,7 @@
 //! agent and one short text for a person; a refusal is a message that names the
 //! problem and where it is.
 
-use super::repo::{LastChecklist, Repo};
+use super::repo::{standards_file_of, LastChecklist, Repo};
 use super::work::Job;
 use crate::agent::context::{resolve, PromotionRequest};
 use crate::agent::drafter::Drafter;
@@ -122,7 +122,7 @@ pub fn standards(repo: &Repo, level: Option<Level>) -> Outcome {
         .collect();
     let checkable = chosen.iter().filter(|s| s["needs_human_review"] == false).count();
     answer(
-        json!({ "standards_file": repo.standards_file(), "standards": chosen }),
+        json!({ "standards_file": standards_file_of(&project), "standards": chosen }),
         format!(
             "{} standard(s){}: {checkable} checked by rules, {} reviewed by people.",
             chosen.len(),
@@ -139,7 +139,7 @@ pub fn explain(repo: &Repo, id: &str) -> Outcome {
         let ids: Vec<&str> = project.standards.iter().map(|s| s.id.as_str()).collect();
         return Err(format!(
             "`{id}` is not a standard in {}; its standards are {}",
-            repo.standards_file(),
+            standards_file_of(&project),
             ids.join(", ")
         ));
     };

@@ -19,6 +19,11 @@ const MAX_DATA_FILES: usize = 200;
 /// Product file endings offered as resources.
 const PRODUCT_FILE_ENDINGS: &[&str] = &[".yml", ".yaml", ".sql", ".md"];
 
+/// The standards file of `project`, relative to its root.
+pub fn standards_file_of(project: &Project) -> String {
+    project.config.standards.to_string_lossy().replace('\\', "/")
+}
+
 /// The last checklist a `check` or `draft` produced, for the resource.
 #[derive(Debug, Clone)]
 pub struct LastChecklist {
@@ -137,12 +142,8 @@ impl Repo {
     /// The standards file's path relative to the root (`data_standards.md` unless
     /// the configuration says otherwise).
     pub fn standards_file(&self) -> String {
-        let configured = self
-            .project()
-            .ok()
-            .map(|p| p.config.standards)
-            .unwrap_or_else(|| PathBuf::from("data_standards.md"));
-        configured.to_string_lossy().replace('\\', "/")
+        self.project()
+            .map_or_else(|_| "data_standards.md".to_string(), |p| standards_file_of(&p))
     }
 
     /// The text of a resource file: one [`Repo::resource_files`] lists, read only if
