@@ -72,13 +72,20 @@ pub fn place(
         options.deployed = Some(at.with_exact(dbt.locations.clone()));
         return Ok(());
     }
-    let uncompiled: Vec<String> = project
-        .products
-        .iter()
-        .filter(|p| selection.includes(&p.spec))
-        .map(|p| p.spec.relation())
-        .filter(|r| dbt.uncompiled.contains(r))
-        .collect();
+    require_compiled(
+        dbt,
+        project
+            .products
+            .iter()
+            .filter(|p| selection.includes(&p.spec))
+            .map(|p| p.spec.relation()),
+    )
+}
+
+/// Refuses to build any of `relations` whose SQL the manifest holds only as written
+/// (a `dbt parse` manifest), naming them and the command that compiles them.
+pub fn require_compiled(dbt: &DbtProject, relations: impl IntoIterator<Item = String>) -> Result<(), String> {
+    let uncompiled: Vec<String> = relations.into_iter().filter(|r| dbt.uncompiled.contains(r)).collect();
     if uncompiled.is_empty() {
         Ok(())
     } else {

@@ -150,16 +150,16 @@ pub fn run(args: PromoteArgs) -> anyhow::Result<Outcome> {
         max_rounds: args.max_rounds,
         ..JobOptions::default()
     };
-    if let Some(found) = &dbt {
+    // Gold is built on a dbt model: the sandbox needs its compiled SQL.
+    if let (Some(found), hallmark_checks::Level::Gold) = (&dbt, request.level) {
         let source = request.source.trim();
-        let uncompiled = found
-            .uncompiled
+        let read = project
+            .products
             .iter()
-            .find(|r| r.as_str() == source || r.split_once('.').is_some_and(|(_, n)| n == source));
-        if let (Some(relation), hallmark_checks::Level::Gold) = (uncompiled, request.level) {
-            eprintln!(
-                "error: the manifest holds no compiled SQL for {relation}, which the gold product is built on: run `dbt compile` (or `dbt build`) to write it"
-            );
+            .filter(|p| p.spec.relation() == source || p.spec.name == source)
+            .map(|p| p.spec.relation());
+        if let Err(e) = super::dbt::require_compiled(found, read) {
+            eprintln!("error: {e}");
             return Ok(Outcome::BadInput);
         }
     }
